@@ -1,0 +1,133 @@
+"""`soapbot`: the one command for operators.
+
+  soapbot run        Socket Mode if SLACK_APP_TOKEN is set, HTTP if bot token + signing secret are set,
+                     otherwise the local console workspace with demo data
+  soapbot serve      HTTP through gunicorn on 0.0.0.0:$PORT (POST /slack/events, GET /healthz)
+  soapbot socket     Socket Mode (runs the reminder clock in process)
+  soapbot clock      the reminder clock (one per deployment)
+  soapbot db upgrade bring the database schema up to date
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.settings import Settings, SettingsError, load_settings
+
+EXIT_CONFIG = 2
+
+CREATE_APP_HELP = """\
+SOAP War Room has no Slack credentials yet.
+
+To connect it to Slack:
+  1. Create the app at https://api.slack.com/apps -> "Create New App" -> "From an app manifest",
+     and paste manifest.yml from this repository.
+  2. Install it to your workspace and copy the Bot User OAuth Token (xoxb-...) and the Signing Secret.
+  3. Put them in .env (copy .env.example): SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET,
+     and for Socket Mode (no public URL needed) an app-level token SLACK_APP_TOKEN (xapp-...).
+  4. Run `make run` again.
+"""
+
+# Subcommands that features add (import, export, purge, console…): name -> (configure parser, run).
+Configure = Callable[[argparse.ArgumentParser], None]
+RunCommand = Callable[[argparse.Namespace, Settings], int]
+EXTRA_COMMANDS: dict[str, tuple[Configure, RunCommand]] = {}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="soapbot", description="SOAP War Room: the committee's Slack war room.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="Socket Mode, HTTP, or the local console, by the settings present")
+    commands.add_parser("serve", help="serve HTTP through gunicorn on 0.0.0.0:$PORT")
+    commands.add_parser("socket", help="run in Socket Mode (needs SLACK_APP_TOKEN)")
+    commands.add_parser("clock", help="run the reminder clock (one per deployment)")
+    db = commands.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade", "current"])
+    for name, (configure, _) in EXTRA_COMMANDS.items():
+        configure(commands.add_parser(name))
+    return parser
+
+
+def _load_extra_commands() -> None:
+    # Feature modules register their CLI commands on import.
+    import importlib
+
+    for module in ("bot.cli_commands",):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if error.name != module:
+                raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _load_extra_commands()
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        return _dispatch(args, settings)
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.database import Database
+    from storage.migrate import SchemaBehind, current_revision, ensure_current, head_revision, upgrade
+
+    if args.command == "db":
+        database = Database(settings.database_url)
+        if args.action == "upgrade":
+            upgrade(database)
+        print(f"database at revision {current_revision(database)} (head {head_revision(database)})")
+        return 0
+    if args.command in EXTRA_COMMANDS:
+        return EXTRA_COMMANDS[args.command][1](args, settings)
+
+    command = args.command
+    if command == "run":
+        command = {"socket": "socket", "http": "serve", "console": "console"}[settings.mode]
+        if command == "console":
+            if "console" in EXTRA_COMMANDS:
+                return EXTRA_COMMANDS["console"][1](argparse.Namespace(demo=True, member=None), settings)
+            print(CREATE_APP_HELP, file=sys.stderr)
+            return EXIT_CONFIG
+    if command == "serve":
+        settings.require("slack_bot_token", "slack_signing_secret")
+    elif command == "socket":
+        settings.require("slack_bot_token", "slack_app_token")
+    elif command == "clock":
+        settings.require("slack_bot_token")
+
+    database = Database(settings.database_url)
+    try:
+        ensure_current(database)
+    except SchemaBehind as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIG
+
+    if command == "serve":
+        from bot.web import serve
+
+        serve(settings)
+        return 0
+    from bot.war_room import build_war_room
+
+    room = build_war_room(settings)
+    if command == "socket":
+        from bot.socket import run_socket_mode
+
+        run_socket_mode(room)
+        return 0
+    if command == "clock":
+        from bot.clock import run_clock
+
+        run_clock(room)
+        return 0
+    raise AssertionError(command)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

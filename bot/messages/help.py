@@ -1,0 +1,39 @@
+"""The help message, built from the router's registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.messages.mrkdwn import clip
+
+
+@dataclass(frozen=True)
+class HelpEntry:
+    usage: str
+    summary: str
+
+
+def help_text(entries: list[HelpEntry]) -> str:
+    return "SOAP War Room commands:\n" + "\n".join(f"`{e.usage}`: {e.summary}" for e in entries)
+
+
+def help_blocks(entries: list[HelpEntry], problem: str | None = None) -> list[dict[str, Any]]:
+    blocks: list[Any] = []
+    if problem:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f":warning: {problem}")))
+    lines = [f"`{e.usage}`\n{e.summary}" for e in entries]
+    # Several sections so the help stays under Slack's 3,000 characters per section.
+    chunk: list[str] = []
+    for line in lines:
+        if sum(len(x) + 1 for x in chunk) + len(line) > 2800:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(
+        "Only you can see this. Applicant data stays in the war-room channel.", 2000))]))
+    return [block.to_dict() for block in blocks[:50]]

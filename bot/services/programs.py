@@ -1,0 +1,169 @@
+"""Binding a channel as a program's war room, roles, and resolving who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.access import Actor, CommitteeDirectory, ProgramRef, Role
+from bot.errors import BadInput, Conflict, NotADirector
+from bot.services import audit
+from storage.database import Database
+from storage.models import CommitteeRole, Program
+
+MAX_PROGRAM_NAME = 120
+
+
+@dataclass(frozen=True)
+class ChannelFacts:
+    """What Slack says about a channel (from conversations.info)."""
+
+    channel_id: str
+    is_private: bool
+    is_im: bool = False
+    is_mpim: bool = False
+
+
+def program_ref(program: Program) -> ProgramRef:
+    return ProgramRef(id=program.id, name=program.name, channel_id=program.channel_id,
+                      team_id=program.team_id, timezone=program.timezone)
+
+
+def program_by_channel(session: Session, channel_id: str | None) -> Program | None:
+    if not channel_id:
+        return None
+    return session.scalar(select(Program).where(Program.channel_id == channel_id))
+
+
+def find_program(session: Session, key: str) -> Program:
+    """A program by war-room channel id or by name (case-insensitive), for the CLI."""
+    program = program_by_channel(session, key) or session.scalar(
+        select(Program).where(func.lower(Program.name) == key.strip().lower()))
+    if program is None:
+        names = ", ".join(session.scalars(select(Program.name).order_by(Program.name))) or "none yet"
+        raise BadInput(f"No program {key!r}. Programs: {names}.")
+    return program
+
+
+def role_of(session: Session, program_id: int, user_id: str) -> Role | None:
+    stored = session.scalar(select(CommitteeRole.role).where(
+        CommitteeRole.program_id == program_id, CommitteeRole.user_id == user_id))
+    return Role(stored) if stored else None
+
+
+def directors(session: Session, program_id: int) -> list[str]:
+    return list(session.scalars(select(CommitteeRole.user_id).where(
+        CommitteeRole.program_id == program_id, CommitteeRole.role == Role.DIRECTOR.value
+    ).order_by(CommitteeRole.granted_at)))
+
+
+def resolve_actor(database: Database, directory: CommitteeDirectory, *, user_id: str, team_id: str | None,
+                  channel_id: str | None, program_id: int | None = None) -> Actor:
+    """Who is asking, and in which war room. Outsiders get Role.OUTSIDER."""
+    with database.reading() as session:
+        if program_id is not None:
+            program = session.get(Program, program_id)
+        else:
+            program = program_by_channel(session, channel_id)
+        if program is None:
+            return Actor(user_id, team_id, channel_id, None, Role.OUTSIDER)
+        if team_id and program.team_id != team_id:
+            return Actor(user_id, team_id, channel_id, None, Role.OUTSIDER)
+        ref = program_ref(program)
+        recorded = role_of(session, program.id, user_id)
+    if user_id not in directory.members(ref.channel_id):
+        return Actor(user_id, team_id, channel_id, ref, Role.OUTSIDER)
+    return Actor(user_id, team_id, channel_id, ref, recorded or Role.MEMBER)
+
+
+def programs_of_member(database: Database, directory: CommitteeDirectory, *, team_id: str | None,
+                       user_id: str) -> list[Actor]:
+    """Every war room of the workspace the user sits in (for App Home)."""
+    with database.reading() as session:
+        query = select(Program).where(Program.purged_at.is_(None))
+        if team_id:
+            query = query.where(Program.team_id == team_id)
+        programs = [program_ref(p) for p in session.scalars(query.order_by(Program.id))]
+    return [resolve_actor(database, directory, user_id=user_id, team_id=team_id,
+                          channel_id=p.channel_id, program_id=p.id) for p in programs]
+
+
+def setup_war_room(database: Database, *, name: str, team_id: str, channel: ChannelFacts, user_id: str,
+                   timezone: str, members: frozenset[str]) -> tuple[ProgramRef, bool]:
+    """Bind `channel` as the war room of program `name`; the caller becomes its director.
+
+    Returns (program, created). Running setup again in the same channel renames the
+    program, but only for one of its directors.
+    """
+    name = " ".join(name.split())
+    if not name:
+        raise BadInput("Give the program's name: `/soap setup Internal Medicine – Riverside`.")
+    if len(name) > MAX_PROGRAM_NAME:
+        raise BadInput(f"The program name is {len(name)} characters; keep it under {MAX_PROGRAM_NAME}.")
+    if channel.is_im or channel.is_mpim:
+        raise BadInput("A war room must be a private channel, not a direct message. Create a private "
+                       "channel for the committee, invite the bot, and run setup there.")
+    if not channel.is_private:
+        raise BadInput(
+            "This channel is public: anyone in the workspace can join it and would become part of the "
+            "committee, with access to applicants' confidential data. Run `/soap setup` in a private "
+            "channel that only the selection committee belongs to.")
+    if user_id not in members:
+        raise NotADirector("set up a war room in a channel you are not a member of")
+    with database.transaction() as session:
+        program = program_by_channel(session, channel.channel_id)
+        if program is not None:
+            if role_of(session, program.id, user_id) is not Role.DIRECTOR:
+                raise Conflict(f"This channel is already the war room of {program.name}; "
+                               "only one of its directors can rename it.")
+            before = {"name": program.name}
+            program.name = name
+            audit.record(session, program_id=program.id, actor=user_id, action="program.rename",
+                         target=f"program:{program.id}", before=before, after={"name": name})
+            return program_ref(program), False
+        program = Program(name=name, team_id=team_id, channel_id=channel.channel_id, timezone=timezone,
+                          created_by=user_id)
+        session.add(program)
+        session.flush()
+        session.add(CommitteeRole(program_id=program.id, user_id=user_id, role=Role.DIRECTOR.value,
+                                  granted_by=user_id))
+        audit.record(session, program_id=program.id, actor=user_id, action="program.setup",
+                     target=f"program:{program.id}", after={"name": name, "channel": channel.channel_id})
+        audit.record(session, program_id=program.id, actor=user_id, action="role.grant",
+                     target=f"user:{user_id}", after={"role": Role.DIRECTOR.value})
+        for hook in SETUP_HOOKS:
+            hook(session, program)
+        return program_ref(program), True
+
+
+# Features that seed per-program data at setup (the default calendar, positions…) append here.
+SETUP_HOOKS: list[Callable[[Session, Program], None]] = []
+
+
+def set_role(database: Database, *, program: ProgramRef, actor: str, user_id: str, role: Role,
+             members: frozenset[str]) -> tuple[Role, Role]:
+    """Give `user_id` a role (director, observer, member). Returns (before, after)."""
+    if role is Role.OUTSIDER:
+        raise BadInput("Roles are director, member and observer.")
+    if role is not Role.MEMBER and user_id not in members:
+        raise BadInput(f"<@{user_id}> is not a member of this channel; invite them first.")
+    with database.transaction() as session:
+        before = role_of(session, program.id, user_id) or Role.MEMBER
+        if before is role:
+            return before, role
+        if before is Role.DIRECTOR and len(directors(session, program.id)) == 1:
+            raise Conflict("A war room needs at least one director: add another director first.")
+        row = session.get(CommitteeRole, (program.id, user_id))
+        if role is Role.MEMBER:
+            if row is not None:
+                session.delete(row)
+        elif row is None:
+            session.add(CommitteeRole(program_id=program.id, user_id=user_id, role=role.value, granted_by=actor))
+        else:
+            row.role, row.granted_by = role.value, actor
+        audit.record(session, program_id=program.id, actor=actor, action="role.set", target=f"user:{user_id}",
+                     before={"role": before.value}, after={"role": role.value})
+        return before, role

@@ -1,0 +1,143 @@
+"""Settings read from the environment and `.env`.
+
+Every variable is documented in `.env.example`. A missing or malformed setting
+stops the program with one message that names every bad variable (exit 2):
+`load_settings()` raises `SettingsError`, and the CLI turns it into that message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+Mode = Literal["http", "socket", "console"]
+
+
+class SettingsError(Exception):
+    """One or more settings are missing or malformed; `problems` maps variable to reason."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        lines = [f"  {name}: {reason}" for name, reason in problems.items()]
+        super().__init__(
+            "SOAP War Room cannot start: fix these settings in the environment or .env "
+            "(see .env.example):\n" + "\n".join(lines)
+        )
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{Path.cwd() / 'var' / 'soap.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    slack_bot_token: str | None = Field(default=None)
+    slack_signing_secret: str | None = Field(default=None)
+    slack_app_token: str | None = Field(default=None)
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = Field(default_factory=default_database_url)
+    port: int = Field(default=3000, ge=1, le=65535)
+    soap_timezone: str = "America/New_York"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    # Operational knobs (documented in .env.example and docs/operations.md).
+    committee_cache_seconds: int = Field(default=60, ge=0, le=60)
+    web_concurrency: int = Field(default=2, ge=1, le=64)
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: str | None) -> str | None:
+        if value and not value.startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value or None
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: str | None) -> str | None:
+        if value and not value.startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value or None
+
+    @field_validator("slack_signing_secret")
+    @classmethod
+    def _empty_is_missing(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value:
+            return default_database_url()
+        if not value.startswith(("sqlite", "postgresql", "postgres://")):
+            raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        if value.startswith("postgres://"):
+            value = "postgresql://" + value.removeprefix("postgres://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("soap_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/Chicago") from None
+        return value
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.soap_timezone)
+
+    @property
+    def mode(self) -> Mode:
+        """Which way `soapbot run` connects: Socket Mode, HTTP, or the local console."""
+        if self.slack_app_token and self.slack_bot_token:
+            return "socket"
+        if self.slack_bot_token and self.slack_signing_secret:
+            return "http"
+        return "console"
+
+    def require(self, *names: str) -> None:
+        """Raise SettingsError naming every one of `names` that is unset."""
+        missing = {name.upper(): "required for this command but not set" for name in names
+                   if not getattr(self, name)}
+        if missing:
+            raise SettingsError(missing)
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+    """Read settings; raise SettingsError naming every bad variable."""
+    try:
+        return Settings(_env_file=env_file, **overrides)
+    except ValidationError as error:
+        problems: dict[str, str] = {}
+        for item in error.errors():
+            name = str(item["loc"][0]).upper() if item["loc"] else "SETTINGS"
+            problems[name] = _reason(item)
+        raise SettingsError(problems) from None
+
+
+def _reason(item: object) -> str:
+    data = item if isinstance(item, dict) else {}
+    message = str(data.get("msg", "invalid"))
+    given = data.get("input")
+    message = message.removeprefix("Value error, ")
+    if isinstance(given, str):
+        return f"{message} (got {given!r})"
+    return message

@@ -1,0 +1,50 @@
+"""The bootstrap: one object that wires settings, the database, Slack and the clock.
+
+Handlers receive it in `register(app, room)`; services receive its parts. Tests and
+the console build it with a fake clock or a stand-in Web API; nothing else differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from slack_sdk import WebClient
+
+from bot.access import CommitteeDirectory
+from bot.settings import Settings
+from bot.slack_gateway import SlackGateway
+from storage.database import Database
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class WarRoom:
+    settings: Settings
+    database: Database
+    client: WebClient
+    clock: Callable[[], datetime] = system_clock
+    sleep: Callable[[float], None] | None = None
+    gateway: SlackGateway = field(init=False)
+    directory: CommitteeDirectory = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.gateway = SlackGateway(self.client, sleep=self.sleep, now=self.clock)
+        self.directory = CommitteeDirectory(self.gateway.channel_members,
+                                            max_age_seconds=self.settings.committee_cache_seconds)
+
+    @property
+    def default_timezone(self) -> ZoneInfo:
+        return self.settings.timezone
+
+
+def build_war_room(settings: Settings, *, clock: Callable[[], datetime] = system_clock,
+                   sleep: Callable[[float], None] | None = None) -> WarRoom:
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    return WarRoom(settings=settings, database=Database(settings.database_url), client=client,
+                   clock=clock, sleep=sleep)

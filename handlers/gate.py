@@ -1,0 +1,97 @@
+"""The one authorization gate: who sent this payload, in which war room, with what role.
+
+Every listener acks first and then calls `require(room, body, access)`; it raises the
+refusal (a WarRoomError) that the app's error handler shows ephemerally to the person.
+Payload shapes differ by kind (slash command form, block_actions, view_submission,
+event_callback); `payload_ids` reads each the way Slack sends it. Modals and App Home
+carry the program id in the view's `private_metadata` (see `view_metadata`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.access import Access, Actor, ProgramRef
+from bot.logs import request_id
+from bot.services.programs import resolve_actor
+from bot.war_room import WarRoom
+
+
+@dataclass(frozen=True)
+class PayloadIds:
+    team_id: str | None
+    channel_id: str | None
+    user_id: str | None
+    program_id: int | None
+    request: str
+
+
+def view_metadata(program_id: int, **extra: Any) -> str:
+    """private_metadata for a modal or home view (Slack allows 3,000 characters)."""
+    return json.dumps({"program": program_id, **extra}, separators=(",", ":"))
+
+
+def read_view_metadata(body: dict[str, Any]) -> dict[str, Any]:
+    view = body.get("view") or {}
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _program_hint(body: dict[str, Any]) -> int | None:
+    value = read_view_metadata(body).get("program")
+    return value if isinstance(value, int) else None
+
+
+def payload_ids(body: dict[str, Any]) -> PayloadIds:
+    event = body.get("event") if isinstance(body.get("event"), dict) else None
+    if event is not None:
+        message = event.get("message") or event.get("previous_message") or {}
+        user = event.get("user") or message.get("user")
+        return PayloadIds(body.get("team_id"), event.get("channel"), user, None,
+                          str(body.get("event_id") or "-"))
+    if "command" in body:
+        return PayloadIds(body.get("team_id"), body.get("channel_id"), body.get("user_id"), None,
+                          str(body.get("trigger_id") or "-")[-12:])
+    user = body.get("user") or {}
+    team = body.get("team") or {}
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return PayloadIds(team.get("id") or user.get("team_id"), channel, user.get("id"), _program_hint(body),
+                      str(body.get("trigger_id") or "-")[-12:])
+
+
+def actor_of(room: WarRoom, body: dict[str, Any]) -> Actor:
+    ids = payload_ids(body)
+    request_id.set(ids.request)
+    return resolve_actor(room.database, room.directory, user_id=ids.user_id or "", team_id=ids.team_id,
+                         channel_id=ids.channel_id, program_id=ids.program_id)
+
+
+def require(room: WarRoom, body: dict[str, Any], access: Access, what: str = "do this") -> tuple[Actor, ProgramRef]:
+    """The gate: the actor and their program, or the refusal they should read."""
+    actor = actor_of(room, body)
+    return actor, actor.require(access, what)
+
+
+def tag_request(body: dict[str, Any], context: BoltContext, next: Any) -> BoltResponse:
+    """Global middleware: the request id for every log line of this request."""
+    ids = payload_ids(body)
+    request_id.set(ids.request)
+    context["request_id"] = ids.request
+    return next()
+
+
+def ignore_other_bots_and_self(request: BoltRequest, body: dict[str, Any], next: Any) -> BoltResponse | None:
+    """Messages from bots (ours included) never become notes or commands."""
+    event = body.get("event") or {}
+    if event.get("type") == "message" and (event.get("bot_id") or event.get("subtype") == "bot_message"):
+        return BoltResponse(status=200, body="")
+    return next()

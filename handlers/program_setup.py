@@ -1,0 +1,113 @@
+"""`/soap help`, `/soap setup`, `/soap director|observer add|remove`, `/soap committee`."""
+
+from __future__ import annotations
+
+import re
+
+from slack_bolt import App
+from slack_sdk.errors import SlackApiError
+
+from bot.access import Access, Role
+from bot.errors import BadInput
+from bot.messages.help import help_blocks, help_text
+from bot.messages.mrkdwn import escape, mention
+from bot.services import programs
+from bot.war_room import WarRoom
+from handlers.router import SoapCommand, SoapRouter
+
+USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def parse_user(word: str) -> str:
+    """A user as Slack escapes it in command text (`<@U123|name>`), or a bare user id."""
+    match = USER_MENTION.match(word.strip())
+    if match:
+        return match.group(1)
+    if re.fullmatch(r"[UW][A-Z0-9]{6,}", word.strip()):
+        return word.strip()
+    raise BadInput(f"{escape(word)} is not a person: mention them, like `@Dana`.")
+
+
+def register(app: App, room: WarRoom, router: SoapRouter) -> None:
+    @router.subcommand("help", access=Access.ANYONE, usage="help", summary="Lists every command with an example.")
+    def show_help(cmd: SoapCommand) -> None:
+        entries = router.help_entries()
+        cmd.reply(help_text(entries), help_blocks(entries))
+
+    @router.subcommand("setup", access=Access.ANYONE, usage="setup Internal Medicine – Riverside",
+                       summary="Makes this private channel the program's war room; you become its director.")
+    def setup(cmd: SoapCommand) -> None:
+        channel_id = cmd.body.get("channel_id") or ""
+        facts = _channel_facts(room, channel_id)
+        room.directory.forget(channel_id)
+        members = room.directory.members(channel_id)
+        program, created = programs.setup_war_room(
+            room.database, name=cmd.args.raw, team_id=cmd.body.get("team_id") or "", channel=facts,
+            user_id=cmd.actor.user_id, timezone=room.settings.soap_timezone, members=members)
+        if created:
+            room.gateway.post(channel_id, f"This channel is now the SOAP war room of {escape(program.name)}. "
+                                          f"{mention(cmd.actor.user_id)} is its director. "
+                                          "Type `/soap help` to see what the bot can do.")
+            cmd.reply(f"Done: this channel is the war room of *{escape(program.name)}* and you are its director.")
+        else:
+            cmd.reply(f"Renamed the program to *{escape(program.name)}*.")
+
+    def role_command(role: Role) -> None:
+        noun = role.value
+
+        @router.subcommand(noun, access=Access.DIRECTOR, usage=f"{noun} add|remove @person",
+                           summary=f"Adds or removes a {noun} (directors only).", what=f"change {noun}s")
+        def change_role(cmd: SoapCommand) -> None:
+            if len(cmd.args.words) != 2 or cmd.args.words[0].lower() not in ("add", "remove"):
+                raise BadInput(f"Use `/soap {noun} add @person` or `/soap {noun} remove @person`.")
+            user_id = parse_user(cmd.args.words[1])
+            new_role = role if cmd.args.words[0].lower() == "add" else Role.MEMBER
+            members = room.directory.members(cmd.program.channel_id)
+            before, after = programs.set_role(room.database, program=cmd.program, actor=cmd.actor.user_id,
+                                              user_id=user_id, role=new_role, members=members)
+            if before is after:
+                cmd.reply(f"{mention(user_id)} is already {_a(after)}.")
+            else:
+                room.gateway.post(cmd.program.channel_id,
+                                  f"{mention(cmd.actor.user_id)} made {mention(user_id)} {_a(after)} "
+                                  f"(was {_a(before)}).")
+                cmd.reply(f"{mention(user_id)} is now {_a(after)}.")
+
+    role_command(Role.DIRECTOR)
+    role_command(Role.OBSERVER)
+
+    @router.subcommand("committee", access=Access.READ, usage="committee",
+                       summary="Who is in the committee, with their roles.")
+    def committee(cmd: SoapCommand) -> None:
+        members = room.directory.members(cmd.program.channel_id)
+        with room.database.reading() as session:
+            roles = {user: programs.role_of(session, cmd.program.id, user) or Role.MEMBER for user in members}
+        bot_user = _bot_user_id(room)
+        lines = [f"{mention(user)}: {role.value}" for user, role in sorted(roles.items(), key=lambda x: x[1].value)
+                 if user != bot_user]
+        cmd.reply(f"*{escape(cmd.program.name)}* committee ({len(lines)}):\n" + "\n".join(lines[:100]))
+
+
+def _a(role: Role) -> str:
+    return {"director": "a director", "observer": "an observer", "member": "a member"}.get(role.value, role.value)
+
+
+def _bot_user_id(room: WarRoom) -> str | None:
+    try:
+        return str(room.gateway.call("auth.test").get("user_id"))
+    except SlackApiError:
+        return None
+
+
+def _channel_facts(room: WarRoom, channel_id: str) -> programs.ChannelFacts:
+    if channel_id.startswith("D"):
+        return programs.ChannelFacts(channel_id, is_private=True, is_im=True)
+    try:
+        info = room.gateway.call("conversations.info", channel=channel_id).get("channel") or {}
+    except SlackApiError as error:
+        if error.response.get("error") in ("channel_not_found", "not_in_channel"):
+            raise BadInput("The bot cannot see this channel yet. Invite it first (`/invite @SOAP War Room`), "
+                           "then run `/soap setup` again.") from None
+        raise
+    return programs.ChannelFacts(channel_id, is_private=bool(info.get("is_private") or info.get("is_group")),
+                                 is_im=bool(info.get("is_im")), is_mpim=bool(info.get("is_mpim")))

@@ -1,0 +1,145 @@
+"""The `/soap` router: one slash command, many subcommands, each mapped to one function.
+
+A feature registers its subcommands with `@router.subcommand(...)`; help is built from
+the registry, so what `/soap help` lists is exactly what the router dispatches.
+The router acks at once, parses the words, passes the gate, then calls the function.
+"""
+
+from __future__ import annotations
+
+import logging
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.access import Access, Actor, ProgramRef
+from bot.errors import BadInput
+from bot.messages.help import HelpEntry, help_blocks, help_text
+from bot.messages.mrkdwn import escape
+from bot.war_room import WarRoom
+from handlers.gate import actor_of
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Args:
+    """The words after the subcommand: positional words and key=value pairs."""
+
+    raw: str
+    words: tuple[str, ...]
+    pairs: dict[str, str]
+
+    @classmethod
+    def parse(cls, raw: str) -> Args:
+        try:
+            tokens = shlex.split(raw.replace("“", '"').replace("”", '"'))
+        except ValueError as error:
+            raise BadInput(f"Could not read the command: {error} (check the quotes).") from None
+        words: list[str] = []
+        pairs: dict[str, str] = {}
+        for token in tokens:
+            key, sep, value = token.partition("=")
+            if sep and key and " " not in key and not key.startswith("<"):
+                pairs[key.lower()] = value
+            else:
+                words.append(token)
+        return cls(raw=raw, words=tuple(words), pairs=pairs)
+
+    def rest(self, skip: int) -> str:
+        """The raw text after the first `skip` words (free text such as a note)."""
+        text = self.raw.strip()
+        for _ in range(skip):
+            parts = text.split(None, 1)
+            text = parts[1] if len(parts) > 1 else ""
+        return text
+
+
+@dataclass
+class SoapCommand:
+    room: WarRoom
+    actor: Actor
+    args: Args
+    body: dict[str, Any]
+    respond: Respond
+    client: WebClient
+    subcommand: str
+
+    @property
+    def program(self) -> ProgramRef:
+        assert self.actor.program is not None
+        return self.actor.program
+
+    @property
+    def trigger_id(self) -> str | None:
+        return self.body.get("trigger_id")
+
+    def reply(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """An ephemeral answer, visible only to the person who typed the command."""
+        self.respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)
+
+
+Handler = Callable[[SoapCommand], None]
+
+
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    handler: Handler
+    access: Access
+    usage: str
+    summary: str
+    aliases: tuple[str, ...] = ()
+    what: str = "do this"
+
+
+@dataclass
+class SoapRouter:
+    room: WarRoom
+    command: str = "/soap"
+    _subcommands: dict[str, Subcommand] = field(default_factory=dict)
+    _order: list[Subcommand] = field(default_factory=list)
+
+    def subcommand(self, name: str, *, access: Access, usage: str, summary: str,
+                   aliases: tuple[str, ...] = (), what: str = "do this") -> Callable[[Handler], Handler]:
+        def decorate(handler: Handler) -> Handler:
+            entry = Subcommand(name, handler, access, usage, summary, aliases, what)
+            for key in (name, *aliases):
+                if key in self._subcommands:
+                    raise ValueError(f"/soap {key} registered twice")
+                self._subcommands[key] = entry
+            self._order.append(entry)
+            return handler
+        return decorate
+
+    def help_entries(self) -> list[HelpEntry]:
+        return [HelpEntry(usage=f"{self.command} {s.usage}", summary=s.summary) for s in self._order]
+
+    def register(self, app: App) -> None:
+        app.command(self.command)(self._dispatch)
+
+    def _dispatch(self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        text = (body.get("text") or "").strip()
+        name, _, rest = text.partition(" ")
+        name = name.lower() or "help"
+        entry = self._subcommands.get(name)
+        if entry is None:
+            shown = name if len(name) <= 40 else name[:40] + "…"
+            respond(text=f"Unknown subcommand `{_plain(shown)}`.\n" + help_text(self.help_entries()),
+                    blocks=help_blocks(self.help_entries(), problem=f"Unknown subcommand `{_plain(shown)}`."),
+                    response_type="ephemeral")
+            return
+        actor = actor_of(self.room, body)
+        if entry.access is not Access.ANYONE:
+            actor.require(entry.access, entry.what)
+        log.info("subcommand %s by %s role=%s", entry.name, actor.user_id, actor.role.value)
+        entry.handler(SoapCommand(self.room, actor, Args.parse(rest), body, respond, client, entry.name))
+
+
+def _plain(text: str) -> str:
+    return escape(text.replace("`", "'"))

@@ -1,0 +1,354 @@
+"""SQLAlchemy 2 typed models: the war room's tables.
+
+Times are stored as UTC (`UTCDateTime` refuses naive datetimes and always gives
+back aware UTC values, on SQLite too) and shown in the program's time zone by
+the application. Applicant data lives in `candidates`, `reference_notes`,
+`votes`, `rankings`, `list_entries`, `offers`, `interviews`, `scorecards`: a purge
+deletes those rows of the program and keeps `purge_records` (anonymous counts).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use an aware UTC datetime")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# --- program and committee -------------------------------------------------------------------
+
+
+class Program(Base):
+    __tablename__ = "programs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    team_id: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str] = mapped_column(String(32), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Triage policy (bot.domain.triage.TriagePolicy as JSON); empty means the defaults.
+    policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Reminder leads in minutes before each preference-list deadline.
+    reminder_leads: Mapped[list[Any]] = mapped_column(default=lambda: [60, 15])
+    match_year: Mapped[int | None] = mapped_column(Integer)
+    purged_at: Mapped[datetime | None] = mapped_column()
+
+
+class CommitteeRole(Base):
+    """A recorded role. Channel members without a row are plain members."""
+
+    __tablename__ = "committee_roles"
+
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # director | observer
+    granted_by: Mapped[str] = mapped_column(String(32))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_program_target", "program_id", "target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(200))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- candidates ------------------------------------------------------------------------------
+
+
+class Candidate(Base):
+    __tablename__ = "candidates"
+    __table_args__ = (UniqueConstraint("program_id", "aamc_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    aamc_id: Mapped[str] = mapped_column(String(16))
+    first_name: Mapped[str] = mapped_column(String(200))
+    last_name: Mapped[str] = mapped_column(String(200))
+    # Searchable derived values (bot.domain.candidates), kept in step with `profile`.
+    degree_type: Mapped[str | None] = mapped_column(String(16))
+    graduation_year: Mapped[int | None] = mapped_column(Integer)
+    visa_needed: Mapped[bool | None] = mapped_column(Boolean)
+    exam_failures: Mapped[int] = mapped_column(Integer, default=0)
+    states: Mapped[list[Any]] = mapped_column(default=list)
+    tracks: Mapped[list[Any]] = mapped_column(default=list)
+    # The whole imported row (bot.domain.candidates.ApplicantProfile as JSON) and its hash.
+    profile: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    profile_hash: Mapped[str] = mapped_column(String(64), default="")
+    # Known connection, set by the coordinator (or the file).
+    home_student: Mapped[bool] = mapped_column(Boolean, default=False)
+    rotated_here: Mapped[bool] = mapped_column(Boolean, default=False)
+    interviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    prior_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    prelim_here: Mapped[bool] = mapped_column(Boolean, default=False)
+    strong_letters: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Triage: computed bucket and the director's override.
+    bucket: Mapped[str | None] = mapped_column(String(32), index=True)
+    risk: Mapped[str | None] = mapped_column(String(16))
+    triage_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    override_bucket: Mapped[str | None] = mapped_column(String(32))
+    override_reason: Mapped[str | None] = mapped_column(Text)
+    override_by: Mapped[str | None] = mapped_column(String(32))
+    override_at: Mapped[datetime | None] = mapped_column()
+    pinned_by: Mapped[str | None] = mapped_column(String(32))
+    # The candidate's thread in the war room: the first card's ts.
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ReferenceNote(Base):
+    __tablename__ = "reference_notes"
+    __table_args__ = (UniqueConstraint("program_id", "source_ts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))  # command | modal | thread
+    called_name: Mapped[str | None] = mapped_column(String(200))
+    called_institution: Mapped[str | None] = mapped_column(String(200))
+    called_role: Mapped[str | None] = mapped_column(String(200))
+    relationship: Mapped[str | None] = mapped_column(String(200))
+    sentiment: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    # A thread reply typed by a person: its ts; a note the bot posted: the post's ts once posted.
+    source_ts: Mapped[str | None] = mapped_column(String(32))
+    posted_ts: Mapped[str | None] = mapped_column(String(32))
+    post_state: Mapped[str] = mapped_column(String(16), default="none")  # none | pending | posted | failed
+    post_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ProcessedEvent(Base):
+    """Slack event ids already handled: a retried delivery is ignored."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- voting and the preference list ----------------------------------------------------------
+
+
+class Vote(Base):
+    __tablename__ = "votes"
+
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    choice: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16), default="vote")  # vote | scorecard
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Ranking(Base):
+    """A member's own ordering of a subset (`/soap rank`): position 1 is best."""
+
+    __tablename__ = "rankings"
+
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ListSnapshot(Base):
+    __tablename__ = "list_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    locked_by: Mapped[str] = mapped_column(String(32))
+    locked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    unlocked_by: Mapped[str | None] = mapped_column(String(32))
+    unlocked_at: Mapped[datetime | None] = mapped_column()
+    unlock_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ListEntry(Base):
+    __tablename__ = "list_entries"
+
+    snapshot_id: Mapped[int] = mapped_column(ForeignKey("list_snapshots.id", ondelete="CASCADE"), primary_key=True)
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int | None] = mapped_column(ForeignKey("candidates.id", ondelete="SET NULL"))
+    aamc_id: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(400))
+    track: Mapped[str | None] = mapped_column(String(64))
+    tied: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+# --- rounds, reminders, positions, offers ----------------------------------------------------
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    deadline_at: Mapped[datetime] = mapped_column()
+    offers_at: Mapped[datetime] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column()
+
+
+class Reminder(Base):
+    """One reminder with a unique key, claimed under a lease before it is posted (exactly once)."""
+
+    __tablename__ = "reminders"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    round: Mapped[int | None] = mapped_column(Integer)
+    interview_id: Mapped[int | None] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    subject_at: Mapped[datetime] = mapped_column()
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|claimed|sent|missed|cancelled
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    sent_at: Mapped[datetime | None] = mapped_column()
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class Position(Base):
+    __tablename__ = "positions"
+
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
+    track: Mapped[str] = mapped_column(String(64), primary_key=True)
+    total: Mapped[int] = mapped_column(Integer)
+
+
+class Offer(Base):
+    __tablename__ = "offers"
+    __table_args__ = (UniqueConstraint("candidate_id", "round", "track"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer)
+    track: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # offered | accepted | rejected | expired
+    recorded_by: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+# --- interviews ------------------------------------------------------------------------------
+
+
+class Interview(Base):
+    __tablename__ = "interviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # proposed | scheduled | done | unreachable | declined
+    proposed_by: Mapped[str] = mapped_column(String(32))
+    proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    interviewer: Mapped[str | None] = mapped_column(String(32))
+    scheduled_at: Mapped[datetime | None] = mapped_column()
+    first_contact_at: Mapped[datetime | None] = mapped_column()
+    reached_at: Mapped[datetime | None] = mapped_column()
+    outcome_note: Mapped[str | None] = mapped_column(Text)
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Scorecard(Base):
+    __tablename__ = "scorecards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    interview_id: Mapped[int] = mapped_column(ForeignKey("interviews.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(32))
+    clinical: Mapped[int] = mapped_column(Integer)
+    communication: Mapped[int] = mapped_column(Integer)
+    reliability: Mapped[int] = mapped_column(Integer)
+    fit: Mapped[int] = mapped_column(Integer)
+    red_flags: Mapped[str | None] = mapped_column(Text)
+    recommendation: Mapped[str] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# --- retention -------------------------------------------------------------------------------
+
+
+class PurgeRecord(Base):
+    """What a purge leaves: anonymous counts, nothing that identifies an applicant."""
+
+    __tablename__ = "purge_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"))
+    purged_by: Mapped[str] = mapped_column(String(64))
+    purged_at: Mapped[datetime] = mapped_column(default=utcnow)
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
