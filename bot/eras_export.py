@@ -1,0 +1,840 @@
+"""Reading ERAS (PDWS) applicant exports: CSV or Excel .xlsx → validated ``ApplicantProfile`` rows.
+
+Pure: no database, no Slack. ``read_export`` never stops at the first problem: it reports every bad
+row (with the row number the spreadsheet shows, header = row 1), the column and the reason, and
+returns the good rows. See docs/import.md for the columns, values and the mapping-file format.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import difflib
+import io
+import re
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, BinaryIO, NamedTuple
+
+from pydantic import ValidationError
+
+from bot.domain.candidates import (
+    COMLEX_LEVEL_1,
+    COMLEX_LEVEL_2_CE,
+    COMLEX_LEVEL_2_PE,
+    USMLE_STEP_1,
+    USMLE_STEP_2_CK,
+    USMLE_STEP_2_CS,
+    USMLE_STEP_3,
+    ApplicantProfile,
+    ExamResult,
+    normalize_state,
+)
+
+# --------------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RowError:
+    """A problem with one cell (or one row): ``row_number`` as the spreadsheet shows it (header = 1)."""
+
+    row_number: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}, {self.column}: {self.reason}"
+
+
+class ImportedRow(NamedTuple):
+    """One good row: its spreadsheet row number, the profile, and the connection flags the file set.
+
+    ``flags`` maps ``Connections`` field names ("home_student", "rotated_here", "interviewed",
+    "prior_contact", "prelim_here", "strong_letters") to True/False, only for cells that said
+    Yes or No (a blank or "No Response" cell sets nothing).
+    """
+
+    row_number: int
+    profile: ApplicantProfile
+    flags: dict[str, bool]
+
+
+@dataclasses.dataclass(slots=True)
+class ImportReport:
+    filename: str
+    rows: list[ImportedRow] = dataclasses.field(default_factory=list)
+    errors: list[RowError] = dataclasses.field(default_factory=list)
+    unknown_columns: list[str] = dataclasses.field(default_factory=list)
+    """Headers the bot does not recognise, each listed once, as spelt in the file."""
+    missing_required: list[str] = dataclasses.field(default_factory=list)
+    """Required columns not in the file ("AAMC ID", "First Name", "Last Name"); no row is read then."""
+    ignored_columns: list[str] = dataclasses.field(default_factory=list)
+    """Known ERAS columns the bot deliberately does not read (e.g. Gender, Date of Birth)."""
+    notes: list[str] = dataclasses.field(default_factory=list)
+    """Things the coordinator should know that are not errors (encoding fallback, padded IDs...)."""
+    header_row: int = 1
+    data_rows: int = 0
+    """Non-blank rows below the header."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and not self.missing_required
+
+    @property
+    def bad_rows(self) -> list[int]:
+        return sorted({error.row_number for error in self.errors})
+
+    def summary(self) -> list[str]:
+        """Short plain-text lines for the coordinator."""
+        lines = [
+            f"{self.filename}: {len(self.rows)} of {self.data_rows} applicant rows read"
+            + (f", {len(self.bad_rows)} row(s) with problems" if self.errors else "")
+        ]
+        if self.missing_required:
+            lines.append("Missing required columns: " + ", ".join(self.missing_required))
+        if self.unknown_columns:
+            lines.append("Columns not recognised (ignored): " + ", ".join(self.unknown_columns))
+        lines.extend(self.notes)
+        return lines
+
+
+class ExportFileError(ValueError):
+    """The file cannot be read at all (not a CSV/.xlsx, corrupt, empty)."""
+
+
+class ColumnsMappingError(ValueError):
+    """A columns-mapping file or dict that names a header the bot does not know."""
+
+
+# --------------------------------------------------------------------------------------------------
+# Columns
+
+
+def normalize_header(text: str) -> str:
+    """Lowercase and drop everything but letters and digits: "Medical School State/Province" →
+    "medicalschoolstateprovince"."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Column:
+    header: str  # canonical header as documented
+    kind: str  # text, aamc, name, date, bool, exam, exam_attempts, exam_failures, months, state, ...
+    target: str  # profile field, exam name or connections field
+
+
+_EXAMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # exam name, canonical header stem, extra stems
+    (USMLE_STEP_1, "USMLE Step 1", ("Step 1",)),
+    (USMLE_STEP_2_CK, "USMLE Step 2 CK", ("Step 2 CK", "USMLE Step 2")),
+    (USMLE_STEP_2_CS, "USMLE Step 2 CS", ("Step 2 CS",)),
+    (USMLE_STEP_3, "USMLE Step 3", ("Step 3",)),
+    (COMLEX_LEVEL_1, "COMLEX-USA Level 1", ("COMLEX Level 1", "Level 1")),
+    (COMLEX_LEVEL_2_CE, "COMLEX-USA Level 2 CE", ("COMLEX Level 2 CE", "Level 2 CE", "COMLEX Level 2")),
+    (COMLEX_LEVEL_2_PE, "COMLEX-USA Level 2 PE", ("COMLEX Level 2 PE", "Level 2 PE")),
+)
+
+
+def _build_columns() -> tuple[dict[str, _Column], dict[str, str]]:
+    columns: list[_Column] = [
+        _Column("AAMC ID", "aamc", "aamc_id"),
+        _Column("First Name", "name", "first_name"),
+        _Column("Last Name", "name", "last_name"),
+        _Column("Middle Name", "text", "middle_name"),
+        _Column("Preferred Email", "text", "email"),
+        _Column("Medical School of Graduation", "text", "medical_school"),
+        _Column("Medical School Country", "text", "school_country"),
+        _Column("Medical School State/Province", "text", "school_state"),
+        _Column("Medical School Type", "text", "school_type"),
+        _Column("Medical School Graduation Date", "date", "graduation_date"),
+        _Column("Degree", "text", "degree"),
+        _Column("ECFMG Certified", "bool", "ecfmg_certified"),
+        _Column("ECFMG Certification Received", "bool_or_date", "ecfmg_certified"),
+        _Column("Citizenship", "text", "citizenship"),
+        _Column("Visa Sponsorship Needed", "bool", "visa_needed"),
+        _Column("Current Visa Status", "text", "current_visa"),
+        _Column("Expected Visa Status", "text", "expected_visa"),
+        _Column("US or Canadian Applicant", "bool", "us_or_canadian"),
+        _Column("Medical Education or Training Interrupted", "bool", "training_interrupted"),
+        _Column("Misdemeanor Conviction", "bool", "misdemeanor"),
+        _Column("Felony Conviction", "bool", "felony"),
+        _Column("Malpractice Cases Pending", "bool", "malpractice_pending"),
+        _Column("Medical Licensure Problem", "bool", "licensure_problem"),
+        _Column("Alpha Omega Alpha (Yes/No)", "bool", "aoa"),
+        _Column("Gold Humanism Honor Society (Yes/No)", "bool", "ghhs"),
+        _Column("Permanent State", "state", "permanent_state"),
+        _Column("Contact State", "state", "contact_state"),
+        _Column("Tracks Applied by Applicant", "tracks", "tracks"),
+        # our template's extra columns
+        _Column("US Clinical Experience (months)", "months", "us_clinical_months"),
+        _Column("Recent Clinical Experience (months)", "months", "recent_clinical_months"),
+        _Column("Professionalism Concern", "bool", "professionalism_concern"),
+        _Column("Home Student", "flag", "home_student"),
+        _Column("Rotated Here", "flag", "rotated_here"),
+        _Column("Interviewed", "flag", "interviewed"),
+        _Column("Prior Contact", "flag", "prior_contact"),
+        _Column("Prelim Here", "flag", "prelim_here"),
+        _Column("Strong Letters", "flag", "strong_letters"),
+    ]
+    aliases: dict[str, str] = {
+        "AAMC Number": "AAMC ID",
+        "AAMCID": "AAMC ID",
+        "Email": "Preferred Email",
+        "E-mail": "Preferred Email",
+        "Email Address": "Preferred Email",
+        "Medical School": "Medical School of Graduation",
+        "Medical School Name": "Medical School of Graduation",
+        "Medical School State": "Medical School State/Province",
+        "Graduation Date": "Medical School Graduation Date",
+        "Alpha Omega Alpha": "Alpha Omega Alpha (Yes/No)",
+        "AOA": "Alpha Omega Alpha (Yes/No)",
+        "Gold Humanism Honor Society": "Gold Humanism Honor Society (Yes/No)",
+        "GHHS": "Gold Humanism Honor Society (Yes/No)",
+        "Tracks": "Tracks Applied by Applicant",
+        "Track": "Tracks Applied by Applicant",
+        "US Clinical Experience": "US Clinical Experience (months)",
+        "USCE Months": "US Clinical Experience (months)",
+        "USCE": "US Clinical Experience (months)",
+        "Recent Clinical Experience": "Recent Clinical Experience (months)",
+        "Recent Clinical Months": "Recent Clinical Experience (months)",
+        "Professionalism": "Professionalism Concern",
+        "Rotated": "Rotated Here",
+        "Prelim": "Prelim Here",
+        "Strong Letter": "Strong Letters",
+        "Visa Sponsorship Need": "Visa Sponsorship Needed",
+    }
+    for exam, stem, extra in _EXAMS:
+        score = f"{stem} Score"
+        columns += [
+            _Column(score, "exam", exam),
+            _Column(f"{stem} Attempts", "exam_attempts", exam),
+            _Column(f"{stem} Failures", "exam_failures", exam),
+        ]
+        for other in (exam, *extra):
+            aliases.setdefault(f"{other} Score", score)
+            aliases.setdefault(other, score)
+            aliases.setdefault(f"{other} Attempts", f"{stem} Attempts")
+            aliases.setdefault(f"{other} Failures", f"{stem} Failures")
+    by_header = {column.header: column for column in columns}
+    by_key = {normalize_header(column.header): column.header for column in columns}
+    for alias, header in aliases.items():
+        by_key.setdefault(normalize_header(alias), header)
+    return by_header, by_key
+
+
+COLUMNS, _HEADER_BY_KEY = _build_columns()
+#: Every canonical header the bot reads, in documentation order.
+CANONICAL_HEADERS: tuple[str, ...] = tuple(COLUMNS)
+REQUIRED_HEADERS: tuple[str, ...] = ("AAMC ID", "First Name", "Last Name")
+
+#: Known ERAS columns the bot does not read. Gender, date of birth and self-identification are
+#: never read so they cannot influence triage.
+IGNORED_HEADERS: tuple[str, ...] = (
+    "Board Certification",
+    "Sigma Sigma Phi (Yes/No)",
+    "Military Service Obligation",
+    "Participating as a Couple in NRMP",
+    "Self Identify",
+    "Gender",
+    "Date of Birth",
+    "MSPE Received",
+    "Medical School Transcript Received",
+    "Personal Statement Received",
+    "Photo",
+)
+_IGNORED_KEYS = {normalize_header(header) for header in IGNORED_HEADERS} | {"sigmasigmaphi"}
+_IGNORED_PREFIXES = ("countof",)
+
+
+def canonical_header(text: str) -> str | None:
+    """The canonical header a file header (or alias) means, or None if unknown."""
+    return _HEADER_BY_KEY.get(normalize_header(text))
+
+
+# --------------------------------------------------------------------------------------------------
+# Columns mapping
+
+
+def parse_columns_mapping(text: str) -> dict[str, str]:
+    """Parse mapping-file text: CSV lines ``their header,our header``.
+
+    Blank lines and lines starting with ``#`` are ignored; a first line ``their header,our header``
+    is skipped; quote a header that contains a comma. Raises ``ColumnsMappingError`` with the line
+    number when a line is malformed or names a header we do not know.
+    """
+    mapping: dict[str, str] = {}
+    lines = text.lstrip("\ufeff").splitlines()
+    for number, record in enumerate(csv.reader(lines), start=1):
+        if not record or not "".join(record).strip() or record[0].lstrip().startswith("#"):
+            continue
+        if len(record) != 2 or not record[0].strip() or not record[1].strip():
+            raise ColumnsMappingError(
+                f"line {number}: expected two headers separated by a comma: their header,our header"
+            )
+        theirs, ours = record[0].strip(), record[1].strip()
+        if number == 1 and normalize_header(theirs) == "theirheader":
+            continue
+        mapping[theirs] = _resolve_target(ours, f"line {number}")
+    return mapping
+
+
+def read_columns_mapping(path: str | Path) -> dict[str, str]:
+    """Read a columns-mapping file (see ``parse_columns_mapping``)."""
+    data = Path(path).read_bytes()
+    text, _ = _decode(data)
+    try:
+        return parse_columns_mapping(text)
+    except ColumnsMappingError as exc:
+        raise ColumnsMappingError(f"{Path(path).name}: {exc}") from None
+
+
+def _resolve_target(ours: str, where: str) -> str:
+    header = canonical_header(ours)
+    if header is None:
+        close = difflib.get_close_matches(ours, CANONICAL_HEADERS, n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise ColumnsMappingError(
+            f"{where}: {ours!r} is not a column the bot reads{hint} (see docs/import.md for the list)"
+        )
+    return header
+
+
+# --------------------------------------------------------------------------------------------------
+# Cell values
+
+
+class _CellError(Exception):
+    pass
+
+
+_NO_VALUE = {"", "noresponse", "na", "nr", "notapplicable", "unknown", "notreported", "none"}
+_YES = {"yes", "y", "true", "t", "1", "x"}
+_NO = {"no", "n", "false", "f", "0"}
+_MAX_TEXT = 300
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    return str(value).strip()
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _parse_text(value: object) -> str | None:
+    text = _CONTROL.sub(" ", _text(value)).strip()
+    if normalize_header(text) in _NO_VALUE:
+        return None
+    if len(text) > _MAX_TEXT:
+        raise _CellError(f"value too long ({len(text)} characters; at most {_MAX_TEXT})")
+    return text
+
+
+def _parse_bool(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    text = _text(value)
+    key = normalize_header(text)
+    if key in _NO_VALUE:
+        return None
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    first = normalize_header(re.split(r"[\s,;:(\-]+", text.lower(), maxsplit=1)[0] if text else "")
+    if first in ("yes", "y"):
+        return True
+    if first in ("no", "n"):
+        return False
+    raise _CellError(f"expected Yes, No or No Response, got {_show(text)}")
+
+
+_DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d", "%m-%d-%Y", "%Y/%m/%d", "%d-%b-%Y", "%b %d, %Y")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def _parse_date(value: object) -> date | None:
+    if isinstance(value, datetime):
+        parsed = value.date()
+    elif isinstance(value, date):
+        parsed = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        if not 10000 <= value <= 80000:
+            raise _CellError(f"expected a date like 05/15/2020, got {_show(_text(value))}")
+        parsed = _EXCEL_EPOCH + timedelta(days=int(value))
+    else:
+        text = _text(value)
+        if normalize_header(text) in _NO_VALUE:
+            return None
+        parsed_text = _parse_date_text(text)
+        if parsed_text is None:
+            raise _CellError(f"expected a date like 05/15/2020, got {_show(text)}")
+        parsed = parsed_text
+    if not 1940 <= parsed.year <= 2100:
+        raise _CellError(f"date {parsed.isoformat()} is out of range")
+    return parsed
+
+
+def _parse_date_text(text: str) -> date | None:
+    text = text.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?", text)
+    if match:
+        try:
+            return date.fromisoformat(match.group(1))
+        except ValueError:
+            return None
+    match = re.fullmatch(r"(\d{1,2})/(\d{4})", text)  # MM/YYYY
+    if match and 1 <= int(match.group(1)) <= 12:
+        return date(int(match.group(2)), int(match.group(1)), 1)
+    if re.fullmatch(r"\d{4}", text):  # a graduation year alone: June 1 of that year
+        return date(int(text), 6, 1)
+    if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel serial date number saved as text
+        return _EXCEL_EPOCH + timedelta(days=int(float(text)))
+    return None
+
+
+def _whole_number(value: object, low: int, high: int, what: str) -> int | None:
+    if isinstance(value, bool):
+        raise _CellError(f"expected {what}, got {_show(_text(value))}")
+    text = _text(value)
+    if normalize_header(text) in _NO_VALUE:
+        return None
+    match = re.fullmatch(r"(\d{1,4})(?:\.0*)?", text.replace(",", ""))
+    if not match or not low <= int(match.group(1)) <= high:
+        raise _CellError(f"expected {what} ({low}-{high}), got {_show(text)}")
+    return int(match.group(1))
+
+
+_PASS = {"pass", "p", "passed"}
+_FAIL = {"fail", "f", "failed"}
+_NOT_TAKEN = {"nottaken", "pending", "scheduled", "notyettaken", "notapplicable", "notreported"}
+
+
+def _parse_exam(value: object, exam: str) -> ExamResult | None:
+    text = _text(value)
+    key = normalize_header(text)
+    if key in _NO_VALUE or key in _NOT_TAKEN:
+        return None
+    top = 300 if exam.startswith("USMLE") else 999
+    tokens = [token for token in re.split(r"[\s,;/|]+", text) if token]
+    score: int | None = None
+    passed: bool | None = None
+    failures = 0
+    for token in tokens:
+        word = normalize_header(token)
+        if word in _PASS:
+            passed = True
+        elif word in _FAIL:
+            passed = False
+            failures += 1
+        elif re.fullmatch(r"\d{1,3}(\.0*)?", token) and 1 <= int(float(token)) <= top:
+            score, passed = int(float(token)), None
+        else:
+            raise _CellError(f"expected Pass, Fail or a score (1-{top}), got {_show(text)}")
+    attempts = len(tokens) if len(tokens) > 1 else None
+    return ExamResult(score=score, passed=passed, attempts=attempts, failures=failures)
+
+
+class _AamcResult(NamedTuple):
+    aamc_id: str
+    padded: bool
+
+
+def _parse_aamc(value: object) -> _AamcResult:
+    if isinstance(value, bool):
+        raise _CellError(f"AAMC ID must be 8 digits, got {_show(_text(value))}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise _CellError(f"AAMC ID must be 8 digits, got {_show(_text(value))}")
+        digits = str(int(value))
+    elif isinstance(value, int):
+        digits = str(value)
+    else:
+        text = _text(value).replace(" ", "")
+        if not text:
+            raise _CellError("AAMC ID is empty")
+        digits = text
+        if re.fullmatch(r"\d+\.0+", text):  # 12345678.0 from Excel
+            digits = text.split(".", 1)[0]
+        elif re.fullmatch(r"\d(\.\d+)?[eE]\+?\d{1,2}", text):  # 1.2345678E+07
+            try:
+                number = Decimal(text)
+            except InvalidOperation:
+                number = Decimal(-1)
+            if number == number.to_integral_value() and number >= 0:
+                digits = str(int(number))
+    if not digits.isascii() or not digits.isdigit() or len(digits) > 8 or len(digits) < 6:
+        raise _CellError(f"AAMC ID must be 8 digits, got {_show(_text(value))}")
+    if len(digits) < 8:  # Excel drops leading zeros from numbers
+        return _AamcResult(digits.zfill(8), True)
+    return _AamcResult(digits, False)
+
+
+def _show(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+# --------------------------------------------------------------------------------------------------
+# Reading files
+
+
+def _decode(data: bytes) -> tuple[str, str | None]:
+    """(text, note or None). UTF-8 (with or without BOM), UTF-16 with BOM, else cp1252."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), None
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    return text, (
+        "The file is not UTF-8; it was read as Windows-1252 (cp1252). Check that accented names look"
+        " right, or save it again as 'CSV UTF-8'."
+    )
+
+
+def _csv_rows(data: bytes, filename: str, notes: list[str]) -> Iterator[Sequence[object]]:
+    text, note = _decode(data)
+    if note:
+        notes.append(note)
+    first_line = text.split("\n", 1)[0]
+    delimiter = ","
+    if first_line.count("\t") > first_line.count(","):
+        delimiter = "\t"
+    elif first_line.count(";") > first_line.count(","):
+        delimiter = ";"
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    number = 0
+    try:
+        for number, record in enumerate(reader, start=1):  # noqa: B007 (used in the error)
+            yield record
+    except csv.Error as exc:
+        raise ExportFileError(f"{filename}: row {number + 1} could not be read as CSV: {exc}") from None
+
+
+def _xlsx_rows(data: bytes, filename: str, notes: list[str]) -> Iterator[Sequence[object]]:
+    import openpyxl  # local: only needed for Excel files
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, SyntaxError) as exc:
+        raise ExportFileError(f"{filename}: could not open it as an Excel .xlsx file ({exc})") from None
+    try:
+        sheet = workbook.active or workbook.worksheets[0]
+        if len(workbook.sheetnames) > 1:
+            notes.append(f"Read the sheet {sheet.title!r}; the other sheets were ignored.")
+        rows = sheet.iter_rows(values_only=True)
+        number = 0
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                break
+            except Exception as exc:  # a corrupt sheet: openpyxl raises many kinds
+                raise ExportFileError(
+                    f"{filename}: row {number + 1} of the Excel sheet could not be read ({exc})"
+                ) from None
+            number += 1
+            yield row
+    finally:
+        workbook.close()
+
+
+def _load(source: str | Path | bytes | BinaryIO, filename: str | None) -> tuple[bytes, str]:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source), filename or "upload"
+    if isinstance(source, str | Path):
+        path = Path(source)
+        try:
+            return path.read_bytes(), filename or path.name
+        except OSError as exc:
+            raise ExportFileError(f"{filename or path.name}: could not read the file ({exc})") from None
+    return source.read(), filename or Path(str(getattr(source, "name", "upload"))).name
+
+
+def _rows_of(data: bytes, filename: str, notes: list[str]) -> Iterator[Sequence[object]]:
+    suffix = Path(filename).suffix.lower()
+    if suffix == ".xls":
+        raise ExportFileError(f"{filename}: old Excel .xls files are not supported; save it as .xlsx or CSV")
+    if suffix in (".xlsx", ".xlsm") or (suffix not in (".csv", ".txt", ".tsv") and data[:4] == b"PK\x03\x04"):
+        return _xlsx_rows(data, filename, notes)
+    return _csv_rows(data, filename, notes)
+
+
+# --------------------------------------------------------------------------------------------------
+# The import
+
+
+@dataclasses.dataclass(slots=True)
+class _Plan:
+    """What to do with each column of the header."""
+
+    columns: list[tuple[int, _Column]]
+    unknown: list[str]
+    ignored: list[str]
+    repeated: list[str]
+    found: set[str]
+
+
+def _plan(header: Sequence[object], mapping: Mapping[str, str]) -> _Plan:
+    columns: list[tuple[int, _Column]] = []
+    unknown: list[str] = []
+    ignored: list[str] = []
+    repeated: list[str] = []
+    seen_unknown: set[str] = set()
+    found: set[str] = set()
+    for index, cell in enumerate(header):
+        text = _CONTROL.sub(" ", _text(cell)).strip()
+        if not text:
+            continue
+        key = normalize_header(text)
+        canonical = mapping.get(key) or _HEADER_BY_KEY.get(key)
+        if canonical is None:
+            if key in _IGNORED_KEYS or key.startswith(_IGNORED_PREFIXES):
+                if text not in ignored:
+                    ignored.append(text)
+            elif key not in seen_unknown:
+                seen_unknown.add(key)
+                unknown.append(text)
+            continue
+        column = COLUMNS[canonical]
+        if canonical in found and column.kind != "tracks" and canonical not in repeated:
+            repeated.append(canonical)
+        found.add(canonical)
+        columns.append((index, column))
+    return _Plan(columns, unknown, ignored, repeated, found)
+
+
+def _is_blank_row(row: Sequence[object]) -> bool:
+    return all(_is_blank(cell) for cell in row)
+
+
+_HEADER_SEARCH_ROWS = 20
+
+
+def read_export(
+    source: str | Path | bytes | BinaryIO,
+    filename: str | None = None,
+    columns_mapping: Mapping[str, str] | None = None,
+) -> ImportReport:
+    """Read an ERAS export (.csv or .xlsx) into an ``ImportReport``.
+
+    ``source`` is a path, the file's bytes or a binary file object; ``filename`` decides the format
+    by extension (.csv/.txt/.tsv, .xlsx/.xlsm; otherwise sniffed) and appears in messages.
+    ``columns_mapping`` maps a program's own headers to our canonical headers (see
+    ``read_columns_mapping``). Raises ``ExportFileError`` if the file cannot be read at all and
+    ``ColumnsMappingError`` if the mapping names an unknown header.
+    """
+    data, name = _load(source, filename)
+    mapping = {
+        normalize_header(theirs): _resolve_target(ours, f"mapping {theirs!r}")
+        for theirs, ours in (columns_mapping or {}).items()
+    }
+    report = ImportReport(filename=name)
+    if not data.strip(b"\xef\xbb\xbf\r\n\t ,;"):
+        raise ExportFileError(f"{name}: the file is empty")
+    rows = iter(_rows_of(data, name, report.notes))
+
+    # The header is the first row (among the first few) that has an AAMC ID column; else the first
+    # non-blank row. Title lines above the header are skipped.
+    buffered: list[tuple[int, Sequence[object]]] = []
+    header: Sequence[object] | None = None
+    header_row = 0
+    for number, row in enumerate(rows, start=1):
+        buffered.append((number, row))
+        plan = _plan(row, mapping)
+        if "AAMC ID" in plan.found:
+            header, header_row = row, number
+            break
+        if number >= _HEADER_SEARCH_ROWS:
+            break
+    if header is None:
+        first = next(((n, r) for n, r in buffered if not _is_blank_row(r)), None)
+        if first is None:
+            raise ExportFileError(f"{name}: the file has no header row")
+        header_row, header = first
+    report.header_row = header_row
+    if header_row > 1:
+        report.notes.append(f"The header is on row {header_row}; the rows above it were skipped.")
+
+    plan = _plan(header, mapping)
+    report.unknown_columns = plan.unknown
+    report.ignored_columns = plan.ignored
+    for canonical in plan.repeated:
+        report.notes.append(f"The column {canonical!r} appears more than once; the first filled cell is used.")
+    report.missing_required = [h for h in REQUIRED_HEADERS if h not in plan.found]
+
+    first_row_of: dict[str, int] = {}
+    padded = 0
+    for number, row in _continue(buffered, header_row, rows):
+        if _is_blank_row(row):
+            continue
+        report.data_rows += 1
+        if report.missing_required:
+            continue
+        result = _read_row(number, row, plan.columns)
+        report.errors.extend(result.errors)
+        if result.aamc is None:
+            continue
+        if result.aamc.padded:
+            padded += 1
+        earlier = first_row_of.get(result.aamc.aamc_id)
+        if earlier is not None:
+            report.errors.append(
+                RowError(number, "AAMC ID", f"duplicate AAMC ID {result.aamc.aamc_id} (also on row {earlier})")
+            )
+            continue
+        first_row_of[result.aamc.aamc_id] = number
+        if result.profile is not None and not result.errors:
+            report.rows.append(ImportedRow(number, result.profile, result.flags))
+    if padded:
+        report.notes.append(
+            f"{padded} AAMC ID(s) had fewer than 8 digits (Excel drops leading zeros); zeros were added in front."
+        )
+    return report
+
+
+def _continue(
+    buffered: list[tuple[int, Sequence[object]]], header_row: int, rows: Iterator[Sequence[object]]
+) -> Iterator[tuple[int, Sequence[object]]]:
+    """The rows below the header: the buffered ones, then the rest of the file."""
+    for number, row in buffered:
+        if number > header_row:
+            yield number, row
+    yield from enumerate(rows, start=len(buffered) + 1)
+
+
+class _RowResult(NamedTuple):
+    aamc: _AamcResult | None
+    profile: ApplicantProfile | None
+    flags: dict[str, bool]
+    errors: list[RowError]
+
+
+_FIELD_HEADER = {column.target: column.header for column in COLUMNS.values() if column.kind != "flag"}
+
+
+def _read_row(number: int, row: Sequence[object], columns: list[tuple[int, _Column]]) -> _RowResult:
+    values: dict[str, Any] = {}
+    exams: dict[str, dict[str, Any]] = {}
+    tracks: list[str] = []
+    flags: dict[str, bool] = {}
+    errors: list[RowError] = []
+    aamc: _AamcResult | None = None
+    width = len(row)
+    for index, column in columns:
+        cell = row[index] if index < width else None
+        kind, target = column.kind, column.target
+        try:
+            if kind == "aamc":
+                if aamc is None:
+                    aamc = _parse_aamc(cell)
+                continue
+            if kind == "tracks":
+                track = _parse_text(cell)
+                if track and track not in tracks:
+                    tracks.append(track)
+                continue
+            if kind == "flag":
+                flag = _parse_bool(cell)
+                if flag is not None and target not in flags:
+                    flags[target] = flag
+                continue
+            if kind in ("exam", "exam_attempts", "exam_failures"):
+                _read_exam_cell(kind, target, cell, exams)
+                continue
+            if values.get(target) is not None:
+                continue  # an earlier column already filled this field
+            if kind in ("text", "name"):
+                values[target] = _parse_text(cell)
+            elif kind == "bool":
+                values[target] = _parse_bool(cell)
+            elif kind == "bool_or_date":
+                values[target] = _parse_bool_or_date(cell)
+            elif kind == "date":
+                values[target] = _parse_date(cell)
+            elif kind == "months":
+                values[target] = _whole_number(cell, 0, 600, "a number of months")
+            elif kind == "state":
+                values[target] = normalize_state(_parse_text(cell))
+        except _CellError as exc:
+            errors.append(RowError(number, column.header, str(exc)))
+    for field in ("first_name", "last_name"):
+        if not values.get(field) and not any(e.column == _FIELD_HEADER[field] for e in errors):
+            errors.append(RowError(number, _FIELD_HEADER[field], f"{_FIELD_HEADER[field]} is empty"))
+    if aamc is None and not any(e.column == "AAMC ID" for e in errors):
+        errors.append(RowError(number, "AAMC ID", "AAMC ID is empty"))
+    profile: ApplicantProfile | None = None
+    if not errors and aamc is not None:
+        try:
+            exam_results = {name: ExamResult(**parts) for name, parts in exams.items() if _exam_has_data(parts)}
+            profile = ApplicantProfile(
+                aamc_id=aamc.aamc_id,
+                exams=exam_results,
+                tracks=tracks,
+                **{key: value for key, value in values.items() if value is not None},
+            )
+        except ValidationError as exc:
+            for problem in exc.errors():
+                field = str(problem["loc"][0]) if problem["loc"] else ""
+                errors.append(RowError(number, _FIELD_HEADER.get(field, field or "row"), problem["msg"]))
+    return _RowResult(aamc, profile, flags, errors)
+
+
+def _exam_has_data(parts: Mapping[str, Any]) -> bool:
+    return any(value not in (None, 0) for value in parts.values())
+
+
+def _read_exam_cell(kind: str, exam: str, cell: object, exams: dict[str, dict[str, Any]]) -> None:
+    parts = exams.setdefault(exam, {"score": None, "passed": None, "attempts": None, "failures": 0})
+    if kind == "exam":
+        result = _parse_exam(cell, exam)
+        if result is None or parts["score"] is not None or parts["passed"] is not None:
+            return
+        parts["score"], parts["passed"] = result.score, result.passed
+        parts["failures"] = max(parts["failures"], result.failures)
+        if result.attempts is not None:
+            parts["attempts"] = max(parts["attempts"] or 0, result.attempts)
+    elif kind == "exam_attempts":
+        attempts = _whole_number(cell, 0, 20, "a number of attempts")
+        if attempts is not None:
+            parts["attempts"] = max(parts["attempts"] or 0, attempts)
+    else:
+        failures = _whole_number(cell, 0, 20, "a number of failures")
+        if failures is not None:
+            parts["failures"] = max(parts["failures"], failures)
+
+
+def _parse_bool_or_date(value: object) -> bool | None:
+    if isinstance(value, date):
+        return True
+    try:
+        return _parse_bool(value)
+    except _CellError:
+        if _parse_date_text(_text(value)) is not None:
+            return True
+        raise
