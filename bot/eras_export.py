@@ -397,18 +397,18 @@ def _parse_date_text(text: str) -> date | None:
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2})[T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?", text)
+    match = re.fullmatch(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ][0-9:.]+(Z|[+-][0-9]{2}:?[0-9]{2})?", text)
     if match:
         try:
             return date.fromisoformat(match.group(1))
         except ValueError:
             return None
-    match = re.fullmatch(r"(\d{1,2})/(\d{4})", text)  # MM/YYYY
+    match = re.fullmatch(r"([0-9]{1,2})/([0-9]{4})", text)  # MM/YYYY
     if match and 1 <= int(match.group(1)) <= 12:
         return date(int(match.group(2)), int(match.group(1)), 1)
-    if re.fullmatch(r"\d{4}", text):  # a graduation year alone: June 1 of that year
+    if re.fullmatch(r"[0-9]{4}", text):  # a graduation year alone: June 1 of that year
         return date(int(text), 6, 1)
-    if re.fullmatch(r"\d{5}(\.0+)?", text):  # an Excel serial date number saved as text
+    if re.fullmatch(r"[0-9]{5}(\.0+)?", text):  # an Excel serial date number saved as text
         return _EXCEL_EPOCH + timedelta(days=int(float(text)))
     return None
 
@@ -419,7 +419,7 @@ def _whole_number(value: object, low: int, high: int, what: str) -> int | None:
     text = _text(value)
     if normalize_header(text) in _NO_VALUE:
         return None
-    match = re.fullmatch(r"(\d{1,4})(?:\.0*)?", text.replace(",", ""))
+    match = re.fullmatch(r"([0-9]{1,4})(?:\.0*)?", text.replace(",", ""))
     if not match or not low <= int(match.group(1)) <= high:
         raise _CellError(f"expected {what} ({low}-{high}), got {_show(text)}")
     return int(match.group(1))
@@ -447,7 +447,7 @@ def _parse_exam(value: object, exam: str) -> ExamResult | None:
         elif word in _FAIL:
             passed = False
             failures += 1
-        elif re.fullmatch(r"\d{1,3}(\.0*)?", token) and 1 <= int(float(token)) <= top:
+        elif re.fullmatch(r"[0-9]{1,3}(\.0*)?", token) and 1 <= int(float(token)) <= top:
             score, passed = int(float(token)), None
         else:
             raise _CellError(f"expected Pass, Fail or a score (1-{top}), got {_show(text)}")
@@ -474,9 +474,9 @@ def _parse_aamc(value: object) -> _AamcResult:
         if not text:
             raise _CellError("AAMC ID is empty")
         digits = text
-        if re.fullmatch(r"\d+\.0+", text):  # 12345678.0 from Excel
+        if re.fullmatch(r"[0-9]+\.0+", text):  # 12345678.0 from Excel
             digits = text.split(".", 1)[0]
-        elif re.fullmatch(r"\d(\.\d+)?[eE]\+?\d{1,2}", text):  # 1.2345678E+07
+        elif re.fullmatch(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]{1,2}", text):  # 1.2345678E+07
             try:
                 number = Decimal(text)
             except InvalidOperation:

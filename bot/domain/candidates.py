@@ -174,7 +174,7 @@ class ApplicantProfile(BaseModel):
     @field_validator("aamc_id")
     @classmethod
     def _aamc_id_8_digits(cls, value: str) -> str:
-        if not re.fullmatch(r"\d{8}", value):
+        if not re.fullmatch(r"[0-9]{8}", value):
             raise ValueError(f"AAMC ID must be exactly 8 digits, got {value!r}")
         return value
 

@@ -83,9 +83,7 @@ class Bucket(StrEnum):
         key = re.sub(r"[^a-z0-9]", "", text.lower())
         bucket = _BUCKET_ALIASES.get(key)
         if bucket is None:
-            raise ValueError(
-                f"unknown bucket {text!r}; use one of: internal, interviewed, strong, backup, dnr"
-            )
+            raise ValueError(f"unknown bucket {text!r}; use one of: internal, interviewed, strong, backup, dnr")
         return bucket
 
 
@@ -207,14 +205,16 @@ class TriagePolicy(BaseModel):
             "both": "J-1 and H-1B",
         }[self.visas_sponsored]
         return [
-            f"visas sponsored: {visas}",
-            f"max exam failures: {self.max_exam_failures}",
-            f"max years since graduation: {self.max_years_since_graduation}"
-            f" (waived by {self.recent_clinical_months_waiver}+ months of recent clinical work)",
-            "IMGs need US clinical experience: " + ("yes" if self.img_needs_us_clinical else "no"),
-            "home states: " + (", ".join(self.home_states) if self.home_states else "none set"),
+            f"visas sponsored: {visas} (visas)",
+            f"max exam failures: {self.max_exam_failures} (max_failures)",
+            f"max years since graduation: {self.max_years_since_graduation} (max_years)",
+            f"recent clinical work that waives the years limit: {self.recent_clinical_months_waiver}+ months"
+            " (waiver_months)",
+            "IMGs need US clinical experience: " + ("yes" if self.img_needs_us_clinical else "no") + " (img_usce)",
+            "home states: " + (", ".join(self.home_states) if self.home_states else "none set") + " (home_states)",
             "professionalism concern: "
-            + ("deal-breaker" if self.professionalism_dealbreaker else "risk, not a deal-breaker"),
+            + ("deal-breaker" if self.professionalism_dealbreaker else "risk, not a deal-breaker")
+            + " (professionalism)",
         ]
 
 
@@ -275,7 +275,7 @@ def _parse_visas(key: str, value: str) -> str:
 def _parse_int(low: int, high: int, what: str) -> _Parser:
     def parse(key: str, value: str) -> int:
         text = value.strip()
-        if not re.fullmatch(r"\d{1,3}", text) or not low <= int(text) <= high:
+        if not re.fullmatch(r"[0-9]{1,3}", text) or not low <= int(text) <= high:
             raise PolicyError(f"{key}: {value!r} is not {what}; use a whole number {low}-{high}")
         return int(text)
 
@@ -301,9 +301,7 @@ def _parse_states(key: str, value: str) -> tuple[str, ...]:
     codes = [part.upper() for part in re.split(r"[\s,;]+", text) if part]
     bad = [code for code in codes if code not in US_STATES]
     if bad:
-        raise PolicyError(
-            f"{key}: {', '.join(bad)} not a 2-letter US state code; use e.g. OH,PA,MI (or none)"
-        )
+        raise PolicyError(f"{key}: {', '.join(bad)} not a 2-letter US state code; use e.g. OH,PA,MI (or none)")
     return tuple(sorted(set(codes)))
 
 
@@ -424,9 +422,7 @@ def _risk_level(points: int) -> Risk:
     return Risk.HIGH
 
 
-def strong_paper_signs(
-    profile: ApplicantProfile, connections: Connections, policy: TriagePolicy
-) -> list[str]:
+def strong_paper_signs(profile: ApplicantProfile, connections: Connections, policy: TriagePolicy) -> list[str]:
     """What makes a paper application strong (empty when it is not, or has failures/red flags)."""
     if exam_failures(profile) or red_flags(profile):
         return []
@@ -448,23 +444,17 @@ def strong_paper_signs(
     return signs
 
 
-def triage(
-    profile: ApplicantProfile, connections: Connections, policy: TriagePolicy, today: date
-) -> TriageResult:
+def triage(profile: ApplicantProfile, connections: Connections, policy: TriagePolicy, today: date) -> TriageResult:
     """Bucket, risk and reasons for one applicant (see the module docstring for the rules)."""
     risk_reasons, offsets = _risk(profile, connections, today)
     breakers = dealbreakers(profile, policy, today)
     if breakers:
-        return TriageResult(
-            Bucket.DO_NOT_RANK, Risk.HIGH, tuple(breakers), tuple(risk_reasons), tuple(offsets)
-        )
+        return TriageResult(Bucket.DO_NOT_RANK, Risk.HIGH, tuple(breakers), tuple(risk_reasons), tuple(offsets))
 
     reasons: list[str]
     if connections.home_student or connections.prelim_here:
         bucket = Bucket.INTERNAL
-        reasons = [
-            label for label in connections.labels() if label in ("home student", "prelim resident here")
-        ]
+        reasons = [label for label in connections.labels() if label in ("home student", "prelim resident here")]
     elif connections.interviewed:
         bucket = Bucket.INTERVIEWED
         reasons = ["interviewed with us"]
