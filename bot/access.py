@@ -54,16 +54,14 @@ class Actor:
 
     def require(self, access: Access, what: str = "do this") -> ProgramRef:
         """Return the program, or raise the refusal the person should read."""
-        if access is Access.ANYONE and self.program is None:
-            raise NotAWarRoom()
         if self.program is None:
             raise NotAWarRoom()
         if self.role is Role.OUTSIDER:
             raise NotInCommittee()
-        if access >= Access.WRITE and self.role is Role.OBSERVER:
-            raise ReadOnlyObserver()
         if access is Access.DIRECTOR and self.role is not Role.DIRECTOR:
             raise NotADirector(what)
+        if access is Access.WRITE and self.role is Role.OBSERVER:
+            raise ReadOnlyObserver()
         return self.program
 
     @property

@@ -50,16 +50,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load_extra_commands() -> None:
-    # Feature modules register their CLI commands on import.
-    import importlib
+def add_command(name: str, configure: Configure, run: RunCommand) -> None:
+    """Add `soapbot <name>`: `configure` adds its arguments, `run(args, settings)` returns the exit status."""
+    EXTRA_COMMANDS[name] = (configure, run)
 
-    for module in ("bot.cli_commands",):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
+
+def _load_extra_commands() -> None:
+    import importlib
+    import pkgutil
+
+    import bot.cli_commands
+
+    for module in pkgutil.iter_modules(bot.cli_commands.__path__):
+        importlib.import_module(f"bot.cli_commands.{module.name}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,11 +5,24 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.war_room import WarRoom
-from handlers import errors, gate, program_setup
+from handlers import (
+    candidates,
+    errors,
+    gate,
+    home,
+    interviews,
+    notes,
+    offers,
+    program_setup,
+    records,
+    rounds,
+    triage,
+    votes,
+)
 from handlers.router import SoapRouter
 
-# Each feature module: register(app, room, router). Order sets the order of `/soap help`.
-FEATURES = [program_setup]
+# Order sets the order of `/soap help`.
+FEATURES = [program_setup, candidates, triage, notes, votes, rounds, offers, interviews, home, records]
 
 
 def register_listeners(app: App, room: WarRoom) -> SoapRouter:

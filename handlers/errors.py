@@ -1,13 +1,23 @@
-"""The app's one error handler: domain errors become an ephemeral answer to the person who
-caused them; anything else is logged (ids only) and the person is told nothing was saved."""
+"""One place where failures become answers.
+
+`guard(room)` wraps every listener: a domain error (WarRoomError) becomes an ephemeral
+answer to the person who caused it; anything else is logged (ids only, never payload
+text) and the person is told that nothing was changed. The listener never raises into
+Bolt: a listener that raises after ack() races Bolt's ack wait and Slack would see an
+error page instead of our answer. `@app.error` covers what fails outside listeners.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from slack_bolt import App, BoltResponse
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot.errors import WarRoomError
 from bot.logs import request_id
@@ -16,34 +26,62 @@ from handlers.gate import payload_ids
 
 log = logging.getLogger(__name__)
 
+Listener = TypeVar("Listener", bound=Callable[..., Any])
+
+UNEXPECTED = (":warning: Something went wrong on our side and nothing was changed. "
+              "If it happens again, give your admin this reference: `{ref}`.")
+
 
 def tell(room: WarRoom, body: dict[str, Any], text: str) -> None:
-    """Say `text` to the person behind `body`, visible only to them, in the channel they used."""
+    """Say `text` to the person behind `body`, visible only to them, where they are."""
     urls: list[dict[str, Any]] = body.get("response_urls") or []
     response_url = body.get("response_url") or (urls[0].get("response_url") if urls else None)
     try:
         if response_url:
-            from slack_sdk.webhook import WebhookClient
-
             WebhookClient(response_url).send(text=text, response_type="ephemeral", replace_original=False)
             return
         ids = payload_ids(body)
-        if ids.channel_id and ids.user_id:
+        if ids.channel_id and ids.user_id and body.get("type") != "event_callback":
             room.gateway.post_ephemeral(ids.channel_id, ids.user_id, text)
     except (SlackApiError, OSError):
         log.warning("could not tell the user about an error")
 
 
+def answer(room: WarRoom, body: dict[str, Any], error: Exception) -> None:
+    if isinstance(error, WarRoomError):
+        log.info("refused: %s", type(error).__name__)
+        tell(room, body, f":no_entry: {error}")
+    else:
+        log.error("unexpected failure while handling a request: %s", type(error).__name__, exc_info=error)
+        tell(room, body, UNEXPECTED.format(ref=request_id.get()))
+
+
+def guard(room: WarRoom) -> Callable[[Listener], Listener]:
+    """Wrap a listener (which must take `ack` and `body`) so that every failure is answered."""
+
+    def decorate(listener: Listener) -> Listener:
+        names = inspect.getfullargspec(listener).args
+        if "body" not in names or "ack" not in names:
+            raise TypeError(f"{listener.__name__} must take `ack` and `body` to be guarded")
+
+        @functools.wraps(listener)
+        def guarded(**kwargs: Any) -> Any:
+            try:
+                return listener(**kwargs)
+            except Exception as error:
+                ack = kwargs["ack"]
+                if getattr(ack, "response", None) is None:
+                    ack()
+                answer(room, kwargs["body"], error)
+                return None
+
+        return guarded  # type: ignore[return-value]
+
+    return decorate
+
+
 def register(app: App, room: WarRoom) -> None:
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
-        if isinstance(error, WarRoomError):
-            log.info("refused: %s", type(error).__name__)
-            if body.get("type") == "event_callback":
-                return None
-            tell(room, body, f":no_entry: {error}")
-            return None
-        log.exception("unexpected failure while handling a request", exc_info=error)
-        tell(room, body, ":warning: Something went wrong on our side and nothing was changed. "
-                         f"If it happens again, give your admin this reference: `{request_id.get()}`.")
+        answer(room, body, error)
         return None

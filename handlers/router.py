@@ -21,6 +21,7 @@ from bot.errors import BadInput
 from bot.messages.help import HelpEntry, help_blocks, help_text
 from bot.messages.mrkdwn import escape
 from bot.war_room import WarRoom
+from handlers.errors import guard
 from handlers.gate import actor_of
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ class SoapRouter:
         return [HelpEntry(usage=f"{self.command} {s.usage}", summary=s.summary) for s in self._order]
 
     def register(self, app: App) -> None:
-        app.command(self.command)(self._dispatch)
+        app.command(self.command)(guard(self.room)(self._dispatch))
 
     def _dispatch(self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
