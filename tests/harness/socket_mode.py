@@ -84,6 +84,11 @@ class SocketModeStandIn:
     def url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/link/"
 
+    def attach(self, web_api: Any) -> SocketModeStandIn:
+        """Make ``web_api`` (a ``SlackStandIn``) answer apps.connections.open with this server's URLs."""
+        web_api.socket_mode = self
+        return self
+
     def new_connection_url(self) -> str:
         """A fresh one-time URL, shaped like Slack's ``wss://wss-primary.slack.com/link/?ticket=...&app_id=...``."""
         return f"{self.url}?ticket={uuid.uuid4()}&app_id={self.app_id}"
@@ -253,17 +258,16 @@ class SocketModeStandIn:
             self._paths.append(conn.request.path if conn.request is not None else "")
             num = len(self._open)
             self._cond.notify_all()
+        hello = {
+            "type": "hello",
+            "num_connections": num,
+            "debug_info": self._debug_info(),
+            "connection_info": {"app_id": self.app_id},
+        }
+        with self._cond:
+            self._sent.append(hello)
         try:
-            conn.send(
-                json.dumps(
-                    {
-                        "type": "hello",
-                        "num_connections": num,
-                        "debug_info": self._debug_info(),
-                        "connection_info": {"app_id": self.app_id},
-                    }
-                )
-            )
+            conn.send(json.dumps(hello))
             for raw in conn:
                 try:
                     message = json.loads(raw)

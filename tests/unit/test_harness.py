@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
@@ -20,6 +22,7 @@ from slack_sdk.socket_mode.builtin import SocketModeClient
 from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
+from websockets.sync.client import connect as ws_connect
 
 from tests.harness import payloads
 from tests.harness.blockkit import LIMITS, validate_blocks
@@ -75,6 +78,37 @@ def test_signature_verifies_with_slack_sdk() -> None:
     assert not SignatureVerifier("another-secret").is_valid_request(body, headers)
     stale = sign(body, SECRET, timestamp=int(time.time()) - 600)
     assert not verifier.is_valid_request(body, stale)
+
+
+@settings(max_examples=50, deadline=None)
+@given(body=st.text(), secret=st.text(min_size=1), skew=st.integers(min_value=-250, max_value=250))
+def test_any_body_signature_verifies(body: str, secret: str, skew: int) -> None:
+    headers = sign(body, secret, timestamp=int(time.time()) + skew)
+    assert SignatureVerifier(secret).is_valid(body, headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"])
+
+
+def test_event_factories_have_slack_shapes() -> None:
+    changed = payloads.message_changed_event(CHANNEL, "U0PD", "1711000000.000100", "new", "old")
+    assert changed["subtype"] == "message_changed"
+    assert changed["message"]["ts"] == changed["previous_message"]["ts"] == "1711000000.000100"
+    assert changed["message"]["edited"]["user"] == "U0PD"
+    deleted = payloads.message_deleted_event(CHANNEL, "U0PD", "1711000000.000100", "old")
+    assert deleted["subtype"] == "message_deleted"
+    assert deleted["deleted_ts"] == deleted["previous_message"]["ts"]
+    bot = payloads.bot_message_event(CHANNEL, "posted")
+    assert bot["subtype"] == "bot_message"
+    assert bot["bot_id"] == payloads.BOT_ID
+    assert "subtype" not in payloads.bot_message_event(CHANNEL, "posted", subtype=None)
+    home = payloads.app_home_opened_event("U0PD")
+    assert home["type"] == "app_home_opened"
+    assert home["tab"] == "home"
+    reply = payloads.message_event(CHANNEL, "U0PD", "x", thread_ts="1711000000.000100")
+    assert reply["thread_ts"] == "1711000000.000100"
+    assert reply["parent_user_id"] == "U0PD"
+    assert reply["client_msg_id"]
+    ephemeral_click = payloads.block_actions_payload("U0PD", CHANNEL, "a", "v", is_ephemeral=True)
+    assert "message" not in ephemeral_click
+    assert ephemeral_click["container"]["is_ephemeral"] is True
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -455,3 +489,29 @@ def test_socket_mode_client_connects_acks_and_reconnects(slack: SlackStandIn) ->
             assert got[-1].payload["event"]["text"] == "hi"
         finally:
             client.close()
+
+
+def test_socket_mode_protocol_on_the_wire(slack: SlackStandIn) -> None:
+    with SocketModeStandIn().attach(slack) as server:
+        url = WebClient(base_url=slack.url).apps_connections_open(app_token="xapp-1-test")["url"]
+        assert url.startswith(server.url)
+        assert "ticket=" in url
+        with ws_connect(url, open_timeout=3) as ws:
+            hello = json.loads(ws.recv(timeout=3))
+            assert hello["type"] == "hello"
+            assert hello["num_connections"] == 1
+            assert hello["connection_info"] == {"app_id": payloads.APP_ID}
+            assert "debug_info" in hello
+            sent = server.send_interactive(payloads.block_actions_payload("U0PD", CHANNEL, "vote", "c1"))
+            envelope = json.loads(ws.recv(timeout=3))
+            assert envelope["envelope_id"] == sent
+            assert envelope["type"] == "interactive"
+            assert envelope["accepts_response_payload"] is False
+            assert envelope["payload"]["type"] == "block_actions"
+            with pytest.raises(AssertionError):
+                server.wait_ack(sent, timeout=0.05)
+            ws.send(json.dumps({"envelope_id": sent}))
+            assert server.wait_ack(sent) == {"envelope_id": sent}
+            server.request_refresh(grace=0.1)
+            assert json.loads(ws.recv(timeout=3))["reason"] == "refresh_requested"
+            server.wait_connections(1)
