@@ -81,7 +81,11 @@ def test_signature_verifies_with_slack_sdk() -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(body=st.text(), secret=st.text(min_size=1), skew=st.integers(min_value=-250, max_value=250))
+@given(
+    body=st.text(),
+    secret=st.text(alphabet="abcdef0123456789xyz", min_size=1),
+    skew=st.integers(min_value=-250, max_value=250),
+)
 def test_any_body_signature_verifies(body: str, secret: str, skew: int) -> None:
     headers = sign(body, secret, timestamp=int(time.time()) + skew)
     assert SignatureVerifier(secret).is_valid(body, headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"])
