@@ -333,16 +333,19 @@ class SlackStandIn:
                 _Failure(times, status, retry_after if status == 429 else None, err)
             )
 
-    def reset(self) -> None:
-        """Forget recorded calls, pending failures, messages, views and uploads (keeps channels/users)."""
+    def reset(self, *, state: bool = False) -> None:
+        """Forget recorded calls and pending failures. Slack's own state (posted messages, views,
+        uploads, used trigger_ids / response_urls) survives, so a message posted before the reset
+        can still be updated; ``state=True`` clears that too. Channels and users always stay."""
         with self._lock:
             self._calls.clear()
             self._failures.clear()
-            self._messages.clear()
-            self._views.clear()
-            self._used_triggers.clear()
-            self._uploads.clear()
-            self._response_url_uses.clear()
+            if state:
+                self._messages.clear()
+                self._views.clear()
+                self._used_triggers.clear()
+                self._uploads.clear()
+                self._response_url_uses.clear()
 
     # -- inspection -----------------------------------------------------------------------------
     @property

@@ -453,6 +453,10 @@ def test_wait_for_blocks_until_call_arrives(slack: SlackStandIn, client: WebClie
         slack.wait_for("chat.delete", timeout=0.05)
     slack.reset()
     assert slack.calls == []
+    assert slack.message(CHANNEL, call.response["ts"]) is not None  # Slack's state survives a reset
+    client.chat_update(channel=CHANNEL, ts=call.response["ts"], text="edited")
+    slack.reset(state=True)
+    assert slack.messages() == []
 
 
 # -- Socket Mode ----------------------------------------------------------------------------------------
