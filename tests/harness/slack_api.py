@@ -404,14 +404,14 @@ class SlackStandIn:
     def all_text(self, *, include_files: bool = False) -> str:
         """Every text / blocks / attachments / view payload sent, serialised (one per line)."""
         parts: list[str] = []
-        keys = ("text", "blocks", "attachments", "view", "initial_comment", "replace_original", "title")
+        keys = ("text", "blocks", "attachments", "view", "initial_comment", "title")
         for call in self.calls:
             if call.method == FILE_UPLOAD_METHOD:
                 if include_files:
                     parts.append(call.body.decode("utf-8", errors="replace"))
                 continue
             for key in keys:
-                if key in call.params and key != "replace_original":
+                if key in call.params:
                     value = call.params[key]
                     parts.append(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
         return "\n".join(parts)
@@ -659,9 +659,6 @@ class SlackStandIn:
         channel = self._channel_for_post(params)
         blocks = self._check_message_content(params)
         thread_ts = params.get("thread_ts") or None
-        if thread_ts is not None and (channel, thread_ts) not in self._messages:
-            # Slack accepts replies to any existing message, including ones it never showed us.
-            pass
         ts = self._next_ts()
         message = self._bot_message(str(params.get("text") or ""), ts, blocks, thread_ts)
         if "metadata" in params:
