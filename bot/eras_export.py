@@ -332,13 +332,22 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
+def _value_key(text: str) -> str:
+    """Lowercase without spaces and punctuation, keeping every letter ("No Response" → "noresponse",
+    "N/A" → "na", "李" → "李"): for recognising Yes/No/No Response words."""
+    return re.sub(r"[\W_]+", "", text.lower())
+
+
 def _is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _parse_text(value: object) -> str | None:
+def _parse_text(value: object, *, literal: bool = False) -> str | None:
+    """Trimmed text; None for empty and (unless ``literal``) for "No Response", "N/A", ...
+
+    Names are ``literal``: "Na" and "None" are real surnames."""
     text = _CONTROL.sub(" ", _text(value)).strip()
-    if normalize_header(text) in _NO_VALUE:
+    if not text or (not literal and _value_key(text) in _NO_VALUE):
         return None
     if len(text) > _MAX_TEXT:
         raise _CellError(f"value too long ({len(text)} characters; at most {_MAX_TEXT})")
@@ -349,14 +358,14 @@ def _parse_bool(value: object) -> bool | None:
     if isinstance(value, bool):
         return value
     text = _text(value)
-    key = normalize_header(text)
+    key = _value_key(text)
     if key in _NO_VALUE:
         return None
     if key in _YES:
         return True
     if key in _NO:
         return False
-    first = normalize_header(re.split(r"[\s,;:(\-]+", text.lower(), maxsplit=1)[0] if text else "")
+    first = _value_key(re.split(r"[\s,;:(\-]+", text.lower(), maxsplit=1)[0] if text else "")
     if first in ("yes", "y"):
         return True
     if first in ("no", "n"):
@@ -379,7 +388,7 @@ def _parse_date(value: object) -> date | None:
         parsed = _EXCEL_EPOCH + timedelta(days=int(value))
     else:
         text = _text(value)
-        if normalize_header(text) in _NO_VALUE:
+        if _value_key(text) in _NO_VALUE:
             return None
         parsed_text = _parse_date_text(text)
         if parsed_text is None:
@@ -417,7 +426,7 @@ def _whole_number(value: object, low: int, high: int, what: str) -> int | None:
     if isinstance(value, bool):
         raise _CellError(f"expected {what}, got {_show(_text(value))}")
     text = _text(value)
-    if normalize_header(text) in _NO_VALUE:
+    if _value_key(text) in _NO_VALUE:
         return None
     match = re.fullmatch(r"([0-9]{1,4})(?:\.0*)?", text.replace(",", ""))
     if not match or not low <= int(match.group(1)) <= high:
@@ -432,7 +441,7 @@ _NOT_TAKEN = {"nottaken", "pending", "scheduled", "notyettaken", "notapplicable"
 
 def _parse_exam(value: object, exam: str) -> ExamResult | None:
     text = _text(value)
-    key = normalize_header(text)
+    key = _value_key(text)
     if key in _NO_VALUE or key in _NOT_TAKEN:
         return None
     top = 300 if exam.startswith("USMLE") else 999
@@ -441,7 +450,7 @@ def _parse_exam(value: object, exam: str) -> ExamResult | None:
     passed: bool | None = None
     failures = 0
     for token in tokens:
-        word = normalize_header(token)
+        word = _value_key(token)
         if word in _PASS:
             passed = True
         elif word in _FAIL:
@@ -612,8 +621,9 @@ def _plan(header: Sequence[object], mapping: Mapping[str, str]) -> _Plan:
         if not text:
             continue
         key = normalize_header(text)
-        canonical = mapping.get(key) or _HEADER_BY_KEY.get(key)
+        canonical = (mapping.get(key) or _HEADER_BY_KEY.get(key)) if key else None
         if canonical is None:
+            key = key or text  # a header with no ASCII letters or digits: keep it distinct
             if key in _IGNORED_KEYS or key.startswith(_IGNORED_PREFIXES):
                 if text not in ignored:
                     ignored.append(text)
@@ -770,7 +780,7 @@ def _read_row(number: int, row: Sequence[object], columns: list[tuple[int, _Colu
             if values.get(target) is not None:
                 continue  # an earlier column already filled this field
             if kind in ("text", "name"):
-                values[target] = _parse_text(cell)
+                values[target] = _parse_text(cell, literal=kind == "name")
             elif kind == "bool":
                 values[target] = _parse_bool(cell)
             elif kind == "bool_or_date":

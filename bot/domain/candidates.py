@@ -237,13 +237,7 @@ class Connections:
     @property
     def known_to_program(self) -> bool:
         """Home student, rotated here, interviewed, prior contact or a known prelim resident."""
-        return (
-            self.home_student
-            or self.rotated_here
-            or self.interviewed
-            or self.prior_contact
-            or self.prelim_here
-        )
+        return self.home_student or self.rotated_here or self.interviewed or self.prior_contact or self.prelim_here
 
 
 CONNECTION_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Connections))
