@@ -1,0 +1,317 @@
+"""Committee votes, members' own orderings and directors' pins: the inputs of the preference list.
+
+Decisions (a program director's expectations, written down):
+- One scale vote per member per candidate (rank high, rank, only if needed, do not rank), stored
+  in `votes` with an upsert keyed by (candidate, member): ten members clicking at once never lose
+  or double a vote, on SQLite and PostgreSQL. Voting again changes the vote; voting the same
+  choice again changes nothing and records nothing.
+- `/soap rank <id> <id> …` replaces the member's whole ordering (an ordering is one opinion, not a
+  list of additions); `/soap rank clear` removes it. An unknown or repeated AAMC ID stores nothing
+  and names every offending id.
+- Pins are the directors' (own students, internal candidates): a pinned candidate goes first on
+  the list whatever the votes (order among pins: see `bot.services.preference_list`).
+- The card (seen by the whole channel) shows tallies per scale step, never who voted what; a
+  director sees names with `/soap votes <id>` (ephemeral) or on a card rendered for a director.
+- Every write is audited with before/after values; a candidate is named in audits by AAMC ID.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.domain.preference_list import Ballot, Vote
+from bot.errors import BadInput, CandidateNotFound
+from bot.messages.ids import ActionId
+from bot.messages.mrkdwn import clip, escape, mention
+from bot.services import audit
+from bot.services.cards import CardButton, CardSection, CardViewer, register_card_section
+from storage.database import Database
+from storage.models import Candidate, Program, Ranking
+from storage.models import Vote as VoteRow
+
+MAX_RANKED = 300  # more than any SOAP list (an ordered 20-40); guards against a pasted file
+AAMC_ID_MAX = 16
+
+# The card's buttons, best first: (vote, action id, button text, style).
+VOTE_BUTTONS: tuple[tuple[Vote, ActionId, str, str | None], ...] = (
+    (Vote.RANK_HIGH, ActionId.VOTE_RANK_HIGH, "Rank high", "primary"),
+    (Vote.RANK, ActionId.VOTE_RANK, "Rank", None),
+    (Vote.IF_NEEDED, ActionId.VOTE_IF_NEEDED, "Only if needed", None),
+    (Vote.DO_NOT_RANK, ActionId.VOTE_DO_NOT_RANK, "Do not rank", "danger"),
+)
+VOTE_BY_ACTION: dict[str, Vote] = {action.value: vote for vote, action, _, _ in VOTE_BUTTONS}
+
+
+def display_name(candidate: Candidate) -> str:
+    """How the list names an applicant: "Last, First" (as the NRMP system lists applicants)."""
+    last, first = candidate.last_name.strip(), candidate.first_name.strip()
+    return f"{last}, {first}" if last and first else (last or first or candidate.aamc_id)
+
+
+def parse_vote(text: str) -> Vote:
+    try:
+        return Vote.parse(text)
+    except ValueError:
+        raise BadInput(f"`{escape(clip(text, 40))}` is not a vote. Use one of: `high` (rank high), `rank`, "
+                       "`if-needed` (only if needed), `dnr` (do not rank).") from None
+
+
+def clean_aamc_id(text: str) -> str:
+    value = text.strip().strip(",;")
+    if not value or len(value) > AAMC_ID_MAX or any(c.isspace() for c in value):
+        raise BadInput(f"`{escape(clip(value or text, 40))}` is not an AAMC ID (8 digits, like `12345678`).")
+    return value
+
+
+def find_candidate(session: Session, program_id: int, aamc_id: str) -> Candidate:
+    aamc_id = clean_aamc_id(aamc_id)
+    candidate = session.scalar(select(Candidate).where(Candidate.program_id == program_id,
+                                                       Candidate.aamc_id == aamc_id))
+    if candidate is None:
+        raise CandidateNotFound(f"No candidate with AAMC ID {escape(aamc_id)} in this program. "
+                                "Check the number, or import the ERAS export first.")
+    return candidate
+
+
+# --------------------------------------------------------------------------- votes
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    candidate_id: int
+    aamc_id: str
+    name: str
+    before: Vote | None
+    after: Vote
+    tally: dict[Vote, int]
+
+    @property
+    def changed(self) -> bool:
+        return self.before is not self.after
+
+
+def _upsert_vote(session: Session, values: dict[str, Any]) -> None:
+    """INSERT … ON CONFLICT (candidate_id, user_id) DO UPDATE: atomic on both backends."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(VoteRow).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[VoteRow.candidate_id, VoteRow.user_id],
+        set_={"choice": statement.excluded.choice, "source": statement.excluded.source,
+              "updated_at": statement.excluded.updated_at, "program_id": statement.excluded.program_id},
+    )
+    session.execute(statement)
+
+
+def stored_vote(choice: str | None) -> Vote | None:
+    if choice is None:
+        return None
+    try:
+        return Vote.parse(choice)
+    except ValueError:
+        return None
+
+
+def tally(session: Session, candidate_id: int) -> dict[Vote, int]:
+    counts = {vote: 0 for vote in Vote}
+    rows = session.execute(select(VoteRow.choice, func.count()).where(VoteRow.candidate_id == candidate_id)
+                           .group_by(VoteRow.choice))
+    for choice, count in rows:
+        vote = stored_vote(choice)
+        if vote is not None:
+            counts[vote] += int(count)
+    return counts
+
+
+def cast_vote(database: Database, *, program_id: int, actor: str, aamc_id: str, vote: Vote, now: datetime,
+              source: str = "vote") -> VoteResult:
+    """Record `actor`'s vote on a candidate (one per member and candidate; a new vote replaces the old)."""
+    with database.transaction() as session:
+        candidate = find_candidate(session, program_id, aamc_id)
+        before = stored_vote(session.scalar(select(VoteRow.choice).where(
+            VoteRow.candidate_id == candidate.id, VoteRow.user_id == actor)))
+        if before is not vote:
+            _upsert_vote(session, {"candidate_id": candidate.id, "user_id": actor, "program_id": program_id,
+                                   "choice": vote.value, "source": source, "updated_at": now})
+            audit.record(session, program_id=program_id, actor=actor, action="vote.cast",
+                         target=f"candidate:{candidate.aamc_id}",
+                         before={"choice": before.value} if before else None,
+                         after={"choice": vote.value, "source": source})
+        return VoteResult(candidate.id, candidate.aamc_id, display_name(candidate), before, vote,
+                          tally(session, candidate.id))
+
+
+@dataclass(frozen=True)
+class CandidateVotes:
+    """Who voted what on one candidate (for directors), and the member's ranking positions."""
+
+    candidate_id: int
+    aamc_id: str
+    name: str
+    pinned_by: str | None
+    by_vote: dict[Vote, tuple[str, ...]]
+    ranked_at: dict[str, int]  # member -> position in their own ordering
+
+
+def candidate_votes(database: Database, *, program_id: int, aamc_id: str) -> CandidateVotes:
+    with database.reading() as session:
+        candidate = find_candidate(session, program_id, aamc_id)
+        by_vote: dict[Vote, list[str]] = {vote: [] for vote in Vote}
+        for user, choice in session.execute(select(VoteRow.user_id, VoteRow.choice).where(
+                VoteRow.candidate_id == candidate.id).order_by(VoteRow.user_id)):
+            vote = stored_vote(choice)
+            if vote is not None:
+                by_vote[vote].append(user)
+        ranked_at = dict(session.execute(select(Ranking.user_id, Ranking.position).where(
+            Ranking.program_id == program_id, Ranking.candidate_id == candidate.id)).tuples())
+        return CandidateVotes(candidate.id, candidate.aamc_id, display_name(candidate), candidate.pinned_by,
+                              {v: tuple(users) for v, users in by_vote.items()}, ranked_at)
+
+
+# --------------------------------------------------------------------------- rankings
+
+
+@dataclass(frozen=True)
+class RankingResult:
+    ordering: tuple[tuple[str, str], ...]  # (AAMC ID, name), best first
+    before: tuple[str, ...]
+    contradictions: tuple[tuple[str, str], ...]  # (a, b): ranked a above b although the votes say b is better
+
+
+def lock_program_row(session: Session, program_id: int) -> None:
+    """Serialise writers of one program's list (a row lock on PostgreSQL; SQLite serialises anyway)."""
+    session.execute(select(Program.id).where(Program.id == program_id).with_for_update())
+
+
+def parse_aamc_ids(words: Sequence[str]) -> list[str]:
+    """AAMC IDs typed as words or comma-separated (`1234 5678` or `1234,5678`)."""
+    ids = [clean_aamc_id(part) for word in words for part in word.replace(";", ",").split(",") if part.strip()]
+    return ids
+
+
+def set_ranking(database: Database, *, program_id: int, actor: str, aamc_ids: Sequence[str]) -> RankingResult:
+    """Replace `actor`'s own ordering (best first). Unknown or repeated ids: nothing is stored."""
+    ids = list(aamc_ids)
+    if not ids:
+        raise BadInput("List AAMC IDs best first: `/soap rank 12345678 23456789 34567890` "
+                       "(or `/soap rank clear` to remove your ordering).")
+    if len(ids) > MAX_RANKED:
+        raise BadInput(f"That is {len(ids)} candidates; an ordering holds at most {MAX_RANKED}.")
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise BadInput("Each candidate can appear once in your ordering; repeated: "
+                       + ", ".join(escape(i) for i in repeated) + ". Nothing was stored.")
+    with database.transaction() as session:
+        lock_program_row(session, program_id)
+        found = {c.aamc_id: c for c in session.scalars(select(Candidate).where(
+            Candidate.program_id == program_id, Candidate.aamc_id.in_(ids)))}
+        unknown = [i for i in ids if i not in found]
+        if unknown:
+            raise CandidateNotFound(
+                f"No candidate with AAMC ID {', '.join(escape(i) for i in unknown)} in this program. "
+                "Nothing was stored; check the numbers and send the whole ordering again.")
+        before = _ordering(session, program_id, actor)
+        after = tuple(ids)
+        if before != after:
+            session.execute(delete(Ranking).where(Ranking.program_id == program_id, Ranking.user_id == actor))
+            session.add_all(Ranking(program_id=program_id, user_id=actor, candidate_id=found[i].id, position=n)
+                            for n, i in enumerate(ids, start=1))
+            audit.record(session, program_id=program_id, actor=actor, action="ranking.set", target=f"user:{actor}",
+                         before={"ordering": list(before)}, after={"ordering": list(after)})
+        scale = {aamc: vote for aamc, choice in session.execute(
+            select(Candidate.aamc_id, VoteRow.choice).join(VoteRow, VoteRow.candidate_id == Candidate.id).where(
+                VoteRow.user_id == actor, Candidate.program_id == program_id, Candidate.aamc_id.in_(ids)))
+            if (vote := stored_vote(choice)) is not None}
+        contradictions = Ballot(member=actor, scale=scale, ordering=after).contradictions()
+        return RankingResult(tuple((i, display_name(found[i])) for i in ids), before, contradictions)
+
+
+def clear_ranking(database: Database, *, program_id: int, actor: str) -> int:
+    """Remove `actor`'s own ordering; returns how many candidates it held."""
+    with database.transaction() as session:
+        before = _ordering(session, program_id, actor)
+        if before:
+            session.execute(delete(Ranking).where(Ranking.program_id == program_id, Ranking.user_id == actor))
+            audit.record(session, program_id=program_id, actor=actor, action="ranking.clear", target=f"user:{actor}",
+                         before={"ordering": list(before)}, after={"ordering": []})
+        return len(before)
+
+
+def _ordering(session: Session, program_id: int, user_id: str) -> tuple[str, ...]:
+    return tuple(session.scalars(select(Candidate.aamc_id).join(Ranking, Ranking.candidate_id == Candidate.id).where(
+        Ranking.program_id == program_id, Ranking.user_id == user_id).order_by(Ranking.position)))
+
+
+# --------------------------------------------------------------------------- pins
+
+
+@dataclass(frozen=True)
+class PinResult:
+    candidate_id: int
+    aamc_id: str
+    name: str
+    before: str | None  # who had pinned it
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def set_pin(database: Database, *, program_id: int, actor: str, aamc_id: str, pinned: bool) -> PinResult:
+    """Pin (first on the list, whatever the votes) or unpin a candidate. Directors only (the router checks)."""
+    with database.transaction() as session:
+        candidate = find_candidate(session, program_id, aamc_id)
+        before = candidate.pinned_by
+        after = (before or actor) if pinned else None
+        if before != after:
+            candidate.pinned_by = after
+            audit.record(session, program_id=program_id, actor=actor,
+                         action="candidate.pin" if pinned else "candidate.unpin",
+                         target=f"candidate:{candidate.aamc_id}", before={"pinned_by": before},
+                         after={"pinned_by": after})
+        return PinResult(candidate.id, candidate.aamc_id, display_name(candidate), before, after)
+
+
+# --------------------------------------------------------------------------- the card's section
+
+VOTE_LABELS: dict[Vote, str] = {Vote.RANK_HIGH: "Rank high", Vote.RANK: "Rank", Vote.IF_NEEDED: "Only if needed",
+                                Vote.DO_NOT_RANK: "Do not rank"}
+CARD_NAMES_LIMIT = 12  # names per scale step on a director's card
+
+
+def votes_card_section(session: Session, candidate: Candidate, viewer: CardViewer) -> CardSection:
+    """Tallies per scale step and the four vote buttons; names only for a director's (ephemeral) card."""
+    by_vote: dict[Vote, list[str]] = {vote: [] for vote in Vote}
+    for user, choice in session.execute(select(VoteRow.user_id, VoteRow.choice).where(
+            VoteRow.candidate_id == candidate.id).order_by(VoteRow.user_id)):
+        vote = stored_vote(choice)
+        if vote is not None:
+            by_vote[vote].append(user)
+    total = sum(len(users) for users in by_vote.values())
+    lines: list[str] = []
+    if candidate.pinned_by:
+        lines.append(f":pushpin: Pinned to the top of the list by {mention(candidate.pinned_by)}")
+    lines.append(" · ".join(f"{VOTE_LABELS[v]}: *{len(by_vote[v])}*" for v in Vote)
+                 + (f"  ({total} vote{'s' if total != 1 else ''})" if total else "  (no votes yet)"))
+    if viewer.is_director:
+        for vote in Vote:
+            users = by_vote[vote]
+            if users:
+                shown = " ".join(mention(u) for u in users[:CARD_NAMES_LIMIT])
+                more = f" and {len(users) - CARD_NAMES_LIMIT} more" if len(users) > CARD_NAMES_LIMIT else ""
+                lines.append(f"{VOTE_LABELS[vote]}: {shown}{more}")
+    buttons = tuple(CardButton(action_id=action.value, text=text, value=candidate.aamc_id, style=style)
+                    for _, action, text, style in VOTE_BUTTONS)
+    return CardSection(title="Committee votes", lines=tuple(lines), buttons=buttons)
+
+
+CARD_SECTION_ORDER = 40
+register_card_section(CARD_SECTION_ORDER, "votes", votes_card_section)
