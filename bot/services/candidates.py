@@ -1,0 +1,556 @@
+"""Candidates in storage: importing the ERAS export, finding an applicant, flags, and `/soap find`.
+
+Decisions (written down for the coordinator and the committee):
+- An import is all-or-nothing: a file with any bad row (or a missing required column) imports
+  nothing and the result lists every bad row. `dry_run` reads and counts without writing.
+- Re-importing matches candidates by AAMC ID within the program. A row whose profile hash is the
+  same and that adds no connection flag is *unchanged*. Notes, votes, overrides, threads and pins
+  are never touched: they live in other columns/tables and the import only writes the profile,
+  the searchable derived columns, the flags it adds and the computed triage.
+- Connection flags in the file only ADD: a `Yes` sets the flag, a `No` never clears what the
+  committee recorded with `/soap flag` (only `/soap flag <id> <word> off` clears).
+- Applicants missing from a new file stay (SOAP applications are not withdrawn by an export).
+- Triage is recomputed for the imported rows in the same transaction; one `candidates.import`
+  audit event records the counts (never names).
+- Bulk-friendly: the program's existing candidates are read once; inserts and updates are
+  executemany batches, so thousands of rows import in seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, insert, or_, select, true, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from bot.access import ProgramRef
+from bot.domain.candidates import (
+    CONNECTION_LABELS,
+    ApplicantProfile,
+    Connections,
+    UnknownFlagError,
+    apply_flag,
+    degree_type,
+    exam_failures,
+    flag_field,
+    graduation_year,
+    states,
+    visa_need,
+)
+from bot.domain.triage import Bucket
+from bot.eras_export import ColumnsMappingError, ExportFileError, ImportReport, RowError, read_export
+from bot.errors import BadInput, CandidateNotFound, WarRoomError
+from bot.messages.mrkdwn import escape
+from bot.services import audit
+from bot.services.triage import CONNECTION_COLUMNS, connections_of, policy_of, recompute, triage_values
+from storage.database import Database
+from storage.models import Candidate, Program
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+
+def program_today(now: datetime, timezone: str) -> date:
+    """Today's date in the program's time zone (years since graduation are counted from it)."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("America/New_York")
+    return now.astimezone(zone).date()
+
+
+def profile_hash(profile: ApplicantProfile) -> str:
+    data = json.dumps(profile.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+def searchable_columns(profile: ApplicantProfile) -> dict[str, Any]:
+    """The typed columns `/soap find` searches, derived from the profile."""
+    needs, _ = visa_need(profile)
+    return {
+        "first_name": profile.first_name[:200],
+        "last_name": profile.last_name[:200],
+        "degree_type": degree_type(profile).value,
+        "graduation_year": graduation_year(profile),
+        "visa_needed": True if needs else profile.visa_needed,  # None: the file does not say
+        "exam_failures": exam_failures(profile),
+        "states": sorted(states(profile)),
+        "tracks": list(profile.tracks),
+    }
+
+
+# --- import -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    filename: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    missing_required: list[str] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    data_rows: int = 0
+    dry_run: bool = False
+    moved: int = 0
+    problem: str | None = None
+    """The file could not be read at all (one message)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None and not self.errors and not self.missing_required
+
+    @property
+    def bad_rows(self) -> list[int]:
+        return sorted({error.row_number for error in self.errors})
+
+    @property
+    def total(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+
+ExportSource = ImportReport | str | Path | bytes | BinaryIO
+
+
+def _read(source: ExportSource, filename: str | None, columns: Mapping[str, str] | None) -> ImportReport | str:
+    if isinstance(source, ImportReport):
+        return source
+    try:
+        return read_export(source, filename=filename, columns_mapping=columns)
+    except (ExportFileError, ColumnsMappingError) as error:
+        return str(error)
+    except OSError as error:
+        shown = filename or (str(source) if isinstance(source, str | Path) else "the file")
+        return f"{shown}: cannot open the file ({error.strerror or type(error).__name__})"
+
+
+def import_export(database: Database, program_id: int, source: ExportSource, *, actor: str, today: date,
+                  dry_run: bool = False, filename: str | None = None,
+                  columns: Mapping[str, str] | None = None, now: datetime | None = None) -> ImportResult:
+    """Import an ERAS export (a read report, a path, bytes or a file object) into the program."""
+    report = _read(source, filename, columns)
+    if isinstance(report, str):
+        shown = filename or (str(source)[:200] if isinstance(source, str | Path) else "the file")
+        return ImportResult(filename=shown, problem=report, dry_run=dry_run)
+    base = ImportResult(filename=report.filename, errors=list(report.errors),
+                        unknown_columns=list(report.unknown_columns),
+                        missing_required=list(report.missing_required),
+                        ignored_columns=list(report.ignored_columns), notes=list(report.notes),
+                        data_rows=report.data_rows, dry_run=dry_run)
+    if not base.ok:
+        return base
+    if not report.rows:
+        return dataclasses.replace(base, problem=f"{report.filename}: no applicant rows below the header")
+    stamp = now or datetime.now(UTC)
+
+    with database.transaction() as session:
+        program = session.get(Program, program_id)
+        if program is None:
+            raise BadInput(f"No program with id {program_id}.")
+        policy = policy_of(session, program_id)
+        existing = {row.aamc_id: row for row in session.execute(
+            select(Candidate.id, Candidate.aamc_id, Candidate.profile_hash,
+                   *[getattr(Candidate, name) for name in CONNECTION_COLUMNS])
+            .where(Candidate.program_id == program_id))}
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        unchanged = 0
+        for imported in report.rows:
+            profile = imported.profile
+            digest = profile_hash(profile)
+            added = {name for name, value in imported.flags.items() if value}
+            old = existing.get(profile.aamc_id)
+            if old is None:
+                connections = Connections(**{name: name in added for name in CONNECTION_COLUMNS})
+                inserts.append({
+                    "program_id": program_id, "aamc_id": profile.aamc_id, **searchable_columns(profile),
+                    "profile": profile.model_dump(mode="json"), "profile_hash": digest,
+                    **{name: name in added for name in CONNECTION_COLUMNS},
+                    **triage_values(profile, connections, policy, today),
+                    "imported_at": stamp, "updated_at": stamp,
+                })
+                continue
+            new_flags = {name for name in added if not getattr(old, name)}
+            if old.profile_hash == digest and not new_flags:
+                unchanged += 1
+                continue
+            flags = {name: bool(getattr(old, name)) or name in added for name in CONNECTION_COLUMNS}
+            updates.append({
+                "id": old.id, **searchable_columns(profile), "profile": profile.model_dump(mode="json"),
+                "profile_hash": digest, **flags,
+                **triage_values(profile, Connections(**flags), policy, today), "updated_at": stamp,
+            })
+        result = dataclasses.replace(base, new=len(inserts), updated=len(updates), unchanged=unchanged)
+        if dry_run:
+            session.rollback()
+            return result
+        if inserts:
+            session.execute(insert(Candidate), inserts)
+        if updates:
+            session.execute(update(Candidate), updates)
+        audit.record(session, program_id=program_id, actor=actor, action="candidates.import",
+                     target=f"program:{program_id}",
+                     after={"file_rows": report.data_rows, "new": result.new, "updated": result.updated,
+                            "unchanged": result.unchanged, "unknown_columns": len(report.unknown_columns)})
+        return result
+
+
+# --- finding one candidate --------------------------------------------------------------------
+
+_AAMC = re.compile(r"^[0-9]{6,8}$")
+MAX_MATCHES_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class CandidateRef:
+    id: int
+    aamc_id: str
+    name: str
+    bucket: str | None = None
+
+
+class SeveralCandidates(WarRoomError):
+    """A name fragment matched more than one candidate; `matches` lists them (first 20)."""
+
+    def __init__(self, fragment: str, matches: Sequence[CandidateRef], total: int) -> None:
+        shown = "\n".join(f"• {escape(m.name)} ({m.aamc_id})" for m in matches[:MAX_MATCHES_SHOWN])
+        more = f"\n…and {total - MAX_MATCHES_SHOWN} more" if total > MAX_MATCHES_SHOWN else ""
+        super().__init__(f"“{escape(fragment)}” matches {total} candidates; use the AAMC ID:\n{shown}{more}")
+        self.fragment = fragment
+        self.matches = list(matches)
+        self.total = total
+
+
+def _name_of(first: str, last: str) -> str:
+    return f"{first} {last}"
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s'-]", " ", text.casefold()).split())
+
+
+def _not_found(fragment: str, rows: Sequence[Any]) -> CandidateNotFound:
+    key = fragment.strip()
+    if re.fullmatch(r"[0-9]+", key):
+        ids = {row.aamc_id: row for row in rows}
+        close = difflib.get_close_matches(key.zfill(8), list(ids), n=3, cutoff=0.6)
+        names = [f"{escape(_name_of(ids[c].first_name, ids[c].last_name))} ({c})" for c in close]
+        what = f"no candidate with AAMC ID {escape(key)}"
+    else:
+        by_name: dict[str, Any] = {}
+        for row in rows:
+            by_name.setdefault(_fold(_name_of(row.first_name, row.last_name)), row)
+        close = difflib.get_close_matches(_fold(key), list(by_name), n=3, cutoff=0.5)
+        if not close:  # a last name alone compares better against last names
+            last = {_fold(row.last_name): row for row in rows}
+            close_last = difflib.get_close_matches(_fold(key), list(last), n=3, cutoff=0.6)
+            close = [_fold(_name_of(last[c].first_name, last[c].last_name)) for c in close_last]
+        names = [f"{escape(_name_of(by_name[c].first_name, by_name[c].last_name))} ({by_name[c].aamc_id})"
+                 for c in close if c in by_name]
+        what = f"no candidate matches “{escape(key[:80])}”"
+    hint = f" Closest: {', '.join(names)}." if names else ""
+    if not rows:
+        hint = " No applicants are imported yet: share the ERAS export here with the word `import`."
+    return CandidateNotFound(f"There is {what}.{hint}")
+
+
+def lookup(session: Session, program_id: int, key: str) -> Candidate | list[CandidateRef]:
+    """The candidate for an AAMC ID or a name fragment; a list when several match.
+
+    Raises CandidateNotFound (with the closest names) when nothing matches.
+    """
+    key = " ".join(key.split())
+    if not key:
+        raise BadInput("Give an AAMC ID or part of a name, e.g. `/soap candidate 12345678`.")
+    if _AAMC.match(key):
+        found = session.scalar(select(Candidate).where(Candidate.program_id == program_id,
+                                                       Candidate.aamc_id == key.zfill(8)))
+        if found is not None:
+            return found
+    rows = session.execute(select(Candidate.id, Candidate.aamc_id, Candidate.first_name, Candidate.last_name,
+                                  Candidate.bucket, Candidate.override_bucket, Candidate.profile)
+                           .where(Candidate.program_id == program_id)
+                           .order_by(Candidate.last_name, Candidate.first_name)).all()
+    if not _AAMC.match(key):
+        wanted = _fold(key)
+        exact: list[Any] = []
+        partial: list[Any] = []
+        for row in rows:
+            middle = (row.profile or {}).get("middle_name") or ""
+            forms = {_fold(_name_of(row.first_name, row.last_name)), _fold(f"{row.last_name}, {row.first_name}"),
+                     _fold(f"{row.last_name} {row.first_name}"), _fold(f"{row.first_name} {middle} {row.last_name}")}
+            if wanted in forms:
+                exact.append(row)
+            elif any(wanted in form for form in forms):
+                partial.append(row)
+        matches = exact or partial
+        if len(matches) == 1:
+            candidate = session.get(Candidate, matches[0].id)
+            assert candidate is not None
+            return candidate
+        if matches:
+            return [CandidateRef(r.id, r.aamc_id, _name_of(r.first_name, r.last_name),
+                                 r.override_bucket or r.bucket) for r in matches]
+    raise _not_found(key, rows)
+
+
+def resolve_one(session: Session, program_id: int, key: str) -> Candidate:
+    """Like `lookup`, but several matches are an error that lists them."""
+    found = lookup(session, program_id, key)
+    if isinstance(found, list):
+        raise SeveralCandidates(key, found[:MAX_MATCHES_SHOWN], len(found))
+    return found
+
+
+# --- flags ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlagResult:
+    candidate_id: int
+    aamc_id: str
+    name: str
+    label: str
+    value: bool
+    changed: bool
+    bucket_before: str | None
+    bucket_after: str | None
+
+
+def set_flag(database: Database, *, program: ProgramRef, actor: str, candidate_key: str, word: str,
+             value: bool, today: date) -> FlagResult:
+    """`/soap flag <id> rotated|interviewed|home|contact|prelim|letters [off]`: audited; triage recomputed."""
+    try:
+        name = flag_field(word)
+    except UnknownFlagError as error:
+        raise BadInput(f"Nothing changed: {escape(str(error))}.") from None
+    with database.transaction() as session:
+        candidate = resolve_one(session, program.id, candidate_key)
+        before = connections_of(candidate)
+        after = apply_flag(before, word, value)
+        label = CONNECTION_LABELS[name]
+        effective_before = candidate.override_bucket or candidate.bucket
+        if before == after:
+            return FlagResult(candidate.id, candidate.aamc_id, _name_of(candidate.first_name, candidate.last_name),
+                              label, value, False, effective_before, effective_before)
+        setattr(candidate, name, value)
+        session.flush()
+        recompute(session, program.id, policy_of(session, program.id), today, [candidate.id])
+        session.refresh(candidate)
+        audit.record(session, program_id=program.id, actor=actor, action="candidates.flag",
+                     target=f"candidate:{candidate.id}",
+                     before={name: getattr(before, name), "bucket": effective_before},
+                     after={name: value, "bucket": candidate.override_bucket or candidate.bucket})
+        return FlagResult(candidate.id, candidate.aamc_id, _name_of(candidate.first_name, candidate.last_name),
+                          label, value, True, effective_before, candidate.override_bucket or candidate.bucket)
+
+
+# --- /soap find -------------------------------------------------------------------------------
+
+FIND_HELP = ("Filters (combine any): `visa:no`, `visa:yes`, `fails:0`, `fails<=1`, `grad>=2022`, "
+             "`type:img` (also `md`, `do`, `us-img`, `non-us-img`), `state:OH`, `flag:interviewed`, "
+             "`bucket:strong`, `track:prelim`, `risk:low`, a name fragment; `page=2`.")
+
+_FILTER = re.compile(r"^(?P<key>[a-z_-]+)\s*(?P<op>:|>=|<=|=|>|<)\s*(?P<value>.+)$")
+_DEGREE_WORDS: dict[str, tuple[str, ...]] = {
+    "img": ("US IMG", "Non-US IMG"), "usimg": ("US IMG",), "nonusimg": ("Non-US IMG",), "fmg": ("Non-US IMG",),
+    "md": ("US MD",), "usmd": ("US MD",), "do": ("US DO",), "usdo": ("US DO",), "amg": ("US MD", "US DO"),
+}
+
+
+@dataclass(frozen=True)
+class FindFilters:
+    """Parsed `/soap find` words (pure)."""
+
+    visa: bool | None = None
+    fails: tuple[str, int] | None = None
+    grad: tuple[str, int] | None = None
+    degree_types: tuple[str, ...] = ()
+    states: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    buckets: tuple[str, ...] = ()
+    risks: tuple[str, ...] = ()
+    tracks: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        parts: list[str] = []
+        if self.visa is not None:
+            parts.append("needs a visa" if self.visa else "no visa needed")
+        if self.fails:
+            parts.append(f"exam failures {self.fails[0]} {self.fails[1]}")
+        if self.grad:
+            parts.append(f"graduated {self.grad[0]} {self.grad[1]}")
+        for label, values in (("type", self.degree_types), ("state", self.states), ("flag", self.flags),
+                              ("bucket", self.buckets), ("risk", self.risks), ("track", self.tracks),
+                              ("name", self.names)):
+            if values:
+                parts.append(f"{label} {' or '.join(values)}")
+        return ", ".join(parts) or "everyone"
+
+
+def _op(op: str) -> str:
+    return "=" if op == ":" else op
+
+
+def _number(key: str, value: str, low: int, high: int) -> int:
+    if not re.fullmatch(r"[0-9]{1,4}", value) or not low <= int(value) <= high:
+        raise BadInput(f"`{escape(key)}` needs a whole number {low}–{high}, not “{escape(value)}”. {FIND_HELP}")
+    return int(value)
+
+
+def parse_find(words: Sequence[str]) -> FindFilters:
+    """Turn `visa:no fails:0 grad>=2022 type:img state:OH flag:interviewed` into filters."""
+    found: dict[str, Any] = {}
+    lists: dict[str, list[str]] = {k: [] for k in ("degree_types", "states", "flags", "buckets", "risks",
+                                                   "tracks", "names")}
+    for word in words:
+        match = _FILTER.match(word.strip().lower())
+        if match is None:
+            if word.strip():
+                lists["names"].append(word.strip()[:80])
+            continue
+        key, op, value = match["key"].replace("-", "").replace("_", ""), _op(match["op"]), match["value"].strip()
+        if key in ("visa", "visas"):
+            if value in ("no", "n", "none", "false"):
+                found["visa"] = False
+            elif value in ("yes", "y", "true", "needed", "needs"):
+                found["visa"] = True
+            else:
+                raise BadInput(f"`visa:` is `visa:no` or `visa:yes`, not “{escape(value)}”.")
+        elif key in ("fails", "failures", "fail"):
+            found["fails"] = (op, _number("fails", value, 0, 20))
+        elif key in ("grad", "graduated", "graduation", "year", "gradyear"):
+            found["grad"] = (op, _number("grad", value, 1940, 2100))
+        elif key in ("type", "degree"):
+            for part in value.split(","):
+                types = _DEGREE_WORDS.get(re.sub(r"[^a-z]", "", part))
+                if types is None:
+                    raise BadInput(f"`type:` is one of img, us-img, non-us-img, md, do; not “{escape(part)}”.")
+                lists["degree_types"].extend(t for t in types if t not in lists["degree_types"])
+        elif key in ("state", "states"):
+            for part in value.split(","):
+                code = part.strip().upper()
+                if not re.fullmatch(r"[A-Z]{2}", code):
+                    raise BadInput(f"`state:` takes 2-letter codes like `state:OH`, not “{escape(part)}”.")
+                lists["states"].append(code)
+        elif key in ("flag", "flags", "known"):
+            for part in value.split(","):
+                try:
+                    lists["flags"].append(flag_field(part))
+                except UnknownFlagError as error:
+                    raise BadInput(escape(str(error))) from None
+        elif key == "bucket":
+            try:
+                lists["buckets"].append(Bucket.parse(value).value)
+            except ValueError as error:
+                raise BadInput(escape(str(error))) from None
+        elif key == "risk":
+            if value not in ("low", "elevated", "high"):
+                raise BadInput(f"`risk:` is low, elevated or high, not “{escape(value)}”.")
+            lists["risks"].append(value)
+        elif key in ("track", "tracks"):
+            lists["tracks"].append(value[:64])
+        elif key == "name":
+            lists["names"].append(value[:80])
+        else:
+            raise BadInput(f"Unknown filter `{escape(match['key'])}`. {FIND_HELP}")
+    return FindFilters(visa=found.get("visa"), fails=found.get("fails"), grad=found.get("grad"),
+                       degree_types=tuple(lists["degree_types"]), states=tuple(lists["states"]),
+                       flags=tuple(lists["flags"]), buckets=tuple(lists["buckets"]), risks=tuple(lists["risks"]),
+                       tracks=tuple(lists["tracks"]), names=tuple(lists["names"]))
+
+
+def _compare(column: Any, op: str, value: int) -> ColumnElement[bool]:
+    return {"=": column == value, ">=": column >= value, "<=": column <= value,
+            ">": column > value, "<": column < value}[op]
+
+
+@dataclass(frozen=True)
+class FoundCandidate:
+    aamc_id: str
+    name: str
+    degree_type: str | None
+    graduation_year: int | None
+    exam_failures: int
+    visa_needed: bool | None
+    bucket: str | None
+    risk: str | None
+    flags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FindPage:
+    filters: FindFilters
+    items: list[FoundCandidate]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def find(database: Database, program_id: int, filters: FindFilters, *, page: int = 1,
+         per_page: int = 15) -> FindPage:
+    """Candidates matching every filter, best effective bucket first, then by name."""
+    eff = func.coalesce(Candidate.override_bucket, Candidate.bucket)
+    conditions: list[ColumnElement[bool]] = [Candidate.program_id == program_id]
+    if filters.visa is not None:
+        conditions.append(Candidate.visa_needed.is_(True) if filters.visa
+                          else or_(Candidate.visa_needed.is_(False), Candidate.visa_needed.is_(None)))
+    if filters.fails:
+        conditions.append(_compare(Candidate.exam_failures, *filters.fails))
+    if filters.grad:
+        conditions.append(_compare(Candidate.graduation_year, *filters.grad))
+    if filters.degree_types:
+        conditions.append(Candidate.degree_type.in_(filters.degree_types))
+    for flag in filters.flags:
+        conditions.append(getattr(Candidate, flag).is_(True))
+    if filters.buckets:
+        conditions.append(eff.in_(filters.buckets))
+    if filters.risks:
+        conditions.append(Candidate.risk.in_(filters.risks))
+    rank = {b.value: b.order for b in Bucket}
+    with database.reading() as session:
+        rows = session.execute(select(Candidate).where(and_(true(), *conditions))
+                               .order_by(Candidate.last_name, Candidate.first_name, Candidate.aamc_id)
+                               ).scalars().all()
+        matched: list[Candidate] = []
+        for row in rows:  # JSON list columns and names: filtered here, the same on every backend
+            if filters.states and not set(filters.states) & set(row.states or []):
+                continue
+            if filters.tracks and not any(t.lower() in (track or "").lower() for t in filters.tracks
+                                          for track in (row.tracks or [])):
+                continue
+            if filters.names:
+                name = _fold(_name_of(row.first_name, row.last_name))
+                if not all(_fold(n) in name for n in filters.names):
+                    continue
+            matched.append(row)
+        matched.sort(key=lambda c: rank.get(c.override_bucket or c.bucket or "", 99))
+        pages = max(1, -(-len(matched) // per_page))
+        page = min(max(1, page), pages)
+        chosen = matched[(page - 1) * per_page: page * per_page]
+        items = [FoundCandidate(c.aamc_id, _name_of(c.first_name, c.last_name), c.degree_type, c.graduation_year,
+                                c.exam_failures, c.visa_needed, c.override_bucket or c.bucket, c.risk,
+                                tuple(connections_of(c).labels())) for c in chosen]
+    return FindPage(filters, items, len(matched), page, per_page)

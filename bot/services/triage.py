@@ -1,0 +1,291 @@
+"""Triage in storage: the program's policy, buckets kept in step with it, and the director's overrides.
+
+Decisions (written down for the committee):
+- The policy lives in `programs.policy` as the TriagePolicy JSON; an empty dict means the defaults.
+- Stored per candidate: the *computed* bucket, the risk and every reason (bucket reasons, risk
+  reasons, offsets, as `{"kind": ..., "text": ...}`). The director's override is stored apart
+  (`override_*`) and always wins; recomputing never touches it, so it survives re-imports and
+  policy changes until a director clears it.
+- Buckets are recomputed for the whole program in the same transaction as a policy change, and
+  for the imported rows in the import's transaction. "Moved" counts compare *effective* buckets
+  (an overridden candidate does not move).
+- Every write records an audit event with before/after values (counts, never names).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.access import ProgramRef
+from bot.domain.candidates import ApplicantProfile, Connections
+from bot.domain.triage import Bucket, PolicyError, TriagePolicy, triage
+from bot.errors import BadInput
+from bot.services import audit
+from storage.database import Database
+from storage.models import Candidate, Program
+
+MAX_OVERRIDE_REASON = 500
+
+CONNECTION_COLUMNS: tuple[str, ...] = (
+    "home_student", "rotated_here", "interviewed", "prior_contact", "prelim_here", "strong_letters",
+)  # fmt: skip
+
+
+# --- pure helpers -----------------------------------------------------------------------------
+
+
+def triage_values(profile: ApplicantProfile, connections: Connections, policy: TriagePolicy,
+                  today: date) -> dict[str, Any]:
+    """The stored triage columns for one applicant (bucket, risk, triage_reasons)."""
+    result = triage(profile, connections, policy, today)
+    reasons = ([{"kind": "bucket", "text": text} for text in result.reasons]
+               + [{"kind": "risk", "text": text} for text in result.risk_reasons]
+               + [{"kind": "offset", "text": text} for text in result.offsets])
+    return {"bucket": result.bucket.value, "risk": result.risk.value, "triage_reasons": reasons}
+
+
+def reasons_of(stored: Iterable[Any], kind: str) -> list[str]:
+    return [str(item.get("text")) for item in stored if isinstance(item, dict) and item.get("kind") == kind]
+
+
+def effective(bucket: str | None, override: str | None) -> str | None:
+    return override or bucket
+
+
+def connections_of(row: Any) -> Connections:
+    """Connections from a Candidate (or any row with the flag columns)."""
+    return Connections(**{name: bool(getattr(row, name)) for name in CONNECTION_COLUMNS})
+
+
+def policy_from_json(data: Mapping[str, Any] | None) -> TriagePolicy:
+    return TriagePolicy.model_validate(dict(data or {}))
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def policy_of(session: Session, program_id: int) -> TriagePolicy:
+    program = session.get(Program, program_id)
+    return policy_from_json(program.policy if program else None)
+
+
+def program_policy(database: Database, program_id: int) -> TriagePolicy:
+    with database.reading() as session:
+        return policy_of(session, program_id)
+
+
+@dataclass(frozen=True)
+class BucketPreview:
+    aamc_id: str
+    name: str
+    risk: str | None
+    overridden: bool
+
+
+@dataclass(frozen=True)
+class TriageSummary:
+    counts: dict[Bucket, int]
+    first: dict[Bucket, list[BucketPreview]]
+    overridden: int
+    untriaged: int
+    page: int = 1
+    per_bucket: int = 5
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values()) + self.untriaged
+
+    @property
+    def has_more(self) -> bool:
+        return any(self.counts[b] > self.page * self.per_bucket for b in Bucket)
+
+
+def summary(database: Database, program_id: int, *, per_bucket: int = 5, page: int = 1) -> TriageSummary:
+    """Counts per effective bucket and the page-th few of each (best risk first, then by name)."""
+    page = max(1, page)
+    eff = func.coalesce(Candidate.override_bucket, Candidate.bucket)
+    with database.reading() as session:
+        rows = session.execute(
+            select(Candidate.aamc_id, Candidate.first_name, Candidate.last_name, Candidate.risk,
+                   Candidate.override_bucket, eff.label("eff"))
+            .where(Candidate.program_id == program_id)
+            .order_by(Candidate.last_name, Candidate.first_name, Candidate.aamc_id)).all()
+    counts: dict[Bucket, int] = {b: 0 for b in Bucket}
+    members: dict[Bucket, list[BucketPreview]] = {b: [] for b in Bucket}
+    untriaged = overridden = 0
+    risk_order = {"low": 0, "elevated": 1, "high": 2}
+    for row in rows:
+        if row.eff is None:
+            untriaged += 1
+            continue
+        bucket = Bucket(row.eff)
+        counts[bucket] += 1
+        overridden += row.override_bucket is not None
+        members[bucket].append(BucketPreview(row.aamc_id, f"{row.first_name} {row.last_name}", row.risk,
+                                             row.override_bucket is not None))
+    first: dict[Bucket, list[BucketPreview]] = {}
+    start = (page - 1) * per_bucket
+    for bucket, previews in members.items():
+        previews.sort(key=lambda p: risk_order.get(p.risk or "", 3))  # stable: names stay sorted per risk
+        first[bucket] = previews[start:start + per_bucket]
+    return TriageSummary(counts, first, overridden, untriaged, page, per_bucket)
+
+
+# --- recomputing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Move:
+    before: str | None
+    after: str
+
+
+def recompute(session: Session, program_id: int, policy: TriagePolicy, today: date,
+              candidate_ids: Iterable[int] | None = None) -> list[Move]:
+    """Recompute stored triage (all of the program, or `candidate_ids`); bulk-update what changed.
+
+    Returns the effective-bucket moves (overridden candidates never move).
+    """
+    query = select(Candidate.id, Candidate.profile, Candidate.bucket, Candidate.risk, Candidate.triage_reasons,
+                   Candidate.override_bucket, *[getattr(Candidate, name) for name in CONNECTION_COLUMNS]
+                   ).where(Candidate.program_id == program_id)
+    wanted: set[int] | None = None
+    if candidate_ids is not None:
+        wanted = set(candidate_ids)
+        if not wanted:
+            return []
+        if len(wanted) <= 500:
+            query = query.where(Candidate.id.in_(wanted))
+    changes: list[dict[str, Any]] = []
+    moves: list[Move] = []
+    for row in session.execute(query):
+        if wanted is not None and row.id not in wanted:
+            continue
+        values = triage_values(ApplicantProfile.model_validate(row.profile), connections_of(row), policy, today)
+        if (values["bucket"], values["risk"], values["triage_reasons"]) != (row.bucket, row.risk,
+                                                                           row.triage_reasons):
+            changes.append({"id": row.id, **values})
+            if row.override_bucket is None and values["bucket"] != row.bucket:
+                moves.append(Move(row.bucket, values["bucket"]))
+    if changes:
+        session.execute(update(Candidate), changes)
+    return moves
+
+
+def describe_moves(moves: Iterable[Move]) -> list[str]:
+    """"12 moved out of do not rank", "3 moved into do not rank", … (largest first)."""
+    moves = list(moves)
+    out_of = Counter(m.before for m in moves if m.before is not None)
+    into = Counter(m.after for m in moves)
+    lines = [f"{n} moved out of {bucket}" for bucket, n in out_of.most_common()]
+    lines += [f"{n} moved into {bucket}" for bucket, n in into.most_common()]
+    return lines
+
+
+# --- policy -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    before: TriagePolicy
+    after: TriagePolicy
+    moves: list[Move] = field(default_factory=list)
+
+    @property
+    def changed_keys(self) -> list[str]:
+        old, new = self.before.model_dump(), self.after.model_dump()
+        return [key for key in new if old[key] != new[key]]
+
+
+def set_policy(database: Database, *, program: ProgramRef, actor: str, pairs: Mapping[str, str],
+               today: date) -> PolicyChange:
+    """Apply `key=value` settings a director typed; recompute every bucket in the same transaction."""
+    if not pairs:
+        raise BadInput("Give at least one setting, e.g. `/soap policy set visas=J-1 max_failures=1`. "
+                       "`/soap policy` lists the settings.")
+    with database.transaction() as session:
+        row = session.get(Program, program.id)
+        if row is None:
+            raise BadInput("This war room's program no longer exists.")
+        before = policy_from_json(row.policy)
+        try:
+            after = before.set_from_text(dict(pairs))
+        except PolicyError as error:
+            raise BadInput(f"Nothing changed: {error}.") from None
+        except ValueError as error:  # pydantic range checks
+            raise BadInput(f"Nothing changed: {_first_line(error)}") from None
+        change = PolicyChange(before, after)
+        if not change.changed_keys:
+            return change
+        row.policy = after.model_dump(mode="json")
+        moves = recompute(session, program.id, after, today)
+        audit.record(session, program_id=program.id, actor=actor, action="triage.policy",
+                     target=f"program:{program.id}",
+                     before=before.model_dump(mode="json"),
+                     after={**after.model_dump(mode="json"), "moved": len(moves)})
+        return PolicyChange(before, after, moves)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+# --- overrides --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverrideResult:
+    candidate_id: int
+    aamc_id: str
+    name: str
+    computed: str | None
+    before: str | None
+    after: str | None
+    reason: str | None
+
+
+def set_override(database: Database, *, program: ProgramRef, actor: str, candidate_key: str,
+                 bucket_text: str | None, reason: str | None, now: datetime) -> OverrideResult:
+    """A director's bucket for one candidate (`bucket_text=None` clears it). Kept until cleared."""
+    from bot.services.candidates import resolve_one  # the lookup lives with candidates
+
+    bucket: Bucket | None = None
+    if bucket_text is not None:
+        try:
+            bucket = Bucket.parse(bucket_text)
+        except ValueError as error:
+            raise BadInput(f"Nothing changed: {error}.") from None
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise BadInput("Say why: `/soap triage <id> <bucket> <reason>`, e.g. "
+                           "`/soap triage 12345678 interviewed we met her at the fall open house`.")
+        if len(reason) > MAX_OVERRIDE_REASON:
+            raise BadInput(f"The reason is {len(reason)} characters; keep it under {MAX_OVERRIDE_REASON}.")
+    with database.transaction() as session:
+        candidate = resolve_one(session, program.id, candidate_key)
+        before = {"override_bucket": candidate.override_bucket, "override_reason": candidate.override_reason,
+                  "override_by": candidate.override_by}
+        if bucket is None:
+            if candidate.override_bucket is None:
+                raise BadInput(f"{candidate.aamc_id} has no override to clear.")
+            candidate.override_bucket = candidate.override_reason = candidate.override_by = None
+            candidate.override_at = None
+        else:
+            candidate.override_bucket, candidate.override_reason = bucket.value, reason
+            candidate.override_by, candidate.override_at = actor, now
+        audit.record(session, program_id=program.id, actor=actor,
+                     action="triage.override" if bucket else "triage.override_clear",
+                     target=f"candidate:{candidate.id}", before=before,
+                     after={"override_bucket": candidate.override_bucket,
+                            "override_reason": candidate.override_reason, "override_by": candidate.override_by,
+                            "computed_bucket": candidate.bucket})
+        return OverrideResult(candidate.id, candidate.aamc_id, f"{candidate.first_name} {candidate.last_name}",
+                              candidate.bucket, effective(candidate.bucket, before["override_bucket"]),
+                              effective(candidate.bucket, candidate.override_bucket), candidate.override_reason)
