@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 
 from slack_bolt import App, BoltResponse
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import MarkdownTextObject, PlainTextObject, SectionBlock
+from slack_sdk.models.views import View
 from slack_sdk.webhook import WebhookClient
 
 from bot.errors import WarRoomError
@@ -47,13 +49,27 @@ def tell(room: WarRoom, body: dict[str, Any], text: str) -> None:
         log.warning("could not tell the user about an error")
 
 
-def answer(room: WarRoom, body: dict[str, Any], error: Exception) -> None:
+def _message(error: Exception) -> str:
+    if isinstance(error, WarRoomError):
+        return f":no_entry: {error}"
+    return UNEXPECTED.format(ref=request_id.get())
+
+
+def log_failure(error: Exception) -> None:
     if isinstance(error, WarRoomError):
         log.info("refused: %s", type(error).__name__)
-        tell(room, body, f":no_entry: {error}")
     else:
         log.error("unexpected failure while handling a request: %s", type(error).__name__, exc_info=error)
-        tell(room, body, UNEXPECTED.format(ref=request_id.get()))
+
+
+def answer(room: WarRoom, body: dict[str, Any], error: Exception) -> None:
+    log_failure(error)
+    tell(room, body, _message(error))
+
+
+def error_view(text: str) -> dict[str, Any]:
+    return View(type="modal", title=PlainTextObject(text="SOAP War Room"), close=PlainTextObject(text="Close"),
+                blocks=[SectionBlock(text=MarkdownTextObject(text=text[:3000]))]).to_dict()
 
 
 def guard(room: WarRoom) -> Callable[[Listener], Listener]:
@@ -69,10 +85,15 @@ def guard(room: WarRoom) -> Callable[[Listener], Listener]:
             try:
                 return listener(**kwargs)
             except Exception as error:
-                ack = kwargs["ack"]
+                ack, body = kwargs["ack"], kwargs["body"]
                 if getattr(ack, "response", None) is None:
+                    if body.get("type") == "view_submission":
+                        # The person is looking at a modal: say it there.
+                        ack(response_action="update", view=error_view(_message(error)))
+                        log_failure(error)
+                        return None
                     ack()
-                answer(room, kwargs["body"], error)
+                answer(room, body, error)
                 return None
 
         return guarded  # type: ignore[return-value]

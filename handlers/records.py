@@ -1,12 +1,62 @@
-"""Listeners for this feature (not built yet: registers nothing)."""
+"""`/soap audit [id]` and `/soap purge` (directors), with the purge confirmation modal."""
 
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from slack_bolt import Ack, App
+from slack_sdk.errors import SlackApiError
+
+from bot.access import Access
+from bot.errors import WarRoomError
+from bot.messages.ids import CallbackId
+from bot.messages.records import CONFIRM_ACTION, CONFIRM_BLOCK, audit_blocks, purge_modal
+from bot.services import records
 from bot.war_room import WarRoom
-from handlers.router import SoapRouter
+from handlers.errors import guard
+from handlers.gate import require, view_metadata
+from handlers.router import SoapCommand, SoapRouter
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:
-    return None
+    @router.subcommand("audit", access=Access.DIRECTOR, usage="audit [AAMC ID]", what="read the audit trail",
+                       summary="Who changed what and when, for the program or one applicant (directors).")
+    def show_audit(cmd: SoapCommand) -> None:
+        target = f"{records.CANDIDATE_TARGET}{cmd.args.words[0]}" if cmd.args.words else None
+        events = records.audit_trail(room.database, cmd.program.id, target)
+        what = f"applicant {cmd.args.words[0]}" if target else cmd.program.name
+        blocks = audit_blocks(events, ZoneInfo(cmd.program.timezone), what)
+        cmd.reply(f"Audit trail for {what}: {len(events)} events", blocks)
+
+    @router.subcommand("purge", access=Access.DIRECTOR, usage="purge", what="purge applicant data",
+                       summary="After SOAP: delete every applicant's data, keeping anonymous counts (directors).")
+    def open_purge(cmd: SoapCommand) -> None:
+        counts = records.purge_counts(room.database, cmd.program.id)
+        cmd.client.views_open(trigger_id=cmd.trigger_id, view=purge_modal(
+            cmd.program.name, counts.describe(), view_metadata(cmd.program.id)))
+
+    @app.view(CallbackId.PURGE_MODAL.value)
+    @guard(room)
+    def submit_purge(ack: Ack, body: dict[str, Any]) -> None:
+        actor, program = require(room, body, Access.DIRECTOR, "purge applicant data")
+        typed = (body["view"]["state"]["values"].get(CONFIRM_BLOCK, {}).get(CONFIRM_ACTION, {}).get("value") or "")
+        try:
+            records.confirm_purge(program, typed)
+        except WarRoomError as error:
+            ack(response_action="errors", errors={CONFIRM_BLOCK: str(error)})
+            return
+        ack()
+        counts, cards = records.purge(room.database, program_id=program.id, actor=actor.user_id, now=room.clock())
+        for ts in cards:
+            try:
+                room.gateway.call("chat.delete", channel=program.channel_id, ts=ts)
+            except SlackApiError:
+                log.warning("could not delete a candidate card during purge")
+        room.gateway.post(program.channel_id,
+                          f"<@{actor.user_id}> purged the applicant data of this war room: "
+                          f"{counts.candidates} applicants, {counts.notes} notes, {counts.votes} votes, "
+                          f"{counts.snapshots} locked lists. Anonymous counts are kept.")

@@ -88,12 +88,12 @@ class Database:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        """A session for reads; anything written in it is rolled back."""
+        """A session for reads; anything written in it is rolled back. Loaded objects stay readable
+        after the block (closing expunges them without expiring their attributes)."""
         session = self._sessions()
         try:
             yield session
         finally:
-            session.rollback()
             session.close()
 
     def ping(self) -> bool:

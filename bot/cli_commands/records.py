@@ -1,0 +1,79 @@
+"""`soapbot export --program …` (the archive a program may keep) and `soapbot purge --program …`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.cli import add_command
+from bot.errors import WarRoomError
+from bot.services import records
+from bot.services.programs import find_program, program_ref
+from bot.settings import Settings
+from storage.database import Database
+from storage.migrate import ensure_current
+
+
+def _program(database: Database, key: str) -> tuple[int, str]:
+    with database.reading() as session:
+        program = program_ref(find_program(session, key))
+    return program.id, program.name
+
+
+def _configure_export(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Write the program's archive: a zip of formula-safe CSVs (applicants, notes, votes, " \
+                         "locked lists, offers, interviews, audit). Keep it where the program keeps records."
+    parser.add_argument("--program", required=True, help="war-room channel id or program name")
+    parser.add_argument("--out", help="file to write (default: <program>-archive-<date>.zip)")
+
+
+def _run_export(args: argparse.Namespace, settings: Settings) -> int:
+    database = Database(settings.database_url)
+    ensure_current(database)
+    try:
+        program_id, name = _program(database, args.program)
+    except WarRoomError as error:
+        print(error, file=sys.stderr)
+        return 1
+    out = Path(args.out or f"{'-'.join(name.lower().split())}-archive-{datetime.now(UTC):%Y%m%d}.zip")
+    out.write_bytes(records.export_archive(database, program_id))
+    print(f"wrote {out} ({out.stat().st_size} bytes)")
+    return 0
+
+
+def _configure_purge(parser: argparse.ArgumentParser) -> None:
+    parser.description = "Delete every applicant's data of a program (after SOAP), keeping anonymous counts."
+    parser.add_argument("--program", required=True, help="war-room channel id or program name")
+    parser.add_argument("--yes", action="store_true", help="do not ask to type the program's name")
+
+
+def _run_purge(args: argparse.Namespace, settings: Settings) -> int:
+    database = Database(settings.database_url)
+    ensure_current(database)
+    try:
+        program_id, name = _program(database, args.program)
+    except WarRoomError as error:
+        print(error, file=sys.stderr)
+        return 1
+    counts = records.purge_counts(database, program_id)
+    print(f"This deletes, for good, from {name}:")
+    for line in counts.describe():
+        print(f"  - {line}")
+    if not args.yes:
+        typed = input(f"Type the program's name ({name}) to confirm: ")
+        try:
+            records.confirm_purge(records.ProgramName(name), typed)
+        except WarRoomError as error:
+            print(error, file=sys.stderr)
+            return 1
+    counts, cards = records.purge(database, program_id=program_id, actor="cli", now=datetime.now(UTC))
+    print(f"purged {counts.candidates} applicants; anonymous counts kept")
+    if cards:
+        print(f"{len(cards)} candidate cards remain in the Slack channel; `/soap purge` in Slack deletes them too")
+    return 0
+
+
+add_command("export", _configure_export, _run_export)
+add_command("purge", _configure_purge, _run_purge)

@@ -1,0 +1,70 @@
+"""Builders for the audit trail and the purge confirmation modal."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.messages.ids import CallbackId
+from bot.messages.mrkdwn import clip, escape, mention
+from storage.models import AuditEvent
+
+CONFIRM_BLOCK = "purge_confirm"
+CONFIRM_ACTION = "program_name"
+
+
+def _values(data: dict[str, Any] | None) -> str:
+    if not data:
+        return "–"
+    return escape(clip(json.dumps(data, ensure_ascii=False, default=str), 180))
+
+
+def audit_blocks(events: list[AuditEvent], tz: ZoneInfo, what: str) -> list[dict[str, Any]]:
+    lines = [f"*Audit trail* ({escape(what)}, newest first, {len(events)} shown)"]
+    for event in events:
+        when = event.at.astimezone(tz).strftime("%a %d %b %H:%M")
+        lines.append(f"• {when} {mention(event.actor)} `{escape(event.action)}` {escape(event.target or '')}: "
+                     f"{_values(event.before)} → {_values(event.after)}")
+    if len(events) == 0:
+        lines.append("Nothing recorded yet.")
+    blocks: list[Any] = []
+    chunk: list[str] = []
+    for line in lines:
+        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+            chunk = []
+        chunk.append(line)
+    blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+    return [b.to_dict() for b in blocks[:50]]
+
+
+def purge_modal(program_name: str, what_goes: list[str], metadata: str) -> dict[str, Any]:
+    view = View(
+        type="modal", callback_id=CallbackId.PURGE_MODAL.value, private_metadata=metadata,
+        title=PlainTextObject(text="Purge applicant data"), submit=PlainTextObject(text="Delete for good"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[
+            HeaderBlock(text=PlainTextObject(text=clip(f"Purge {program_name}", 150))),
+            SectionBlock(text=MarkdownTextObject(text=clip(
+                "This deletes, for good:\n" + "\n".join(f"• {escape(line)}" for line in what_goes)
+                + "\n\nKept: the program, its committee, calendar and positions, who did what when (without "
+                "applicant names or IDs), and anonymous counts. Run `soapbot export` first if the program "
+                "keeps an archive.", 3000))),
+            InputBlock(block_id=CONFIRM_BLOCK, label=PlainTextObject(text="Type the program's name to confirm"),
+                       element=PlainTextInputElement(action_id=CONFIRM_ACTION, max_length=200)),
+            ContextBlock(elements=[MarkdownTextObject(text="Only directors can purge. This cannot be undone.")]),
+        ],
+    )
+    return view.to_dict()
