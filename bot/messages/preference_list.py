@@ -1,0 +1,260 @@
+"""Block Kit and text for votes, orderings, pins and the preference list (pure builders).
+
+Every name came from a file and is escaped; mentions come only from `mention`. Whatever the
+data (a 300-line list, 80-character names, 15 members who have not voted), every message stays
+within Slack's limits: at most 50 blocks, section texts under 3,000 characters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, PlainTextObject, SectionBlock
+
+from bot.domain.preference_list import Vote
+from bot.messages.mrkdwn import clip, escape, mention
+from bot.services.preference_list import CurrentList, ListLine, LockedList, Unlocked
+from bot.services.voting import VOTE_LABELS, CandidateVotes, PinResult, RankingResult, VoteResult
+
+PAGE_SIZE = 20
+SECTION_CHARS = 2800
+MAX_BLOCKS = 50
+NAME_CHARS = 60
+MENTIONS_SHOWN = 8
+LOCK_POST_BLOCKS = 40
+
+
+def when(moment: datetime, timezone: str) -> str:
+    """"Thu 18 Mar 9:05 a.m. EDT" in the program's time zone."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    hour = local.hour % 12 or 12
+    half = "a.m." if local.hour < 12 else "p.m."
+    return f"{local:%a} {local.day} {local:%b} {hour}:{local:%M} {half} {local.tzname()}"
+
+
+def _name(text: str) -> str:
+    return escape(clip(text, NAME_CHARS))
+
+
+def _people(users: Sequence[str], limit: int = MENTIONS_SHOWN) -> str:
+    shown = " ".join(mention(u) for u in users[:limit])
+    return shown + (f" +{len(users) - limit}" if len(users) > limit else "")
+
+
+def _sections(lines: Sequence[str], budget: int) -> tuple[list[SectionBlock], int]:
+    """Lines packed into sections under Slack's text limit; returns (sections, lines placed)."""
+    sections: list[SectionBlock] = []
+    chunk: list[str] = []
+    placed = 0
+    for line in lines:
+        line = clip(line, SECTION_CHARS)
+        if chunk and sum(len(x) + 1 for x in chunk) + len(line) > SECTION_CHARS:
+            if len(sections) + 1 >= budget:
+                break
+            sections.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+            chunk = []
+        chunk.append(line)
+        placed += 1
+    if chunk and len(sections) < budget:
+        sections.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+    elif chunk:
+        placed -= len(chunk)
+    return sections, placed
+
+
+def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks[:MAX_BLOCKS]]
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, 2900))])
+
+
+# --------------------------------------------------------------------------- votes, rankings, pins
+
+
+def vote_label(vote: Vote) -> str:
+    return VOTE_LABELS[vote].lower()
+
+
+def tally_text(tally: dict[Vote, int]) -> str:
+    return " · ".join(f"{VOTE_LABELS[v]} {tally.get(v, 0)}" for v in Vote)
+
+
+def vote_answer(result: VoteResult) -> str:
+    who = f"{_name(result.name)} ({escape(result.aamc_id)})"
+    if not result.changed:
+        head = f"You had already voted *{vote_label(result.after)}* on {who}; nothing changed."
+    elif result.before is None:
+        head = f"You voted *{vote_label(result.after)}* on {who}."
+    else:
+        head = f"You changed your vote on {who} from {vote_label(result.before)} to *{vote_label(result.after)}*."
+    return f"{head}\nCommittee so far: {tally_text(result.tally)}."
+
+
+def ranking_answer(result: RankingResult) -> str:
+    shown = [f"{n}. {_name(name)} ({escape(aamc)})" for n, (aamc, name) in enumerate(result.ordering, start=1)]
+    head = ("Your ordering is unchanged." if tuple(a for a, _ in result.ordering) == result.before
+            else f"Your ordering of {len(shown)} candidate{'s' if len(shown) != 1 else ''} is saved"
+                 + (" (it replaces your previous one)." if result.before else "."))
+    body = "\n".join(shown[:40]) + (f"\n… and {len(shown) - 40} more" if len(shown) > 40 else "")
+    text = f"{head}\n{body}"
+    if result.contradictions:
+        pairs = ", ".join(f"{escape(a)} above {escape(b)}" for a, b in result.contradictions[:5])
+        text += (f"\n:warning: Your ordering puts {pairs} although your votes rate the second one higher. "
+                 "Your ordering wins for those pairs; change a vote if that is not what you mean.")
+    return clip(text, 3900)
+
+
+def ranking_cleared_answer(count: int) -> str:
+    if count == 0:
+        return "You had no ordering; nothing changed."
+    return f"Your ordering of {count} candidate{'s' if count != 1 else ''} is removed; your votes still count."
+
+
+def pin_answer(result: PinResult, pinned: bool) -> str:
+    who = f"{_name(result.name)} ({escape(result.aamc_id)})"
+    if pinned:
+        if not result.changed:
+            return f"{who} was already pinned by {mention(result.before or '')}; nothing changed."
+        return f":pushpin: {who} is pinned: first on the list, whatever the votes."
+    if not result.changed:
+        return f"{who} was not pinned; nothing changed."
+    return f"{who} is unpinned: the committee's votes place them now."
+
+
+def pin_post(result: PinResult, actor: str, pinned: bool) -> str:
+    who = f"{_name(result.name)} ({escape(result.aamc_id)})"
+    if pinned:
+        return f":pushpin: {mention(actor)} pinned {who} to the top of the preference list."
+    return f"{mention(actor)} unpinned {who}; the committee's votes place them now."
+
+
+def candidate_votes_blocks(votes: CandidateVotes) -> tuple[str, list[dict[str, Any]]]:
+    """Who voted what on one candidate: for a director, ephemeral."""
+    title = f"Votes on {_name(votes.name)} ({escape(votes.aamc_id)})"
+    lines = []
+    if votes.pinned_by:
+        lines.append(f":pushpin: Pinned by {mention(votes.pinned_by)}")
+    for vote in Vote:
+        users = votes.by_vote.get(vote, ())
+        lines.append(f"*{VOTE_LABELS[vote]}* ({len(users)}): {_people(users, 30) if users else '-'}")
+    if votes.ranked_at:
+        ranked = sorted(votes.ranked_at.items(), key=lambda item: (item[1], item[0]))
+        lines.append("*In members' own orderings*: "
+                     + ", ".join(f"{mention(u)} #{p}" for u, p in ranked[:30]))
+    text = f"{title}\n" + "\n".join(lines)
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=clip(f"*{title}*\n" + "\n".join(lines), 2900))),
+                           _context("Only you can see this: who voted what is for directors.")]
+    return clip(text, 3900), _dicts(blocks)
+
+
+# --------------------------------------------------------------------------- /soap list
+
+
+def _rank_mark(line: ListLine) -> str:
+    return f"{line.rank}=" if line.tied else f"{line.rank}."
+
+
+def list_line(line: ListLine) -> str:
+    pin = ":pushpin: " if line.pinned else ""
+    bucket = f"_{escape(line.bucket)}_" if line.bucket else "_no bucket_"
+    parts = [f"*{_rank_mark(line)}* {pin}{_name(line.name)} ({escape(line.aamc_id)}) · {bucket}",
+             f"support {len(line.support)} · dissent {len(line.dissent)}"]
+    if line.not_voted:
+        parts.append(f"not voted: {_people(line.not_voted)}")
+    return " · ".join(parts)
+
+
+def pages(current: CurrentList, page_size: int = PAGE_SIZE) -> int:
+    return max(1, -(-len(current.lines) // page_size))
+
+
+def list_page(current: CurrentList, page: int, timezone: str,
+              page_size: int = PAGE_SIZE) -> tuple[str, list[dict[str, Any]]]:
+    """One page of the current order (ephemeral). `page` is clamped to the pages there are."""
+    total_pages = pages(current, page_size)
+    page = min(max(page, 1), total_pages)
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Preference list (current order)"))]
+    if not current.lines:
+        text = ("No one has voted yet. Vote with the buttons on a candidate's card or `/soap vote <AAMC ID> high`, "
+                "or order your picks with `/soap rank <id> <id> …`.")
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
+        blocks.extend(_footer(current, timezone))
+        return text, _dicts(blocks)
+    chosen = current.lines[(page - 1) * page_size: page * page_size]
+    lines = [list_line(line) for line in chosen]
+    sections, placed = _sections(lines, MAX_BLOCKS - 8)
+    blocks.extend(sections)
+    if placed < len(lines):
+        blocks.append(_context(f"{len(lines) - placed} more lines on this page did not fit; "
+                               "use a smaller page."))
+    first, last = chosen[0].rank, chosen[-1].rank
+    nav = f"Page {page} of {total_pages} (ranks {first}–{last} of {len(current.lines)})."
+    if page < total_pages:
+        nav += f" Next: `/soap list {page + 1}`."
+    blocks.append(_context(nav))
+    blocks.extend(_footer(current, timezone))
+    text = f"Preference list, page {page} of {total_pages}:\n" + "\n".join(lines)
+    return clip(text, 3900), _dicts(blocks)
+
+
+def _footer(current: CurrentList, timezone: str) -> list[Block]:
+    notes: list[str] = []
+    if current.excluded:
+        names = ", ".join(f"{_name(x.name)} ({escape(x.aamc_id)})" for x in current.excluded[:10])
+        more = f" and {len(current.excluded) - 10} more" if len(current.excluded) > 10 else ""
+        notes.append(f"*Left off by a majority of do not rank: {len(current.excluded)}*: {names}{more}")
+    else:
+        notes.append("Left off by a majority of do not rank: 0")
+    notes.append(f"Ballots from {current.ballots} of {len(current.members)} voting members. "
+                 "Support = rank or rank high; dissent = do not rank.")
+    if any(line.tied for line in current.lines):
+        breaker = f"{mention(current.tie_breaker)}'s ballot" if current.tie_breaker else "the director's ballot"
+        notes.append(f"`n=` marks a tie in the committee's votes; inside a tie the order follows {breaker}, "
+                     "then the triage bucket, then AAMC ID.")
+    for lock in current.locks:
+        notes.append(f":lock: Round {lock.round} locked by {mention(lock.locked_by)} "
+                     f"({when(lock.locked_at, timezone)}, {lock.entries} candidates).")
+    return [_context("\n".join(notes))]
+
+
+# --------------------------------------------------------------------------- lock and unlock
+
+
+def locked_post(locked: LockedList, program_name: str, timezone: str) -> tuple[str, list[dict[str, Any]]]:
+    """The war-room post for a locked round: the whole list (the CSV follows as a file)."""
+    title = f"Round {locked.round} preference list locked"
+    intro = (f"{mention(locked.locked_by)} locked the preference list of *{escape(clip(program_name, 120))}* "
+             f"for round {locked.round} ({when(locked.locked_at, timezone)}): {len(locked.entries)} candidates. "
+             "Later votes do not change it. The CSV below is for entry in the NRMP system.")
+    lines = [f"*{e.rank}{'=' if e.tied else '.'}* {_name(e.name)} ({escape(e.aamc_id)}) · {escape(e.track)}"
+             for e in locked.entries]
+    sections, placed = _sections(lines, LOCK_POST_BLOCKS)
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=title)),
+                           SectionBlock(text=MarkdownTextObject(text=intro)), *sections]
+    if placed < len(lines):
+        blocks.append(_context(f"… and {len(lines) - placed} more: see the CSV."))
+    if any(e.tied for e in locked.entries):
+        blocks.append(_context("`n=` was a tie in the committee's votes, broken by the director's ballot, "
+                               "then the triage bucket, then AAMC ID."))
+    text = f"{title}: {len(locked.entries)} candidates."
+    return text, _dicts(blocks)
+
+
+def lock_answer(locked: LockedList, uploaded: bool) -> str:
+    if uploaded:
+        return (f"Round {locked.round} is locked with {len(locked.entries)} candidates; "
+                "the list and its CSV are in the war room.")
+    return (f"Round {locked.round} is locked with {len(locked.entries)} candidates, but Slack did not take the "
+            f"post or the CSV. Get the CSV with `soapbot export-list --round {locked.round}` or try "
+            f"`/soap list csv {locked.round}`.")
+
+
+def unlocked_post(unlocked: Unlocked, timezone: str) -> str:
+    return (f":unlock: {mention(unlocked.unlocked_by)} unlocked round {unlocked.round}'s preference list "
+            f"(locked by {mention(unlocked.locked_by)}, {when(unlocked.locked_at, timezone)}). "
+            f"Reason: {escape(clip(unlocked.reason, 500))}. Lock it again with `/soap list lock {unlocked.round}`.")
