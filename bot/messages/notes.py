@@ -1,0 +1,299 @@
+"""Reference-call notes: the modal, the thread post, the ephemeral list and the card's summary line.
+
+Pure builders over plain values (`NoteLine`). Every text that a person typed (the note, who was
+called, their institution…) and every applicant name goes through `escape`; the author is shown
+with `mention`, the only way this project makes a mention. Section texts are split or clipped so a
+message stays within Slack's limits (3,000 characters a section, 50 blocks a message) whatever
+the note holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+
+from bot.messages.ids import ActionId, CallbackId
+from bot.messages.mrkdwn import clip, escape, mention
+
+MAX_NOTE_CHARS = 3000  # what the modal and `/soap ref` accept (the issue's limit)
+MAX_FIELD_CHARS = 200  # who was called, institution, role, relationship (the columns' size)
+NOTES_PER_PAGE = 8
+PAGE_BLOCK_ID = "notes.page"  # the list's pager: ActionId.PAGE is shared, the block id is ours
+_SECTION_LIMIT = 2900  # a little under Slack's 3,000 so an escape is never cut
+
+
+class Sentiment(StrEnum):
+    STRONG_ADVOCATE = "strong_advocate"
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    CONCERN = "concern"
+    ADVISES_AGAINST = "advises_against"
+
+
+# label, plural (for "2 strong advocates"), emoji. Order: from most for to most against.
+_SENTIMENTS: dict[Sentiment, tuple[str, str, str]] = {
+    Sentiment.STRONG_ADVOCATE: ("Strong advocate", "strong advocates", ":large_green_circle:"),
+    Sentiment.POSITIVE: ("Positive", "positive", ":white_check_mark:"),
+    Sentiment.NEUTRAL: ("Neutral", "neutral", ":white_circle:"),
+    Sentiment.CONCERN: ("Concern", "concerns", ":warning:"),
+    Sentiment.ADVISES_AGAINST: ("Advises against", "advise against", ":red_circle:"),
+}
+
+
+def sentiment_label(value: str | None) -> str:
+    try:
+        return _SENTIMENTS[Sentiment(value or "")][0]
+    except ValueError:
+        return "No sentiment given"
+
+
+class NoteField(StrEnum):
+    """The modal's input block ids (also the keys of field errors); each element's action id is `value`."""
+
+    CALLED_NAME = "note.called_name"
+    INSTITUTION = "note.institution"
+    ROLE = "note.role"
+    RELATIONSHIP = "note.relationship"
+    SENTIMENT = "note.sentiment"
+    TEXT = "note.text"
+
+
+FIELD_ACTION = "value"
+
+
+@dataclass(frozen=True)
+class NoteLine:
+    """One stored note, as the builders need it."""
+
+    id: int
+    author: str
+    source: str  # command | modal | thread
+    text: str
+    created_at: datetime
+    sentiment: str | None = None
+    called_name: str | None = None
+    institution: str | None = None
+    role: str | None = None
+    relationship: str | None = None
+    edited: bool = False
+
+
+# --- summary (the card) -----------------------------------------------------------------------
+
+
+def sentiment_summary(counts: Mapping[str | None, int]) -> str:
+    """"2 strong advocates, 1 concern" (spectrum order; notes without a sentiment count as unrated)."""
+    parts = []
+    for sentiment, (label, plural, _) in _SENTIMENTS.items():
+        n = counts.get(sentiment.value, 0)
+        if n:
+            parts.append(f"{n} {label.lower() if n == 1 else plural}")
+    unrated = sum(n for key, n in counts.items() if key not in {s.value for s in Sentiment})
+    if unrated:
+        parts.append(f"{unrated} unrated")
+    return ", ".join(parts)
+
+
+def card_lines(counts: Mapping[str | None, int]) -> tuple[str, ...]:
+    total = sum(counts.values())
+    if total == 0:
+        return ("No reference notes yet.",)
+    noun = "note" if total == 1 else "notes"
+    return (f"*{total}* reference {noun}: {sentiment_summary(counts)}",)
+
+
+# --- the modal --------------------------------------------------------------------------------
+
+
+def note_modal(*, candidate_name: str, aamc_id: str, private_metadata: str) -> dict[str, Any]:
+    """The "Add reference note" modal (callback CallbackId.NOTE_MODAL)."""
+
+    def short(block_id: NoteField, label: str, placeholder: str) -> InputBlock:
+        return InputBlock(block_id=block_id.value, label=PlainTextObject(text=label), optional=True,
+                          element=PlainTextInputElement(action_id=FIELD_ACTION, max_length=MAX_FIELD_CHARS,
+                                                        placeholder=PlainTextObject(text=placeholder)))
+
+    options = [Option(value=s.value, text=PlainTextObject(text=f"{label}")) for s, (label, _, _) in
+               _SENTIMENTS.items()]
+    blocks = [
+        SectionBlock(text=MarkdownTextObject(text=clip(
+            f"Reference call about *{escape(candidate_name)}* (AAMC ID {escape(aamc_id)}). "
+            "The note is posted in the candidate's thread in the war room only.", _SECTION_LIMIT))),
+        short(NoteField.CALLED_NAME, "Who was called", "Dr. Jordan Example"),
+        short(NoteField.INSTITUTION, "Their institution", "Mercy General, Department of Medicine"),
+        short(NoteField.ROLE, "Their role", "Program director, letter writer…"),
+        short(NoteField.RELATIONSHIP, "Relationship to the applicant", "Supervised them on a sub-internship"),
+        InputBlock(block_id=NoteField.SENTIMENT.value, label=PlainTextObject(text="Sentiment"),
+                   element=StaticSelectElement(action_id=FIELD_ACTION, options=options,
+                                               placeholder=PlainTextObject(text="How did they sound?"))),
+        InputBlock(block_id=NoteField.TEXT.value, label=PlainTextObject(text="Note"),
+                   hint=PlainTextObject(text=f"Up to {MAX_NOTE_CHARS:,} characters. Record what was said; "
+                                             "never promises about ranking."),
+                   element=PlainTextInputElement(action_id=FIELD_ACTION, multiline=True,
+                                                 max_length=MAX_NOTE_CHARS)),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.NOTE_MODAL.value,
+        "title": {"type": "plain_text", "text": "Reference note"},
+        "submit": {"type": "plain_text", "text": "Save note"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "private_metadata": private_metadata,
+        "blocks": [block.to_dict() for block in blocks],
+    }
+
+
+def read_modal(values: Mapping[str, Mapping[str, Any]]) -> dict[str, str | None]:
+    """The submitted modal's values by field (None when empty), from `view.state.values`."""
+    out: dict[str, str | None] = {}
+    for field in NoteField:
+        state = (values.get(field.value) or {}).get(FIELD_ACTION) or {}
+        if field is NoteField.SENTIMENT:
+            value = (state.get("selected_option") or {}).get("value")
+        else:
+            value = state.get("value")
+        out[field.value] = value if isinstance(value, str) and value.strip() else None
+    return out
+
+
+# --- the thread -------------------------------------------------------------------------------
+
+
+def _split(text: str, limit: int = _SECTION_LIMIT) -> list[str]:
+    """Escaped text cut into pieces of at most `limit` characters, never inside an entity."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", limit // 2, limit)
+        if cut == -1:
+            cut = text.rfind(" ", limit // 2, limit)
+        if cut == -1:
+            cut = limit
+        amp = text.rfind("&", 0, cut)
+        if amp != -1 and amp > cut - 6 and ";" not in text[amp:cut]:
+            cut = amp
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    pieces.append(text)
+    return pieces
+
+
+def _who_was_called(note: NoteLine) -> str | None:
+    who = ", ".join(escape(x) for x in (note.called_name, note.institution) if x)
+    if note.role:
+        who = f"{who} ({escape(note.role)})" if who else escape(note.role)
+    parts = []
+    if who:
+        parts.append(f"*Called:* {who}")
+    if note.relationship:
+        parts.append(f"*Relationship:* {escape(note.relationship)}")
+    return " · ".join(parts) or None
+
+
+def thread_parent(*, candidate_name: str, aamc_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """The parent message that starts a candidate's thread when no card was posted yet."""
+    text = f"Reference notes for {escape(candidate_name)} ({escape(aamc_id)})"
+    block = SectionBlock(text=MarkdownTextObject(text=clip(
+        f":telephone_receiver: Reference notes for *{escape(candidate_name)}* ({escape(aamc_id)}). "
+        "Reply in this thread to add one.", _SECTION_LIMIT)))
+    return clip(text, 3000), [block.to_dict()]
+
+
+def note_post(note: NoteLine, *, candidate_name: str, aamc_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """The reply posted in the candidate's thread: author, sentiment, who was called, the note."""
+    emoji = _SENTIMENTS[Sentiment(note.sentiment)][2] + " " if note.sentiment in set(Sentiment) else ""
+    head = (f"{emoji}*{sentiment_label(note.sentiment)}*: reference note from {mention(note.author)} "
+            f"about *{escape(candidate_name)}* ({escape(aamc_id)})")
+    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=clip(head, _SECTION_LIMIT)))]
+    called = _who_was_called(note)
+    if called:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(called, 2000))]))
+    for piece in _split(escape(note.text))[:10]:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=piece)))
+    text = f"Reference note ({sentiment_label(note.sentiment).lower()}) from {mention(note.author)}"
+    return text, [block.to_dict() for block in blocks]
+
+
+# --- the ephemeral list -----------------------------------------------------------------------
+
+
+def _when(at: datetime, timezone: str) -> str:
+    try:
+        zone = ZoneInfo(timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("America/New_York")
+    local = at.astimezone(zone)
+    return local.strftime("%a %d %b %H:%M %Z")
+
+
+_SOURCES = {"command": "by command", "modal": "by form", "thread": "in the thread"}
+
+
+def notes_list(*, candidate_name: str, aamc_id: str, notes: Sequence[NoteLine], total: int, page: int,
+               pages: int, counts: Mapping[str | None, int], timezone: str) -> tuple[str, list[dict[str, Any]]]:
+    """`/soap notes <id>`: one page of notes, newest first (at most NOTES_PER_PAGE a page)."""
+    title = f"Reference notes for *{escape(candidate_name)}* ({escape(aamc_id)})"
+    if total == 0:
+        text = f"{title}: none yet. Add one with `/soap ref {escape(aamc_id)} …` or the card's button."
+        return text, [SectionBlock(text=MarkdownTextObject(text=clip(text, _SECTION_LIMIT))).to_dict()]
+    summary = f"{title}: {card_lines(counts)[0]}"
+    if pages > 1:
+        summary += f" (page {page} of {pages}, newest first)"
+    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=clip(summary, _SECTION_LIMIT)))]
+    for note in list(notes)[:NOTES_PER_PAGE]:
+        head = f"*{sentiment_label(note.sentiment)}* · {mention(note.author)} · {_when(note.created_at, timezone)}"
+        head += f" · {_SOURCES.get(note.source, escape(note.source))}" + (" (edited)" if note.edited else "")
+        called = _who_was_called(note)
+        body = clip(escape(note.text), _SECTION_LIMIT - len(head) - len(called or "") - 4)
+        section = "\n".join(x for x in (head, called, body) if x)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(section, _SECTION_LIMIT))))
+    # ActionId.PAGE is shared by every paginated list: our pager is told apart by its block ids.
+    if page > 1:
+        blocks.append(ActionsBlock(block_id=f"{PAGE_BLOCK_ID}.newer", elements=[ButtonElement(
+            action_id=ActionId.PAGE.value, text=PlainTextObject(text="Newer"), value=_page_value(aamc_id, page - 1))]))
+    if page < pages:
+        blocks.append(ActionsBlock(block_id=f"{PAGE_BLOCK_ID}.older", elements=[ButtonElement(
+            action_id=ActionId.PAGE.value, text=PlainTextObject(text="Older"), value=_page_value(aamc_id, page + 1))]))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(
+        text="Only you can see this list. Notes are confidential: keep them in the war room.")]))
+    text = f"{title}: {total} reference note{'s' if total != 1 else ''}"
+    return text, [block.to_dict() for block in blocks]
+
+
+def _page_value(aamc_id: str, page: int) -> str:
+    return json.dumps({"c": aamc_id, "p": page}, separators=(",", ":"))
+
+
+def read_page_value(value: str | None) -> tuple[str, int] | None:
+    """(AAMC ID, page) from a pager button's value, or None when it is not ours."""
+    try:
+        data = json.loads(value or "")
+        return str(data["c"]), max(1, int(data["p"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def saved_reply(*, candidate_name: str, aamc_id: str, posted: bool) -> str:
+    who = f"*{escape(candidate_name)}* ({escape(aamc_id)})"
+    if posted:
+        return f":white_check_mark: Saved your reference note for {who} and posted it in the candidate's thread."
+    return (f":floppy_disk: Saved your reference note for {who}. Slack is not accepting posts right now; "
+            "the bot will post it in the candidate's thread as soon as it can.")
+
