@@ -1,0 +1,128 @@
+"""The reminder the clock posts in the war room: what is due, when, and who has not voted.
+
+Pure builder: plain values in, (fallback text, Block Kit blocks) out. Times are shown in the
+program's time zone with a countdown. Mentions are made only with `mention()` and only of
+the committee members whose votes are missing (deadline and offer reminders) or of the
+directors (lock warning). At most `MAX_MENTIONS` people are named (then "and N more") so the
+section stays under Slack's 3,000 characters whatever the committee's size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.domain.reminders import ReminderKind
+from bot.domain.soap_calendar import format_countdown, format_local
+from bot.messages.mrkdwn import clip, mention
+
+MAX_MENTIONS = 60
+MAX_MISSED_SHOWN = 8
+SECTION_LIMIT = 3000
+
+
+@dataclass(frozen=True)
+class MissedNote:
+    """A reminder that could not be sent in time (the clock was down)."""
+
+    kind: ReminderKind
+    round: int | None
+    subject_at: datetime
+
+
+@dataclass(frozen=True)
+class ReminderView:
+    kind: ReminderKind
+    round: int | None
+    subject_at: datetime
+    now: datetime
+    tz: ZoneInfo
+    late: bool = False
+    missing: dict[str, int] | None = None  # member -> candidates without their vote
+    candidates_total: int = 0
+    directors: tuple[str, ...] = ()
+    expires_at: datetime | None = None
+    missed: tuple[MissedNote, ...] = ()
+
+
+def _when(at: datetime, view: ReminderView) -> str:
+    return f"{format_local(at, view.tz)} ({format_countdown(at - view.now)})"
+
+
+def subject_label(kind: ReminderKind, round_number: int | None) -> str:
+    n = round_number if round_number is not None else "?"
+    return {
+        ReminderKind.DEADLINE_LEAD: f"Round {n} preference-list deadline",
+        ReminderKind.LOCK_WARNING: f"Round {n} preference-list deadline (lock warning)",
+        ReminderKind.OFFERS_OPEN: f"Round {n} offers go out",
+        ReminderKind.OFFERS_EXPIRE: f"Round {n} offers expire",
+        ReminderKind.INTERVIEW: "Interview",
+    }[kind]
+
+
+def headline(view: ReminderView) -> str:
+    n = view.round
+    if view.kind is ReminderKind.DEADLINE_LEAD:
+        return (f":alarm_clock: *Round {n} preference-list deadline:* {_when(view.subject_at, view)}. "
+                "Finish voting and certify the list in R3 before then.")
+    if view.kind is ReminderKind.LOCK_WARNING:
+        who = " ".join(mention(d) for d in view.directors[:MAX_MENTIONS]) or "Directors"
+        return (f":lock: {who}: the round {n} list is *not locked* and its deadline is "
+                f"{_when(view.subject_at, view)}. Lock the list so that what the committee agreed "
+                "is what goes into R3.")
+    if view.kind is ReminderKind.OFFERS_OPEN:
+        expiry = f" They expire {format_local(view.expires_at, view.tz)}." if view.expires_at else ""
+        return f":envelope_with_arrow: *Round {n} offers go out* {_when(view.subject_at, view)}.{expiry}"
+    if view.kind is ReminderKind.OFFERS_EXPIRE:
+        return (f":hourglass_flowing_sand: *Round {n} offers expire* {_when(view.subject_at, view)}. "
+                "Record each offer's outcome (accepted, rejected, expired) before the next round.")
+    return f"*{subject_label(view.kind, n)}* {_when(view.subject_at, view)}."
+
+
+def votes_line(view: ReminderView) -> str | None:
+    if view.kind is ReminderKind.LOCK_WARNING or view.missing is None:
+        return None
+    if view.candidates_total == 0:
+        return "No candidates are on the list yet."
+    if not view.missing:
+        return f":white_check_mark: Every committee member has voted on all {view.candidates_total} candidates."
+    people = sorted(view.missing.items(), key=lambda item: (-item[1], item[0]))
+    shown = [f"{mention(user)} ({count} of {view.candidates_total})" for user, count in people[:MAX_MENTIONS]]
+    more = len(people) - len(shown)
+    tail = f" and {more} more" if more > 0 else ""
+    return clip(f"*Votes missing:* {', '.join(shown)}{tail}.", SECTION_LIMIT)
+
+
+def late_line(view: ReminderView) -> str | None:
+    if not view.late:
+        return None
+    return ":warning: This reminder is late: the bot was offline when it was due."
+
+
+def missed_line(view: ReminderView) -> str | None:
+    if not view.missed:
+        return None
+    items = [f"{subject_label(m.kind, m.round)} ({format_local(m.subject_at, view.tz)})"
+             for m in view.missed[:MAX_MISSED_SHOWN]]
+    more = len(view.missed) - len(items)
+    tail = f" and {more} more" if more > 0 else ""
+    return clip(":warning: While the bot was offline these reminders could not be sent in time: "
+                + "; ".join(items) + tail + ".", SECTION_LIMIT)
+
+
+def reminder_message(view: ReminderView) -> tuple[str, list[dict[str, Any]]]:
+    """The reminder as (notification text, blocks)."""
+    head = clip(headline(view), SECTION_LIMIT)
+    votes = votes_line(view)
+    notes = [line for line in (late_line(view), missed_line(view)) if line]
+    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=head))]
+    if votes:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=votes)))
+    for note in notes:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
+    text = "\n".join(line for line in (head, votes, *notes) if line)
+    return text, [block.to_dict() for block in blocks]

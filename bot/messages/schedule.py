@@ -1,0 +1,80 @@
+"""`/soap schedule`: every event of Match Week in the program's time zone, with a countdown.
+
+Pure builders. The calendar has at most a few dozen events (5 fixed + 3 per round), but the
+lines are split into sections of at most `LINES_PER_SECTION` so no section nears Slack's
+3,000 characters and the message stays far under 50 blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+
+from bot.domain.soap_calendar import CalendarEvent, Round, format_countdown, format_local, next_event
+from bot.messages.mrkdwn import escape
+
+LINES_PER_SECTION = 12
+MAX_EVENTS = 120
+
+
+def _leads_text(leads: Sequence[int]) -> str:
+    if not leads:
+        return "no deadline reminders"
+    return " and ".join(f"{m} min" for m in leads) + " before each deadline"
+
+
+def event_line(event: CalendarEvent, now: datetime, tz: ZoneInfo, is_next: bool) -> str:
+    when = format_local(event.at, tz)
+    countdown = format_countdown(event.at - now)
+    if event.at < now and countdown != "now":
+        return f"~{when}~  {escape(event.label)} ({countdown})"
+    marker = ":arrow_right: " if is_next else ""
+    return f"{marker}*{when}*  {escape(event.label)} ({countdown})"
+
+
+def schedule_blocks(*, program_name: str, match_year: int, events: Sequence[CalendarEvent], leads: Sequence[int],
+                    tz: ZoneInfo, now: datetime) -> tuple[str, list[dict[str, Any]]]:
+    """The calendar as (fallback text, blocks)."""
+    upcoming = next_event(events, now)
+    lines = [event_line(e, now, tz, e == upcoming) for e in list(events)[:MAX_EVENTS]]
+    title = f"SOAP calendar {match_year}"
+    blocks: list[Any] = [HeaderBlock(text=title),
+                         ContextBlock(elements=[MarkdownTextObject(
+                             text=f"{escape(program_name)} · times in {escape(tz.key)}")])]
+    for start in range(0, len(lines), LINES_PER_SECTION):
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines[start:start + LINES_PER_SECTION]))))
+    if not lines:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="No events.")))
+    footer = (f"Reminders: {_leads_text(leads)}, a lock warning to directors 15 min before, and at "
+              "each offer time and expiry. Default times follow NRMP's published Match Week schedule; "
+              "check NRMP's schedule for your Match year. Directors change a round with "
+              '`/soap schedule set round=2 deadline="YYYY-MM-DD HH:MM"` (also offers=, expires=) '
+              "and the reminders with `/soap schedule set leads=60,15`.")
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
+    text = "\n".join([f"{title} ({tz.key})", *lines])
+    return text, [block.to_dict() for block in blocks]
+
+
+def _round_times(rnd: Round, tz: ZoneInfo) -> str:
+    return (f"deadline {format_local(rnd.deadline_at, tz)}, offers {format_local(rnd.offers_at, tz)}, "
+            f"expire {format_local(rnd.expires_at, tz)}")
+
+
+def schedule_change_text(*, actor_mention: str, round_number: int | None, before: Round | None,
+                         after: Round | None, leads_before: Sequence[int] | None,
+                         leads_after: Sequence[int] | None, tz: ZoneInfo) -> str:
+    """The announcement in the war room after a director changed the calendar."""
+    parts: list[str] = []
+    if round_number is not None and before is not None and after is not None and before != after:
+        parts.append(f"*Round {round_number}* is now {_round_times(after, tz)} "
+                     f"(was {_round_times(before, tz)}).")
+    if leads_after is not None and leads_before is not None and tuple(leads_before) != tuple(leads_after):
+        parts.append(f"Deadline reminders: {_leads_text(leads_after)} (was {_leads_text(leads_before)}).")
+    if not parts:
+        return "Nothing changed: the calendar already says that."
+    return f":calendar: {actor_mention} changed the SOAP calendar. " + " ".join(parts) + \
+        " Reminders follow the new times."

@@ -1,0 +1,424 @@
+"""Deadline reminders in the war room, sent exactly once.
+
+Planning (`sync_program`, `sync_all`): the round reminders of a program are planned by
+`bot.domain.reminders.plan_round_reminders` from the stored calendar (`rounds`) and leads
+(`programs.reminder_leads`) and stored in `reminders`, one row per stable key:
+
+* a planned key that is not stored yet is inserted ("insert if absent": two clocks planning
+  at once insert it once);
+* a stored key that the plan no longer contains (the deadline moved, a lead was removed) is
+  cancelled, unless it was already sent or recorded as missed;
+* a cancelled key that the plan contains again (the deadline moved back) is pending again.
+* Decision: a reminder planned AFTER its due time (the director moved the deadline to 20
+  minutes from now, or set the war room up on the Thursday) was never owed at its time, so it
+  is not "late": its due time becomes "now" and it is sent at the next tick as a normal
+  reminder. Of several deadline reminders of a round that are already past their time when
+  planned, only the nearest to the deadline is planned (one ping, not two at once). A
+  reminder whose subject time (deadline, offers, expiry) has already passed is not planned.
+
+Sending (`run_due_reminders(room, now, clock_id)`): for each due row, a clock
+
+1. claims it in one short transaction: ``UPDATE reminders SET state='claimed', claimed_by=…,
+   lease_until=now+LEASE WHERE key=… AND (state='pending' OR (state='claimed' AND
+   lease_until < now))`` and goes on only if that changed one row (on PostgreSQL the second
+   of two racing UPDATEs re-reads the row and matches nothing; on SQLite writers queue);
+2. decides with `bot.domain.reminders.classify`: on time, late (its due time passed more
+   than 2 minutes ago but the subject time is still ahead: sent, marked late, the message says
+   so) or missed (the subject time has passed: recorded as missed, not sent, and named in the
+   program's next reminder message);
+3. posts through `room.gateway` (tenacity retries 429 with Retry-After, 5xx and timeouts)
+   until the subject time or the end of its lease minus a margin, whichever is first; a claim
+   whose post failed goes back to pending and the next tick tries again;
+4. marks it sent with the message ts, in one short transaction, only after Slack accepted.
+
+A restart, a second clock, a misfired or retried APScheduler job therefore never posts twice;
+a claim whose process died is taken over once its lease expires. The one window left for a
+duplicate: a crash (or a lost database connection) after Slack accepted the post and before
+the mark committed: milliseconds, named in docs/operations.md.
+
+Who "has not voted": the committee (the war-room channel's members, minus the bot and the
+observers) members who have no vote on at least one candidate of the list (candidates whose
+triage bucket, or the director's override, is not "do not rank").
+
+Lock warning: addressed to the directors in the war room (never a DM). If the round's list is
+already locked when it is due, nothing is posted and the row is marked sent without a message
+(`message_ts` NULL: handled, nothing to say).
+
+Only round reminders (deadline leads, lock warning, offers open/expire) are handled here;
+interview reminders (`kind = 'interview'`) belong to the interviews feature.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_fixed
+
+from bot.access import Role
+from bot.domain.reminders import (
+    DEFAULT_GRACE,
+    DEFAULT_LOCK_WARNING_MINUTES,
+    Delivery,
+    ReminderKind,
+    ReminderSpec,
+    classify,
+    plan_round_reminders,
+)
+from bot.domain.soap_calendar import Round as CalendarRound
+from bot.messages.reminders import MissedNote, ReminderView, reminder_message
+from bot.services import audit, programs
+from bot.war_room import WarRoom
+from storage.database import Database
+from storage.models import Candidate, CommitteeRole, ListSnapshot, Program, Reminder, Round, Vote
+
+log = logging.getLogger(__name__)
+
+ROUND_KINDS = (ReminderKind.DEADLINE_LEAD, ReminderKind.LOCK_WARNING, ReminderKind.OFFERS_OPEN,
+               ReminderKind.OFFERS_EXPIRE)
+LEASE = timedelta(minutes=2)
+# A post must be over (retries included) this long before the lease ends, so that no other
+# clock can take the claim over while this one may still be talking to Slack.
+LEASE_MARGIN = timedelta(seconds=30)
+MAX_ATTEMPTS = 6
+DO_NOT_RANK = "do not rank"
+CLOCK_ACTOR = "clock"
+
+
+def new_clock_id() -> str:
+    """A name for this clock in `claimed_by`: host, process and a random part."""
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+# --- planning --------------------------------------------------------------------------------
+
+
+def stored_rounds(session: Session, program_id: int) -> list[CalendarRound]:
+    rows = session.scalars(select(Round).where(Round.program_id == program_id).order_by(Round.number))
+    return [CalendarRound(r.number, r.deadline_at, r.offers_at, r.expires_at) for r in rows]
+
+
+def leads_of(program: Program) -> tuple[int, ...]:
+    return tuple(int(x) for x in (program.reminder_leads or []))
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    added: int
+    cancelled: int
+    revived: int
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.cancelled or self.revived)
+
+
+def _to_plan(specs: list[ReminderSpec], now: datetime) -> dict[str, ReminderSpec]:
+    """The specs to store as of `now` (module rules: nothing past its subject; of overdue
+    deadline leads only the nearest; overdue ones due now)."""
+    keep: dict[str, ReminderSpec] = {}
+    overdue_leads: dict[int | None, ReminderSpec] = {}
+    for spec in specs:
+        if spec.subject_at <= now:
+            continue
+        if spec.due_at > now:
+            keep[spec.key] = spec
+            continue
+        if spec.kind is ReminderKind.DEADLINE_LEAD:
+            best = overdue_leads.get(spec.round)
+            if best is None or spec.due_at > best.due_at:
+                overdue_leads[spec.round] = spec
+            continue
+        keep[spec.key] = spec
+    for spec in overdue_leads.values():
+        keep[spec.key] = spec
+    return keep
+
+
+def sync_program(session: Session, program: Program, now: datetime) -> SyncResult:
+    """Bring the program's round reminders in line with its calendar and leads (module rules)."""
+    specs = plan_round_reminders(str(program.id), stored_rounds(session, program.id), leads_of(program),
+                                 DEFAULT_LOCK_WARNING_MINUTES)
+    planned_keys = {s.key for s in specs}
+    wanted = _to_plan(specs, now)
+    rows = {r.key: r for r in session.scalars(select(Reminder).where(
+        Reminder.program_id == program.id, Reminder.kind.in_([k.value for k in ROUND_KINDS])))}
+    cancelled = revived = added = 0
+    for key, row in rows.items():
+        if key not in planned_keys and row.state in ("pending", "claimed"):
+            row.state, row.claimed_by, row.lease_until = "cancelled", None, None
+            cancelled += 1
+        elif key in wanted and row.state == "cancelled":
+            spec = wanted[key]
+            row.state, row.claimed_by, row.lease_until, row.attempts = "pending", None, None, 0
+            row.due_at = max(spec.due_at, now)
+            revived += 1
+    fresh = [spec for key, spec in wanted.items() if key not in rows]
+    if fresh:
+        values = [{"key": s.key, "program_id": program.id, "kind": s.kind.value, "round": s.round,
+                   "due_at": max(s.due_at, now), "subject_at": s.subject_at, "state": "pending",
+                   "attempts": 0, "late": False} for s in fresh]
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(Reminder).values(values).on_conflict_do_nothing(index_elements=["key"]))
+        added = len(fresh)
+    session.flush()
+    return SyncResult(added, cancelled, revived)
+
+
+def sync_all(database: Database, now: datetime) -> int:
+    """Re-plan every live program (the clock's tick). Returns how many programs changed."""
+    with database.reading() as session:
+        ids = list(session.scalars(select(Program.id).where(Program.purged_at.is_(None)).order_by(Program.id)))
+    changed = 0
+    for program_id in ids:
+        with database.transaction() as session:
+            program = session.get(Program, program_id)
+            if program is None or program.purged_at is not None:
+                continue
+            result = sync_program(session, program, now)
+            if result.changed:
+                changed += 1
+                audit.record(session, program_id=program_id, actor=CLOCK_ACTOR, action="reminders.replan",
+                             target=f"program:{program_id}",
+                             after={"added": result.added, "cancelled": result.cancelled,
+                                    "revived": result.revived})
+    return changed
+
+
+# --- who has not voted -----------------------------------------------------------------------
+
+
+def list_candidate_ids(session: Session, program_id: int) -> list[int]:
+    """Candidates on the list: not put in "do not rank" by triage or by a director's override."""
+    effective = Candidate.override_bucket
+    query = select(Candidate.id, Candidate.bucket, effective).where(Candidate.program_id == program_id)
+    return [cid for cid, bucket, override in session.execute(query)
+            if (override or bucket) != DO_NOT_RANK]
+
+
+def missing_votes(session: Session, program_id: int, committee: set[str]) -> dict[str, int]:
+    """Committee member -> how many of the list's candidates they have not voted on (>0 only)."""
+    candidates = set(list_candidate_ids(session, program_id))
+    if not candidates or not committee:
+        return {}
+    voted: dict[str, int] = dict.fromkeys(committee, 0)
+    rows = session.execute(select(Vote.user_id, Vote.candidate_id).where(
+        Vote.program_id == program_id, Vote.user_id.in_(sorted(committee))))
+    for user_id, candidate_id in rows:
+        if candidate_id in candidates:
+            voted[user_id] += 1
+    return {user: len(candidates) - n for user, n in sorted(voted.items()) if n < len(candidates)}
+
+
+def committee_of(room: WarRoom, session: Session, program: Program) -> set[str]:
+    """Channel members minus the bot and the observers (directors vote too)."""
+    members = set(room.directory.members(program.channel_id))
+    members.discard(bot_user_id(room) or "")
+    observers = set(session.scalars(select(CommitteeRole.user_id).where(
+        CommitteeRole.program_id == program.id, CommitteeRole.role == Role.OBSERVER.value)))
+    return members - observers
+
+
+_bot_users: dict[str, str] = {}
+
+
+def bot_user_id(room: WarRoom) -> str | None:
+    """The bot's own user id (auth.test), asked once per token."""
+    token = room.settings.slack_bot_token or ""
+    if token not in _bot_users:
+        try:
+            user = room.gateway.call("auth.test").get("user_id")
+        except SlackApiError:
+            return None
+        if not user:
+            return None
+        _bot_users[token] = str(user)
+    return _bot_users[token]
+
+
+def list_locked(session: Session, program_id: int, round_number: int) -> bool:
+    return session.scalar(select(ListSnapshot.id).where(
+        ListSnapshot.program_id == program_id, ListSnapshot.round == round_number,
+        ListSnapshot.unlocked_at.is_(None)).limit(1)) is not None
+
+
+# --- sending ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    key: str
+    program_id: int
+    spec: ReminderSpec
+
+
+def _spec_of(row: Reminder) -> ReminderSpec:
+    return ReminderSpec(row.key, ReminderKind(row.kind), row.round, row.due_at, row.subject_at)
+
+
+def claim(database: Database, key: str, now: datetime, clock_id: str, lease: timedelta = LEASE) -> bool:
+    """Take the reminder for this clock, atomically; False if another clock holds a live claim
+    or it is no longer pending."""
+    with database.transaction() as session:
+        result = session.execute(
+            update(Reminder)
+            .where(Reminder.key == key,
+                   or_(Reminder.state == "pending",
+                       and_(Reminder.state == "claimed", Reminder.lease_until < now)))
+            .values(state="claimed", claimed_by=clock_id, lease_until=now + lease,
+                    attempts=Reminder.attempts + 1)
+            .execution_options(synchronize_session=False))
+        return getattr(result, "rowcount", 0) == 1
+
+
+def _due_keys(database: Database, now: datetime, limit: int) -> list[str]:
+    with database.reading() as session:
+        return list(session.scalars(
+            select(Reminder.key).join(Program, Program.id == Reminder.program_id)
+            .where(Reminder.due_at <= now, Reminder.kind.in_([k.value for k in ROUND_KINDS]),
+                   Program.purged_at.is_(None),
+                   or_(Reminder.state == "pending",
+                       and_(Reminder.state == "claimed", Reminder.lease_until < now)))
+            .order_by(Reminder.due_at, Reminder.key).limit(limit)))
+
+
+_db_retry = retry(retry=retry_if_exception_type(OperationalError), stop=stop_after_attempt(4),
+                  wait=wait_fixed(0.2), reraise=True)
+
+
+@_db_retry
+def _finish(database: Database, key: str, clock_id: str, now: datetime, *, state: str,
+            message_ts: str | None = None, late: bool = False, mentioned: tuple[str, ...] = ()) -> bool:
+    """Record the outcome of our claim (sent / missed / back to pending). False if the claim was lost."""
+    with database.transaction() as session:
+        values: dict[str, Any] = {"state": state, "lease_until": None}
+        if state == "sent":
+            values.update(sent_at=now, message_ts=message_ts, late=late)
+        if state == "pending":
+            values["claimed_by"] = None
+        result = session.execute(
+            update(Reminder).where(Reminder.key == key, Reminder.claimed_by == clock_id,
+                                   Reminder.state == "claimed")
+            .values(**values).execution_options(synchronize_session=False))
+        if getattr(result, "rowcount", 0) != 1:
+            return False
+        if mentioned and message_ts:
+            session.execute(update(Reminder).where(Reminder.key.in_(mentioned), Reminder.state == "missed",
+                                                   Reminder.message_ts.is_(None))
+                            .values(message_ts=message_ts).execution_options(synchronize_session=False))
+        if state in ("sent", "missed"):
+            row = session.get(Reminder, key)
+            audit.record(session, program_id=row.program_id if row else None, actor=clock_id,
+                         action=f"reminder.{state}", target=f"reminder:{key}",
+                         before={"state": "claimed"},
+                         after={"state": state, "late": late, "message_ts": message_ts})
+        return True
+
+
+@dataclass(frozen=True)
+class _Composed:
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]] | None
+    mentioned_missed: tuple[str, ...]
+    skip: bool = False
+
+
+def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Composed:
+    spec = claimed.spec
+    with room.database.reading() as session:
+        program = session.get(Program, claimed.program_id)
+        assert program is not None
+        if spec.kind is ReminderKind.LOCK_WARNING and spec.round is not None \
+                and list_locked(session, program.id, spec.round):
+            return _Composed(program.channel_id, "", None, (), skip=True)
+        round_row = session.get(Round, (program.id, spec.round)) if spec.round is not None else None
+        missed_rows = list(session.scalars(select(Reminder).where(
+            Reminder.program_id == program.id, Reminder.state == "missed", Reminder.message_ts.is_(None),
+            Reminder.kind.in_([k.value for k in ROUND_KINDS])).order_by(Reminder.subject_at)))
+        missing: dict[str, int] = {}
+        total = 0
+        directors: tuple[str, ...] = ()
+        if spec.kind is ReminderKind.LOCK_WARNING:
+            directors = tuple(programs.directors(session, program.id))
+        else:
+            committee = committee_of(room, session, program)
+            total = len(list_candidate_ids(session, program.id))
+            missing = missing_votes(session, program.id, committee)
+        view = ReminderView(
+            kind=spec.kind, round=spec.round, subject_at=spec.subject_at, now=now,
+            tz=ZoneInfo(program.timezone), late=late, missing=missing, candidates_total=total,
+            directors=directors, expires_at=round_row.expires_at if round_row else None,
+            missed=tuple(MissedNote(ReminderKind(r.kind), r.round, r.subject_at) for r in missed_rows))
+        text, blocks = reminder_message(view)
+        return _Composed(program.channel_id, text, blocks, tuple(r.key for r in missed_rows))
+
+
+def _send_one(room: WarRoom, key: str, now: datetime, clock_id: str) -> bool:
+    """Claim, decide, post, mark. True if this call posted the reminder."""
+    if not claim(room.database, key, now, clock_id):
+        return False
+    with room.database.reading() as session:
+        row = session.get(Reminder, key)
+        if row is None:
+            return False
+        claimed = _Claimed(row.key, row.program_id, _spec_of(row))
+        attempts = row.attempts
+    verdict = classify(claimed.spec, now)
+    if verdict is Delivery.MISSED or attempts > MAX_ATTEMPTS:
+        log.warning("reminder %s missed (attempts=%d)", key, attempts)
+        _finish(room.database, key, clock_id, now, state="missed")
+        return False
+    try:
+        composed = _compose(room, claimed, now, late=verdict is Delivery.LATE)
+        if composed.skip:
+            _finish(room.database, key, clock_id, now, state="sent")
+            return False
+        give_up = min(max(claimed.spec.subject_at, claimed.spec.due_at + DEFAULT_GRACE),
+                      now + LEASE - LEASE_MARGIN)
+        ts = room.gateway.post(composed.channel, composed.text, composed.blocks, give_up_at=give_up)
+    except Exception as error:  # back to pending: the next tick tries again while it is worth it
+        log.warning("reminder %s not posted (%s); will retry", key, type(error).__name__)
+        _finish(room.database, key, clock_id, now, state="pending")
+        return False
+    if not _finish(room.database, key, clock_id, now, state="sent", message_ts=ts,
+                   late=verdict is Delivery.LATE, mentioned=composed.mentioned_missed):
+        log.warning("reminder %s posted as %s but its claim was lost before the mark", key, ts)
+    return True
+
+
+def run_due_reminders(room: WarRoom, now: datetime, clock_id: str, *, limit: int = 200) -> list[str]:
+    """Send every round reminder due at `now` that no clock has handled; returns the keys posted.
+
+    Safe to call from any number of clocks at once and any number of times: each reminder is
+    posted by at most one call (see the module docstring for the one crash window).
+    """
+    sent: list[str] = []
+    for key in _due_keys(room.database, now, limit):
+        try:
+            if _send_one(room, key, now, clock_id):
+                sent.append(key)
+        except Exception as error:  # one broken reminder never stops the others
+            log.error("reminder %s failed: %s", key, type(error).__name__, exc_info=error)
+    if sent:
+        log.info("clock %s posted %d reminder(s)", clock_id, len(sent))
+    return sent
+
+
+def tick(room: WarRoom, clock_id: str) -> list[str]:
+    """The clock's periodic job: re-plan from the database, then send what is due."""
+    now = room.clock()
+    sync_all(room.database, now)
+    return run_due_reminders(room, now, clock_id)

@@ -1,0 +1,260 @@
+"""Reminders against the real database (SQLite and PostgreSQL) and the Web API stand-in, with a
+fake clock: each reminder is posted once at its time, whatever crashes, restarts and racing
+clocks do."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import make_scheduler, run_job
+from bot.services import programs, reminders, schedule
+from bot.settings import load_settings
+from bot.war_room import WarRoom, build_war_room
+from storage.database import Database
+from storage.models import AuditEvent, ListSnapshot, Reminder
+from tests.fakes import FakeClock
+from tests.harness.payloads import BOT_USER_ID, TEAM_ID
+from tests.harness.slack_api import SlackStandIn
+
+WAR_ROOM = "G0WARROOM1"
+DIRECTOR = "U0DIRECTOR"
+MEMBERS = ("U0MEMBER01", "U0MEMBER02")
+
+
+def utc(day: int, hour: int, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(2027, 3, day, hour, minute, second, tzinfo=UTC)
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as api:
+        api.set_channel(WAR_ROOM, name="soap-war-room", is_private=True)
+        api.set_members(WAR_ROOM, [DIRECTOR, *MEMBERS, BOT_USER_ID])
+        yield api
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(utc(17, 13))
+
+
+def make_room(standin: SlackStandIn, database_url: str, clock: FakeClock) -> WarRoom:
+    settings = load_settings(env_file=None, slack_bot_token="xoxb-int-0000-token", slack_signing_secret="s" * 32,
+                             slack_api_url=standin.url, database_url=database_url, slack_app_token=None)
+    return build_war_room(settings, clock=clock, sleep=lambda _s: None)
+
+
+@pytest.fixture
+def room(standin: SlackStandIn, database_url: str, clock: FakeClock) -> WarRoom:
+    return make_room(standin, database_url, clock)
+
+
+@pytest.fixture
+def program(room: WarRoom) -> programs.ProgramRef:
+    assert schedule.seed_default_calendar in programs.SETUP_HOOKS
+    ref, created = programs.setup_war_room(
+        room.database, name="Internal Medicine – Test", team_id=TEAM_ID,
+        channel=programs.ChannelFacts(WAR_ROOM, is_private=True), user_id=DIRECTOR,
+        timezone="America/New_York", members=frozenset({DIRECTOR, *MEMBERS}))
+    assert created
+    return ref
+
+
+def rows(database: Database) -> list[Reminder]:
+    with database.reading() as session:
+        return list(session.scalars(select(Reminder).order_by(Reminder.due_at, Reminder.key)))
+
+
+def posts(standin: SlackStandIn) -> list[dict]:
+    return [c.params for c in standin.calls_to("chat.postMessage") if c.ok]
+
+
+def test_every_default_reminder_fires_once_at_its_time(room: WarRoom, program: programs.ProgramRef,
+                                                        standin: SlackStandIn) -> None:
+    planned = rows(room.database)
+    assert len(planned) == 4 * 5  # per round: 60 and 15 min leads, lock warning, offers, expiry
+    # Round 1 offers at 09:00 EDT (the Thursday after the spring change) is 13:00 UTC.
+    assert any(r.key.endswith("offers-open:2027-03-18T13:00:00Z") for r in planned)
+    sent: list[str] = []
+    for due_at in sorted({r.due_at for r in planned}):
+        assert reminders.run_due_reminders(room, due_at - timedelta(seconds=1), "clock-a") == []
+        now_due = sorted(r.key for r in planned if r.due_at == due_at)
+        assert sorted(reminders.run_due_reminders(room, due_at, "clock-a")) == now_due
+        assert reminders.run_due_reminders(room, due_at + timedelta(seconds=20), "clock-a") == []
+        sent.extend(now_due)
+    assert sorted(sent) == sorted(r.key for r in planned)
+    assert len(posts(standin)) == len(planned)
+    assert {p["channel"] for p in posts(standin)} == {WAR_ROOM}
+    after = rows(room.database)
+    assert {r.state for r in after} == {"sent"}
+    assert not any(r.late for r in after)
+    assert all(r.message_ts for r in after)
+    # A restarted clock, long after, finds nothing to do.
+    assert reminders.run_due_reminders(room, utc(19, 12), "clock-restarted") == []
+    assert len(posts(standin)) == len(planned)
+
+
+def test_changing_a_deadline_moves_its_reminders(room: WarRoom, program: programs.ProgramRef,
+                                                  standin: SlackStandIn, clock: FakeClock) -> None:
+    old_deadline = utc(18, 15, 55)  # round 2 default: 11:55 EDT
+    update = schedule.change_schedule(room.database, program=program, actor=DIRECTOR,
+                                      pairs={"round": "2", "deadline": "2027-03-18 11:30"}, now=clock())
+    assert update.before is not None
+    assert update.after is not None
+    assert update.after.deadline_at == utc(18, 15, 30)
+    by_state: dict[str, set[datetime]] = {}
+    for row in rows(room.database):
+        if row.round == 2 and row.kind in ("deadline_lead", "lock_warning"):
+            by_state.setdefault(row.state, set()).add(row.subject_at)
+    assert by_state == {"cancelled": {old_deadline}, "pending": {utc(18, 15, 30)}}
+    # The new times fire; the old 15-minute time passes in silence.
+    assert [k.split(":")[2] for k in reminders.run_due_reminders(room, utc(18, 14, 30), "c")] == ["deadline-60"]
+    assert reminders.run_due_reminders(room, utc(18, 14, 55), "c") == []
+    fired = reminders.run_due_reminders(room, utc(18, 15, 15), "c")
+    assert sorted(k.split(":")[2] for k in fired) == ["deadline-15", "lock-15"]
+    assert "11:30 EDT" in posts(standin)[0]["text"]
+    with room.database.reading() as session:
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "schedule.set"))
+    assert event is not None
+    assert event.actor == DIRECTOR
+    assert event.target == "round:2"
+    assert event.before is not None
+    assert event.after is not None
+    assert event.before["deadline_at"].startswith("2027-03-18T15:55")
+    assert event.after["deadline_at"].startswith("2027-03-18T15:30")
+    # Moving it back to 11:55 at 11:16 revives the original rows (same keys): the 60-minute one,
+    # overdue, goes out at once (not "late": it was not owed before), the 15-minute one at 11:40.
+    count = len(rows(room.database))
+    schedule.change_schedule(room.database, program=program, actor=DIRECTOR,
+                             pairs={"round": "2", "deadline": "2027-03-18 11:55"}, now=utc(18, 15, 16))
+    assert len(rows(room.database)) == count
+    pending = {r.key.split(":")[2]: r for r in rows(room.database) if r.state == "pending" and r.round == 2}
+    assert sorted(pending) == ["deadline-15", "deadline-60", "lock-15", "offers-expire", "offers-open"]
+    assert pending["deadline-60"].due_at == utc(18, 15, 16)
+    assert pending["deadline-15"].due_at == utc(18, 15, 40)
+    standin.reset()
+    assert len(reminders.run_due_reminders(room, utc(18, 15, 16, 20), "c")) == 1
+    text = posts(standin)[0]["text"]
+    assert "11:55 EDT (in 38 min)" in text
+    assert "late" not in text
+
+
+def test_a_clock_killed_between_claim_and_send_gives_exactly_one_message(
+        room: WarRoom, program: programs.ProgramRef, standin: SlackStandIn) -> None:
+    assert len(reminders.run_due_reminders(room, utc(18, 11, 55), "clock-a")) == 1  # the 60-minute one
+    standin.reset()
+    due_at = utc(18, 12, 40)  # round 1, 15 minutes before the 08:55 EDT deadline
+    key = next(r.key for r in rows(room.database) if r.due_at == due_at and r.kind == "deadline_lead")
+    assert reminders.claim(room.database, key, due_at, "clock-that-dies")  # ...and it dies here
+    # While its lease lives, no one else touches it (the lock warning, due too, goes out).
+    assert key not in reminders.run_due_reminders(room, due_at + timedelta(seconds=30), "clock-b")
+    assert not [p for p in posts(standin) if "Votes missing" in p["text"] or "every committee" in p["text"].lower()]
+    taken_over = due_at + reminders.LEASE + timedelta(seconds=1)
+    assert reminders.run_due_reminders(room, taken_over, "clock-b") == [key]
+    assert reminders.run_due_reminders(room, taken_over + timedelta(seconds=20), "clock-b") == []
+    assert reminders.run_due_reminders(room, taken_over + timedelta(seconds=40), "clock-that-dies") == []
+    row = next(r for r in rows(room.database) if r.key == key)
+    assert (row.state, row.claimed_by, row.attempts) == ("sent", "clock-b", 2)
+    deadline_posts = [p for p in posts(standin) if "deadline" in p["text"] and ":lock:" not in p["text"]]
+    assert len(deadline_posts) == 1
+
+
+def test_racing_clocks_post_each_reminder_once(standin: SlackStandIn, database_url: str, clock: FakeClock,
+                                               program: programs.ProgramRef) -> None:
+    rooms = [make_room(standin, database_url, clock) for _ in range(4)]
+    planned = rows(rooms[0].database)
+    got: dict[str, list[str]] = {}
+    lock = threading.Lock()
+    for due_at in sorted({r.due_at for r in planned}):
+        barrier = threading.Barrier(len(rooms))
+
+        def work(index: int, when: datetime = due_at, gate: threading.Barrier = barrier) -> None:
+            gate.wait()
+            for key in reminders.run_due_reminders(rooms[index], when, f"clock-{index}"):
+                with lock:
+                    got.setdefault(key, []).append(f"clock-{index}")
+
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(len(rooms))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert sorted(got) == sorted(r.key for r in planned)
+    assert all(len(by) == 1 for by in got.values()), {k: v for k, v in got.items() if len(v) > 1}
+    assert len(posts(standin)) == len(planned)
+
+
+def test_missed_while_down_is_recorded_and_named_in_the_next_message(
+        room: WarRoom, program: programs.ProgramRef, standin: SlackStandIn) -> None:
+    # Down from before round 1's first reminder until after its offers went out (13:00 UTC).
+    assert reminders.run_due_reminders(room, utc(18, 13, 5), "c") == []
+    assert posts(standin) == []
+    round1 = [r for r in rows(room.database) if r.round == 1]
+    assert sorted(r.state for r in round1) == ["missed", "missed", "missed", "missed", "pending"]
+    # Back up: the next message (round 2's 60-minute reminder) names what was missed, once.
+    sent = reminders.run_due_reminders(room, utc(18, 14, 55), "c")
+    assert len(sent) == 1
+    assert ":deadline-60:" in sent[0]
+    first = posts(standin)[0]["text"]
+    assert "could not be sent in time" in first
+    assert "Round 1 offers go out (Thu 18 Mar 09:00 EDT)" in first
+    reminders.run_due_reminders(room, utc(18, 15, 0), "c")  # round 1 expiry
+    assert all("could not be sent in time" not in p["text"] for p in posts(standin)[1:])
+
+
+def test_a_reminder_missed_while_down_is_sent_late_if_its_deadline_is_ahead(
+        room: WarRoom, program: programs.ProgramRef, standin: SlackStandIn) -> None:
+    sent = reminders.run_due_reminders(room, utc(18, 12, 5), "c")  # 10 min after the 60-min reminder
+    assert len(sent) == 1
+    assert ":r1:deadline-60:" in sent[0]
+    text = posts(standin)[0]["text"]
+    assert "late" in text
+    assert "in 50 min" in text
+    assert next(r for r in rows(room.database) if r.key == sent[0]).late is True
+
+
+def test_slack_rate_limits_are_retried_and_the_reminder_marked_once_accepted(
+        room: WarRoom, program: programs.ProgramRef, standin: SlackStandIn) -> None:
+    standin.fail("chat.postMessage", times=2, status=429, retry_after=1)
+    assert len(reminders.run_due_reminders(room, utc(18, 11, 55), "c")) == 1
+    assert len(posts(standin)) == 1
+    standin.fail("chat.postMessage", times=50, status=500)
+    assert reminders.run_due_reminders(room, utc(18, 12, 40), "c") == []
+    assert {r.state for r in rows(room.database) if r.due_at == utc(18, 12, 40)} == {"pending"}
+    standin.reset()
+    assert len(reminders.run_due_reminders(room, utc(18, 12, 40, 20), "c")) == 2
+    assert len(posts(standin)) == 2
+
+
+def test_no_lock_warning_when_the_list_is_locked(room: WarRoom, program: programs.ProgramRef,
+                                                 standin: SlackStandIn) -> None:
+    with room.database.transaction() as session:
+        session.add(ListSnapshot(program_id=program.id, round=1, locked_by=DIRECTOR, locked_at=utc(18, 12)))
+    reminders.run_due_reminders(room, utc(18, 11, 55), "c")
+    standin.reset()
+    reminders.run_due_reminders(room, utc(18, 12, 40), "c")
+    texts = [p["text"] for p in posts(standin)]
+    assert len(texts) == 1
+    assert ":lock:" not in texts[0]
+    lock_row = next(r for r in rows(room.database) if r.kind == "lock_warning" and r.round == 1)
+    assert (lock_row.state, lock_row.message_ts) == ("sent", None)
+
+
+def test_the_clock_job_is_stored_by_apscheduler_and_ticks(room: WarRoom, program: programs.ProgramRef,
+                                                          standin: SlackStandIn, clock: FakeClock) -> None:
+    scheduler = make_scheduler(room)
+    scheduler.start(paused=True)
+    try:
+        assert "reminders.tick" in [job.id for job in scheduler.get_jobs()]
+    finally:
+        scheduler.shutdown(wait=False)
+    clock.set(utc(18, 11, 55))
+    run_job("reminders.tick")
+    assert len(posts(standin)) == 1
+    run_job("reminders.tick")
+    assert len(posts(standin)) == 1
