@@ -3,6 +3,19 @@
 `soapbot clock` runs it as its own process (Procfile `clock:`); Socket Mode runs it in
 process. Web processes never run jobs. Jobs are thin functions that call a service;
 features add theirs to `JOBS`.
+
+The reminder job (`reminders.tick`, every `REMINDER_TICK_SECONDS`) re-plans every program's
+reminders from the database and sends what is due (`bot.services.reminders.tick`). Schedule
+changes made through Slack are written to the database by the web process, so a running
+clock sends by the new times from its next tick on (within 20 s); nothing has to be told to
+the clock. Exactly-once delivery does not depend on APScheduler: a misfired, coalesced or
+doubled run, or a second clock, finds the reminder already claimed or sent.
+
+The SQLAlchemy job store pickles each job with its arguments, and a `WarRoom` (engine, HTTP
+client, locks) cannot be pickled: the stored job is `run_job(job_id)` with a plain
+string, and `run_job` uses the room of this process (one clock per process). Every clock
+process sharing the store may run a stored job (each loads it from the table); that is
+harmless because each run claims reminders before posting.
 """
 
 from __future__ import annotations
@@ -15,21 +28,52 @@ from collections.abc import Callable
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.services import reminders
 from bot.war_room import WarRoom
 
 log = logging.getLogger(__name__)
 
+REMINDER_TICK_SECONDS = 20
+CLOCK_ID = reminders.new_clock_id()
+
+
+def _reminder_job(room: WarRoom) -> None:
+    reminders.tick(room, CLOCK_ID)
+
+
 # (job id, seconds between runs, function(room)). Features append their periodic jobs here.
-JOBS: list[tuple[str, int, Callable[[WarRoom], None]]] = []
+JOBS: list[tuple[str, int, Callable[[WarRoom], None]]] = [
+    ("reminders.tick", REMINDER_TICK_SECONDS, _reminder_job),
+]
+
+_room: WarRoom | None = None
+_room_lock = threading.Lock()
+
+
+def run_job(job_id: str) -> None:
+    """What the job store holds: this process's room and the job's function, found by id."""
+    with _room_lock:
+        room = _room
+    job = next((fn for jid, _, fn in JOBS if jid == job_id), None)
+    if room is None or job is None:
+        log.warning("clock job %s has no room or function in this process; skipped", job_id)
+        return
+    try:
+        job(room)
+    except Exception as error:  # a failing run is logged; the next run tries again
+        log.error("clock job %s failed: %s", job_id, type(error).__name__, exc_info=error)
 
 
 def make_scheduler(room: WarRoom) -> BackgroundScheduler:
+    global _room
+    with _room_lock:
+        _room = room
     store = SQLAlchemyJobStore(engine=room.database.engine)
     scheduler = BackgroundScheduler(jobstores={"default": store}, timezone="UTC",
                                     job_defaults={"coalesce": True, "max_instances": 1,
                                                   "misfire_grace_time": 300})
-    for job_id, seconds, job in JOBS:
-        scheduler.add_job(job, "interval", seconds=seconds, args=[room], id=job_id,
+    for job_id, seconds, _job in JOBS:
+        scheduler.add_job(run_job, "interval", seconds=seconds, args=[job_id], id=job_id,
                           replace_existing=True, jobstore="default")
     return scheduler
 
@@ -37,7 +81,7 @@ def make_scheduler(room: WarRoom) -> BackgroundScheduler:
 def start_in_process(room: WarRoom) -> BackgroundScheduler:
     scheduler = make_scheduler(room)
     scheduler.start()
-    log.info("clock started with %d jobs", len(JOBS))
+    log.info("clock %s started with %d jobs", CLOCK_ID, len(JOBS))
     return scheduler
 
 
