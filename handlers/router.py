@@ -51,6 +51,12 @@ class Args:
                 words.append(token)
         return cls(raw=raw, words=tuple(words), pairs=pairs)
 
+    @classmethod
+    def free(cls, raw: str) -> Args:
+        """Words split on whitespace only, no quotes or pairs: for subcommands that take free text
+        (a note may hold an apostrophe or an `=`; shlex would refuse the first)."""
+        return cls(raw=raw, words=tuple(raw.split()), pairs={})
+
     def rest(self, skip: int) -> str:
         """The raw text after the first `skip` words (free text such as a note)."""
         text = self.raw.strip()
@@ -96,6 +102,7 @@ class Subcommand:
     summary: str
     aliases: tuple[str, ...] = ()
     what: str = "do this"
+    free_text: bool = False  # the words are free text (a note): split on spaces, no quotes or pairs
 
 
 @dataclass
@@ -106,9 +113,10 @@ class SoapRouter:
     _order: list[Subcommand] = field(default_factory=list)
 
     def subcommand(self, name: str, *, access: Access, usage: str, summary: str,
-                   aliases: tuple[str, ...] = (), what: str = "do this") -> Callable[[Handler], Handler]:
+                   aliases: tuple[str, ...] = (), what: str = "do this",
+                   free_text: bool = False) -> Callable[[Handler], Handler]:
         def decorate(handler: Handler) -> Handler:
-            entry = Subcommand(name, handler, access, usage, summary, aliases, what)
+            entry = Subcommand(name, handler, access, usage, summary, aliases, what, free_text)
             for key in (name, *aliases):
                 if key in self._subcommands:
                     raise ValueError(f"/soap {key} registered twice")
@@ -139,7 +147,8 @@ class SoapRouter:
         if entry.access is not Access.ANYONE:
             actor.require(entry.access, entry.what)
         log.info("subcommand %s by %s role=%s", entry.name, actor.user_id, actor.role.value)
-        entry.handler(SoapCommand(self.room, actor, Args.parse(rest), body, respond, client, entry.name))
+        args = Args.free(rest) if entry.free_text else Args.parse(rest)
+        entry.handler(SoapCommand(self.room, actor, args, body, respond, client, entry.name))
 
 
 def _plain(text: str) -> str:
