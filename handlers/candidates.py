@@ -1,12 +1,147 @@
-"""Listeners for this feature (not built yet: registers nothing)."""
+"""`/soap candidate`, `/soap find`, `/soap flag`, the ERAS export shared in the war room, and list pages.
+
+Import from Slack: a person with write access shares a .csv/.xlsx in the war-room channel with a
+message containing the word "import"; the bot replies in that message's thread with the counts
+or the first 20 bad rows. Files shared anywhere else, or without the word, are ignored.
+"""
 
 from __future__ import annotations
 
-from slack_bolt import App
+import re
+import shlex
+from typing import Any
 
+from slack_bolt import Ack, App, Respond
+
+from bot.access import Access
+from bot.errors import BadInput, WarRoomError
+from bot.messages.candidate_lists import (
+    FIND_BLOCK,
+    find_blocks,
+    find_text,
+    import_text,
+    matches_blocks,
+    matches_text,
+    read_page_value,
+)
+from bot.messages.mrkdwn import escape
+from bot.services import candidates
+from bot.services.candidate_cards import refresh_card, show_card
 from bot.war_room import WarRoom
-from handlers.router import SoapRouter
+from handlers.errors import guard
+from handlers.gate import actor_of, require
+from handlers.router import SoapCommand, SoapRouter
+
+IMPORT_WORD = re.compile(r"\bimport\b", re.IGNORECASE)
+FLAG_USAGE = "`/soap flag <AAMC ID> rotated|interviewed|home|contact|prelim|letters [off]`"
+
+
+def find_words(raw: str) -> tuple[list[str], int]:
+    """The filter words and the page asked for (`page=2`)."""
+    try:
+        words = shlex.split(raw)
+    except ValueError:
+        words = raw.split()
+    page = 1
+    kept = []
+    for word in words:
+        match = re.fullmatch(r"page[=:]([0-9]{1,4})", word.lower())
+        if match:
+            page = int(match.group(1))
+        else:
+            kept.append(word)
+    return kept, page
 
 
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:
-    return None
+    @router.subcommand("candidate", access=Access.READ, usage="candidate 12345678 | candidate Alvarez",
+                       summary="Posts the applicant's card in the war room (again: in the card's thread).",
+                       aliases=("c", "card"))
+    def candidate(cmd: SoapCommand) -> None:
+        key = cmd.args.raw.strip().strip('"')
+        found = show_card(room, cmd.program, key, cmd.actor.user_id)
+        if isinstance(found, list):
+            cmd.reply(matches_text(key, found), matches_blocks(key, found))
+        elif not found.new_thread:
+            cmd.reply(f"Posted the current card in the thread of {escape(found.aamc_id)} and refreshed the card "
+                      "above it.")
+
+    @router.subcommand("find", access=Access.READ, usage="find visa:no fails:0 grad>=2022 type:img state:OH",
+                       summary="Lists the candidates matching every filter (only you see it).")
+    def find(cmd: SoapCommand) -> None:
+        words, page = find_words(cmd.args.raw)
+        if words and words[0].lower() == "help":
+            cmd.reply(candidates.FIND_HELP)
+            return
+        filters = candidates.parse_find(words)
+        result = candidates.find(room.database, cmd.program.id, filters, page=page)
+        query = " ".join(words)
+        cmd.reply(find_text(result), find_blocks(result, query))
+
+    @router.subcommand("flag", access=Access.WRITE, usage="flag 12345678 rotated|interviewed|home|contact [off]",
+                       summary="Records what ERAS does not hold: rotated here, interviewed, home student, "
+                               "prior contact, prelim, strong letters.", what="flag candidates")
+    def flag(cmd: SoapCommand) -> None:
+        words = list(cmd.args.words)
+        value = True
+        if words and words[-1].lower() in ("off", "no", "clear", "remove", "on", "yes"):
+            value = words.pop().lower() in ("on", "yes")
+        if len(words) < 2:
+            raise BadInput(f"Use {FLAG_USAGE}.")
+        key, word = " ".join(words[:-1]), words[-1]
+        result = candidates.set_flag(room.database, program=cmd.program, actor=cmd.actor.user_id,
+                                     candidate_key=key, word=word, value=value,
+                                     today=candidates.program_today(room.clock(), cmd.program.timezone))
+        who = f"{escape(result.name)} ({escape(result.aamc_id)})"
+        if not result.changed:
+            cmd.reply(f"{who} is already {'' if value else 'not '}flagged *{escape(result.label)}*; nothing changed.")
+            return
+        refresh_card(room, cmd.program, result.candidate_id)
+        moved = (f" Bucket: {escape(result.bucket_before or 'none')} → {escape(result.bucket_after or 'none')}."
+                 if result.bucket_before != result.bucket_after else "")
+        cmd.reply(f"{who}: *{escape(result.label)}* {'set' if value else 'cleared'}.{moved}")
+
+    @app.event({"type": "message", "subtype": "file_share"})
+    @guard(room)
+    def file_shared(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        event = body.get("event") or {}
+        if not IMPORT_WORD.search(str(event.get("text") or "")):
+            return
+        actor = actor_of(room, body)
+        if actor.program is None or event.get("channel") != actor.program.channel_id:
+            return  # not a war room: not ours to answer
+        thread = str(event.get("thread_ts") or event.get("ts") or "")
+        channel = actor.program.channel_id
+        try:
+            program = actor.require(Access.WRITE, "import applicants")
+            files = candidates.export_files(event.get("files") or [])
+            if not files:
+                raise BadInput("Share the ERAS export as a .csv or .xlsx file with the word `import`.")
+            result = candidates.import_shared_file(room, program, files[0], actor=actor.user_id)
+        except WarRoomError as error:
+            room.gateway.post_ephemeral(channel, actor.user_id, f":no_entry: {error}", thread_ts=thread or None)
+            return
+        room.gateway.post(channel, import_text(result), thread_ts=thread or None)
+
+    @app.action({"block_id": FIND_BLOCK, "action_id": re.compile(r"^page(\.next)?$")})
+    @guard(room)
+    def find_page(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        _, program = require(room, body, Access.READ)
+        action = (body.get("actions") or [{}])[0]
+        _, query, page = read_page_value(str(action.get("value") or ""))
+        words, _ = find_words(query)
+        result = candidates.find(room.database, program.id, candidates.parse_find(words), page=page)
+        respond(text=find_text(result), blocks=find_blocks(result, query), response_type="ephemeral",
+                replace_original=True)
+
+    @app.action({"block_id": "card.core", "action_id": "card.refresh"})
+    @guard(room)
+    def refresh(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        _, program = require(room, body, Access.READ)
+        action = (body.get("actions") or [{}])[0]
+        value = str(action.get("value") or "")
+        if value.isdigit():
+            refresh_card(room, program, int(value))

@@ -1,12 +1,116 @@
-"""Listeners for this feature (not built yet: registers nothing)."""
+"""`/soap policy [set key=value …]` and `/soap triage [<id> <bucket> <reason> | <id> clear]`.
+
+Reading the policy and the triage counts is open to the whole committee; changing the policy and
+overriding a bucket are for directors. A policy change is announced in the war room (who, what
+changed, how many candidates moved) and answered ephemerally with the same words.
+"""
 
 from __future__ import annotations
 
-from slack_bolt import App
+import re
+from typing import Any
 
+from slack_bolt import Ack, App, Respond
+
+from bot.access import Access
+from bot.errors import BadInput
+from bot.messages.candidate_lists import (
+    TRIAGE_BLOCK,
+    policy_text,
+    read_page_value,
+    triage_blocks,
+    triage_text,
+)
+from bot.messages.mrkdwn import escape, mention
+from bot.services import triage
+from bot.services.candidate_cards import refresh_card
+from bot.services.candidates import program_today
 from bot.war_room import WarRoom
-from handlers.router import SoapRouter
+from handlers.errors import guard
+from handlers.gate import require
+from handlers.router import SoapCommand, SoapRouter
+
+OVERRIDE_USAGE = ("`/soap triage <AAMC ID> internal|interviewed|strong|backup|dnr <reason>` "
+                  "or `/soap triage <AAMC ID> clear`")
+
+
+def _split(raw: str) -> list[str]:
+    """Words of free text (a reason may hold an apostrophe), quotes around a name kept together."""
+    return [w.strip('"') for w in re.findall(r'"[^"]*"|\S+', raw)]
 
 
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:
-    return None
+    @router.subcommand("policy", access=Access.READ, usage="policy | policy set visas=J-1 max_failures=1",
+                       summary="Shows the triage policy; directors change it and every bucket is recomputed.")
+    def policy(cmd: SoapCommand) -> None:
+        words = [w.lower() for w in cmd.args.words]
+        if not words and not cmd.args.pairs:
+            current = triage.program_policy(room.database, cmd.program.id)
+            cmd.reply(policy_text(current, cmd.program.name))
+            return
+        if words[:1] != ["set"] or len(words) > 1:
+            raise BadInput("Use `/soap policy` to see the policy, or `/soap policy set key=value …`, e.g. "
+                           "`/soap policy set visas=J-1 home_states=OH,PA`.")
+        program = cmd.actor.require(Access.DIRECTOR, "change the triage policy")
+        change = triage.set_policy(room.database, program=program, actor=cmd.actor.user_id,
+                                   pairs=cmd.args.pairs, today=program_today(room.clock(), program.timezone))
+        if not change.changed_keys:
+            cmd.reply("The policy already says that; nothing changed.\n" + policy_text(change.after, program.name))
+            return
+        old, new = change.before.model_dump(), change.after.model_dump()
+        what = "; ".join(f"{key}: {_show(old[key])} → {_show(new[key])}" for key in change.changed_keys)
+        moved = triage.describe_moves(change.moves)
+        summary = (f"{len(change.moves)} candidate(s) changed bucket: " + ", ".join(moved) + "."
+                   if change.moves else "No candidate changed bucket.")
+        room.gateway.post(program.channel_id,
+                          f":gear: {mention(cmd.actor.user_id)} changed the triage policy ({escape(what)}). "
+                          f"{summary}")
+        cmd.reply(f"Policy changed ({escape(what)}). {summary}")
+
+    @router.subcommand("triage", access=Access.READ, usage="triage | triage 12345678 interviewed <reason>",
+                       summary="Counts per bucket; directors override a bucket with a reason (`clear` undoes).")
+    def triage_command(cmd: SoapCommand) -> None:
+        words = _split(cmd.args.raw)
+        page = 1
+        if words and re.fullmatch(r"page[=:][0-9]{1,4}", words[0].lower()):
+            page = int(words[0][5:])
+            words = words[1:]
+        if not words:
+            summary = triage.summary(room.database, cmd.program.id, page=page)
+            cmd.reply(triage_text(summary), triage_blocks(summary))
+            return
+        program = cmd.actor.require(Access.DIRECTOR, "override triage")
+        if len(words) < 2:
+            raise BadInput(f"Use {OVERRIDE_USAGE}.")
+        key, bucket = words[0], words[1]
+        clearing = bucket.lower() in ("clear", "reset", "none", "auto")
+        reason = " ".join(words[2:]) if not clearing else None
+        result = triage.set_override(room.database, program=program, actor=cmd.actor.user_id, candidate_key=key,
+                                     bucket_text=None if clearing else bucket, reason=reason, now=room.clock())
+        refresh_card(room, program, result.candidate_id)
+        who = f"{escape(result.name)} ({escape(result.aamc_id)})"
+        if clearing:
+            cmd.reply(f"Override cleared: {who} is back in *{escape(result.after or 'none')}* (computed).")
+        else:
+            cmd.reply(f"{who} is now *{escape(result.after or '')}* (was {escape(result.before or 'none')}; "
+                      f"computed: {escape(result.computed or 'none')}). Reason recorded: "
+                      f"“{escape(result.reason or '')}”. It stays until a director clears it.")
+
+    @app.action({"block_id": TRIAGE_BLOCK, "action_id": re.compile(r"^page(\.next)?$")})
+    @guard(room)
+    def triage_page(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        _, program = require(room, body, Access.READ)
+        action = (body.get("actions") or [{}])[0]
+        _, _, page = read_page_value(str(action.get("value") or ""))
+        summary = triage.summary(room.database, program.id, page=page)
+        respond(text=triage_text(summary), blocks=triage_blocks(summary), response_type="ephemeral",
+                replace_original=True)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ",".join(str(v) for v in value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

@@ -31,6 +31,7 @@ from bot.local_slack.blockkit import LIMITS, BlockKitError, parse_json_field, va
 
 RESPONSE_URL_METHOD = "response_url"
 FILE_UPLOAD_METHOD = "files.upload_url"  # the POST of file bytes to the URL from getUploadURLExternal
+FILE_DOWNLOAD_METHOD = "files.download"  # a GET of url_private_download (a file a person shared)
 RESPONSE_URL_MAX_USES = 5  # Slack: a response_url works up to 5 times within 30 minutes
 
 
@@ -154,6 +155,7 @@ class SlackStandIn:
         self._views: dict[str, dict[str, Any]] = {}
         self._used_triggers: set[str] = set()
         self._uploads: dict[str, UploadedFile] = {}
+        self._shared_files: dict[str, bytes] = {}  # share_file(): what url_private_download serves
         self._response_url_uses: dict[str, int] = {}
         self._ts_counter = ts_start * 1_000_000
         self._id_counter = 0
@@ -347,6 +349,30 @@ class SlackStandIn:
                 self._uploads.clear()
                 self._response_url_uses.clear()
 
+    def user_posts(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> dict[str, Any]:
+        """A person types ``text`` in the Slack client (the console's plain messages and thread replies).
+
+        The message is stored like Slack stores it (so the app can reply in its thread, fetch its
+        permalink…) and returned as the ``message`` event Slack would deliver; nothing is recorded
+        as a Web API call, because the app did not make one.
+        """
+        with self._lock:
+            ch = self._channels.get(channel)
+            if ch is None:
+                raise KeyError(f"no channel {channel} in the stand-in")
+            if thread_ts is not None and (channel, thread_ts) not in self._messages:
+                raise KeyError(f"no message {thread_ts} in {channel}")
+            ts = self._next_ts()
+            parent = self._messages.get((channel, thread_ts)) if thread_ts else None
+            event = payloads.message_event(
+                channel, user, text, ts, thread_ts,
+                parent_user_id=str(parent.get("user") or user) if parent else None,
+                channel_type="group" if ch.is_private else "channel", team_id=self.team_id,
+            )
+            stored = {key: value for key, value in event.items() if key not in ("channel", "event_ts", "channel_type")}
+            self._messages[(channel, ts)] = stored
+            return event
+
     # -- inspection -----------------------------------------------------------------------------
     @property
     def calls(self) -> list[RecordedCall]:
@@ -428,6 +454,33 @@ class SlackStandIn:
             self._id_counter += 1
             return f"{prefix}0{self._id_counter:08X}"
 
+    # -- files people share (candidates import) ------------------------------------------------
+    def share_file(self, filename: str, content: bytes, user: str, *, mimetype: str = "text/csv") -> dict[str, Any]:
+        """A file a person uploaded: returns the file object a ``file_share`` message event carries.
+
+        Its ``url_private_download`` points at this stand-in; a GET with a bot token (Bearer) gets
+        the bytes (recorded as method ``"files.download"``), anything else gets Slack's HTML login page.
+        """
+        file_id = self._next_id("F")
+        with self._lock:
+            self._shared_files[file_id] = content
+        url = f"{self.root_url}/files-pri/{self.team_id}-{file_id}/download/{quote(filename)}"
+        return {"id": file_id, "created": int(time.time()), "timestamp": int(time.time()), "name": filename,
+                "title": filename, "mimetype": mimetype, "filetype": filename.rsplit(".", 1)[-1], "user": user,
+                "user_team": self.team_id, "size": len(content), "mode": "hosted", "is_external": False,
+                "is_public": False, "url_private": url.replace("/download/", "/"), "url_private_download": url}
+
+    def _shared_file_get(self, path: str, headers: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        file_id = path.split("/")[2].rsplit("-", 1)[-1] if path.count("/") >= 2 else ""
+        with self._lock:
+            content = self._shared_files.get(file_id)
+        if content is None:
+            return 404, "not_found", {}
+        if not auth.startswith("Bearer xoxb-"):
+            return 200, "<!DOCTYPE html><html><body>Sign in to Slack</body></html>", {}
+        return 200, content, {}
+
     # -- HTTP plumbing --------------------------------------------------------------------------
     def _handle(self, req: _Handler) -> None:
         parts = urlsplit(req.path)
@@ -441,6 +494,8 @@ class SlackStandIn:
             method = RESPONSE_URL_METHOD
         elif path.startswith("/upload/v1/"):
             method = FILE_UPLOAD_METHOD
+        elif path.startswith("/files-pri/"):  # shared-file downloads (see share_file)
+            method = FILE_DOWNLOAD_METHOD
         else:
             method = path.lstrip("/") or "unknown"
         params: dict[str, Any] = {}
@@ -511,6 +566,8 @@ class SlackStandIn:
             return self._response_url_post(path, params)
         if method == FILE_UPLOAD_METHOD:
             return self._file_upload_post(path, body)
+        if method == FILE_DOWNLOAD_METHOD:
+            return self._shared_file_get(path, headers)
 
         handler = self._methods().get(method)
         if handler is None:
@@ -958,6 +1015,7 @@ class SlackStandIn:
 
 
 __all__ = [
+    "FILE_DOWNLOAD_METHOD",
     "FILE_UPLOAD_METHOD",
     "LIMITS",
     "RESPONSE_URL_METHOD",

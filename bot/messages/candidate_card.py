@@ -1,0 +1,251 @@
+"""The candidate card: one screen with what the committee scans in 10–20 seconds.
+
+Pure: `candidate_card_blocks(facts)` turns plain values (`CardFacts`, built by
+`bot.services.candidate_cards`) into Block Kit. Every text that came from the file or a person is
+escaped here; every block stays within Slack's limits whatever the data (long names, 40 flags,
+many feature sections): fields are clipped, lists are cut with "+N more", and the card never has
+more than 50 blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.messages.ids import ActionId
+from bot.messages.mrkdwn import clip, escape, mention
+from bot.services.cards import CardSection
+
+MAX_BLOCKS = 50
+SECTION_TEXT = 3000
+FIELD_TEXT = 2000
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+MAX_BUTTONS = 25
+MAX_LIST_ITEMS = 12
+
+BUCKET_EMOJI = {"internal": ":house:", "interviewed": ":handshake:", "strong paper": ":page_facing_up:",
+                "backup": ":large_yellow_circle:", "do not rank": ":no_entry_sign:"}
+RISK_EMOJI = {"low": ":large_green_circle:", "elevated": ":large_orange_circle:", "high": ":red_circle:"}
+
+
+@dataclass(frozen=True)
+class ExamLine:
+    name: str
+    result: str  # "Pass", "Fail", "238", "Fail, then Pass"…
+    attempts: int
+    failures: int
+
+
+@dataclass(frozen=True)
+class Override:
+    bucket: str
+    by: str
+    at: datetime | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """Everything a card shows, as plain values (raw text: the builder escapes)."""
+
+    candidate_id: int
+    aamc_id: str
+    name: str
+    school: str | None
+    school_location: str | None
+    degree_type: str | None
+    degree: str | None
+    graduation_year: int | None
+    years_out: int | None
+    exams: tuple[ExamLine, ...] = ()
+    exam_failures: int = 0
+    exam_attempts: int = 0
+    visa: str = "not stated"
+    visa_ok: bool | None = None
+    red_flags: tuple[str, ...] = ()
+    ties: tuple[str, ...] = ()
+    home_states: tuple[str, ...] = ()
+    connections: tuple[str, ...] = ()
+    tracks: tuple[str, ...] = ()
+    us_clinical_months: int | None = None
+    recent_clinical_months: int | None = None
+    bucket: str | None = None
+    risk: str | None = None
+    reasons: tuple[str, ...] = ()
+    risk_reasons: tuple[str, ...] = ()
+    offsets: tuple[str, ...] = ()
+    override: Override | None = None
+    sections: tuple[CardSection, ...] = field(default_factory=tuple)
+    timezone: str = "America/New_York"
+
+    @property
+    def effective_bucket(self) -> str | None:
+        return self.override.bucket if self.override else self.bucket
+
+
+def _list(items: Sequence[str], empty: str, limit: int = MAX_LIST_ITEMS) -> str:
+    if not items:
+        return empty
+    shown = [escape(item) for item in items[:limit]]
+    more = f" +{len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(shown) + more
+
+
+def _field(title: str, body: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=clip(f"*{title}*\n{body}", FIELD_TEXT))
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_TEXT)))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def card_text(facts: CardFacts) -> str:
+    """The notification / fallback text (escaped)."""
+    bucket = facts.effective_bucket or "not triaged"
+    return clip(f"{escape(facts.name)} ({escape(facts.aamc_id)}): {escape(bucket)}", 300)
+
+
+def _exams(facts: CardFacts) -> str:
+    if not facts.exams:
+        return "none on file"
+    lines = []
+    for exam in facts.exams[:MAX_LIST_ITEMS]:
+        extra = []
+        if exam.attempts > 1:
+            extra.append(_plural(exam.attempts, "attempt"))
+        if exam.failures:
+            extra.append(f"*{_plural(exam.failures, 'failure')}*")
+        lines.append(f"{escape(exam.name)}: {escape(exam.result)}" + (f" ({', '.join(extra)})" if extra else ""))
+    head = (f"*{_plural(facts.exam_failures, 'failure')}* in {_plural(facts.exam_attempts, 'attempt')}"
+            if facts.exam_failures else "no failures")
+    return head + "\n" + "\n".join(lines)
+
+
+def _graduation(facts: CardFacts) -> str:
+    if facts.graduation_year is None:
+        return "not on file"
+    out = "" if facts.years_out is None else f" ({_plural(facts.years_out, 'year')} out)"
+    clinical = []
+    if facts.recent_clinical_months is not None:
+        clinical.append(f"{facts.recent_clinical_months} mo recent clinical")
+    if facts.us_clinical_months is not None:
+        clinical.append(f"{facts.us_clinical_months} mo US clinical")
+    return f"{facts.graduation_year}{out}" + ("\n" + ", ".join(clinical) if clinical else "")
+
+
+def _school(facts: CardFacts) -> str:
+    kind = " · ".join(escape(x) for x in (facts.degree_type, facts.degree) if x)
+    where = f" ({escape(facts.school_location)})" if facts.school_location else ""
+    school = escape(facts.school) if facts.school else "school not on file"
+    return f"{school}{where}" + (f"\n{kind}" if kind else "")
+
+
+def _visa(facts: CardFacts) -> str:
+    mark = {True: ":white_check_mark: ", False: ":x: ", None: ""}[facts.visa_ok]
+    return mark + escape(facts.visa)
+
+
+def _ties(facts: CardFacts) -> str:
+    if facts.ties:
+        return _list(facts.ties, "")
+    if not facts.home_states:
+        return "no home states set (`/soap policy set home_states=OH,PA`)"
+    return "none to " + ", ".join(escape(s) for s in facts.home_states[:MAX_LIST_ITEMS])
+
+
+def _triage(facts: CardFacts, zone: ZoneInfo) -> str:
+    bucket = facts.effective_bucket
+    if bucket is None:
+        return "*Triage:* not triaged yet"
+    risk = facts.risk or "unknown"
+    head = (f"*Triage:* {BUCKET_EMOJI.get(bucket, '')} *{escape(bucket)}* · risk "
+            f"{RISK_EMOJI.get(risk, '')} *{escape(risk)}*")
+    lines = [head]
+    if facts.override:
+        when = f" on {facts.override.at.astimezone(zone):%b %-d, %-I:%M %p}" if facts.override.at else ""
+        lines.append(f":pushpin: Override by {mention(facts.override.by)}{when}: “{escape(facts.override.reason)}”"
+                     f" (computed: {escape(facts.bucket or 'none')})")
+    label = "Deal-breakers" if facts.bucket == "do not rank" else "Why"
+    if facts.reasons:
+        lines.append(f"{label}: " + _list(facts.reasons, ""))
+    if facts.risk_reasons:
+        lines.append("Risk: " + _list(facts.risk_reasons, ""))
+    if facts.offsets:
+        lines.append("Offsets: " + _list(facts.offsets, ""))
+    return "\n".join(lines)
+
+
+def _buttons(section: CardSection, index: int) -> ActionsBlock | None:
+    elements: list[ButtonElement] = []
+    seen: set[str] = set()
+    for button in section.buttons:
+        if button.action_id in seen or len(elements) >= MAX_BUTTONS:
+            continue
+        seen.add(button.action_id)
+        elements.append(ButtonElement(text=clip(button.text, BUTTON_TEXT), action_id=button.action_id[:255],
+                                      value=button.value[:BUTTON_VALUE], style=button.style))
+    if not elements:
+        return None
+    return ActionsBlock(block_id=f"card.section.{index}", elements=elements)
+
+
+def candidate_card_blocks(facts: CardFacts) -> list[dict[str, Any]]:
+    """The card's blocks (≤ 50), for chat.postMessage / chat.update."""
+    try:
+        zone = ZoneInfo(facts.timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("America/New_York")
+    blocks: list[Block] = [
+        _section(f":bust_in_silhouette: *{escape(facts.name)}*  ·  AAMC ID `{escape(facts.aamc_id)}`"),
+        SectionBlock(fields=[
+            _field("School", _school(facts)),
+            _field("Graduated", _graduation(facts)),
+            _field("Exams", _exams(facts)),
+            _field("Visa", _visa(facts)),
+            _field("Red flags", (":warning: " + _list(facts.red_flags, "")) if facts.red_flags else "none"),
+            _field("Ties to the region", _ties(facts)),
+            _field("Known to us", _list(facts.connections, "no known connection")),
+            _field("Tracks", _list(facts.tracks, "not stated")),
+        ]),
+        _section(_triage(facts, zone)),
+    ]
+    tail = [ActionsBlock(block_id="card.core", elements=[
+        ButtonElement(text="Refresh card", action_id=ActionId.CARD_REFRESH.value, value=str(facts.candidate_id))])]
+    room = MAX_BLOCKS - len(blocks) - len(tail) - 1  # keep one for "more sections" note
+    skipped = 0
+    for index, section in enumerate(facts.sections):
+        part: list[Block] = [DividerBlock()]
+        title = f"*{escape(section.title)}*"
+        body = "\n".join(section.lines)  # providers return escaped mrkdwn
+        part.append(_section(title + ("\n" + body if body else "")))
+        actions = _buttons(section, index)
+        if actions is not None:
+            part.append(actions)
+        if len(part) > room:
+            skipped += 1
+            continue
+        blocks.extend(part)
+        room -= len(part)
+    if skipped:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(
+            text=f"{_plural(skipped, 'more section')} not shown: Slack allows 50 blocks per message.")]))
+    blocks.extend(tail)
+    return [block.to_dict() for block in blocks[:MAX_BLOCKS]]

@@ -1,0 +1,200 @@
+"""Ephemeral lists about candidates: several matches, `/soap find` pages, triage counts, the policy,
+and import reports (Slack and terminal). Pure builders; names are escaped here."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.domain.triage import Bucket, TriagePolicy
+from bot.messages.candidate_card import BUCKET_EMOJI, RISK_EMOJI
+from bot.messages.ids import ActionId
+from bot.messages.mrkdwn import clip, escape
+from bot.services.candidates import CandidateRef, FindPage, ImportResult
+from bot.services.triage import TriageSummary
+
+FIND_BLOCK = "find.page"
+TRIAGE_BLOCK = "triage.page"
+SLACK_ERRORS_SHOWN = 20
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)))
+
+
+def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
+    return [block.to_dict() for block in blocks[:50]]
+
+
+def _chunks(lines: Sequence[str], limit: int = 2900) -> list[str]:
+    chunks: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        line = clip(line, limit)
+        if current and sum(len(x) + 1 for x in current) + len(line) > limit:
+            chunks.append("\n".join(current))
+            current = []
+        current.append(line)
+    if current:
+        chunks.append("\n".join(current))
+    return chunks
+
+
+# --- several matches --------------------------------------------------------------------------
+
+
+def matches_text(fragment: str, matches: Sequence[CandidateRef]) -> str:
+    lines = [f"• {escape(m.name)} (`{escape(m.aamc_id)}`)" + (f", {escape(m.bucket)}" if m.bucket else "")
+             for m in matches[:20]]
+    more = f"\n…and {len(matches) - 20} more; type more of the name." if len(matches) > 20 else ""
+    return clip(f"“{escape(fragment)}” matches {len(matches)} candidates. Use the AAMC ID, e.g. "
+                f"`/soap candidate {escape(matches[0].aamc_id)}`:\n" + "\n".join(lines) + more, 3000)
+
+
+def matches_blocks(fragment: str, matches: Sequence[CandidateRef]) -> list[dict[str, Any]]:
+    return _dicts([_section(matches_text(fragment, matches))])
+
+
+# --- /soap find -------------------------------------------------------------------------------
+
+
+def page_value(kind: str, query: str, page: int) -> str:
+    """The page button's value: what to ask for next (≤ 2,000 characters)."""
+    return json.dumps({"kind": kind, "q": query[:1500], "page": page}, separators=(",", ":"))
+
+
+def read_page_value(value: str) -> tuple[str, str, int]:
+    try:
+        data = json.loads(value)
+        return str(data.get("kind", "")), str(data.get("q", "")), int(data.get("page", 1))
+    except (ValueError, TypeError, AttributeError):
+        return "", "", 1
+
+
+def find_text(page: FindPage) -> str:
+    return f"{page.total} candidate(s) for {escape(page.filters.describe())} (page {page.page} of {page.pages})"
+
+
+def find_blocks(page: FindPage, query: str) -> list[dict[str, Any]]:
+    blocks: list[Block] = [_section(f"*{page.total} candidate(s)* for {escape(page.filters.describe())}")]
+    lines = []
+    for item in page.items:
+        bits = [item.degree_type or "?", f"grad {item.graduation_year}" if item.graduation_year else "grad ?",
+                f"{item.exam_failures} fail" + ("s" if item.exam_failures != 1 else ""),
+                "visa" if item.visa_needed else "no visa" if item.visa_needed is False else "visa ?"]
+        bucket = item.bucket or "not triaged"
+        lines.append(f"{BUCKET_EMOJI.get(bucket, '')} *{escape(item.name)}* `{escape(item.aamc_id)}`: "
+                     f"{escape(bucket)}, risk {escape(item.risk or '?')} · {escape(' · '.join(bits))}"
+                     + (f" · {escape(', '.join(item.flags))}" if item.flags else ""))
+    if not lines:
+        lines = ["Nobody matches. Loosen a filter, or check `/soap find help`."]
+    blocks += [_section(chunk) for chunk in _chunks(lines)]
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(
+        text=f"Page {page.page} of {page.pages}. `/soap candidate <AAMC ID>` posts a card.")]))
+    buttons = []
+    if page.page > 1:
+        buttons.append(ButtonElement(text="Previous page", action_id=ActionId.PAGE.value,
+                                     value=page_value("find", query, page.page - 1)))
+    if page.has_next:
+        buttons.append(ButtonElement(text="Next page", action_id=f"{ActionId.PAGE.value}.next",
+                                     value=page_value("find", query, page.page + 1)))
+    if buttons:
+        blocks.append(ActionsBlock(block_id=FIND_BLOCK, elements=buttons))
+    return _dicts(blocks)
+
+
+# --- triage -----------------------------------------------------------------------------------
+
+
+def triage_text(summary: TriageSummary) -> str:
+    return "Triage: " + ", ".join(f"{b.value} {summary.counts[b]}" for b in Bucket)
+
+
+def triage_blocks(summary: TriageSummary) -> list[dict[str, Any]]:
+    counts = " · ".join(f"{BUCKET_EMOJI[b.value]} {b.value}: *{summary.counts[b]}*" for b in Bucket)
+    head = f"*Triage of {summary.total} candidate(s)*\n{counts}"
+    if summary.overridden:
+        head += f"\n:pushpin: {summary.overridden} overridden by a director"
+    if summary.untriaged:
+        head += f"\n{summary.untriaged} not triaged yet"
+    blocks: list[Block] = [_section(head)]
+    for bucket in Bucket:
+        previews = summary.first[bucket]
+        if not previews:
+            continue
+        lines = [f"{RISK_EMOJI.get(p.risk or '', '')} {escape(p.name)} `{escape(p.aamc_id)}`"
+                 + (" :pushpin:" if p.overridden else "") for p in previews]
+        shown_to = (summary.page - 1) * summary.per_bucket + len(previews)
+        more = f" (showing {shown_to} of {summary.counts[bucket]})" if summary.counts[bucket] > len(previews) else ""
+        blocks.append(_section(f"*{escape(bucket.value)}*{more}\n" + "\n".join(lines)))
+    if summary.total == 0:
+        blocks.append(_section("No candidates yet: share the ERAS export in the war room with the word `import`."))
+    buttons = []
+    if summary.page > 1:
+        buttons.append(ButtonElement(text="Previous page", action_id=ActionId.PAGE.value,
+                                     value=page_value("triage", "", summary.page - 1)))
+    if summary.has_more:
+        buttons.append(ButtonElement(text="Next page", action_id=f"{ActionId.PAGE.value}.next",
+                                     value=page_value("triage", "", summary.page + 1)))
+    if buttons:
+        blocks.append(ActionsBlock(block_id=TRIAGE_BLOCK, elements=buttons))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(
+        text="`/soap find bucket:backup` lists a bucket; `/soap triage <id> <bucket> <reason>` overrides "
+             "(directors).")]))
+    return _dicts(blocks)
+
+
+def policy_lines(policy: TriagePolicy) -> list[str]:
+    """One line per setting; settings equal to the default are marked "(default)"."""
+    defaults = TriagePolicy()
+    current, default = policy.model_dump(), defaults.model_dump()
+    keys = list(current)
+    lines = []
+    for key, line in zip(keys, policy.describe(), strict=True):
+        lines.append(f"• {escape(line)}" + (" _(default)_" if current[key] == default[key] else ""))
+    return lines
+
+
+def policy_text(policy: TriagePolicy, program_name: str) -> str:
+    return (f"*Triage policy of {escape(program_name)}*\n" + "\n".join(policy_lines(policy))
+            + "\nDirectors change it with `/soap policy set key=value …`, e.g. "
+              "`/soap policy set visas=J-1 max_failures=1 home_states=OH,PA`.")
+
+
+# --- import reports ---------------------------------------------------------------------------
+
+
+def import_lines(result: ImportResult, *, max_errors: int | None = None,
+                 esc: Callable[[str], str] = escape) -> list[str]:
+    """The report a coordinator reads: counts, or why nothing was imported and every bad row."""
+    name = esc(result.filename)
+    lines: list[str] = []
+    if result.problem:
+        return [f"Nothing imported: {esc(result.problem)}"]
+    if result.missing_required:
+        lines.append(f"Nothing imported from {name}: required column(s) missing: "
+                     + ", ".join(esc(c) for c in result.missing_required) + ".")
+    elif result.errors:
+        lines.append(f"Nothing imported from {name}: {len(result.bad_rows)} row(s) have problems "
+                     "(fix them and share the file again):")
+        shown = result.errors if max_errors is None else result.errors[:max_errors]
+        lines += [f"  row {e.row_number}, {esc(e.column)}: {esc(e.reason)}" for e in shown]
+        if len(shown) < len(result.errors):
+            lines.append(f"  …and {len(result.errors) - len(shown)} more problem(s); "
+                         "`soapbot import FILE --dry-run` lists them all.")
+    else:
+        verb = "Would import" if result.dry_run else "Imported"
+        lines.append(f"{verb} {name}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged"
+                     f" ({result.total} applicants)." + (" Nothing was written (dry run)." if result.dry_run else ""))
+    if result.unknown_columns:
+        lines.append("Columns not recognised (ignored): " + ", ".join(esc(c) for c in result.unknown_columns))
+    lines += [esc(note) for note in result.notes]
+    return lines
+
+
+def import_text(result: ImportResult) -> str:
+    """For the war-room thread: at most the first 20 bad rows."""
+    return clip("\n".join(import_lines(result, max_errors=SLACK_ERRORS_SHOWN)), 3900)

@@ -1,0 +1,177 @@
+"""Candidate cards in the war room: assemble the facts, post the card, keep the parent current.
+
+- `show_card`: the first card for a candidate is posted to the war room and becomes the
+  candidate's thread (`candidates.thread_ts`). Asking again posts the current card as a reply in
+  that thread and refreshes the parent with chat.update. If the parent was deleted, a new parent
+  is posted and becomes the thread.
+- `refresh_card(room, program, candidate_id)`: re-render the parent card in place (other features
+  call it after votes, notes, interviews or offers change). Never raises for Slack trouble: a
+  stale card is better than a failed vote; it logs ids only.
+- Cards are only ever posted to the program's war-room channel.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from bot.access import ProgramRef
+from bot.domain.candidates import (
+    EXAM_NAMES,
+    ApplicantProfile,
+    ExamResult,
+    degree_type,
+    exam_attempts,
+    exam_failures,
+    graduation_year,
+    red_flags,
+    ties_to_region,
+    visa_need,
+    years_since_graduation,
+)
+from bot.domain.triage import TriagePolicy
+from bot.messages.candidate_card import CardFacts, ExamLine, Override, candidate_card_blocks, card_text
+from bot.services import audit
+from bot.services.candidates import CandidateRef, lookup, program_today
+from bot.services.cards import CardViewer, card_sections
+from bot.services.triage import connections_of, policy_of, reasons_of
+from bot.war_room import WarRoom
+from storage.models import Candidate
+
+log = logging.getLogger(__name__)
+
+
+def _exam_result(result: ExamResult) -> str:
+    if result.score is not None:
+        text = str(result.score)
+        if result.passed is False:
+            text += " (Fail)"
+        return text
+    if result.passed is True:
+        return "Pass" if not result.failure_count else "Fail, then Pass"
+    if result.passed is False:
+        return "Fail"
+    return "taken"
+
+
+def visa_line(profile: ApplicantProfile, policy: TriagePolicy) -> tuple[str, bool | None]:
+    """("needs J-1; we sponsor J-1", True) — the applicant's need against the program's policy."""
+    needs, kind = visa_need(profile)
+    sponsored = policy.sponsored_visas
+    ours = {"none": "we sponsor none", "J-1": "we sponsor J-1 only", "H-1B": "we sponsor H-1B only",
+            "both": "we sponsor J-1 and H-1B"}[policy.visas_sponsored]
+    if not needs:
+        if profile.visa_needed is False:
+            return "no visa needed", True
+        return "not stated", None
+    if kind is None:
+        return f"needs a visa (type not stated); {ours}", (False if not sponsored else None)
+    return f"needs {kind}; {ours}", kind in sponsored
+
+
+def card_facts(session: Session, candidate: Candidate, policy: TriagePolicy, today: date, timezone: str,
+               viewer: CardViewer | None = None) -> CardFacts:
+    profile = ApplicantProfile.model_validate(candidate.profile)
+    visa, visa_ok = visa_line(profile, policy)
+    exams = tuple(ExamLine(name.replace("USMLE ", "").replace("COMLEX ", "COMLEX "), _exam_result(result),
+                           result.attempt_count, result.failure_count)
+                  for name in EXAM_NAMES if (result := profile.exams.get(name)) is not None)
+    location = ", ".join(x for x in (profile.school_state, profile.school_country) if x) or None
+    override = None
+    if candidate.override_bucket:
+        override = Override(candidate.override_bucket, candidate.override_by or "?", candidate.override_at,
+                            candidate.override_reason or "")
+    return CardFacts(
+        candidate_id=candidate.id, aamc_id=candidate.aamc_id, name=profile.full_name,
+        school=profile.medical_school, school_location=location, degree_type=degree_type(profile).value,
+        degree=profile.degree, graduation_year=graduation_year(profile),
+        years_out=years_since_graduation(profile, today), exams=exams, exam_failures=exam_failures(profile),
+        exam_attempts=exam_attempts(profile), visa=visa, visa_ok=visa_ok, red_flags=tuple(red_flags(profile)),
+        ties=tuple(ties_to_region(profile, policy.home_states)), home_states=policy.home_states,
+        connections=tuple(connections_of(candidate).labels()), tracks=tuple(profile.tracks),
+        us_clinical_months=profile.us_clinical_months, recent_clinical_months=profile.recent_clinical_months,
+        bucket=candidate.bucket, risk=candidate.risk,
+        reasons=tuple(reasons_of(candidate.triage_reasons or [], "bucket")),
+        risk_reasons=tuple(reasons_of(candidate.triage_reasons or [], "risk")),
+        offsets=tuple(reasons_of(candidate.triage_reasons or [], "offset")),
+        override=override, sections=tuple(card_sections(session, candidate, viewer or CardViewer())),
+        timezone=timezone)
+
+
+def render(session: Session, program: ProgramRef, candidate: Candidate,
+           today: date) -> tuple[str, list[dict[str, Any]]]:
+    facts = card_facts(session, candidate, policy_of(session, program.id), today, program.timezone)
+    return card_text(facts), candidate_card_blocks(facts)
+
+
+@dataclass(frozen=True)
+class CardPosted:
+    candidate_id: int
+    aamc_id: str
+    ts: str
+    thread_ts: str
+    new_thread: bool
+
+
+def _claim_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str, actor: str,
+                  replacing: str | None) -> bool:
+    with room.database.transaction() as session:
+        changed = session.execute(  # type: ignore[attr-defined]
+            update(Candidate).where(Candidate.id == candidate_id, Candidate.program_id == program.id,
+                                    (Candidate.thread_ts.is_(None) if replacing is None
+                                     else Candidate.thread_ts == replacing))
+            .values(thread_ts=ts).execution_options(synchronize_session=False)).rowcount
+        if changed:
+            audit.record(session, program_id=program.id, actor=actor, action="candidates.thread",
+                         target=f"candidate:{candidate_id}", before={"thread_ts": replacing},
+                         after={"thread_ts": ts})
+        return bool(changed)
+
+
+def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardPosted | list[CandidateRef]:
+    """`/soap candidate <id | name>`: post (or re-post in its thread) the card; a list when several match."""
+    today = program_today(room.clock(), program.timezone)
+    with room.database.reading() as session:
+        found = lookup(session, program.id, key)
+        if isinstance(found, list):
+            return found
+        text, blocks = render(session, program, found, today)
+        candidate_id, aamc, thread_ts = found.id, found.aamc_id, found.thread_ts
+    channel = program.channel_id
+    if thread_ts is not None:
+        try:
+            room.gateway.update(channel, thread_ts, text, blocks)
+        except SlackApiError as error:
+            if error.response.get("error") not in ("message_not_found", "cant_update_message"):
+                raise
+            log.info("card parent for candidate %s is gone; posting a new one", candidate_id)
+        else:
+            ts = room.gateway.post(channel, text, blocks, thread_ts=thread_ts)
+            return CardPosted(candidate_id, aamc, ts, thread_ts, new_thread=False)
+    ts = room.gateway.post(channel, text, blocks)
+    if not _claim_thread(room, program, candidate_id, ts, actor, thread_ts):
+        log.info("candidate %s got a thread from a concurrent request; this card stays as posted", candidate_id)
+    return CardPosted(candidate_id, aamc, ts, ts, new_thread=True)
+
+
+def refresh_card(room: WarRoom, program: ProgramRef, candidate_id: int) -> bool:
+    """Re-render the candidate's parent card in place. True when Slack has the fresh card."""
+    today = program_today(room.clock(), program.timezone)
+    with room.database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        if candidate is None or candidate.program_id != program.id or candidate.thread_ts is None:
+            return False
+        text, blocks = render(session, program, candidate, today)
+        thread_ts = candidate.thread_ts
+    try:
+        room.gateway.update(program.channel_id, thread_ts, text, blocks)
+    except SlackApiError as error:
+        log.warning("could not refresh the card of candidate %s: %s", candidate_id, error.response.get("error"))
+        return False
+    return True

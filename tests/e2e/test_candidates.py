@@ -1,0 +1,272 @@
+"""Candidates as the committee meets them: importing the export, the card, flags and find."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.cli_commands.import_file import run_import
+from bot.services.candidates import import_export
+from storage.models import AuditEvent, Candidate, Program
+from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM, Served
+from tests.factories import applicant_row, applicant_rows, eras_csv, img_row, write_export
+from tests.harness.signing import SlackClientSim
+from tests.harness.slack_api import SlackStandIn
+
+TODAY = date(2027, 3, 17)
+
+
+def _program_id(served: Served) -> int:
+    with served.room.database.reading() as session:
+        program_id = session.scalar(select(Program.id).where(Program.channel_id == WAR_ROOM))
+    assert program_id is not None
+    return program_id
+
+
+def _import(served: Served, rows: list[dict[str, Any]]) -> None:
+    result = import_export(served.room.database, _program_id(served), eras_csv(rows), filename="export.csv",
+                           actor=DIRECTOR, today=TODAY)
+    assert result.ok, result.errors
+
+
+def _count(served: Served) -> int:
+    with served.room.database.reading() as session:
+        return session.scalar(select(func.count()).select_from(Candidate)) or 0
+
+
+def _candidate(served: Served, aamc: str) -> Candidate:
+    with served.room.database.reading() as session:
+        found = session.scalar(select(Candidate).where(Candidate.aamc_id == aamc))
+        assert found is not None
+        session.expunge(found)
+        return found
+
+
+def eventually(check: Callable[[], Any], timeout: float = 5) -> Any:
+    """Poll until `check()` is truthy (the app writes after Slack answered it); returns its value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.02)
+
+
+def _reply(standin: SlackStandIn, count: int = 1) -> dict[str, Any]:
+    return standin.wait_for("response_url", count=count)[count - 1].params
+
+
+def _share(slack: SlackClientSim, standin: SlackStandIn, user: str, name: str, content: bytes,
+           text: str = "import please") -> dict[str, Any]:
+    file = standin.share_file(name, content, user)
+    event = slack.message_event(WAR_ROOM, user, text)
+    event.update({"subtype": "file_share", "files": [file], "upload": False, "display_as_bot": False})
+    assert slack.event(event).status == 200
+    return event
+
+
+def test_cli_imports_600_rows_then_reports_600_unchanged_and_a_bad_file_imports_nothing(
+        served: Served, war_room: str, tmp_path: Path) -> None:
+    url = served.settings.database_url
+    export = write_export(tmp_path / "soap-monday.csv", applicant_rows(600))
+    out = io.StringIO()
+    assert run_import(url, str(export), war_room, out=out) == 0
+    assert "600 new, 0 updated, 0 unchanged" in out.getvalue()
+    assert _count(served) == 600
+
+    out = io.StringIO()
+    assert run_import(url, str(export), "internal medicine – test", out=out) == 0  # by name, any case
+    assert "0 new, 0 updated, 600 unchanged" in out.getvalue()
+
+    rows = applicant_rows(30, start=1000)
+    rows[2]["AAMC ID"] = "ABC"
+    rows[11]["Felony Conviction"] = "perhaps"
+    rows[25]["USMLE Step 1 Score"] = "999"
+    bad = write_export(tmp_path / "bad.xlsx", rows)
+    out = io.StringIO()
+    assert run_import(url, str(bad), war_room, out=out) == 1
+    report = out.getvalue()
+    assert "Nothing imported" in report
+    for row, column in ((4, "AAMC ID"), (13, "Felony Conviction"), (27, "USMLE Step 1 Score")):
+        assert f"row {row}, {column}" in report
+    assert _count(served) == 600
+
+    out = io.StringIO()
+    assert run_import(url, str(tmp_path / "missing.csv"), war_room, out=out) == 1
+    assert "could not read the file" in out.getvalue()
+    out = io.StringIO()
+    assert run_import(url, str(export), "No Such Program", out=out) == 1
+    assert "No program" in out.getvalue()
+
+
+def test_cli_dry_run_and_columns_mapping(served: Served, war_room: str, tmp_path: Path) -> None:
+    rows = [{"Applicant ID": r["AAMC ID"], "Given": r["First Name"], "Surname": r["Last Name"], "Shoe Size": "9"}
+            for r in applicant_rows(5)]
+    export = write_export(tmp_path / "own-headers.csv", rows)
+    mapping = tmp_path / "columns.csv"
+    mapping.write_text("their header,our header\nApplicant ID,AAMC ID\nGiven,First Name\nSurname,Last Name\n")
+    out = io.StringIO()
+    assert run_import(served.settings.database_url, str(export), war_room, columns_file=str(mapping),
+                      dry_run=True, out=out) == 0
+    assert "Would import" in out.getvalue()
+    assert "5 new" in out.getvalue()
+    assert out.getvalue().count("Shoe Size") == 1
+    assert _count(served) == 0
+    out = io.StringIO()
+    assert run_import(served.settings.database_url, str(export), war_room, out=out) == 1
+    assert "AAMC ID" in out.getvalue()
+    assert "missing" in out.getvalue()
+
+
+def test_export_shared_in_the_war_room_is_imported_and_answered_in_its_thread(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    event = _share(slack, standin, MEMBERS[0], "soap.csv", eras_csv(applicant_rows(40)))
+    reply = standin.wait_for("chat.postMessage")[0].params
+    assert reply["channel"] == war_room
+    assert reply["thread_ts"] == event["ts"]
+    assert "40 new, 0 updated, 0 unchanged" in reply["text"]
+    download = standin.calls_to("files.download")[0]
+    assert download.headers.get("Authorization", "").startswith("Bearer xoxb-")
+    assert _count(served) == 40
+    with served.room.database.reading() as session:
+        audit = session.scalar(select(AuditEvent).where(AuditEvent.action == "candidates.import"))
+        assert audit is not None
+        assert (audit.actor, audit.after["new"]) == (MEMBERS[0], 40)
+
+
+def test_a_shared_file_with_bad_rows_imports_nothing_and_lists_the_first_20(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    rows = applicant_rows(30)
+    for row in rows[:25]:
+        row["Medical School Graduation Date"] = "<!channel> soon"
+    _share(slack, standin, MEMBERS[1], "bad.csv", eras_csv(rows))
+    text = standin.wait_for("chat.postMessage")[0].params["text"]
+    assert "Nothing imported" in text
+    assert "row 2, Medical School Graduation Date" in text
+    assert "row 21," in text
+    assert "row 22," not in text
+    assert "5 more problem" in text
+    assert "<!channel>" not in standin.all_text()
+    assert _count(served) == 0
+
+
+def test_shared_files_are_ignored_without_the_word_and_refused_for_observers(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    _share(slack, standin, MEMBERS[0], "notes.csv", eras_csv(applicant_rows(3)), text="here are my notes")
+    slack.command(f"observer add <@{MEMBERS[3]}>", DIRECTOR, war_room)
+    _reply(standin)
+    _share(slack, standin, MEMBERS[3], "soap.csv", eras_csv(applicant_rows(3)), text="Import")
+    refusal = standin.wait_for("chat.postEphemeral")[0].params
+    assert refusal["user"] == MEMBERS[3]
+    assert "observer" in refusal["text"]
+    assert standin.calls_to("files.download") == []
+    assert _count(served) == 0
+
+
+def test_candidate_card_by_id_then_by_fragment_replies_in_its_thread_and_refreshes_the_parent(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    row = img_row(7, "J-1", first_name="Oriel", last_name="Brackenwhistle", step1="Fail, Pass",
+                  misdemeanor="Yes", tracks=["Categorical", "Preliminary"], rotated_here="Yes")
+    _import(served, [row, applicant_row(8)])
+    slack.command(f"candidate {row['AAMC ID']}", MEMBERS[0], war_room)
+    card = standin.wait_for("chat.postMessage")[0]
+    assert card.params["channel"] == war_room
+    assert "thread_ts" not in card.params
+    shown = json.dumps(card.params, ensure_ascii=False)
+    for expected in ("Oriel Brackenwhistle", row["AAMC ID"], "Fictional Institute of Medical Sciences",
+                     "Non-US IMG", "2022 (4 years out)", "Step 1: Fail, then Pass", "1 failure",
+                     "needs J-1; we sponsor J-1 only", "misdemeanor conviction", "rotated here", "Preliminary",
+                     "Triage:", "risk"):
+        assert expected in shown, expected
+    parent_ts = card.response["ts"]
+    assert eventually(lambda: _candidate(served, row["AAMC ID"]).thread_ts) == parent_ts
+
+    standin.reset()
+    slack.command("candidate brackenwhist", MEMBERS[1], war_room)
+    again = standin.wait_for("chat.postMessage")[0].params
+    assert again["thread_ts"] == parent_ts
+    update = standin.wait_for("chat.update")[0].params
+    assert update["ts"] == parent_ts
+    assert "Oriel Brackenwhistle" in json.dumps(update["blocks"])
+    assert "in the thread" in _reply(standin)["text"]
+
+
+def test_several_matches_and_unknown_candidates_answer_ephemerally(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    _import(served, [applicant_row(1, first_name="Sunniva", last_name="Thornquist"),
+                     applicant_row(2, first_name="Sunniva", last_name="Oakhaven")])
+    slack.command("candidate sunniva", MEMBERS[0], war_room)
+    answer = _reply(standin)
+    assert answer["response_type"] == "ephemeral"
+    assert "matches 2 candidates" in answer["text"]
+    assert "Sunniva Thornquist" in answer["text"]
+    assert "Sunniva Oakhaven" in answer["text"]
+    standin.reset()
+    slack.command("candidate Thornqvist", MEMBERS[0], war_room)
+    unknown = _reply(standin)
+    assert "no candidate" in unknown["text"]
+    assert "Sunniva Thornquist" in unknown["text"]
+    assert standin.calls_to("chat.postMessage") == []
+
+
+def test_channel_mention_in_a_name_reaches_slack_only_escaped(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    rows = [applicant_row(1, first_name="<!channel>", last_name="Hollowmere <https://evil.example|click>",
+                          school="<!here> Medical School")]
+    _share(slack, standin, MEMBERS[0], "export.csv", eras_csv(rows))
+    standin.wait_for("chat.postMessage")
+    slack.command("candidate hollowmere", MEMBERS[0], war_room)
+    standin.wait_for("chat.postMessage", count=2)
+    slack.command("find state:OH", MEMBERS[0], war_room)
+    slack.command(f"flag {rows[0]['AAMC ID']} contact", MEMBERS[0], war_room)
+    slack.command("triage", MEMBERS[0], war_room)
+    standin.wait_for("response_url", count=3)
+    standin.wait_for("chat.update")
+    everything = standin.all_text()
+    assert "&lt;!channel&gt;" in everything
+    for raw in ("<!channel>", "<!here>", "<https://evil.example|click>"):
+        assert raw not in everything
+
+
+def test_flag_recomputes_triage_and_find_pages(served: Served, slack: SlackClientSim, standin: SlackStandIn,
+                                               war_room: str) -> None:
+    rows = [applicant_row(i, recent_months="0", aoa="No", school_state="TX", permanent_state="TX",
+                          contact_state="TX") for i in range(20)]
+    _import(served, rows)
+    target = rows[0]["AAMC ID"]
+    assert _candidate(served, target).bucket == "backup"
+    slack.command(f"flag {target} interviewed", MEMBERS[2], war_room)
+    assert "Bucket: backup → interviewed" in _reply(standin)["text"]
+    assert _candidate(served, target).interviewed is True
+    standin.reset()
+    slack.command(f"flag {target} famous", MEMBERS[2], war_room)
+    assert "unknown flag" in _reply(standin)["text"]
+    standin.reset()
+
+    slack.command("find flag:interviewed", MEMBERS[2], war_room)
+    found = _reply(standin)
+    assert found["response_type"] == "ephemeral"
+    assert target in json.dumps(found["blocks"])
+    assert "1 candidate" in found["text"]
+    standin.reset()
+
+    slack.command("find visa:no fails:0", MEMBERS[2], war_room)
+    page_one = _reply(standin)
+    assert "20 candidate(s)" in page_one["text"]
+    assert "page 1 of 2" in page_one["text"]
+    button = next(e for b in page_one["blocks"] if b["type"] == "actions" for e in b["elements"])
+    standin.reset()
+    slack.block_action(MEMBERS[2], war_room, button["action_id"], button["value"], block_id="find.page")
+    page_two = _reply(standin)
+    assert "page 2 of 2" in page_two["text"]
+    assert page_two.get("replace_original") is True
+    standin.reset()
+    slack.command("find visa:no page=2", MEMBERS[2], war_room)
+    assert "page 2 of 2" in _reply(standin)["text"]
