@@ -145,7 +145,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
 
     @router.subcommand("list", access=Access.READ, usage="list [page] | list lock|unlock|csv <round> [reason]",
                        summary="The committee's current order; directors lock a round's list (CSV) or unlock it "
-                               "with a reason.")
+                               "with a reason.", free_text=True)
     def list_command(cmd: SoapCommand) -> None:
         words = cmd.args.words
         action = words[0].lower() if words else ""

@@ -169,8 +169,9 @@ def candidate_votes(database: Database, *, program_id: int, aamc_id: str) -> Can
             vote = stored_vote(choice)
             if vote is not None:
                 by_vote[vote].append(user)
-        ranked_at = dict(session.execute(select(Ranking.user_id, Ranking.position).where(
-            Ranking.program_id == program_id, Ranking.candidate_id == candidate.id)).tuples())
+        ranked_at = {user: position for user, position in session.execute(
+            select(Ranking.user_id, Ranking.position).where(Ranking.program_id == program_id,
+                                                           Ranking.candidate_id == candidate.id))}
         return CandidateVotes(candidate.id, candidate.aamc_id, display_name(candidate), candidate.pinned_by,
                               {v: tuple(users) for v, users in by_vote.items()}, ranked_at)
 

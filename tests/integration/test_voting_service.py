@@ -250,6 +250,11 @@ def test_the_card_shows_tallies_to_all_and_names_only_to_directors(database: Dat
     assert M1 not in " ".join(channel.lines)
     assert f"Rank high: <@{M1}>" in director.lines
     assert f"Do not rank: <@{M2}>" in director.lines
+    detail = voting.candidate_votes(database, program_id=program, aamc_id=A)
+    assert detail.by_vote[Vote.RANK_HIGH] == (M1,)
+    assert detail.by_vote[Vote.RANK] == ()
+    voting.set_ranking(database, program_id=program, actor=M3, aamc_ids=[B, A])
+    assert voting.candidate_votes(database, program_id=program, aamc_id=A).ranked_at == {M3: 2}
     assert [(b.action_id, b.value) for b in channel.buttons] == [
         ("vote.rank_high", A), ("vote.rank", A), ("vote.if_needed", A), ("vote.do_not_rank", A)]
 
