@@ -72,8 +72,8 @@ def headline(view: ReminderView) -> str:
     if view.kind is ReminderKind.LOCK_WARNING:
         who = " ".join(mention(d) for d in view.directors[:MAX_MENTIONS]) or "Directors"
         return (f":lock: {who}: the round {n} list is *not locked* and its deadline is "
-                f"{_when(view.subject_at, view)}. Lock the list so that what the committee agreed "
-                "is what goes into R3.")
+                f"{_when(view.subject_at, view)}. Lock it with `/soap list lock {n}` so that what the "
+                "committee agreed is what goes into R3.")
     if view.kind is ReminderKind.OFFERS_OPEN:
         expiry = f" They expire {format_local(view.expires_at, view.tz)}." if view.expires_at else ""
         return f":envelope_with_arrow: *Round {n} offers go out* {_when(view.subject_at, view)}.{expiry}"

@@ -55,7 +55,7 @@ def schedule_blocks(*, program_name: str, match_year: int, events: Sequence[Cale
               '`/soap schedule set round=2 deadline="YYYY-MM-DD HH:MM"` (also offers=, expires=) '
               "and the reminders with `/soap schedule set leads=60,15`.")
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
-    text = "\n".join([f"{title} ({tz.key})", *lines])
+    text = "\n".join([f"{title} ({tz.key})", *lines, f"Reminders: {_leads_text(leads)}."])
     return text, [block.to_dict() for block in blocks]
 
 

@@ -36,9 +36,11 @@ a claim whose process died is taken over once its lease expires. The one window 
 duplicate: a crash (or a lost database connection) after Slack accepted the post and before
 the mark committed: milliseconds, named in docs/operations.md.
 
-Who "has not voted": the committee (the war-room channel's members, minus the bot and the
-observers) members who have no vote on at least one candidate of the list (candidates whose
-triage bucket, or the director's override, is not "do not rank").
+Who "has not voted": members of the committee (the war-room channel's members, minus the bot
+and the observers) who have neither voted on nor ranked at least one candidate of the current
+preference list, as the voting feature computes it (`preference_list.current_list`: candidates
+someone voted on, ranked or pinned, minus those a majority put in "do not rank"), so that the
+reminder and `/soap list` never disagree.
 
 Lock warning: addressed to the directors in the war room (never a DM). If the round's list is
 already locked when it is due, nothing is posted and the row is marked sent without a message
@@ -79,10 +81,10 @@ from bot.domain.reminders import (
 )
 from bot.domain.soap_calendar import Round as CalendarRound
 from bot.messages.reminders import MissedNote, ReminderView, reminder_message
-from bot.services import audit, programs
+from bot.services import audit, preference_list, programs
 from bot.war_room import WarRoom
 from storage.database import Database
-from storage.models import Candidate, CommitteeRole, ListSnapshot, Program, Reminder, Round, Vote
+from storage.models import CommitteeRole, ListSnapshot, Program, Reminder, Round
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +95,6 @@ LEASE = timedelta(minutes=2)
 # clock can take the claim over while this one may still be talking to Slack.
 LEASE_MARGIN = timedelta(seconds=30)
 MAX_ATTEMPTS = 6
-DO_NOT_RANK = "do not rank"
 CLOCK_ACTOR = "clock"
 
 
@@ -200,34 +201,22 @@ def sync_all(database: Database, now: datetime) -> int:
 # --- who has not voted -----------------------------------------------------------------------
 
 
-def list_candidate_ids(session: Session, program_id: int) -> list[int]:
-    """Candidates on the list: not put in "do not rank" by triage or by a director's override."""
-    effective = Candidate.override_bucket
-    query = select(Candidate.id, Candidate.bucket, effective).where(Candidate.program_id == program_id)
-    return [cid for cid, bucket, override in session.execute(query)
-            if (override or bucket) != DO_NOT_RANK]
+def missing_votes(database: Database, program_id: int, committee: set[str]) -> tuple[dict[str, int], int]:
+    """(member -> how many candidates of the current list they have neither voted on nor ranked,
+    how many candidates the list holds). The list and "not voted" are the voting feature's
+    (`bot.services.preference_list.current_list`), so the reminder and `/soap list` agree."""
+    current = preference_list.current_list(database, program_id, committee)
+    missing: dict[str, int] = {}
+    for line in current.lines:
+        for user in line.not_voted:
+            missing[user] = missing.get(user, 0) + 1
+    return missing, len(current.lines)
 
 
-def missing_votes(session: Session, program_id: int, committee: set[str]) -> dict[str, int]:
-    """Committee member -> how many of the list's candidates they have not voted on (>0 only)."""
-    candidates = set(list_candidate_ids(session, program_id))
-    if not candidates or not committee:
-        return {}
-    voted: dict[str, int] = dict.fromkeys(committee, 0)
-    rows = session.execute(select(Vote.user_id, Vote.candidate_id).where(
-        Vote.program_id == program_id, Vote.user_id.in_(sorted(committee))))
-    for user_id, candidate_id in rows:
-        if candidate_id in candidates:
-            voted[user_id] += 1
-    return {user: len(candidates) - n for user, n in sorted(voted.items()) if n < len(candidates)}
-
-
-def committee_of(room: WarRoom, session: Session, program: Program) -> set[str]:
+def committee_of(room: WarRoom, channel_id: str, observers: set[str]) -> set[str]:
     """Channel members minus the bot and the observers (directors vote too)."""
-    members = set(room.directory.members(program.channel_id))
+    members = set(room.directory.members(channel_id))
     members.discard(bot_user_id(room) or "")
-    observers = set(session.scalars(select(CommitteeRole.user_id).where(
-        CommitteeRole.program_id == program.id, CommitteeRole.role == Role.OBSERVER.value)))
     return members - observers
 
 
@@ -338,32 +327,34 @@ class _Composed:
 
 def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Composed:
     spec = claimed.spec
+    # Read what the database holds first and let the session go: Slack calls and the list
+    # computation (its own session) happen outside it.
     with room.database.reading() as session:
         program = session.get(Program, claimed.program_id)
         assert program is not None
+        channel, program_id, tz = program.channel_id, program.id, ZoneInfo(program.timezone)
         if spec.kind is ReminderKind.LOCK_WARNING and spec.round is not None \
-                and list_locked(session, program.id, spec.round):
-            return _Composed(program.channel_id, "", None, (), skip=True)
-        round_row = session.get(Round, (program.id, spec.round)) if spec.round is not None else None
+                and list_locked(session, program_id, spec.round):
+            return _Composed(channel, "", None, (), skip=True)
+        round_row = session.get(Round, (program_id, spec.round)) if spec.round is not None else None
+        expires_at = round_row.expires_at if round_row else None
         missed_rows = list(session.scalars(select(Reminder).where(
-            Reminder.program_id == program.id, Reminder.state == "missed", Reminder.message_ts.is_(None),
+            Reminder.program_id == program_id, Reminder.state == "missed", Reminder.message_ts.is_(None),
             Reminder.kind.in_([k.value for k in ROUND_KINDS])).order_by(Reminder.subject_at)))
-        missing: dict[str, int] = {}
-        total = 0
-        directors: tuple[str, ...] = ()
-        if spec.kind is ReminderKind.LOCK_WARNING:
-            directors = tuple(programs.directors(session, program.id))
-        else:
-            committee = committee_of(room, session, program)
-            total = len(list_candidate_ids(session, program.id))
-            missing = missing_votes(session, program.id, committee)
-        view = ReminderView(
-            kind=spec.kind, round=spec.round, subject_at=spec.subject_at, now=now,
-            tz=ZoneInfo(program.timezone), late=late, missing=missing, candidates_total=total,
-            directors=directors, expires_at=round_row.expires_at if round_row else None,
-            missed=tuple(MissedNote(ReminderKind(r.kind), r.round, r.subject_at) for r in missed_rows))
-        text, blocks = reminder_message(view)
-        return _Composed(program.channel_id, text, blocks, tuple(r.key for r in missed_rows))
+        missed = tuple(MissedNote(ReminderKind(r.kind), r.round, r.subject_at) for r in missed_rows)
+        missed_keys = tuple(r.key for r in missed_rows)
+        directors = tuple(programs.directors(session, program_id))
+        observers = set(session.scalars(select(CommitteeRole.user_id).where(
+            CommitteeRole.program_id == program_id, CommitteeRole.role == Role.OBSERVER.value)))
+    missing: dict[str, int] | None = None
+    total = 0
+    if spec.kind is not ReminderKind.LOCK_WARNING:
+        missing, total = missing_votes(room.database, program_id, committee_of(room, channel, observers))
+    view = ReminderView(kind=spec.kind, round=spec.round, subject_at=spec.subject_at, now=now, tz=tz, late=late,
+                        missing=missing, candidates_total=total, directors=directors, expires_at=expires_at,
+                        missed=missed)
+    text, blocks = reminder_message(view)
+    return _Composed(channel, text, blocks, missed_keys)
 
 
 def _send_one(room: WarRoom, key: str, now: datetime, clock_id: str) -> bool:
