@@ -42,7 +42,7 @@ def _reminder_job(room: WarRoom) -> None:
 
 
 # (job id, seconds between runs, function(room)). Features append their periodic jobs here.
-JOBS: list[tuple[str, int, Callable[[WarRoom], None]]] = [
+JOBS: list[tuple[str, int, Callable[[WarRoom], object]]] = [
     ("reminders.tick", REMINDER_TICK_SECONDS, _reminder_job),
 ]
 
@@ -94,9 +94,3 @@ def run_clock(room: WarRoom, stop: threading.Event | None = None) -> None:
     scheduler = start_in_process(room)
     stop.wait()
     scheduler.shutdown(wait=True)
-
-
-# --- reference notes (issue #5): post notes whose post failed or was interrupted -------------
-from bot.services.notes import retry_unposted_notes  # noqa: E402  (after JOBS: the job list is complete here)
-
-JOBS.append(("notes.retry_unposted", 60, retry_unposted_notes))
