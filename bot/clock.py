@@ -94,3 +94,9 @@ def run_clock(room: WarRoom, stop: threading.Event | None = None) -> None:
     scheduler = start_in_process(room)
     stop.wait()
     scheduler.shutdown(wait=True)
+
+
+# --- reference notes (issue #5): post notes whose post failed or was interrupted -------------
+from bot.services.notes import retry_unposted_notes  # noqa: E402  (after JOBS: the job list is complete here)
+
+JOBS.append(("notes.retry_unposted", 60, retry_unposted_notes))
