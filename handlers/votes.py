@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
 from typing import Any
@@ -19,7 +18,7 @@ from bot.access import Access, ProgramRef
 from bot.errors import BadInput
 from bot.messages import preference_list as messages
 from bot.messages.mrkdwn import escape
-from bot.services import preference_list, voting
+from bot.services import candidate_cards, preference_list, voting
 from bot.war_room import WarRoom
 from handlers.errors import guard
 from handlers.gate import require
@@ -50,16 +49,9 @@ def committee(room: WarRoom, program: ProgramRef) -> set[str]:
 
 
 def refresh_card(room: WarRoom, program: ProgramRef, candidate_id: int) -> None:
-    """Ask the candidates feature to redraw the card, if it is there; a failure never undoes the vote."""
+    """Redraw the candidate's card in the war room; a failure never undoes the vote (it is logged)."""
     try:
-        module = importlib.import_module("bot.services.candidate_cards")
-    except ImportError:
-        return
-    refresh = getattr(module, "refresh_card", None)
-    if refresh is None:
-        return
-    try:
-        refresh(room, program, candidate_id)
+        candidate_cards.refresh_card(room, program, candidate_id)
     except Exception as error:  # the vote is stored; a stale card is redrawn on the next change
         log.warning("card refresh failed for candidate %s: %s", candidate_id, type(error).__name__)
 

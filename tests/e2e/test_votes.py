@@ -5,14 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main as soapbot
+from bot.services.candidates import import_export
 from storage.models import AuditEvent, Candidate, Program, Ranking, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
+from tests.factories import aamc_id, applicant_row, eras_csv
 from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import RecordedCall, SlackStandIn
 
@@ -201,3 +204,29 @@ def test_a_director_pins_a_home_student_to_the_top(served: Served, slack: SlackC
     assert lines[1].startswith("*2.* Testperson, Avery")
     everything = json.dumps([c.params for c in standin.calls if isinstance(c, RecordedCall)])
     assert "<!channel>" not in everything
+
+
+def test_a_vote_button_on_the_card_records_the_vote_and_refreshes_the_tallies(served: Served, slack: SlackClientSim,
+                                                                               standin: SlackStandIn,
+                                                                               war_room: str) -> None:
+    with served.room.database.reading() as session:
+        program_id = session.scalars(select(Program.id).where(Program.channel_id == war_room)).one()
+    imported = import_export(served.room.database, program_id, eras_csv([applicant_row(1), applicant_row(2)]),
+                             actor=DIRECTOR, today=date(2027, 3, 16), filename="export.csv")
+    assert imported.new == 2
+    aamc = aamc_id(1)
+    slack.command(f"candidate {aamc}", M1, war_room)
+    card = standin.wait_for("chat.postMessage")[0]
+    buttons = [e for b in card.params["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [(b["action_id"], b["value"]) for b in buttons if b["action_id"].startswith("vote.")] == [
+        ("vote.rank_high", aamc), ("vote.rank", aamc), ("vote.if_needed", aamc), ("vote.do_not_rank", aamc)]
+    ts = card.response["ts"]
+
+    before = len(standin.calls_to("response_url"))
+    slack.block_action(M2, war_room, "vote.rank_high", value=aamc, message_ts=ts)
+    assert "You voted *rank high*" in answers(standin, before + 1)[-1]["text"]
+    update = standin.wait_for("chat.update")[-1].params
+    assert update["ts"] == ts
+    shown = json.dumps(update["blocks"])
+    assert "Rank high: *1*" in shown
+    assert M2 not in shown  # the channel sees tallies, not who voted what
