@@ -90,10 +90,11 @@ log = logging.getLogger(__name__)
 
 ROUND_KINDS = (ReminderKind.DEADLINE_LEAD, ReminderKind.LOCK_WARNING, ReminderKind.OFFERS_OPEN,
                ReminderKind.OFFERS_EXPIRE)
-LEASE = timedelta(minutes=2)
-# A post must be over (retries included) this long before the lease ends, so that no other
-# clock can take the claim over while this one may still be talking to Slack.
-LEASE_MARGIN = timedelta(seconds=30)
+LEASE = timedelta(minutes=3)
+# Retrying a post stops this long before the lease ends (60 s after the claim), so that no
+# other clock takes the claim over while this one may still be talking to Slack: room for one
+# more Retry-After wait of up to ~100 s plus the 10 s HTTP timeout.
+LEASE_MARGIN = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
 CLOCK_ACTOR = "clock"
 
