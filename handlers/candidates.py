@@ -56,9 +56,9 @@ def find_words(raw: str) -> tuple[list[str], int]:
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:
     @router.subcommand("candidate", access=Access.READ, usage="candidate 12345678 | candidate Alvarez",
                        summary="Posts the applicant's card in the war room (again: in the card's thread).",
-                       aliases=("c", "card"))
+                       free_text=True)
     def candidate(cmd: SoapCommand) -> None:
-        key = cmd.args.raw.strip().strip('"')
+        key = cmd.args.raw.strip().strip('"“”')
         found = show_card(room, cmd.program, key, cmd.actor.user_id)
         if isinstance(found, list):
             cmd.reply(matches_text(key, found), matches_blocks(key, found))
@@ -67,7 +67,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
                       "above it.")
 
     @router.subcommand("find", access=Access.READ, usage="find visa:no fails:0 grad>=2022 type:img state:OH",
-                       summary="Lists the candidates matching every filter (only you see it).")
+                       summary="Lists the candidates matching every filter (only you see it).", free_text=True)
     def find(cmd: SoapCommand) -> None:
         words, page = find_words(cmd.args.raw)
         if words and words[0].lower() == "help":
@@ -80,7 +80,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
 
     @router.subcommand("flag", access=Access.WRITE, usage="flag 12345678 rotated|interviewed|home|contact [off]",
                        summary="Records what ERAS does not hold: rotated here, interviewed, home student, "
-                               "prior contact, prelim, strong letters.", what="flag candidates")
+                               "prior contact, prelim, strong letters.", what="flag candidates", free_text=True)
     def flag(cmd: SoapCommand) -> None:
         words = list(cmd.args.words)
         value = True

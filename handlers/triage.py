@@ -68,7 +68,8 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
         cmd.reply(f"Policy changed ({escape(what)}). {summary}")
 
     @router.subcommand("triage", access=Access.READ, usage="triage | triage 12345678 interviewed <reason>",
-                       summary="Counts per bucket; directors override a bucket with a reason (`clear` undoes).")
+                       summary="Counts per bucket; directors override a bucket with a reason (`clear` undoes).",
+                       free_text=True)
     def triage_command(cmd: SoapCommand) -> None:
         words = _split(cmd.args.raw)
         page = 1
