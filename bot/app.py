@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 
 from slack_bolt import App
 
@@ -11,7 +12,10 @@ from bot.war_room import WarRoom
 from handlers import register_listeners
 
 
-def create_app(room: WarRoom, *, token_verification: bool = True) -> App:
+def create_app(room: WarRoom, *, token_verification: bool = True,
+               listener_executor: Executor | None = None) -> App:
+    """`listener_executor`: where listeners run after the ack (Bolt's pool by default; the console
+    passes one that tells it when the app has finished handling a request)."""
     settings = room.settings
     configure_logging(settings.log_level)
     app = App(
@@ -23,6 +27,7 @@ def create_app(room: WarRoom, *, token_verification: bool = True) -> App:
         # Bolt's thread pool, so a slow database or a 429 never breaks Slack's 3-second rule.
         process_before_response=False,
         logger=logging.getLogger("soapbot.bolt"),
+        listener_executor=listener_executor,
     )
     register_listeners(app, room)
     return app

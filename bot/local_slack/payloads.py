@@ -201,8 +201,10 @@ def block_actions_payload(
         action["text"] = plain_text(button_text)
         if value is not None:
             action["value"] = value
-    elif action_type in ("static_select", "external_select"):
+    elif action_type in ("static_select", "external_select", "overflow", "radio_buttons"):
         action["selected_option"] = selected_option or {"text": plain_text(value or ""), "value": value}
+    elif action_type == "users_select":
+        action["selected_user"] = value
     elif value is not None:
         action["value"] = value
 
