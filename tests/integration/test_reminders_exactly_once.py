@@ -4,9 +4,11 @@ clocks do."""
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -186,6 +188,46 @@ def test_racing_clocks_post_each_reminder_once(standin: SlackStandIn, database_u
             thread.join(30)
     assert sorted(got) == sorted(r.key for r in planned)
     assert all(len(by) == 1 for by in got.values()), {k: v for k, v in got.items() if len(v) > 1}
+    assert len(posts(standin)) == len(planned)
+
+
+def _clock_process(standin_url: str, database_url: str, due_times: list[datetime], name: str,
+                   barrier: Any, results: Any) -> None:
+    """One clock process: at each due time, wait for the other clock, then race it."""
+    settings = load_settings(env_file=None, slack_bot_token="xoxb-int-0000-token", slack_signing_secret="s" * 32,
+                             slack_api_url=standin_url, database_url=database_url, slack_app_token=None)
+    room = build_war_room(settings, clock=FakeClock(due_times[0]), sleep=lambda _s: None)
+    for when in due_times:
+        barrier.wait(timeout=60)
+        for key in reminders.run_due_reminders(room, when, name):
+            results.put((key, name))
+    results.put(("done", name))
+
+
+def test_two_clock_processes_post_each_reminder_once(standin: SlackStandIn, database_url: str,
+                                                     room: WarRoom, program: programs.ProgramRef) -> None:
+    planned = rows(room.database)
+    due_times = sorted({r.due_at for r in planned})
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(2), context.Queue()
+    workers = [context.Process(target=_clock_process,
+                               args=(standin.url, database_url, due_times, f"process-{i}", barrier, results))
+               for i in range(2)]
+    for worker in workers:
+        worker.start()
+    got: dict[str, list[str]] = {}
+    done = 0
+    while done < len(workers):
+        key, name = results.get(timeout=120)
+        if key == "done":
+            done += 1
+        else:
+            got.setdefault(key, []).append(name)
+    for worker in workers:
+        worker.join(30)
+        assert worker.exitcode == 0
+    assert sorted(got) == sorted(r.key for r in planned)
+    assert all(len(by) == 1 for by in got.values())
     assert len(posts(standin)) == len(planned)
 
 
