@@ -33,8 +33,6 @@ Decisions (a program director's expectations, written down):
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,6 +48,7 @@ from bot.messages.mrkdwn import mention
 from bot.services import audit
 from bot.services.programs import directors
 from bot.services.voting import display_name, lock_program_row, stored_vote
+from bot.spreadsheet import csv_bytes
 from storage.database import Database
 from storage.models import Candidate, CommitteeRole, ListEntry, ListSnapshot, Ranking, Round
 from storage.models import Vote as VoteRow
@@ -330,21 +329,11 @@ def locked_list(database: Database, program_id: int, round_number: int) -> Locke
 # --------------------------------------------------------------------------- CSV
 
 CSV_HEADER = ("Rank", "AAMC ID", "Name", "Track")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(text: str) -> str:
-    """A spreadsheet never runs the cell as a formula (OWASP CSV injection)."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def list_csv(entries: Sequence[LockedEntry]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for entry in entries:
-        writer.writerow((entry.rank, safe_cell(entry.aamc_id), safe_cell(entry.name), safe_cell(entry.track)))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The NRMP-entry CSV: formula-safe cells, UTF-8 with BOM, CRLF (bot.spreadsheet)."""
+    return csv_bytes(CSV_HEADER, ((e.rank, e.aamc_id, e.name, e.track) for e in entries))
 
 
 def snapshot_csv(locked: LockedList) -> bytes:

@@ -17,9 +17,9 @@ from bot.services.preference_list import (
     LockInfo,
     Unlocked,
     list_csv,
-    safe_cell,
 )
 from bot.services.voting import RankingResult, VoteResult
+from bot.spreadsheet import safe_cell
 from tests.harness.blockkit import validate_blocks
 
 LONG = "<!channel> Wolfeschlegelsteinhausenbergerdorff-" * 4
