@@ -11,14 +11,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.clock import make_scheduler, run_job
 from bot.services import programs, reminders, schedule
 from bot.settings import load_settings
 from bot.war_room import WarRoom, build_war_room
 from storage.database import Database
-from storage.models import AuditEvent, ListSnapshot, Reminder
+from storage.models import AuditEvent, ListSnapshot, Reminder, Round
 from tests.fakes import FakeClock
 from tests.harness.payloads import BOT_USER_ID, TEAM_ID
 from tests.harness.slack_api import SlackStandIn
@@ -300,3 +300,21 @@ def test_the_clock_job_is_stored_by_apscheduler_and_ticks(room: WarRoom, program
     assert len(posts(standin)) == 1
     run_job("reminders.tick")
     assert len(posts(standin)) == 1
+
+
+def test_the_tick_replans_from_the_database(room: WarRoom, program: programs.ProgramRef, standin: SlackStandIn,
+                                            clock: FakeClock) -> None:
+    # Round 3's times written straight to the table (no service re-planned them): the next tick does.
+    with room.database.transaction() as session:
+        session.execute(update(Round).where(Round.program_id == program.id, Round.number == 3)
+                        .values(deadline_at=utc(18, 18, 30)))
+    clock.set(utc(18, 17, 30))  # the new 60-minute reminder's time
+    sent = reminders.tick(room, "clock-a")
+    assert [k.split(":")[1:3] for k in sent] == [["r3", "deadline-60"]]
+    assert "Thu 18 Mar 14:30 EDT (in 1 h)" in posts(standin)[-1]["text"]
+    states = {r.key.split(":")[2]: r.state for r in rows(room.database)
+              if r.round == 3 and r.subject_at == utc(18, 18, 55)}
+    assert states == {"deadline-60": "cancelled", "deadline-15": "cancelled", "lock-15": "cancelled"}
+    with room.database.reading() as session:
+        replans = session.scalars(select(AuditEvent).where(AuditEvent.action == "reminders.replan")).all()
+    assert len(replans) == 1
