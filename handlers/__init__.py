@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slack_bolt import App
+from slack_bolt import Ack, App
 
 from bot.war_room import WarRoom
 from handlers import (
@@ -33,4 +33,11 @@ def register_listeners(app: App, room: WarRoom) -> SoapRouter:
     for feature in FEATURES:
         feature.register(app, room, router)
     router.register(app)
+    # Registered last: message events no feature claimed (chatter, joins, other threads) get 200.
+    # Bolt would answer 404, and Slack retries failed deliveries and disables apps that fail often.
+    app.event("message")(_acknowledge_other_messages)
     return router
+
+
+def _acknowledge_other_messages(ack: Ack) -> None:
+    ack()

@@ -218,16 +218,22 @@ def thread_parent(*, candidate_name: str, aamc_id: str) -> tuple[str, list[dict[
 
 def note_post(note: NoteLine, *, candidate_name: str, aamc_id: str) -> tuple[str, list[dict[str, Any]]]:
     """The reply posted in the candidate's thread: author, sentiment, who was called, the note."""
-    emoji = _SENTIMENTS[Sentiment(note.sentiment)][2] + " " if note.sentiment in set(Sentiment) else ""
-    head = (f"{emoji}*{sentiment_label(note.sentiment)}*: reference note from {mention(note.author)} "
-            f"about *{escape(candidate_name)}* ({escape(aamc_id)})")
+    about = f"about *{escape(candidate_name)}* ({escape(aamc_id)})"
+    if note.sentiment in set(Sentiment):
+        emoji = _SENTIMENTS[Sentiment(note.sentiment)][2]
+        head = f"{emoji} *{sentiment_label(note.sentiment)}*: reference note from {mention(note.author)} {about}"
+    else:
+        head = f":memo: New reference note from {mention(note.author)} {about}"
     blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=clip(head, _SECTION_LIMIT)))]
     called = _who_was_called(note)
     if called:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(called, 2000))]))
     for piece in _split(escape(note.text))[:10]:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=piece)))
-    text = f"Reference note ({sentiment_label(note.sentiment).lower()}) from {mention(note.author)}"
+    if note.sentiment in set(Sentiment):
+        text = f"Reference note ({sentiment_label(note.sentiment).lower()}) from {mention(note.author)}"
+    else:
+        text = f"Reference note from {mention(note.author)}"
     return text, [block.to_dict() for block in blocks]
 
 

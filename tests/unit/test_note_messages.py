@@ -131,3 +131,9 @@ def test_page_values_that_are_not_ours_are_refused() -> None:
     assert read_page_value('{"p": 2}') is None
     assert read_page_value(None) is None
     assert read_page_value('{"c": "12345678", "p": -4}') == ("12345678", 1)
+
+
+def test_a_quick_note_without_sentiment_says_so_plainly() -> None:
+    text, blocks = note_post(_note(sentiment=None, source="command"), candidate_name="Avery", aamc_id="12345678")
+    assert text == "Reference note from <@U0MEMBER01>"
+    assert blocks[0]["text"]["text"].startswith(":memo: New reference note from <@U0MEMBER01> about *Avery*")
