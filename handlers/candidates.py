@@ -11,7 +11,7 @@ import re
 import shlex
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltRequest, Respond
 
 from bot.access import Access
 from bot.errors import BadInput, WarRoomError
@@ -103,8 +103,10 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
 
     @app.event({"type": "message", "subtype": "file_share"})
     @guard(room)
-    def file_shared(ack: Ack, body: dict[str, Any]) -> None:
+    def file_shared(ack: Ack, body: dict[str, Any], request: BoltRequest) -> None:
         ack()
+        if request.headers.get("x-slack-retry-num"):
+            return  # a redelivery: we acknowledged late and the first delivery is still importing
         event = body.get("event") or {}
         if not IMPORT_WORD.search(str(event.get("text") or "")):
             return

@@ -27,6 +27,7 @@ from bot.access import ProgramRef
 from bot.domain.candidates import ApplicantProfile, Connections
 from bot.domain.triage import Bucket, PolicyError, TriagePolicy, triage
 from bot.errors import BadInput
+from bot.messages.mrkdwn import escape
 from bot.services import audit
 from storage.database import Database
 from storage.models import Candidate, Program
@@ -218,9 +219,9 @@ def set_policy(database: Database, *, program: ProgramRef, actor: str, pairs: Ma
         try:
             after = before.set_from_text(dict(pairs))
         except PolicyError as error:
-            raise BadInput(f"Nothing changed: {error}.") from None
+            raise BadInput(f"Nothing changed: {escape(str(error))}.") from None
         except ValueError as error:  # pydantic range checks
-            raise BadInput(f"Nothing changed: {_first_line(error)}") from None
+            raise BadInput(f"Nothing changed: {escape(_first_line(error))}") from None
         change = PolicyChange(before, after)
         if not change.changed_keys:
             return change
@@ -261,7 +262,7 @@ def set_override(database: Database, *, program: ProgramRef, actor: str, candida
         try:
             bucket = Bucket.parse(bucket_text)
         except ValueError as error:
-            raise BadInput(f"Nothing changed: {error}.") from None
+            raise BadInput(f"Nothing changed: {escape(str(error))}.") from None
         reason = " ".join((reason or "").split())
         if not reason:
             raise BadInput("Say why: `/soap triage <id> <bucket> <reason>`, e.g. "

@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.cli_commands.import_file import run_import
@@ -68,7 +69,7 @@ def _share(slack: SlackClientSim, standin: SlackStandIn, user: str, name: str, c
     file = standin.share_file(name, content, user)
     event = slack.message_event(WAR_ROOM, user, text)
     event.update({"subtype": "file_share", "files": [file], "upload": False, "display_as_bot": False})
-    assert slack.event(event).status == 200
+    assert slack.event(event, event_id=f"Ev{event['ts'].replace('.', '')}").status == 200
     return event
 
 
@@ -132,9 +133,14 @@ def test_export_shared_in_the_war_room_is_imported_and_answered_in_its_thread(
     assert reply["channel"] == war_room
     assert reply["thread_ts"] == event["ts"]
     assert "40 new, 0 updated, 0 unchanged" in reply["text"]
+    redelivered = slack.event(event, event_id=f"Ev{event['ts'].replace('.', '')}", retry_num=1)
+    assert redelivered.status == 200
     download = standin.calls_to("files.download")[0]
     assert download.headers.get("Authorization", "").startswith("Bearer xoxb-")
     assert _count(served) == 40
+    with pytest.raises(AssertionError):  # the redelivery is not downloaded nor imported again
+        standin.wait_for("files.download", count=2, timeout=1)
+    assert len(standin.calls_to("chat.postMessage")) == 1
     with served.room.database.reading() as session:
         audit = session.scalar(select(AuditEvent).where(AuditEvent.action == "candidates.import"))
         assert audit is not None
