@@ -1,12 +1,118 @@
-"""Listeners for this feature (not built yet: registers nothing)."""
+"""The App Home tab: `app_home_opened` publishes the member's dashboard; votes clicked there.
+
+Who sees what: a person in a war-room channel of the workspace sees that program's dashboard (the
+first program by set-up order when they sit in several); anyone else sees a short explanation and
+nothing about applicants. A vote clicked on the Home tab carries no channel: the program comes from
+the view's `private_metadata` (`handlers.gate.view_metadata`) and the gate checks, as for any
+click, that the person is still in that war room. The Home listeners for the vote buttons match
+only clicks inside a Home view, so the card's vote listener (handlers.votes) handles the others;
+after the vote the Home tab is published again, with a line saying what was recorded (a Home
+click has no response_url, so that line is the answer; a refusal is shown there too).
+"""
 
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+from typing import Any
 
+from slack_bolt import Ack, App
+from slack_sdk.errors import SlackApiError
+
+from bot.access import Access, Actor, Role
+from bot.errors import WarRoomError
+from bot.messages import home as messages
+from bot.messages.mrkdwn import escape
+from bot.services import home, programs, voting
 from bot.war_room import WarRoom
+from handlers.errors import guard, log_failure
+from handlers.gate import actor_of, payload_ids, view_metadata
 from handlers.router import SoapRouter
+
+log = logging.getLogger(__name__)
+
+
+def _is_home_click(body: dict[str, Any]) -> bool:
+    return (body.get("view") or {}).get("type") == "home"
+
+
+def _committee(room: WarRoom, actor: Actor) -> set[str]:
+    from handlers.votes import committee
+
+    assert actor.program is not None
+    return committee(room, actor.program)
+
+
+def _publish(room: WarRoom, user_id: str, view: dict[str, Any]) -> None:
+    try:
+        room.gateway.call("views.publish", user_id=user_id, view=view)
+    except SlackApiError as error:
+        log.warning("views.publish failed: %s", error.response.get("error"))
+
+
+def publish_home(room: WarRoom, actor: Actor | None, user_id: str, notice: str | None = None) -> None:
+    """Publish the dashboard for a committee member, or the explanation for anyone else."""
+    if actor is None or actor.program is None or actor.role is Role.OUTSIDER:
+        _publish(room, user_id, messages.outsider_view(notice))
+        return
+    now = room.clock()
+    board = home.dashboard(room.database, program=actor.program, user_id=actor.user_id, role=actor.role,
+                           committee=_committee(room, actor), now=now)
+    _publish(room, user_id, messages.home_view(board, now, view_metadata(actor.program.id), notice))
+
+
+def member_of(room: WarRoom, team_id: str | None, user_id: str) -> Actor | None:
+    """The first war room of the workspace the person sits in, or None."""
+    for actor in programs.programs_of_member(room.database, room.directory, team_id=team_id, user_id=user_id):
+        if actor.program is not None and actor.role is not Role.OUTSIDER:
+            return actor
+    return None
 
 
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:
-    return None
+    @app.event("app_home_opened")
+    @guard(room)
+    def on_home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
+        ack()
+        if event.get("tab", "home") != "home":
+            return
+        user_id = str(event.get("user") or "")
+        if not user_id:
+            return
+        publish_home(room, member_of(room, body.get("team_id"), user_id), user_id)
+
+    def on_home_vote(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        ids = payload_ids(body)
+        user_id = ids.user_id or ""
+        actor = actor_of(room, body)
+        action = (body.get("actions") or [{}])[0]
+        try:
+            program = actor.require(Access.WRITE, "vote")
+            result = voting.cast_vote(room.database, program_id=program.id, actor=actor.user_id,
+                                      aamc_id=str(action.get("value") or ""),
+                                      vote=voting.VOTE_BY_ACTION[str(action.get("action_id"))], now=room.clock())
+        except WarRoomError as error:
+            log_failure(error)
+            still_member = actor if actor.role is not Role.OUTSIDER and actor.program is not None else None
+            publish_home(room, still_member or member_of(room, ids.team_id, user_id), user_id,
+                         f":no_entry: {error}")
+            return
+        publish_home(room, actor, user_id,
+                     f":white_check_mark: Your vote on {escape(result.name)} ({escape(result.aamc_id)}): "
+                     f"*{escape(voting.VOTE_LABELS[result.after])}*.")
+        if result.changed:
+            _refresh_card(room, actor, result.candidate_id)
+
+    for action_id in voting.VOTE_BY_ACTION:
+        on_vote = guard(room)(on_home_vote)
+        app.action(action_id, matchers=[_is_home_click])(on_vote)
+
+
+def _refresh_card(room: WarRoom, actor: Actor, candidate_id: int) -> None:
+    from bot.services.candidate_cards import refresh_card
+
+    assert actor.program is not None
+    try:
+        refresh_card(room, actor.program, candidate_id)
+    except Exception as error:  # the vote is stored; a stale card is redrawn on the next change
+        log.warning("card refresh failed for candidate %s: %s", candidate_id, type(error).__name__)

@@ -1,0 +1,151 @@
+"""The App Home tab (pure builders): a member's dashboard, or a short explanation for anyone else.
+
+Slack allows 100 blocks in a Home view whatever the data: the dashboard shows at most
+`MISSING_SHOWN` missing votes (two blocks each: the applicant, then the four vote buttons) and
+says how many more there are, and the top of the list is one section. The view carries the
+program id in `private_metadata` so that a vote clicked here finds its war room (a Home click has
+no channel).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.soap_calendar import CalendarEvent, format_countdown
+from bot.domain.when import format_local
+from bot.messages.ids import ActionId
+from bot.messages.mrkdwn import clip, escape
+from bot.messages.offers import track_line
+from bot.services.home import Dashboard
+from bot.services.preference_list import ListLine
+
+MAX_BLOCKS = 100
+MISSING_SHOWN = 20
+SECTION_TEXT = 2900
+NAME_CHARS = 80
+HOME_VOTE_BUTTONS: tuple[tuple[ActionId, str, str | None], ...] = (
+    (ActionId.VOTE_RANK_HIGH, "Rank high", "primary"),
+    (ActionId.VOTE_RANK, "Rank", None),
+    (ActionId.VOTE_IF_NEEDED, "Only if needed", None),
+    (ActionId.VOTE_DO_NOT_RANK, "Do not rank", "danger"),
+)
+NOT_A_MEMBER = (
+    "This is the SOAP War Room app. It works for a program's selection committee, in the program's private "
+    "war-room channel. You are not in a war room of this workspace, so there is nothing to show here.\n"
+    "If you are on the committee, ask a program director to invite you to the war-room channel; this page then "
+    "shows the positions, the next deadline and the candidates waiting for your vote."
+)
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_TEXT)))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_TEXT))])
+
+
+def _when(event: CalendarEvent, now: datetime, tz: ZoneInfo) -> str:
+    return f"*{escape(event.label)}*: {format_local(event.at, tz)} ({format_countdown(event.at - now)})"
+
+
+def _candidate(line: ListLine) -> str:
+    bucket = f" · {escape(line.bucket)}" if line.bucket else ""
+    return f"*{escape(clip(line.name, NAME_CHARS))}* ({escape(line.aamc_id)}) · list rank {line.rank}{bucket}"
+
+
+def _top_line(line: ListLine) -> str:
+    tie = "=" if line.tied else ""
+    pin = " :pushpin:" if line.pinned else ""
+    return (f"{tie}{line.rank}. {escape(clip(line.name, NAME_CHARS))} ({escape(line.aamc_id)}){pin} · "
+            f"support {len(line.support)}, dissent {len(line.dissent)}")
+
+
+def _vote_buttons(line: ListLine) -> ActionsBlock:
+    return ActionsBlock(block_id=f"home.vote.{line.aamc_id}"[:255], elements=[
+        ButtonElement(text=text, action_id=action.value, value=line.aamc_id, style=style)
+        for action, text, style in HOME_VOTE_BUTTONS])
+
+
+def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None = None) -> dict[str, Any]:
+    """The member's dashboard as a Home view (within 100 blocks whatever the data)."""
+    tz = ZoneInfo(board.program.timezone)
+    blocks: list[Block] = [HeaderBlock(text=clip(f"SOAP war room: {board.program.name}", 150)),
+                           _context(f"Times in {escape(tz.key)} · updated {format_local(now, tz)}")]
+    if notice:
+        blocks.append(_section(notice))
+    if board.tracks:
+        filled = sum(min(t.filled, t.total) for t in board.tracks)
+        total = sum(t.total for t in board.tracks)
+        status = f"*Positions*: {filled} of {total} filled\n" + "\n".join(track_line(t) for t in board.tracks)
+    else:
+        status = "*Positions*: not set yet (a director sets them with `/soap positions set categorical=4`)."
+    blocks.append(_section(status))
+    if board.next_deadline is not None:
+        when = "*Next deadline* · " + _when(board.next_deadline, now, tz)
+        if board.next_event is not None and board.next_event != board.next_deadline:
+            when += "\nNext on the calendar · " + _when(board.next_event, now, tz)
+    elif board.next_event is not None:
+        when = "*No preference-list deadline left.* Next on the calendar · " + _when(board.next_event, now, tz)
+    else:
+        when = "*No deadline left* on this program's SOAP calendar (`/soap schedule`)."
+    if board.locked_rounds:
+        when += "\nLocked lists: " + ", ".join(f"round {r}" for r in board.locked_rounds)
+    blocks.append(_section(when))
+    blocks.append(DividerBlock())
+
+    if not board.votes:
+        blocks.append(_section("*Your votes*: observers read everything and do not vote."))
+    elif not board.missing:
+        blocks.append(_section("*Your votes*: nothing is waiting for you. Every candidate on the committee's list "
+                               "has your vote or your ordering."))
+    else:
+        count = len(board.missing)
+        blocks.append(_section(f"*Waiting for your vote: {count} candidate{_s(count)}* on the committee's list "
+                               "(your vote is one of four; change it any time)."))
+        room = MAX_BLOCKS - len(blocks) - 6  # keep room for the list and the notes below
+        shown = board.missing[: max(0, min(MISSING_SHOWN, room // 2))]
+        for line in shown:
+            blocks.append(SectionBlock(block_id=f"home.candidate.{line.aamc_id}"[:255],
+                                       text=MarkdownTextObject(text=_candidate(line))))
+            blocks.append(_vote_buttons(line))
+        if count > len(shown):
+            blocks.append(_context(f"+{count - len(shown)} more waiting for your vote: they appear here as you vote, "
+                                   "or use `/soap vote <AAMC ID> high|rank|if-needed|dnr`."))
+    blocks.append(DividerBlock())
+    if board.top:
+        top = "\n".join(_top_line(line) for line in board.top)
+        blocks.append(_section(f"*Top of the committee's current list* ({board.list_size} listed)\n{top}"))
+    else:
+        blocks.append(_section("*The committee's list is empty*: nobody has voted or been pinned yet."))
+    blocks.append(_context("`/soap list` shows the whole order, `/soap next` who the next round would offer to, "
+                           "`/soap help` everything else."))
+    view = View(type="home", blocks=blocks[:MAX_BLOCKS], private_metadata=metadata, callback_id="home.dashboard")
+    return view.to_dict()
+
+
+def outsider_view(notice: str | None = None) -> dict[str, Any]:
+    """For someone who is not in any war room of the workspace: what the app is, nothing about applicants."""
+    blocks: list[Block] = [HeaderBlock(text="SOAP War Room")]
+    if notice:
+        blocks.append(_section(notice))
+    blocks.append(_section(NOT_A_MEMBER))
+    return View(type="home", blocks=blocks, callback_id="home.outsider").to_dict()

@@ -1,0 +1,66 @@
+"""What a committee member's App Home shows, assembled from the features' public functions.
+
+`dashboard(database, program=, user_id=, role=, committee=, now=) -> Dashboard`:
+- positions per track (`bot.services.offers.positions_status`);
+- the next preference-list deadline and the next event of the calendar (`bot.services.schedule`),
+  shown by the builder in the program's time zone with a countdown from `now` (the room's clock);
+- the member's own missing votes: the candidates of the committee's current list they have neither
+  voted on nor ranked, in list order (the same rule as `preference_list.missing_votes`, read from
+  the one `current_list` computed here); observers do not vote, so they have none;
+- the top of the current list.
+
+Only committee members get a dashboard; the handler shows everyone else a short explanation and
+nothing about applicants (it never calls this function for them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.access import ProgramRef, Role
+from bot.domain.soap_calendar import CalendarEvent, EventKind
+from bot.errors import WarRoomError
+from bot.services import offers, preference_list, schedule
+from bot.services.offers import TrackStatus
+from bot.services.preference_list import ListLine
+from storage.database import Database
+
+TOP_OF_LIST = 10
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    program: ProgramRef
+    user_id: str
+    role: Role
+    tracks: tuple[TrackStatus, ...]
+    next_deadline: CalendarEvent | None
+    next_event: CalendarEvent | None
+    missing: tuple[ListLine, ...]  # every missing vote, list order (the builder shows the first few)
+    top: tuple[ListLine, ...]
+    list_size: int
+    locked_rounds: tuple[int, ...]
+
+    @property
+    def votes(self) -> bool:
+        return self.role is not Role.OBSERVER
+
+
+def dashboard(database: Database, *, program: ProgramRef, user_id: str, role: Role, committee: Iterable[str],
+              now: datetime) -> Dashboard:
+    status = offers.positions_status(database, program.id)
+    deadline = event = None
+    try:
+        calendar = schedule.calendar(database, program)
+    except WarRoomError:
+        calendar = None
+    if calendar is not None:
+        upcoming = sorted((e for e in calendar.events if e.at >= now), key=lambda e: e.at)
+        event = upcoming[0] if upcoming else None
+        deadline = next((e for e in upcoming if e.kind is EventKind.LIST_DEADLINE), None)
+    current = preference_list.current_list(database, program.id, set(committee))
+    missing = tuple(line for line in current.lines if user_id in line.not_voted) if role is not Role.OBSERVER else ()
+    return Dashboard(program, user_id, role, status.tracks, deadline, event, missing,
+                     current.lines[:TOP_OF_LIST], len(current.lines), tuple(lock.round for lock in current.locks))
