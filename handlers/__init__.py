@@ -21,8 +21,9 @@ from handlers import (
 )
 from handlers.router import SoapRouter
 
-# Order sets the order of `/soap help`.
-FEATURES = [program_setup, candidates, triage, notes, votes, rounds, offers, interviews, home, records]
+# Order sets the order of `/soap help`. `home` comes before `votes`: Bolt runs the first listener that
+# matches, and home's vote listeners (clicks inside the Home tab only) must be tried before the card's.
+FEATURES = [program_setup, candidates, triage, notes, home, votes, rounds, offers, interviews, records]
 
 
 def register_listeners(app: App, room: WarRoom) -> SoapRouter:
