@@ -31,13 +31,10 @@ How it behaves, and why (decisions a program director, coordinator and IT person
 
 from __future__ import annotations
 
-import importlib
 import logging
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import ModuleType
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -51,6 +48,8 @@ from bot.messages import notes as messages
 from bot.messages.ids import ActionId
 from bot.messages.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NoteField, NoteLine, Sentiment
 from bot.services import audit
+from bot.services.candidate_cards import refresh_card as refresh_parent_card
+from bot.services.candidate_cards import show_card
 from bot.services.candidates import resolve_one
 from bot.services.cards import CardButton, CardSection, CardViewer, register_card_section
 from bot.services.programs import program_ref
@@ -202,14 +201,6 @@ def candidate_brief(database: Database, program_id: int, aamc_id: str) -> tuple[
 # --- posting ---------------------------------------------------------------------------------
 
 
-def _optional(module: str) -> ModuleType | None:
-    """The candidates feature's modules, when they exist in this build (they are built in parallel)."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        return None
-
-
 def _claim(database: Database, note_id: int, now: datetime) -> dict[str, Any] | None:
     """Take the next delivery attempt of a note; None when it is posted, a thread reply, or taken."""
     with database.transaction() as session:
@@ -264,21 +255,16 @@ def _thread_of(room: WarRoom, claim: dict[str, Any], author: str) -> str:
     """The candidate's thread; a candidate without one gets it now (the card, when it can be posted)."""
     if claim["thread_ts"]:
         return str(claim["thread_ts"])
-    cards = _optional("bot.services.candidate_cards")
-    show_card: Callable[..., Any] | None = getattr(cards, "show_card", None) if cards else None
-    if show_card is not None:
-        try:
-            show_card(room, _program_ref(room, claim["program"]), claim["aamc_id"], author)
-        except (SlackApiError, OSError):
-            raise
-        except Exception as error:  # a card that cannot be rendered must not keep the note from its thread
-            log.warning("card for candidate %d not posted (%s); starting a plain thread", claim["candidate"],
-                        type(error).__name__)
-        with room.database.reading() as session:
-            stored = session.scalar(select(Candidate.thread_ts).where(Candidate.id == claim["candidate"]))
-        if stored:
-            return str(stored)
-    return _start_thread(room, claim)
+    try:
+        show_card(room, _program_ref(room, claim["program"]), claim["aamc_id"], author)
+    except (SlackApiError, OSError):
+        raise
+    except Exception as error:  # a card that cannot be rendered must not keep the note from its thread
+        log.warning("card for candidate %d not posted (%s); starting a plain thread", claim["candidate"],
+                    type(error).__name__)
+    with room.database.reading() as session:
+        stored = session.scalar(select(Candidate.thread_ts).where(Candidate.id == claim["candidate"]))
+    return str(stored) if stored else _start_thread(room, claim)
 
 
 def _program_ref(room: WarRoom, program_id: int) -> ProgramRef:
@@ -302,14 +288,10 @@ def _finish(database: Database, note_id: int, program_id: int, *, ts: str | None
 
 
 def refresh_card(room: WarRoom, program_id: int, candidate_id: int) -> None:
-    """Re-render the candidate's card (the notes section changed), when the candidates feature can."""
-    cards = _optional("bot.services.candidate_cards")
-    refresh: Callable[..., Any] | None = getattr(cards, "refresh_card", None) if cards else None
-    if refresh is None:
-        return
+    """Re-render the candidate's card (the notes section changed)."""
     try:
-        refresh(room, _program_ref(room, program_id), candidate_id)
-    except Exception as error:  # the note is stored and posted; a stale card is not worth an error
+        refresh_parent_card(room, _program_ref(room, program_id), candidate_id)
+    except Exception as error:  # the note is stored (and posted); a stale card is not worth an error
         log.warning("card refresh failed for candidate %d: %s", candidate_id, type(error).__name__)
 
 

@@ -257,3 +257,18 @@ def test_notes_of_another_program_are_not_reachable(room: WarRoom, program: Prog
     with database.reading() as session:
         assert session.scalar(select(func.count()).select_from(ReferenceNote)
                               .where(ReferenceNote.program_id == other.id)) == 0
+
+
+def test_a_card_that_cannot_be_rendered_still_gets_the_note_a_thread(room: WarRoom, program: ProgramRef,
+                                                                    standin: SlackStandIn,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken_card(*_args: object) -> None:
+        raise ValueError("profile does not validate")
+
+    monkeypatch.setattr(notes, "show_card", broken_card)
+    assert notes.deliver(room, _add(room, program).note_id).posted
+    thread = _thread_ts(room.database, FIRST)
+    parent, reply = (c.params for c in standin.calls_to("chat.postMessage"))
+    assert parent["text"].startswith("Reference notes for ")
+    assert "thread_ts" not in parent
+    assert reply["thread_ts"] == thread == standin.calls_to("chat.postMessage")[0].response["ts"]
