@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 _engines: dict[str, Engine] = {}
+READ_ONLY = "soap_read_only"
 _engines_lock = threading.Lock()
 
 
@@ -40,7 +41,9 @@ def _make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Reads (Database.reading) begin deferred: with WAL they never wait for a writer.
+            read_only = connection.get_execution_options().get(READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
@@ -68,6 +71,7 @@ class Database:
         self.url = url
         self.engine = engine_for(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     @property
     def backend(self) -> str:
@@ -90,7 +94,7 @@ class Database:
     def reading(self) -> Iterator[Session]:
         """A session for reads; anything written in it is rolled back. Loaded objects stay readable
         after the block (closing expunges them without expiring their attributes)."""
-        session = self._sessions()
+        session = self._readers()
         try:
             yield session
         finally:
