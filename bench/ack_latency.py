@@ -70,10 +70,11 @@ WARMUP_PER_CLIENT = 2
 PHASE_DEADLINE_S = 60.0   # no new request is started after this (per phase)
 REQUEST_TIMEOUT_S = 10.0
 DRAIN_QUIET_S = 0.3
-DRAIN_LIMIT_S = 90.0
+DRAIN_LIMIT_S = 30.0
 VOTERS = 8
 VOTED = 150
 TARGET_P99_RATIO = 1.5
+SLACK_ACK_LIMIT_S = 3.0   # Slack shows the person an error when the ack takes longer
 COMMANDS = ("candidate", "list")
 
 Request = tuple[bytes, dict[str, str]]
@@ -268,6 +269,25 @@ def prepare_database(database_url: str, candidates: int, seed: int = 11) -> int:
     return program_id
 
 
+def list_work_ms(database_url: str, program_id: int, repeats: int = 7) -> float:
+    """Median time of computing the current list in this process, one request alone (no HTTP, no Slack):
+    the work a `/soap list` does after its ack, before rendering."""
+    import statistics
+
+    from bot.services.preference_list import current_list
+    from storage.database import Database, dispose_engines
+
+    database = Database(database_url)
+    current_list(database, program_id, COMMITTEE)
+    times = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        current_list(database, program_id, COMMITTEE)
+        times.append(time.perf_counter() - began)
+    dispose_engines()
+    return round(statistics.median(times) * 1000, 1)
+
+
 def command_texts(command: str, candidates: int, rng: random.Random) -> Callable[[], str]:
     from tests.factories import aamc_id
 
@@ -296,14 +316,28 @@ def build_batches(sim: Any, sign: Callable[..., dict[str, str]], standin: Any, t
 
 # --- one server, one command --------------------------------------------------------------------
 
-ANSWER_METHODS = ("chat.postMessage", "chat.postEphemeral", "response_url")
+# The Web API call that finishes one request's work: a card is posted to the channel (a new thread or a
+# reply), a list page is answered ephemerally. An ephemeral refusal or error also finishes a request.
+FINAL_CALL = {"candidate": "chat.postMessage", "list": "response_url"}
 UNKNOWN = "Unknown subcommand"
 UNEXPECTED = "Something went wrong on our side"
 
 
-def drain(standin: Any, answers: int, quiet_s: float = DRAIN_QUIET_S, limit_s: float = DRAIN_LIMIT_S) -> float | None:
-    """Wait for the app's work after the acks: at least `answers` answering Web API calls, then no new
-    call for `quiet_s`. Returns the seconds until the last call, or None if still busy at `limit_s`."""
+def _finished(calls: Sequence[Any], command: str) -> int:
+    """How many requests' work is finished, judged from the recorded Web API calls."""
+    final = FINAL_CALL[command]
+
+    def refusal(call: Any) -> bool:
+        text = str(call.params.get("text", ""))
+        return call.method == "response_url" and (UNKNOWN in text or UNEXPECTED in text)
+
+    return sum(1 for call in calls if call.method == final or refusal(call))
+
+
+def drain(standin: Any, command: str, answers: int, quiet_s: float = DRAIN_QUIET_S,
+          limit_s: float = DRAIN_LIMIT_S) -> float | None:
+    """Wait for the app's work after the acks: `answers` requests finished (see FINAL_CALL), then no new
+    Web API call for `quiet_s`. Returns the seconds until the last call, or None if still busy at `limit_s`."""
     began = time.monotonic()
     seen = -1
     last_change = began
@@ -312,7 +346,7 @@ def drain(standin: Any, answers: int, quiet_s: float = DRAIN_QUIET_S, limit_s: f
         now = time.monotonic()
         if len(calls) != seen:
             seen, last_change = len(calls), now
-        done = sum(1 for call in calls if call.method in ANSWER_METHODS) >= answers
+        done = _finished(calls, command) >= answers
         if done and now - last_change >= quiet_s:
             return round(max(last_change - began, 0.0), 2)
         if now - began > limit_s:
@@ -345,7 +379,7 @@ def measure(pool: Executor, server: Served, standin: Any, sim: Any, sign: Callab
     expected_per_request = 0 if server.name.startswith("bare") else 1
     warm = build_batches(sim, sign, standin, tag + "-warm", text, WARMUP_PER_CLIENT)
     pool.submit(drive, server.port, warm, PHASE_DEADLINE_S).result()
-    drain(standin, expected_per_request * WARMUP_PER_CLIENT * CLIENTS)
+    drain(standin, command, expected_per_request * WARMUP_PER_CLIENT * CLIENTS)
     standin.reset()
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
@@ -362,8 +396,9 @@ def measure(pool: Executor, server: Served, standin: Any, sim: Any, sign: Callab
         statuses.update(load["statuses"])
         wall += load["wall_s"]
         # The stand-in is not reset between bursts: wait for one answer per request sent so far.
-        lags.append(drain(standin, expected_per_request * len(latencies)))
+        lags.append(drain(standin, command, expected_per_request * len(latencies)))
     answers = _answers(standin)
+    standin_calls = standin.calls
     standin.reset()
     finished = [lag for lag in lags if lag is not None]
     return {
@@ -373,10 +408,12 @@ def measure(pool: Executor, server: Served, standin: Any, sim: Any, sign: Callab
         "statuses": dict(statuses),
         "acked": int(statuses.get("200", 0)),
         **latency_summary(latencies),
+        "over_3s": sum(1 for seconds in latencies if seconds >= SLACK_ACK_LIMIT_S),
         "acks_per_s": round(len(latencies) / wall, 1) if wall else None,
         "load_wall_s": round(wall, 2),
         "work_lag_s": max(finished) if finished and len(finished) == len(lags) else None,
         **answers,
+        "finished": _finished(standin_calls, command) if expected_per_request else None,
         "landed": answers["unknown_subcommand_answers"] == 0,
     }
 
@@ -403,9 +440,13 @@ def run(pool: Executor, scales: Sequence[int] = SCALES, log: Callable[[str], Non
         for candidates in scales:
             db_url = f"sqlite:///{work / f'soap-{candidates}.db'}"
             began = time.perf_counter()
-            prepare_database(db_url, candidates)
+            program_id = prepare_database(db_url, candidates)
             log(f"  {candidates:>6} candidates prepared in {time.perf_counter() - began:.1f} s")
             scale: dict[str, Any] = {"candidates": candidates}
+            try:
+                scale["list_work_ms"] = list_work_ms(db_url, program_id)
+            except ImportError:
+                scale["list_work_ms"] = None
             for name, argv in (("bare", [sys.executable, "-m", bare_module]), ("ours", _soapbot_argv())):
                 scale[name] = {mode: {} for mode in MODES}
                 with serving(f"{name}-{candidates}", argv, standin.url, db_url, work) as server:

@@ -1,0 +1,103 @@
+"""The bench's own arithmetic and report (no timing here: the benchmarks run with `make bench`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bench import latency_summary, percentile, ratio
+from bench.__main__ import render
+
+
+def test_percentile_is_nearest_rank() -> None:
+    samples = [float(i) for i in range(100, 0, -1)]  # 100..1, unsorted on purpose
+    assert percentile(samples, 50) == 50.0
+    assert percentile(samples, 95) == 95.0
+    assert percentile(samples, 99) == 99.0
+    assert percentile(samples, 100) == 100.0
+    assert percentile(samples, 0) == 1.0
+    # Nearest rank picks an observed sample, never an interpolation: with 20 samples p99 is the maximum.
+    twenty = [0.01 * i for i in range(1, 21)]
+    assert percentile(twenty, 99) == twenty[-1]
+    assert percentile(twenty, 95) == twenty[18]
+    assert percentile([0.25], 99) == 0.25
+
+
+def test_percentile_refuses_nonsense() -> None:
+    with pytest.raises(ValueError, match="no samples"):
+        percentile([], 50)
+    with pytest.raises(ValueError, match=r"0\.\.100"):
+        percentile([1.0], 101)
+
+
+def test_latency_summary_in_milliseconds() -> None:
+    summary = latency_summary([0.010, 0.020, 0.030, 0.040, 1.5])
+    assert summary == {"n": 5, "p50_ms": 30.0, "p95_ms": 1500.0, "p99_ms": 1500.0, "max_ms": 1500.0}
+    assert latency_summary([]) == {"n": 0}
+
+
+def test_ratio() -> None:
+    assert ratio(30.0, 20.0) == 1.5
+    assert ratio(1.0, 3.0) == 0.33
+    assert ratio(5.0, 0.0) is None
+
+
+def _figures(p50: float, p99: float, *, landed: bool = True, over: int = 0) -> dict[str, Any]:
+    return {"requests": 200, "acked": 200, "statuses": {"200": 200}, "p50_ms": p50, "p95_ms": p99, "p99_ms": p99,
+            "max_ms": p99, "over_3s": over, "acks_per_s": 100.0, "work_lag_s": 0.5, "landed": landed,
+            "unexpected_error_answers": 0}
+
+
+def _results(*, ours_p99: float, list_landed: bool, import_ratio: float) -> dict[str, Any]:
+    bare = {"candidate": _figures(20.0, 40.0), "list": _figures(20.0, 40.0)}
+    ours = {"candidate": _figures(30.0, ours_p99, over=1 if ours_p99 >= 3000 else 0),
+            "list": _figures(50.0, 80.0, landed=list_landed)}
+    worst = {"candidate": round(ours_p99 / 40.0, 2), "list": 2.0}
+    return {
+        "generated_at": "2026-03-17T12:00:00+00:00", "command": "python -m bench", "total_s": 300.0,
+        "machine": {"nproc": 2, "python": "3.11.7", "implementation": "CPython", "platform": "Linux"},
+        "git": {"commit": "abc1234", "dirty": False},
+        "aggregation": {"missing": "not landed: No module named 'bench.bench_aggregation'"},
+        "import": {"rows": 5000, "imported": 5000, "repeats": 3, "file_bytes": 1_000_000, "ours_s": 1.5,
+                   "bare_s": round(1.5 / import_ratio, 3), "ratio": import_ratio, "ours_samples_s": [1.5],
+                   "bare_samples_s": [0.05], "read_validate_s": 0.6, "write_s": 0.9, "rows_per_s": 3333,
+                   "target_ratio": 3.0, "met": import_ratio <= 3.0},
+        "ack": {
+            "clients": 20, "modes": {"burst": "10 bursts"}, "voters": 8, "voted_candidates": 150,
+            "web_concurrency": 2,
+            "scales": {"100": {"candidates": 100, "list_work_ms": 40.0, "bare": {"burst": bare},
+                               "ours": {"burst": ours},
+                               "ratios": {"burst": {c: {"p50": 1.0, "p95": 1.0, "p99": worst[c]} for c in worst}}}},
+            "memory": {"100": {"master_peak_mib": 80.0, "worker_peak_mib": [90.0, 91.0], "max_worker_peak_mib": 91.0,
+                               "total_peak_mib": 261.0}},
+            "landed": {"candidate": True, "list": list_landed},
+            "worst_p99_ratio": {"burst": worst},
+            "target_p99_ratio": 1.5,
+            "met": {"burst": {"candidate": worst["candidate"] <= 1.5, "list": False}},
+        },
+    }
+
+
+def test_report_says_plainly_what_is_missed_and_what_was_not_measured() -> None:
+    doc = render(_results(ours_p99=3200.0, list_landed=False, import_ratio=28.5))
+    assert "| ack p99 `/soap candidate`, ours / bare, burst | 80× (worst of the scales) | ≤ 1.5× | **missed** |" in doc
+    assert "| ack p99 `/soap list`, ours / bare, burst | not landed | ≤ 1.5× | not measured |" in doc
+    assert "**`/soap list` had not landed**" in doc
+    assert "28.5× (1.5 s vs 0.053 s) | ≤ 3× | **missed** |" in doc
+    assert "**Import against csv + executemany" in doc
+    assert "**Aggregation: not measured in this run**" in doc
+    assert "1 of 200 `/soap candidate` (burst, 100 candidates)" in doc
+    assert "| cores (`nproc`) | 2 |" in doc
+    assert "Python | 3.11.7" in doc
+
+
+def test_report_with_every_target_met_claims_no_miss() -> None:
+    results = _results(ours_p99=50.0, list_landed=True, import_ratio=2.5)
+    results["ack"]["met"]["burst"]["list"] = True
+    results["aggregation"] = {"ours_s": 0.05, "reference_s": 6.0, "n_candidates": 300, "n_ballots": 15,
+                              "target_s": 0.3, "met": True, "speedup": 120.0}
+    doc = render(results)
+    assert "Every target was met in this run." in doc
+    assert "**missed**" not in doc
+    assert "No acknowledgement took 3 s or more" in doc
