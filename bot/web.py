@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,9 +19,54 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are far smaller; anything bigger is refused unread.
 Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
+# --- adversarial suite fix (tests/adversarial/test_transport.py): replays and malformed timestamps ---
+REPLAY_WINDOW_SECONDS = 5 * 60 + 30  # Slack's signature window (5 min) plus clock skew
+REPLAY_MEMORY = 100_000  # signatures remembered at most (oldest forgotten first)
+
+
+class ReplayGuard:
+    """Signatures seen in the last few minutes (this process only).
+
+    Slack's signature proves who sent a body and when, not that it is sent once: a captured request
+    replayed within 5 minutes passes verification. Slack never sends the same signature twice (its
+    retries carry a new timestamp), so a repeat is refused. With several web workers each remembers
+    its own requests: see docs/security.md."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+        self._monotonic = monotonic
+
+    def first_time(self, signature: str) -> bool:
+        now = self._monotonic()
+        with self._lock:
+            while self._seen and (len(self._seen) > REPLAY_MEMORY
+                                  or now - next(iter(self._seen.values())) > REPLAY_WINDOW_SECONDS):
+                self._seen.popitem(last=False)
+            if signature in self._seen:
+                return False
+            self._seen[signature] = now
+            return True
+
+
+def _replay_key(environ: dict[str, Any], signature: str) -> str:
+    """The signature; for Events API callbacks (JSON) also Slack's retry number: a redelivery of an
+    event is signed anew by Slack, but a test or a fast retry may fall in the same second. Handlers
+    deduplicate events by event_id; commands and clicks are never retried by Slack."""
+    if "json" in environ.get("CONTENT_TYPE", ""):
+        return f"{signature}|{environ.get('HTTP_X_SLACK_RETRY_NUM', '')[:3]}"
+    return signature
+
+
+def _unauthorized(start_response: Callable[..., Any]) -> Iterable[bytes]:
+    start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+    return [b"invalid request\n"]
+# --- end of the adversarial suite fix ---
+
 
 def wsgi_app(app: App, room: WarRoom) -> Wsgi:
     slack = SlackRequestHandler(app)
+    replays = ReplayGuard()
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -37,6 +85,13 @@ def wsgi_app(app: App, room: WarRoom) -> Wsgi:
             if length < 0 or length > MAX_BODY_BYTES:
                 start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
                 return [b"request body too large\n"]
+            timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
+            signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
+            if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
+                return _unauthorized(start_response)  # Bolt would raise on int() and answer 500
+            if signature and not replays.first_time(_replay_key(environ, signature)):
+                log.warning("refused a replayed request (same signature within 5 minutes)")
+                return _unauthorized(start_response)
             return slack(environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found\n"]
