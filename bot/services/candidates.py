@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
-from sqlalchemy import and_, func, insert, or_, select, true, update
+from sqlalchemy import Table, and_, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -63,6 +63,7 @@ from storage.database import Database
 from storage.models import Candidate, Program
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+CANDIDATES: Table = Candidate.__table__  # type: ignore[assignment]
 
 
 def program_today(now: datetime, timezone: str) -> date:
@@ -74,8 +75,10 @@ def program_today(now: datetime, timezone: str) -> date:
     return now.astimezone(zone).date()
 
 
-def profile_hash(profile: ApplicantProfile) -> str:
-    data = json.dumps(profile.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def profile_hash(profile: ApplicantProfile | Mapping[str, Any]) -> str:
+    """A stable hash of the profile's JSON (what decides "unchanged" on a re-import)."""
+    dumped = profile.model_dump(mode="json") if isinstance(profile, ApplicantProfile) else profile
+    data = json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(data.encode()).hexdigest()
 
 
@@ -175,14 +178,15 @@ def import_export(database: Database, program_id: int, source: ExportSource, *, 
         unchanged = 0
         for imported in report.rows:
             profile = imported.profile
-            digest = profile_hash(profile)
+            dumped = profile.model_dump(mode="json")
+            digest = profile_hash(dumped)
             added = {name for name, value in imported.flags.items() if value}
             old = existing.get(profile.aamc_id)
             if old is None:
                 connections = Connections(**{name: name in added for name in CONNECTION_COLUMNS})
                 inserts.append({
                     "program_id": program_id, "aamc_id": profile.aamc_id, **searchable_columns(profile),
-                    "profile": profile.model_dump(mode="json"), "profile_hash": digest,
+                    "profile": dumped, "profile_hash": digest,
                     **{name: name in added for name in CONNECTION_COLUMNS},
                     **triage_values(profile, connections, policy, today),
                     "imported_at": stamp, "updated_at": stamp,
@@ -194,7 +198,7 @@ def import_export(database: Database, program_id: int, source: ExportSource, *, 
                 continue
             flags = {name: bool(getattr(old, name)) or name in added for name in CONNECTION_COLUMNS}
             updates.append({
-                "id": old.id, **searchable_columns(profile), "profile": profile.model_dump(mode="json"),
+                "id": old.id, **searchable_columns(profile), "profile": dumped,
                 "profile_hash": digest, **flags,
                 **triage_values(profile, Connections(**flags), policy, today), "updated_at": stamp,
             })
@@ -202,8 +206,8 @@ def import_export(database: Database, program_id: int, source: ExportSource, *, 
         if dry_run:
             session.rollback()
             return result
-        if inserts:
-            session.execute(insert(Candidate), inserts)
+        if inserts:  # Core executemany: no ORM bookkeeping for thousands of new rows
+            session.execute(insert(CANDIDATES), inserts)
         if updates:
             session.execute(update(Candidate), updates)
         audit.record(session, program_id=program_id, actor=actor, action="candidates.import",
