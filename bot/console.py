@@ -531,6 +531,9 @@ class Console:
             except Exception as error:  # a rendering bug must not end the session
                 log.exception("could not render %s", call.method)
                 self.say(f"(the console could not show a {call.method} call: {type(error).__name__})")
+        for logged in ERRORS.drain():
+            self.say(f"⚠ the app logged an error: {logged} (details in var/console.log)")
+            self.say()
 
     def _render_call(self, call: RecordedCall) -> None:
         method, params = call.method, call.params
@@ -702,7 +705,11 @@ class Console:
         if not line:
             raise ConsoleExit
         line = line.rstrip("\r\n")
-        self.say(f"{prompt}{line}".rstrip())
+        if line.lstrip().startswith("#") and prompt == self.prompt:
+            self.say(line)  # a comment in the script, kept so the transcript reads like it
+        else:
+            shown = line if len(line) <= 200 else f"{line[:60]}… ({len(line)} characters)"
+            self.say(f"{prompt}{shown}".rstrip())
         return line
 
     def after_request(self) -> None:
@@ -1286,15 +1293,44 @@ class SessionPlan:
 DEMO_DATABASE = Path("var") / "demo.db"
 
 
+class ErrorCollector(logging.Handler):
+    """Keeps the app's ERROR log lines so the console can say, next to the output, that one happened.
+
+    Log lines carry ids and counts only (bot.logs redacts payload text), so showing them is safe.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self._lock_errors = threading.Lock()
+        self._errors: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from bot.logs import redact
+
+        kind = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
+        text = redact(record.getMessage())
+        with self._lock_errors:
+            self._errors.append(f"{text}{f' ({kind})' if kind and kind not in text else ''}")
+
+    def drain(self) -> list[str]:
+        with self._lock_errors:
+            errors, self._errors = self._errors, []
+        return errors
+
+
+ERRORS = ErrorCollector()
+
+
 def _route_logs(level: str) -> Path:
+    """Logs go to var/console.log (rewritten each session), not to the screen; errors are also collected."""
     path = Path.cwd() / "var" / "console.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     from bot.logs import JsonFormatter, configure_logging
 
     configure_logging(level)
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = logging.FileHandler(path, mode="w", encoding="utf-8")
     handler.setFormatter(JsonFormatter())
-    logging.getLogger().handlers = [handler]
+    logging.getLogger().handlers = [handler, ERRORS]
     return path
 
 
