@@ -46,8 +46,9 @@ Lock warning: addressed to the directors in the war room (never a DM). If the ro
 already locked when it is due, nothing is posted and the row is marked sent without a message
 (`message_ts` NULL: handled, nothing to say).
 
-Only round reminders (deadline leads, lock warning, offers open/expire) are handled here;
-interview reminders (`kind = 'interview'`) belong to the interviews feature.
+Round reminders (deadline leads, lock warning, offers open/expire) are planned here;
+interview reminders (`kind = 'interview'`) are planned by the interviews feature and sent here
+through the same claim/post/mark path (see "interview reminders" below).
 """
 
 from __future__ import annotations
@@ -277,7 +278,7 @@ def _due_keys(database: Database, now: datetime, limit: int) -> list[str]:
     with database.reading() as session:
         return list(session.scalars(
             select(Reminder.key).join(Program, Program.id == Reminder.program_id)
-            .where(Reminder.due_at <= now, Reminder.kind.in_([k.value for k in ROUND_KINDS]),
+            .where(Reminder.due_at <= now, Reminder.kind.in_([k.value for k in SENT_KINDS]),
                    Program.purged_at.is_(None),
                    or_(Reminder.state == "pending",
                        and_(Reminder.state == "claimed", Reminder.lease_until < now)))
@@ -324,6 +325,7 @@ class _Composed:
     blocks: list[dict[str, Any]] | None
     mentioned_missed: tuple[str, ...]
     skip: bool = False
+    thread_ts: str | None = None  # interview reminders go in the candidate's thread
 
 
 def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Composed:
@@ -358,6 +360,25 @@ def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Co
     return _Composed(channel, text, blocks, missed_keys)
 
 
+# --- interview reminders (issue #13, added by the interviews feature) -------------------------
+# The interviews feature plans `kind='interview'` rows (one per scheduled interview, with
+# `interview_id`) and cancels them when the interview moves or ends; this module claims, sends
+# and marks them exactly like the round reminders. What to post, and where (the candidate's
+# thread, mentioning the interviewer), comes from `bot.services.interviews.reminder_post`;
+# None (the interview is no longer scheduled at that time) marks the row handled, unposted.
+SENT_KINDS = (*ROUND_KINDS, ReminderKind.INTERVIEW)
+
+
+def _compose_interview(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Composed:
+    from bot.services import interviews  # imported when needed: it pulls in the card and notes features
+
+    post = interviews.reminder_post(room, claimed.key, now, late)
+    if post is None:
+        return _Composed("", "", None, (), skip=True)
+    return _Composed(post.channel, post.text, post.blocks, (), thread_ts=post.thread_ts)
+# --- end of interview reminders ---------------------------------------------------------------
+
+
 def _send_one(room: WarRoom, key: str, now: datetime, clock_id: str) -> bool:
     """Claim, decide, post, mark. True if this call posted the reminder."""
     if not claim(room.database, key, now, clock_id):
@@ -374,13 +395,17 @@ def _send_one(room: WarRoom, key: str, now: datetime, clock_id: str) -> bool:
         _finish(room.database, key, clock_id, now, state="missed")
         return False
     try:
-        composed = _compose(room, claimed, now, late=verdict is Delivery.LATE)
+        if claimed.spec.kind is ReminderKind.INTERVIEW:
+            composed = _compose_interview(room, claimed, now, late=verdict is Delivery.LATE)
+        else:
+            composed = _compose(room, claimed, now, late=verdict is Delivery.LATE)
         if composed.skip:
             _finish(room.database, key, clock_id, now, state="sent")
             return False
         give_up = min(max(claimed.spec.subject_at, claimed.spec.due_at + DEFAULT_GRACE),
                       now + LEASE - LEASE_MARGIN)
-        ts = room.gateway.post(composed.channel, composed.text, composed.blocks, give_up_at=give_up)
+        ts = room.gateway.post(composed.channel, composed.text, composed.blocks, thread_ts=composed.thread_ts,
+                               give_up_at=give_up)
     except Exception as error:  # back to pending: the next tick tries again while it is worth it
         log.warning("reminder %s not posted (%s); will retry", key, type(error).__name__)
         _finish(room.database, key, clock_id, now, state="pending")
