@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -39,6 +40,13 @@ def _git() -> dict[str, Any]:
 
     return {"commit": git("rev-parse", "--short", "HEAD"),
             "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+
+
+def _load() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def _section(name: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -120,6 +128,8 @@ def _machine(results: dict[str, Any]) -> list[str]:
         f"| packages | {packages} |",
         f"| commit | {git.get('commit') or '–'}{dirty} |",
         f"| generated | {results['generated_at']} by `{results['command']}` in {results.get('total_s')} s |",
+        f"| load average (1 min) | {_n(results.get('load_before'))} before the run, "
+        f"{_n(results.get('load_after'))} after (other work on the machine shows here) |",
         "",
     ]
 
@@ -295,8 +305,8 @@ def _import(imp: dict[str, Any]) -> list[str]:
         f"The same CSV file ({imp['rows']:,} synthetic rows, {imp['file_bytes'] / 1e6:.1f} MB, Excel style) into a "
         "fresh SQLite file (WAL, foreign keys on). Ours: `bot.services.candidates.import_export` (header matching, "
         "pydantic validation per row, derived fields, triage, profile JSON, one transaction, audit event). Bare: "
-        "`csv.reader` plus one `executemany` into a table of TEXT columns. Median of "
-        f"{imp['repeats']} runs each.",
+        "`csv.reader` plus one `executemany` into a table of TEXT columns. Best (fastest) of "
+        f"{imp['repeats']} runs each, the one least disturbed by the rest of the machine.",
         "",
         "| | seconds | rows/s |",
         "|---|---:|---:|",
@@ -468,6 +478,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine_facts(),
         "git": _git(),
     }
+    results["load_before"] = _load()
     results["aggregation"] = _section("aggregation 300 x 15", aggregation)
     results["import"] = _section("import 5,000 rows", import_speed)
 
@@ -478,6 +489,7 @@ def main(argv: list[str] | None = None) -> int:
             return ack_latency.run(pool, scales)
 
     results["ack"] = _section(f"acknowledgement latency at {', '.join(map(str, scales))} candidates", served)
+    results["load_after"] = _load()
     results["total_s"] = round(time.perf_counter() - began, 1)
     print(f"total {results['total_s']} s", flush=True)
 
