@@ -133,4 +133,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # `python -m bot.cli`: run the importable module, where bot/cli_commands/* register their commands.
+    from bot.cli import main as importable_main
+
+    sys.exit(importable_main())
