@@ -38,7 +38,7 @@ def test_times_come_back_as_the_same_utc_instant(database: Database) -> None:
 def test_naive_datetimes_are_refused(database: Database) -> None:
     with pytest.raises(Exception, match="naive datetime"), database.transaction() as session:
         session.add(Program(name="X", team_id="T1", channel_id="G2", timezone="UTC", created_by="U1",
-                            created_at=datetime(2027, 3, 18, 12, 0)))  # noqa: DTZ001 - the point of the test
+                            created_at=datetime(2027, 3, 18, 12, 0)))
         session.flush()
 
 
