@@ -79,12 +79,9 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
     @router.subcommand("committee", access=Access.READ, usage="committee",
                        summary="Who is in the committee, with their roles.")
     def committee(cmd: SoapCommand) -> None:
-        members = room.directory.members(cmd.program.channel_id)
-        with room.database.reading() as session:
-            roles = {user: programs.role_of(session, cmd.program.id, user) or Role.MEMBER for user in members}
-        bot_user = _bot_user_id(room)
-        lines = [f"{mention(user)}: {role.value}" for user, role in sorted(roles.items(), key=lambda x: x[1].value)
-                 if user != bot_user]
+        members = room.directory.members(cmd.program.channel_id) - {_bot_user_id(room)}
+        roles = programs.committee_roles(room.database, cmd.program.id, members)
+        lines = [f"{mention(user)}: {role.value}" for user, role in roles]
         cmd.reply(f"*{escape(cmd.program.name)}* committee ({len(lines)}):\n" + "\n".join(lines[:100]))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -52,6 +52,16 @@ def role_of(session: Session, program_id: int, user_id: str) -> Role | None:
     stored = session.scalar(select(CommitteeRole.role).where(
         CommitteeRole.program_id == program_id, CommitteeRole.user_id == user_id))
     return Role(stored) if stored else None
+
+
+def committee_roles(database: Database, program_id: int, members: Iterable[str | None]) -> list[tuple[str, Role]]:
+    """Each channel member with their role, directors first, then members, then observers."""
+    with database.reading() as session:
+        recorded = dict(session.execute(select(CommitteeRole.user_id, CommitteeRole.role).where(
+            CommitteeRole.program_id == program_id)).tuples().all())
+    order = {Role.DIRECTOR: 0, Role.MEMBER: 1, Role.OBSERVER: 2}
+    roles = [(user, Role(recorded.get(user, Role.MEMBER.value))) for user in members if user]
+    return sorted(roles, key=lambda pair: (order.get(pair[1], 3), pair[0]))
 
 
 def directors(session: Session, program_id: int) -> list[str]:
