@@ -57,8 +57,8 @@ def role_of(session: Session, program_id: int, user_id: str) -> Role | None:
 def committee_roles(database: Database, program_id: int, members: Iterable[str | None]) -> list[tuple[str, Role]]:
     """Each channel member with their role, directors first, then members, then observers."""
     with database.reading() as session:
-        recorded = dict(session.execute(select(CommitteeRole.user_id, CommitteeRole.role).where(
-            CommitteeRole.program_id == program_id)).tuples().all())
+        recorded = {row.user_id: row.role for row in session.execute(
+            select(CommitteeRole.user_id, CommitteeRole.role).where(CommitteeRole.program_id == program_id))}
     order = {Role.DIRECTOR: 0, Role.MEMBER: 1, Role.OBSERVER: 2}
     roles = [(user, Role(recorded.get(user, Role.MEMBER.value))) for user in members if user]
     return sorted(roles, key=lambda pair: (order.get(pair[1], 3), pair[0]))
