@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -23,7 +25,9 @@ def listed(served: Served, war_room: str) -> str:
         program = session.scalars(select(Program).where(Program.channel_id == war_room)).one()
         for n, aamc in enumerate(IDS, start=1):
             session.add(Candidate(program_id=program.id, aamc_id=aamc, first_name=f"Rowan{n}",
-                                  last_name=f"Exampleton{n}", tracks=["Categorical"], bucket="strong paper"))
+                                  last_name=f"Exampleton{n}", tracks=["Categorical"], bucket="strong paper",
+                                  profile={"aamc_id": aamc, "first_name": f"Rowan{n}",
+                                           "last_name": f"Exampleton{n}", "tracks": ["Categorical"]}))
         session.add(Candidate(program_id=program.id, aamc_id="30000099", first_name="Sky", last_name="Twotrack",
                               tracks=["Transitional"]))
     return war_room
@@ -37,8 +41,21 @@ def command(slack: SlackClientSim, standin: SlackStandIn, user: str, channel: st
     return answer
 
 
-def posts(standin: SlackStandIn, count: int) -> list[str]:
-    return [str(c.params["text"]) for c in standin.wait_for("chat.postMessage", count=count)]
+def wait_until(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll `check` (a database read) until it holds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def first_call(standin: SlackStandIn, method: str, needle: str) -> dict:
+    """The first `method` call whose text holds `needle`, waiting for it (posts follow the answers)."""
+    for count in range(1, 60):
+        for call in standin.wait_for(method, count=count):
+            if needle in str(call.params.get("text")):
+                return call.params
+    raise AssertionError(f"no {method} with {needle!r}")
 
 
 def _offers(served: Served) -> list[tuple[str, int, str, str]]:
@@ -54,7 +71,7 @@ def test_positions_are_set_by_directors_and_shown_to_everyone(served: Served, sl
     answer = command(slack, standin, DIRECTOR, listed, 'positions set categorical=4 "primary care"=1')
     assert "Saved" in answer["text"]
     assert "categorical*: 0 of 4 filled" in answer["text"]
-    assert f"<@{DIRECTOR}> set the positions" in posts(standin, 1)[0]
+    assert f"<@{DIRECTOR}> set the positions" in first_call(standin, "chat.postMessage", "set the positions")["text"]
     shown = command(slack, standin, M2, listed, "positions")["text"]
     assert "0 of 5 filled" in shown
     assert "primary care*: 0 of 1 filled · 1 open" in shown
@@ -83,15 +100,31 @@ def test_after_two_accepts_on_four_positions_next_names_the_next_two(served: Ser
     accepted = command(slack, standin, M1, listed, f"offer {IDS[0]} 1 accepted")["text"]
     assert "Recorded" in accepted
     assert "1 of 4 filled" in accepted
+    # The second acceptance comes from the button on the applicant's card.
+    slack.command(f"candidate {IDS[1]}", M2, listed)
+    card = first_call(standin, "chat.postMessage", f"Exampleton2 ({IDS[1]})")
+
+    def card_has_thread() -> bool:
+        with served.room.database.reading() as session:
+            return session.scalar(select(Candidate.thread_ts).where(Candidate.aamc_id == IDS[1])) is not None
+
+    wait_until(card_has_thread)  # the card's ts is stored just after Slack took the post
+    buttons = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+               if e["action_id"].startswith("offer.outcome.")]
+    assert [b["action_id"] for b in buttons] == ["offer.outcome.accepted", "offer.outcome.rejected",
+                                                 "offer.outcome.expired"]
     before = len(standin.calls_to("response_url"))
-    slack.block_action(M2, listed, "offer.outcome.accepted", value=f"{IDS[1]}|1|accepted|categorical")
+    slack.block_action(M2, listed, buttons[0]["action_id"], value=buttons[0]["value"])
     clicked = standin.wait_for("response_url", count=before + 1)[-1].params
     assert clicked["response_type"] == "ephemeral"
     assert "2 of 4 filled" in clicked["text"]
+    redrawn = first_call(standin, "chat.update", IDS[1])  # the card now shows the outcome, without buttons
+    assert "*accepted* (recorded by" in json.dumps(redrawn["blocks"])
+    assert "offer.outcome." not in json.dumps(redrawn["blocks"])
     command(slack, standin, M1, listed, f"offer {IDS[2]} 1 rejected")
     command(slack, standin, M1, listed, "offer Rowan4 Exampleton4 1 expired")
-    room_posts = "\n".join(posts(standin, 1 + 4 + 4))  # positions + 4 offered + 4 outcomes (lock posts too)
-    assert f"<@{M2}> recorded: Exampleton2, Rowan2 ({IDS[1]}) accepted the round-1 categorical offer" in room_posts
+    posted = first_call(standin, "chat.postMessage", f"<@{M2}> recorded:")["text"]
+    assert f"Exampleton2, Rowan2 ({IDS[1]}) accepted the round-1 categorical offer (corrected from offered)" in posted
 
     command(slack, standin, DIRECTOR, listed, "list lock 2")
     answer = command(slack, standin, M2, listed, "next")
@@ -122,7 +155,7 @@ def test_filling_every_position_cancels_reminders_and_posts_a_summary(served: Se
     command(slack, standin, M1, listed, f"offer {IDS[0]} 1 accepted")
     full = command(slack, standin, M1, listed, f"offer {IDS[6]} 1 accepted")["text"]
     assert "2 of 2 filled" in full
-    summary = standin.wait_for("chat.postMessage", count=4)[-1].params
+    summary = first_call(standin, "chat.postMessage", "Every position of")
     assert summary["channel"] == listed
     assert "Every position of Internal Medicine – Test is filled" in summary["text"]
     assert f"Exampleton1, Rowan1 ({IDS[0]}) (round 1)" in summary["text"]
