@@ -353,7 +353,7 @@ def _misses(results: dict[str, Any]) -> list[str]:
         works = [ack["scales"][n].get("list_work_ms") for n in scales]
         lines += [
             "**Acknowledgement p99 against the bare app.** Our router calls `ack()` before anything else, so the "
-            "ack itself costs what the bare app's costs. It waits, though. With `process_before_response=False` "
+            "ack itself costs about what the bare app's does. It waits, though. With `process_before_response=False` "
             "(as `bot/app.py` sets it), Bolt runs each listener — the ack *and* the work after it — on its "
             "listener pool, 5 threads per worker by default, while the request thread polls for the ack every 10 ms. "
             "When 20 commands arrive together, the later ones queue in that pool behind the work of the earlier ones "
@@ -409,7 +409,8 @@ def _misses(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _reproduce() -> list[str]:
+def _reproduce(results: dict[str, Any]) -> list[str]:
+    total = f"{results['total_s']:g} s" if results.get("total_s") is not None else "an unknown time"
     return [
         "## How to reproduce",
         "",
@@ -430,7 +431,7 @@ def _reproduce() -> list[str]:
         "Both servers run with `WEB_CONCURRENCY=2` (the default) and `LOG_LEVEL=INFO`, from a scratch directory "
         "without `.env`.",
         "- Bounded: a fixed number of requests per pattern, a 60 s deadline per pattern, a 10 s timeout per request "
-        "and a 30 s bound on waiting for the app's work. The full run takes about 5 minutes on 2 cores.",
+        f"and a 30 s bound on waiting for the app's work. This run took {total}.",
         "- These are benchmarks, not tests: nothing in `make test` depends on timing. Numbers move with the machine "
         "and its load; compare figures from the same run (the ratios), not across machines.",
         "",
@@ -460,7 +461,7 @@ def render(results: dict[str, Any]) -> str:
     lines += _import(results.get("import", {}))
     lines += _aggregation(results.get("aggregation", {}))
     lines += _misses(results)
-    lines += _reproduce()
+    lines += _reproduce(results)
     return "\n".join(lines).rstrip() + "\n"
 
 
