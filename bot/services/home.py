@@ -6,7 +6,9 @@
   shown by the builder in the program's time zone with a countdown from `now` (the room's clock);
 - the member's own missing votes: the candidates of the committee's current list they have neither
   voted on nor ranked, in list order (the same rule as `preference_list.missing_votes`, read from
-  the one `current_list` computed here); observers do not vote, so they have none;
+  the one `current_list` computed here), except applicants who already had an offer from the program
+  (every offer ends an applicant's SOAP with the program: a vote on them changes nothing); observers
+  do not vote, so they have none;
 - the top of the current list.
 
 Only committee members get a dashboard; the handler shows everyone else a short explanation and
@@ -19,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
+
 from bot.access import ProgramRef, Role
 from bot.domain.soap_calendar import CalendarEvent, EventKind
 from bot.errors import WarRoomError
@@ -26,6 +30,7 @@ from bot.services import offers, preference_list, schedule
 from bot.services.offers import TrackStatus
 from bot.services.preference_list import ListLine
 from storage.database import Database
+from storage.models import Offer
 
 TOP_OF_LIST = 10
 
@@ -61,6 +66,9 @@ def dashboard(database: Database, *, program: ProgramRef, user_id: str, role: Ro
         event = upcoming[0] if upcoming else None
         deadline = next((e for e in upcoming if e.kind is EventKind.LIST_DEADLINE), None)
     current = preference_list.current_list(database, program.id, set(committee))
-    missing = tuple(line for line in current.lines if user_id in line.not_voted) if role is not Role.OBSERVER else ()
+    with database.reading() as session:
+        offered = set(session.scalars(select(Offer.candidate_id).where(Offer.program_id == program.id)))
+    missing = (tuple(line for line in current.lines if user_id in line.not_voted and line.candidate_id not in offered)
+               if role is not Role.OBSERVER else ())
     return Dashboard(program, user_id, role, status.tracks, deadline, event, missing,
                      current.lines[:TOP_OF_LIST], len(current.lines), tuple(lock.round for lock in current.locks))

@@ -142,3 +142,12 @@ def test_home_with_three_hundred_candidates_stays_within_slack_limits(served: Se
     assert len(waiting(view)) >= 10
     assert "+" in json.dumps(view)
     assert "more waiting for your vote" in json.dumps(view)
+
+
+def test_applicants_who_had_an_offer_no_longer_wait_for_a_vote(served: Served, slack: SlackClientSim,
+                                                              standin: SlackStandIn, war_room: str,
+                                                              listed: list[str]) -> None:
+    command(slack, standin, M1, war_room, f"offer {listed[2]} 1 accepted")
+    view = open_home(slack, standin, M2)
+    assert waiting(view) == [listed[0], listed[1], listed[3], listed[4]]
+    assert "categorical*: 1 of 4 filled" in json.dumps(view)
