@@ -272,6 +272,8 @@ def claim(database: Database, *, program: ProgramRef, actor: str, key: str, when
         interview.state = InterviewState.SCHEDULED.value
         if scheduled is not None:
             interview.scheduled_at = scheduled
+        elif interview.scheduled_at is not None and interview.scheduled_at <= now:
+            interview.scheduled_at = None  # a retry after `unreachable` without a new time: time not set
         interview.updated_at = now
         _plan_reminder(session, interview, now)
         warning = None

@@ -171,6 +171,10 @@ def test_outcomes_by_the_interviewer_or_a_director_and_unreachable_keeps_the_fir
                               note=None, now=first_try + timedelta(hours=1))
     [iv] = _interviews(database)
     assert (iv.state, iv.first_contact_at, iv.outcome_note) == ("unreachable", first_try, "voicemail & text")
+    retry = interviews.claim(database, program=program, actor=M1, key=A, when=None, now=utc(17, 20))
+    assert (retry.line.state, retry.line.scheduled_at) == ("scheduled", None)  # 15:00 has passed: time not set
+    interviews.record_outcome(database, program=program, actor=M1, is_director=False, key=A, outcome="unreachable",
+                              note=None, now=utc(17, 20))
     reached = first_try + timedelta(hours=4, minutes=5)
     done = interviews.record_outcome(database, program=program, actor=DIRECTOR, is_director=True, key=A,
                                      outcome="done", note=None, now=reached)
