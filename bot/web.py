@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -58,6 +61,68 @@ def _replay_key(environ: dict[str, Any], signature: str) -> str:
     return signature
 
 
+def malformed_payload(body: Any) -> bool:
+    """A payload whose well-known fields have the wrong types (Slack never sends one): Bolt's own
+    middleware and matchers would crash on it and answer 500 (tests/adversarial/test_malformed.py)."""
+    if not isinstance(body, dict):
+        return True
+    if body.get("type") == "event_callback" or "event" in body:
+        return not isinstance(body.get("event"), dict)
+    if "actions" in body and not (isinstance(body["actions"], list)
+                                  and all(isinstance(a, dict) for a in body["actions"])):
+        return True
+    if "user" in body and "command" not in body and not isinstance(body["user"], dict):
+        return True
+    for key in ("team", "channel", "container", "message"):
+        if body.get(key) is not None and not isinstance(body[key], dict):
+            return True
+    view = body.get("view")
+    if view is not None:
+        if not isinstance(view, dict):
+            return True
+        state = view.get("state")
+        values = state.get("values", {}) if isinstance(state, dict) else None
+        if state is not None and not (isinstance(values, dict) and all(isinstance(v, dict) for v in values.values())):
+            return True
+    return False
+
+
+def _parsed_body(environ: dict[str, Any], length: int) -> tuple[bytes, Any]:
+    """The raw body (put back for Bolt) and what it holds, parsed the way Bolt parses it."""
+    stream = environ["wsgi.input"]
+    raw = stream.read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(raw)
+    try:
+        text = raw.decode("utf-8")
+        if "json" in environ.get("CONTENT_TYPE", ""):
+            return raw, json.loads(text)
+        form = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+        return raw, json.loads(form["payload"]) if "payload" in form else form
+    except ValueError:
+        return raw, None
+
+
+def _answer_or_400(slack: SlackRequestHandler, environ: dict[str, Any],
+                   start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """Bolt parses the body before any listener runs and raises on a signed but unreadable one
+    (`payload={not json`, `payload=[1,2]`): answer 400 instead of the server's 500 page."""
+    started = False
+
+    def tracking_start_response(*args: Any) -> Any:
+        nonlocal started
+        started = True
+        return start_response(*args)
+
+    try:
+        return slack(environ, tracking_start_response)
+    except Exception as error:  # JSONDecodeError, a JSON list where an object is expected, bad bytes…
+        if started:
+            raise
+        log.warning("refused an unreadable request body: %s", type(error).__name__)
+        start_response("400 Bad Request", [("Content-Type", "text/plain")])
+        return [b"unreadable request body\n"]
+
+
 def _unauthorized(start_response: Callable[..., Any]) -> Iterable[bytes]:
     start_response("401 Unauthorized", [("Content-Type", "text/plain")])
     return [b"invalid request\n"]
@@ -92,7 +157,11 @@ def wsgi_app(app: App, room: WarRoom) -> Wsgi:
             if signature and not replays.first_time(_replay_key(environ, signature)):
                 log.warning("refused a replayed request (same signature within 5 minutes)")
                 return _unauthorized(start_response)
-            return slack(environ, start_response)
+            _, parsed = _parsed_body(environ, length)
+            if malformed_payload(parsed):
+                start_response("400 Bad Request", [("Content-Type", "text/plain")])
+                return [b"unreadable request body\n"]
+            return _answer_or_400(slack, environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found\n"]
 

@@ -21,6 +21,7 @@ from bot.access import Access, Actor, ProgramRef
 from bot.logs import request_id
 from bot.services.programs import resolve_actor
 from bot.war_room import WarRoom
+from bot.web import malformed_payload
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,18 @@ def view_metadata(program_id: int, **extra: Any) -> str:
     return json.dumps({"program": program_id, **extra}, separators=(",", ":"))
 
 
+def _dict(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else {} (a signed but malformed payload must not crash the gate;
+    tests/adversarial/test_malformed.py)."""
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
 def read_view_metadata(body: dict[str, Any]) -> dict[str, Any]:
-    view = body.get("view") or {}
+    view = _dict(body.get("view"))
     try:
         data = json.loads(view.get("private_metadata") or "{}")
     except (TypeError, ValueError):
@@ -54,18 +65,18 @@ def _program_hint(body: dict[str, Any]) -> int | None:
 def payload_ids(body: dict[str, Any]) -> PayloadIds:
     event = body.get("event") if isinstance(body.get("event"), dict) else None
     if event is not None:
-        message = event.get("message") or event.get("previous_message") or {}
-        user = event.get("user") or message.get("user")
-        return PayloadIds(body.get("team_id"), event.get("channel"), user, None,
-                          str(body.get("event_id") or "-"))
+        message = _dict(event.get("message")) or _dict(event.get("previous_message"))
+        user = _text(event.get("user")) or _text(message.get("user"))
+        return PayloadIds(_text(body.get("team_id")), _text(event.get("channel")), user, None,
+                          str(body.get("event_id") or "-")[:64])
     if "command" in body:
-        return PayloadIds(body.get("team_id"), body.get("channel_id"), body.get("user_id"), None,
-                          str(body.get("trigger_id") or "-")[-12:])
-    user = body.get("user") or {}
-    team = body.get("team") or {}
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    return PayloadIds(team.get("id") or user.get("team_id"), channel, user.get("id"), _program_hint(body),
-                      str(body.get("trigger_id") or "-")[-12:])
+        return PayloadIds(_text(body.get("team_id")), _text(body.get("channel_id")), _text(body.get("user_id")),
+                          None, str(body.get("trigger_id") or "-")[-12:])
+    person = _dict(body.get("user"))
+    team = _dict(body.get("team"))
+    channel = _text(_dict(body.get("channel")).get("id")) or _text(_dict(body.get("container")).get("channel_id"))
+    return PayloadIds(_text(team.get("id")) or _text(person.get("team_id")), channel, _text(person.get("id")),
+                      _program_hint(body), str(body.get("trigger_id") or "-")[-12:])
 
 
 def actor_of(room: WarRoom, body: dict[str, Any]) -> Actor:
@@ -82,7 +93,10 @@ def require(room: WarRoom, body: dict[str, Any], access: Access, what: str = "do
 
 
 def tag_request(body: dict[str, Any], context: BoltContext, next: Any) -> BoltResponse:
-    """Global middleware: the request id for every log line of this request."""
+    """Global middleware: the request id for every log line of this request; malformed payloads get 400
+    (bot.web refuses them before Bolt on the HTTP path; this covers Socket Mode)."""
+    if malformed_payload(body):
+        return BoltResponse(status=400, body="")
     ids = payload_ids(body)
     request_id.set(ids.request)
     context["request_id"] = ids.request
@@ -91,7 +105,7 @@ def tag_request(body: dict[str, Any], context: BoltContext, next: Any) -> BoltRe
 
 def ignore_other_bots_and_self(request: BoltRequest, body: dict[str, Any], next: Any) -> BoltResponse | None:
     """Messages from bots (ours included) never become notes or commands."""
-    event = body.get("event") or {}
+    event = _dict(body.get("event"))
     if event.get("type") == "message" and (event.get("bot_id") or event.get("subtype") == "bot_message"):
         return BoltResponse(status=200, body="")
     return next()
