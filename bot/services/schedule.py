@@ -35,6 +35,7 @@ from bot.domain.soap_calendar import (
     parse_schedule_set,
 )
 from bot.errors import BadInput, WarRoomError
+from bot.messages.mrkdwn import escape
 from bot.services import audit, programs, reminders
 from storage.database import Database
 from storage.models import Program
@@ -125,7 +126,7 @@ def change_schedule(database: Database, *, program: ProgramRef, actor: str, pair
         leads = parse_leads(raw_leads) if raw_leads is not None else None
         change = parse_schedule_set(pairs, tz) if pairs else None
     except (ScheduleError, LeadsError) as error:
-        raise BadInput(str(error)) from None
+        raise BadInput(escape(str(error))) from None  # the error quotes what was typed (mrkdwn injection)
     with database.transaction() as session:
         row = session.get(Program, program.id)
         if row is None:
@@ -137,7 +138,7 @@ def change_schedule(database: Database, *, program: ProgramRef, actor: str, pair
             try:
                 new_rounds = apply_schedule_change(rounds, change)
             except ScheduleError as error:
-                raise BadInput(str(error)) from None
+                raise BadInput(escape(str(error))) from None
             before_round = next(r for r in rounds if r.number == change.round)
             after_round = next(r for r in new_rounds if r.number == change.round)
             if after_round != before_round:
