@@ -43,7 +43,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
         members = room.directory.members(channel_id)
         program, created = programs.setup_war_room(
             room.database, name=cmd.args.raw, team_id=cmd.body.get("team_id") or "", channel=facts,
-            user_id=cmd.actor.user_id, timezone=room.settings.soap_timezone, members=members)
+            user_id=cmd.actor.user_id, timezone=room.settings.soap_timezone, members=members, now=room.clock())
         if created:
             room.gateway.post(channel_id, f"This channel is now the SOAP war room of {escape(program.name)}. "
                                           f"{mention(cmd.actor.user_id)} is its director. "

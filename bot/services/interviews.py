@@ -502,7 +502,7 @@ def _thread(room: WarRoom, program: ProgramRef, candidate_id: int, actor: str) -
         claim_ = {"thread_ts": candidate.thread_ts, "program": program.id, "aamc_id": candidate.aamc_id,
                   "candidate": candidate.id, "channel": program.channel_id,
                   "name": notes.candidate_name(candidate)}
-    return notes._thread_of(room, claim_, actor)
+    return notes.thread_of(room, claim_, actor)
 
 
 def _store_message_ts(database: Database, interview_id: int, program_id: int, ts: str) -> None:

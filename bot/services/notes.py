@@ -251,7 +251,7 @@ def _start_thread(room: WarRoom, claim: dict[str, Any]) -> str:
     return str(stored)
 
 
-def _thread_of(room: WarRoom, claim: dict[str, Any], author: str) -> str:
+def thread_of(room: WarRoom, claim: dict[str, Any], author: str) -> str:
     """The candidate's thread; a candidate without one gets it now (the card, when it can be posted)."""
     if claim["thread_ts"]:
         return str(claim["thread_ts"])
@@ -308,7 +308,7 @@ def deliver(room: WarRoom, note_id: int, *, give_up: timedelta = POST_GIVE_UP) -
             posted = note is not None and note.post_state == "posted"
             return Delivery(note_id, posted, note.posted_ts if note is not None else None)
     try:
-        thread_ts = _thread_of(room, claim, claim["note"].author)
+        thread_ts = thread_of(room, claim, claim["note"].author)
         text, blocks = messages.note_post(claim["note"], candidate_name=claim["name"], aamc_id=claim["aamc_id"])
         ts = room.gateway.post(claim["channel"], text, blocks, thread_ts=thread_ts,
                                give_up_at=room.clock() + give_up)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from bot.access import Actor, CommitteeDirectory, ProgramRef, Role
 from bot.errors import BadInput, Conflict, NotADirector
 from bot.services import audit
 from storage.database import Database
-from storage.models import CommitteeRole, Program
+from storage.models import CommitteeRole, Program, utcnow
 
 MAX_PROGRAM_NAME = 120
 
@@ -102,7 +103,7 @@ def programs_of_member(database: Database, directory: CommitteeDirectory, *, tea
 
 
 def setup_war_room(database: Database, *, name: str, team_id: str, channel: ChannelFacts, user_id: str,
-                   timezone: str, members: frozenset[str]) -> tuple[ProgramRef, bool]:
+                   timezone: str, members: frozenset[str], now: datetime | None = None) -> tuple[ProgramRef, bool]:
     """Bind `channel` as the war room of program `name`; the caller becomes its director.
 
     Returns (program, created). Running setup again in the same channel renames the
@@ -135,7 +136,7 @@ def setup_war_room(database: Database, *, name: str, team_id: str, channel: Chan
                          target=f"program:{program.id}", before=before, after={"name": name})
             return program_ref(program), False
         program = Program(name=name, team_id=team_id, channel_id=channel.channel_id, timezone=timezone,
-                          created_by=user_id)
+                          created_by=user_id, created_at=now or utcnow())
         session.add(program)
         session.flush()
         session.add(CommitteeRole(program_id=program.id, user_id=user_id, role=Role.DIRECTOR.value,
