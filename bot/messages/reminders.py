@@ -47,6 +47,7 @@ class ReminderView:
     directors: tuple[str, ...] = ()
     expires_at: datetime | None = None
     missed: tuple[MissedNote, ...] = ()
+    next_offers: tuple[str, ...] = ()  # escaped mrkdwn from bot.services.offers.next_offers_summary
 
 
 def _when(at: datetime, view: ReminderView) -> str:
@@ -122,7 +123,11 @@ def reminder_message(view: ReminderView) -> tuple[str, list[dict[str, Any]]]:
     blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=head))]
     if votes:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=votes)))
+    projected = clip("*If the list stays as it is, the round would offer to:*\n" + "\n".join(view.next_offers),
+                     SECTION_LIMIT) if view.next_offers else ""
+    if projected:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=projected)))
     for note in notes:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
-    text = "\n".join(line for line in (head, votes, *notes) if line)
+    text = "\n".join(line for line in (head, votes, projected, *notes) if line)
     return text, [block.to_dict() for block in blocks]

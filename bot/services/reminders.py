@@ -82,7 +82,7 @@ from bot.domain.reminders import (
 )
 from bot.domain.soap_calendar import Round as CalendarRound
 from bot.messages.reminders import MissedNote, ReminderView, reminder_message
-from bot.services import audit, preference_list, programs
+from bot.services import audit, offers, preference_list, programs
 from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import CommitteeRole, ListSnapshot, Program, Reminder, Round
@@ -151,9 +151,11 @@ def _to_plan(specs: list[ReminderSpec], now: datetime) -> dict[str, ReminderSpec
 
 
 def sync_program(session: Session, program: Program, now: datetime) -> SyncResult:
-    """Bring the program's round reminders in line with its calendar and leads (module rules)."""
-    specs = plan_round_reminders(str(program.id), stored_rounds(session, program.id), leads_of(program),
-                                 DEFAULT_LOCK_WARNING_MINUTES)
+    """Bring the program's round reminders in line with its calendar and leads (module rules).
+    A program whose every position is filled needs no more round reminders: all are cancelled
+    (and come back if an acceptance is corrected)."""
+    specs = [] if offers.all_positions_filled(session, program.id) else plan_round_reminders(
+        str(program.id), stored_rounds(session, program.id), leads_of(program), DEFAULT_LOCK_WARNING_MINUTES)
     planned_keys = {s.key for s in specs}
     wanted = _to_plan(specs, now)
     rows = {r.key: r for r in session.scalars(select(Reminder).where(
@@ -353,9 +355,11 @@ def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Co
     total = 0
     if spec.kind is not ReminderKind.LOCK_WARNING:
         missing, total = missing_votes(room.database, program_id, committee_of(room, channel, observers))
+    projected = tuple(offers.next_offers_summary(room.database, program_id, now)) \
+        if spec.kind is ReminderKind.DEADLINE_LEAD else ()
     view = ReminderView(kind=spec.kind, round=spec.round, subject_at=spec.subject_at, now=now, tz=tz, late=late,
                         missing=missing, candidates_total=total, directors=directors, expires_at=expires_at,
-                        missed=missed)
+                        missed=missed, next_offers=projected)
     text, blocks = reminder_message(view)
     return _Composed(channel, text, blocks, missed_keys)
 

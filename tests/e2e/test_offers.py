@@ -9,6 +9,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
+from bot.services import reminders
 from storage.models import AuditEvent, Candidate, Offer, Position, Program, Reminder
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.harness.signing import SlackClientSim
@@ -160,6 +161,10 @@ def test_filling_every_position_cancels_reminders_and_posts_a_summary(served: Se
     assert "Every position of Internal Medicine – Test is filled" in summary["text"]
     assert f"Exampleton1, Rowan1 ({IDS[0]}) (round 1)" in summary["text"]
     assert f"remaining reminders are cancelled ({pending})" in summary["text"]
+    with served.room.database.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Reminder).where(Reminder.state == "pending")) == 0
+    # The clock's next tick re-plans from the calendar: a filled program stays quiet.
+    reminders.sync_all(served.room.database, served.clock())
     with served.room.database.reading() as session:
         assert session.scalar(select(func.count()).select_from(Reminder).where(Reminder.state == "pending")) == 0
 

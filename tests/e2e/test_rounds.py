@@ -121,3 +121,22 @@ def test_the_15_minute_reminder_mentions_exactly_the_members_with_missing_votes(
     # Run again (a retried job, a second clock): nothing more.
     assert reminders.run_due_reminders(served.room, served.clock(), "another-clock") == []
     assert len(standin.calls_to("chat.postMessage")) == 2
+
+
+def test_the_pre_deadline_reminder_says_who_the_round_would_offer_to(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    with served.room.database.transaction() as session:
+        for aamc, last in (("10000001", "Firstchoice"), ("10000002", "Secondchoice")):
+            session.add(Candidate(program_id=1, aamc_id=aamc, first_name="Alex", last_name=last))
+    ask(slack, standin, "positions set categorical=1", DIRECTOR, war_room)
+    for user in (DIRECTOR, MEMBERS[0]):
+        ask(slack, standin, "vote 10000001 high", user, war_room)
+        ask(slack, standin, "vote 10000002 if-needed", user, war_room)
+    standin.reset()
+    served.clock.set(utc(18, 12, 40))
+    reminders.run_due_reminders(served.room, served.clock(), "e2e-clock")
+    deadline = next(c.params for c in standin.wait_for("chat.postMessage", count=2)
+                    if ":alarm_clock:" in c.params["text"])
+    projected = deadline["text"].split("the round would offer to:", 1)[1]
+    assert "Firstchoice" in projected
+    assert "Secondchoice" not in projected
