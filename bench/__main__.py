@@ -351,6 +351,10 @@ def _misses(results: dict[str, Any]) -> list[str]:
         any_miss = True
         scales = list(ack["scales"])
         works = [ack["scales"][n].get("list_work_ms") for n in scales]
+        grows = bool(works and works[0] and works[-1] and works[-1] >= 1.3 * works[0])
+        growth_note = (": its query for the listed candidates, pinned *or* voted on, is answered by SQLite "
+                       "through the `program_id` index alone, i.e. by visiting every applicant of the program, so "
+                       "it grows with the applicant count") if grows else ""
         lines += [
             "**Acknowledgement p99 against the bare app.** Our router calls `ack()` before anything else, so the "
             "ack itself costs about what the bare app's does. It waits, though. With `process_before_response=False` "
@@ -363,9 +367,7 @@ def _misses(results: dict[str, Any]) -> list[str]:
             "The sustained pattern (20 clients sending without pause, far more than a committee types) shows it most; "
             "`/soap list` more than `/soap candidate` because each list answer computes the whole preference list "
             f"({' → '.join(_n(w, ' ms') for w in works)} alone at {' → '.join(f'{int(n):,}' for n in scales)} "
-            "candidates: its query for the listed candidates, pinned *or* voted on, is answered by SQLite "
-            "through the `program_id` index alone, i.e. by visiting every applicant of the program, so it grows "
-            "with the applicant count).",
+            f"candidates{growth_note}).",
             "",
             "What would close the gap (not changed here: `bot/app.py`, `handlers/router.py` and the list service "
             "belong to their features): acknowledge in the request thread (`process_before_response=True`, with the "
