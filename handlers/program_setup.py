@@ -56,7 +56,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
         noun = role.value
 
         @router.subcommand(noun, access=Access.DIRECTOR, usage=f"{noun} add|remove @person",
-                           summary=f"Adds or removes a {noun} (directors only).", what=f"change {noun}s")
+                           summary=f"Adds or removes {_a(role)} (directors only).", what=f"change {noun}s")
         def change_role(cmd: SoapCommand) -> None:
             if len(cmd.args.words) != 2 or cmd.args.words[0].lower() not in ("add", "remove"):
                 raise BadInput(f"Use `/soap {noun} add @person` or `/soap {noun} remove @person`.")

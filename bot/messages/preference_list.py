@@ -209,7 +209,7 @@ def _footer(current: CurrentList, timezone: str) -> list[Block]:
         more = f" and {len(current.excluded) - 10} more" if len(current.excluded) > 10 else ""
         notes.append(f"*Left off by a majority of do not rank: {len(current.excluded)}*: {names}{more}")
     else:
-        notes.append("Left off by a majority of do not rank: 0")
+        notes.append("Left off by a majority of do not rank: none.")
     notes.append(f"Ballots from {current.ballots} of {len(current.members)} voting members. "
                  "Support = rank or rank high; dissent = do not rank.")
     if any(line.tied for line in current.lines):

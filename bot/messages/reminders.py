@@ -123,8 +123,7 @@ def reminder_message(view: ReminderView) -> tuple[str, list[dict[str, Any]]]:
     blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=head))]
     if votes:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=votes)))
-    projected = clip("*If the list stays as it is, the round would offer to:*\n" + "\n".join(view.next_offers),
-                     SECTION_LIMIT) if view.next_offers else ""
+    projected = clip("\n".join(view.next_offers), SECTION_LIMIT) if view.next_offers else ""
     if projected:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=projected)))
     for note in notes:

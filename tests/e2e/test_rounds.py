@@ -137,6 +137,6 @@ def test_the_pre_deadline_reminder_says_who_the_round_would_offer_to(
     reminders.run_due_reminders(served.room, served.clock(), "e2e-clock")
     deadline = next(c.params for c in standin.wait_for("chat.postMessage", count=2)
                     if ":alarm_clock:" in c.params["text"])
-    projected = deadline["text"].split("the round would offer to:", 1)[1]
+    projected = deadline["text"].split("would offer to", 1)[1]
     assert "Firstchoice" in projected
     assert "Secondchoice" not in projected

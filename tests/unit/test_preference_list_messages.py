@@ -98,7 +98,7 @@ def test_an_empty_list_says_how_to_vote() -> None:
     assert "No one has voted yet" in text
     assert "/soap vote" in text
     assert validate_blocks(blocks) == []
-    assert "Left off by a majority of do not rank: 0" in json.dumps(blocks)
+    assert "Left off by a majority of do not rank: none." in json.dumps(blocks)
 
 
 def test_the_locked_post_lists_every_candidate_or_points_to_the_csv() -> None:
