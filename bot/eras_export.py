@@ -544,10 +544,31 @@ def _csv_rows(data: bytes, filename: str, notes: list[str]) -> Iterator[Sequence
         raise ExportFileError(f"{filename}: row {number + 1} could not be read as CSV: {exc}") from None
 
 
+# A real ERAS export of a few hundred applicants unpacks to a few MB; a "zip bomb" (a small .xlsx
+# that unpacks to gigabytes, or to millions of rows) would hold a worker for minutes.
+# (tests/adversarial/test_spreadsheets.py)
+MAX_XLSX_UNPACKED = 100 * 1024 * 1024
+
+
+def _refuse_zip_bomb(data: bytes, filename: str) -> None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip: openpyxl says so below
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise ExportFileError(
+            f"{filename}: the workbook unpacks to {unpacked // (1024 * 1024)} MB, more than an ERAS export "
+            f"can hold (at most {MAX_XLSX_UNPACKED // (1024 * 1024)} MB); export the applicants again, or save "
+            "the sheet as CSV"
+        )
+
+
 def _xlsx_rows(data: bytes, filename: str, notes: list[str]) -> Iterator[Sequence[object]]:
     import openpyxl  # local: only needed for Excel files
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _refuse_zip_bomb(data, filename)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, SyntaxError) as exc:
