@@ -85,3 +85,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template
 @pytest.fixture
 def database(database_url: str) -> Database:
     return Database(database_url)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say, in the CI log, how many tests ran on each database."""
+    passed = terminalreporter.stats.get("passed", [])
+    on = {backend: sum(1 for report in passed if f"[{backend}" in report.nodeid or f"-{backend}" in report.nodeid)
+          for backend in ("sqlite", "postgresql")}
+    terminalreporter.write_line(f"database-backed tests passed: SQLite {on['sqlite']}, PostgreSQL {on['postgresql']}"
+                                + ("" if PG_URL else " (PostgreSQL not configured: set TEST_DATABASE_URL)"))
