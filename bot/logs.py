@@ -1,7 +1,20 @@
 """Structured logs (one JSON object a line) with the Slack request's id.
 
-Applicant data never reaches a log line: listeners log ids and counts only, and
-`redact` strips Slack payload text from anything Bolt itself logs.
+Applicant data never reaches a log line. Our own code logs ids and counts only; what libraries
+write is cleaned by `redact`, because they do put payloads in their messages:
+
+- slack_sdk at DEBUG logs every Web API request and response body (message text, blocks, views);
+- Bolt logs the whole body of a request no listener handles ("Unhandled request ({...})") and of a
+  request with a bad signature ("... body: token=...&text=...");
+- SQLAlchemy puts the statement's parameters in its exceptions ("[parameters: ('Avery', ...)]");
+- pydantic puts the rejected value in validation errors ("input_value='Avery'").
+
+`redact` therefore (1) masks Slack tokens and bearer credentials, (2) drops SQL parameters,
+(3) cuts every dumped structure (`{...}`, `[{...}]`, `({...})`) from its opening bracket to the end
+of the line, (4) masks the value after payload-like keys (`text=`, `'value':`, `body:`,
+`input_value=`...). Tracebacks go through the same function. The price: a library's debug line
+keeps its description ("Sending a request - url: …/chat.postMessage") but loses its data. A test
+(tests/adversarial/test_logs.py) runs a full scenario at DEBUG and searches every line.
 """
 
 from __future__ import annotations
@@ -15,12 +28,26 @@ from datetime import UTC, datetime
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
-_TEXT_FIELDS = re.compile(r"('?(?:text|value|name|real_name|first_name|last_name|payload)'?\s*[:=]\s*)"
-                          r"('[^']*'|\"[^\"]*\"|\S+)")
+REDACTED = "<redacted>"
+_TOKENS = re.compile(r"\b(xox[a-z]|xapp)-[A-Za-z0-9-]+")
+_BEARER = re.compile(r"(Bearer\s+)\S+")
+_SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*")
+# A dumped dict or list (Python repr or JSON): from its opening bracket to the end of the line.
+_STRUCTURE = re.compile(r"[\[({]\s*[\[{'\"][^\n]*")
+_KEYS = ("text", "value", "values", "name", "real_name", "display_name", "first_name", "last_name", "middle_name",
+         "title", "email", "payload", "body", "blocks", "view", "input_value", "initial_comment",
+         "private_metadata", "content", "query", "state", "message", "user_name", "channel_name", "school")
+_KEYED = re.compile(r"""(['"]?\b(?:""" + "|".join(_KEYS) + r""")\b['"]?\s*[:=]\s*)"""
+                    r"""('(?:[^'\\\n]|\\.)*'?|"(?:[^"\\\n]|\\.)*"?|[^\s,)}\]]+)""")
 
 
 def redact(message: str) -> str:
-    return _TEXT_FIELDS.sub(r"\1<redacted>", message)
+    """The message without Slack tokens, SQL parameters, dumped payloads or values of payload keys."""
+    message = _TOKENS.sub(lambda m: f"{m.group(1)}-{REDACTED}", message)
+    message = _BEARER.sub(rf"\1{REDACTED}", message)
+    message = _SQL_PARAMETERS.sub(f"[parameters: {REDACTED}]", message)
+    message = _STRUCTURE.sub(REDACTED, message)
+    return _KEYED.sub(rf"\1{REDACTED}", message)
 
 
 class JsonFormatter(logging.Formatter):
