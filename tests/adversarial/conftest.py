@@ -1,7 +1,8 @@
 """Adversarial fixtures: the e2e app (real HTTP path, both databases) plus ways to know it is done.
 
-`served` is the e2e fixture's app with one difference: Bolt's listener pool is a `TrackedPool`, so a
-test can wait until every listener a request started has finished (`served.idle()`) before it
+`served` is the e2e fixture's app with one difference: Bolt's listener pool and `room.work` (where
+work runs after the acknowledgement) are `TrackedPool`s, so a test can wait until every listener a
+request started, and the work it handed on, has finished (`served.idle()`) before it
 asserts that *nothing* happened. Without that, "zero posts" would only mean "zero posts yet".
 `snapshot(served)` counts the rows of every table of the schema (storage.models.Base), so a
 test that compares two snapshots notices a store in any table, including tables added later.
@@ -74,13 +75,23 @@ class TrackedPool(ThreadPoolExecutor):
                 self._cond.wait(remaining)
 
 
+    def busy(self) -> bool:
+        with self._cond:
+            return self._pending > 0
+
+
 @dataclass
 class AdversarialServed(Served):
-    pool: TrackedPool
+    pools: tuple[TrackedPool, ...]
 
     def idle(self) -> None:
-        """Block until every listener started so far has returned (the HTTP answer comes before)."""
-        self.pool.wait_idle()
+        """Block until every listener started so far, and the work it handed on, has returned
+        (the HTTP answer comes before)."""
+        while True:
+            for pool in self.pools:
+                pool.wait_idle()
+            if not any(pool.busy() for pool in self.pools):
+                return
 
 
 @pytest.fixture
@@ -89,18 +100,20 @@ def served(standin: SlackStandIn, database_url: str, clock: FakeClock) -> Iterat
 
     settings = e2e_settings(standin, database_url)
     room = build_war_room(settings, clock=clock, sleep=lambda _s: None)
-    pool = TrackedPool()
+    pool, work = TrackedPool(), TrackedPool()
+    room.work = work  # where the app runs work after the ack
     app = create_app(room, listener_executor=pool)
     server = make_server("127.0.0.1", 0, wsgi_app(app, room), server_class=_ThreadingServer,
                          handler_class=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield AdversarialServed(room, f"http://127.0.0.1:{server.server_port}", clock, settings, pool)
+        yield AdversarialServed(room, f"http://127.0.0.1:{server.server_port}", clock, settings, (pool, work))
     finally:
         server.shutdown()
         server.server_close()
         pool.shutdown(wait=True)
+        work.shutdown(wait=True)
 
 
 def snapshot(database: Database) -> dict[str, int]:
