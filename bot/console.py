@@ -208,7 +208,8 @@ class LocalWorkspace:
         })
         self.clock = clock
         self.executor = TrackedExecutor()
-        self.room: WarRoom = build_war_room(self.settings, clock=clock)
+        # One tracked pool for Bolt's listeners and the work they defer (room.work): idle means done.
+        self.room: WarRoom = build_war_room(self.settings, clock=clock, work=self.executor)
         from bot.app import create_app
         from bot.web import wsgi_app
 

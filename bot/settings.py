@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     # Operational knobs (documented in .env.example and docs/operations.md).
     committee_cache_seconds: int = Field(default=60, ge=0, le=60)
     web_concurrency: int = Field(default=2, ge=1, le=64)
+    work_threads: int = Field(default=2, ge=1, le=64)
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -7,7 +7,8 @@ the console build it with a fake clock or a stand-in Web API; nothing else diffe
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -30,10 +31,17 @@ class WarRoom:
     client: WebClient
     clock: Callable[[], datetime] = system_clock
     sleep: Callable[[float], None] | None = None
+    # Where a request's work runs after Slack has its acknowledgement (handlers.errors.guard, the
+    # router). Small and bounded: a burst queues its work here instead of its acks, and few threads
+    # holding the GIL leave the request threads free to acknowledge (docs/operations.md).
+    work_pool: InitVar[Executor | None] = None
+    work: Executor = field(init=False)
     gateway: SlackGateway = field(init=False)
     directory: CommitteeDirectory = field(init=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, work_pool: Executor | None) -> None:
+        self.work = work_pool or ThreadPoolExecutor(max_workers=self.settings.work_threads,
+                                                    thread_name_prefix="soap-work")
         self.gateway = SlackGateway(self.client, sleep=self.sleep, now=self.clock)
         self.directory = CommitteeDirectory(self.gateway.channel_members,
                                             max_age_seconds=self.settings.committee_cache_seconds)
@@ -44,7 +52,7 @@ class WarRoom:
 
 
 def build_war_room(settings: Settings, *, clock: Callable[[], datetime] = system_clock,
-                   sleep: Callable[[float], None] | None = None) -> WarRoom:
+                   sleep: Callable[[float], None] | None = None, work: Executor | None = None) -> WarRoom:
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
     return WarRoom(settings=settings, database=Database(settings.database_url), client=client,
-                   clock=clock, sleep=sleep)
+                   clock=clock, sleep=sleep, work_pool=work)

@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 Listener = TypeVar("Listener", bound=Callable[..., Any])
 
+# Payload kinds whose acknowledgement carries nothing: acked at once, their work deferred to room.work.
+# A view_submission's ack may carry field errors, so its listener runs before the ack.
+ACK_FIRST = {"block_actions", "event_callback"}
+
 UNEXPECTED = (":warning: Something went wrong on our side and nothing was changed. "
               "If it happens again, give your admin this reference: `{ref}`.")
 
@@ -80,8 +84,7 @@ def guard(room: WarRoom) -> Callable[[Listener], Listener]:
         if "body" not in names or "ack" not in names:
             raise TypeError(f"{listener.__name__} must take `ack` and `body` to be guarded")
 
-        @functools.wraps(listener)
-        def guarded(**kwargs: Any) -> Any:
+        def run(kwargs: dict[str, Any]) -> Any:
             try:
                 return listener(**kwargs)
             except Exception as error:
@@ -95,6 +98,15 @@ def guard(room: WarRoom) -> Callable[[Listener], Listener]:
                     ack()
                 answer(room, body, error)
                 return None
+
+        @functools.wraps(listener)
+        def guarded(**kwargs: Any) -> Any:
+            if kwargs["body"].get("type") in ACK_FIRST:
+                # Slack gets its 200 now; the work waits its turn in room.work, never the ack.
+                kwargs["ack"]()
+                room.work.submit(run, kwargs)
+                return None
+            return run(kwargs)
 
         return guarded  # type: ignore[return-value]
 

@@ -129,10 +129,15 @@ class SoapRouter:
         return [HelpEntry(usage=f"{self.command} {s.usage}", summary=s.summary) for s in self._order]
 
     def register(self, app: App) -> None:
-        app.command(self.command)(guard(self.room)(self._dispatch))
+        self._guarded_dispatch = guard(self.room)(self._dispatch)
+        app.command(self.command)(self._acknowledge)
+
+    def _acknowledge(self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        """Slack gets its 200 at once; the subcommand's work waits its turn in room.work."""
+        ack()
+        self.room.work.submit(self._guarded_dispatch, ack=ack, body=body, respond=respond, client=client)
 
     def _dispatch(self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
         text = (body.get("text") or "").strip()
         name, _, rest = text.partition(" ")
         name = name.lower() or "help"
