@@ -10,6 +10,7 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.domain.triage import Bucket, TriagePolicy
+from bot.messages.blocks import SLACK_SECTION_TEXT, chunks, section
 from bot.messages.candidate_card import BUCKET_EMOJI, RISK_EMOJI
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape
@@ -22,25 +23,13 @@ SLACK_ERRORS_SHOWN = 20
 
 
 def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)))
+    return section(text, SLACK_SECTION_TEXT)
 
 
 def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
     return [block.to_dict() for block in blocks[:50]]
 
 
-def _chunks(lines: Sequence[str], limit: int = 2900) -> list[str]:
-    chunks: list[str] = []
-    current: list[str] = []
-    for line in lines:
-        line = clip(line, limit)
-        if current and sum(len(x) + 1 for x in current) + len(line) > limit:
-            chunks.append("\n".join(current))
-            current = []
-        current.append(line)
-    if current:
-        chunks.append("\n".join(current))
-    return chunks
 
 
 # --- several matches --------------------------------------------------------------------------
@@ -91,7 +80,7 @@ def find_blocks(page: FindPage, query: str) -> list[dict[str, Any]]:
                      + (f" · {escape(', '.join(item.flags))}" if item.flags else ""))
     if not lines:
         lines = ["Nobody matches. Loosen a filter, or check `/soap find help`."]
-    blocks += [_section(chunk) for chunk in _chunks(lines)]
+    blocks += [_section(chunk) for chunk in chunks(lines)]
     blocks.append(ContextBlock(elements=[MarkdownTextObject(
         text=f"Page {page.page} of {page.pages}. `/soap candidate <AAMC ID>` posts a card.")]))
     buttons = []

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
+from bot.messages.blocks import sections
 from bot.messages.mrkdwn import clip
 
 
@@ -24,16 +25,8 @@ def help_blocks(entries: list[HelpEntry], problem: str | None = None) -> list[di
     blocks: list[Any] = []
     if problem:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f":warning: {problem}")))
-    lines = [f"`{e.usage}`\n{e.summary}" for e in entries]
     # Several sections so the help stays under Slack's 3,000 characters per section.
-    chunk: list[str] = []
-    for line in lines:
-        if sum(len(x) + 1 for x in chunk) + len(line) > 2800:
-            blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
-            chunk = []
-        chunk.append(line)
-    if chunk:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
+    blocks.extend(sections([f"`{e.usage}`\n{e.summary}" for e in entries]))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(
         "Only you can see this. Applicant data stays in the war-room channel.", 2000))]))
     return [block.to_dict() for block in blocks[:50]]

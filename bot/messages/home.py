@@ -17,7 +17,6 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     DividerBlock,
     HeaderBlock,
     MarkdownTextObject,
@@ -27,6 +26,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.soap_calendar import CalendarEvent, format_countdown
 from bot.domain.when import format_local
+from bot.messages.blocks import context, plural_s, section
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape
 from bot.messages.offers import track_line
@@ -51,16 +51,6 @@ NOT_A_MEMBER = (
 )
 
 
-def _s(n: int) -> str:
-    return "" if n == 1 else "s"
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_TEXT)))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_TEXT))])
 
 
 def _when(event: CalendarEvent, now: datetime, tz: ZoneInfo) -> str:
@@ -89,16 +79,16 @@ def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None
     """The member's dashboard as a Home view (within 100 blocks whatever the data)."""
     tz = ZoneInfo(board.program.timezone)
     blocks: list[Block] = [HeaderBlock(text=clip(f"SOAP war room: {board.program.name}", 150)),
-                           _context(f"Times in {escape(tz.key)} · updated {format_local(now, tz)}")]
+                           context(f"Times in {escape(tz.key)} · updated {format_local(now, tz)}")]
     if notice:
-        blocks.append(_section(notice))
+        blocks.append(section(notice))
     if board.tracks:
         filled = sum(min(t.filled, t.total) for t in board.tracks)
         total = sum(t.total for t in board.tracks)
         status = f"*Positions*: {filled} of {total} filled\n" + "\n".join(track_line(t) for t in board.tracks)
     else:
         status = "*Positions*: not set yet (a director sets them with `/soap positions set categorical=4`)."
-    blocks.append(_section(status))
+    blocks.append(section(status))
     if board.next_deadline is not None:
         when = "*Next deadline* · " + _when(board.next_deadline, now, tz)
         if board.next_event is not None and board.next_event != board.next_deadline:
@@ -109,17 +99,17 @@ def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None
         when = "*No deadline left* on this program's SOAP calendar (`/soap schedule`)."
     if board.locked_rounds:
         when += "\nLocked lists: " + ", ".join(f"round {r}" for r in board.locked_rounds)
-    blocks.append(_section(when))
+    blocks.append(section(when))
     blocks.append(DividerBlock())
 
     if not board.votes:
-        blocks.append(_section("*Your votes*: observers read everything and do not vote."))
+        blocks.append(section("*Your votes*: observers read everything and do not vote."))
     elif not board.missing:
-        blocks.append(_section("*Your votes*: nothing is waiting for you. Every candidate on the committee's list "
+        blocks.append(section("*Your votes*: nothing is waiting for you. Every candidate on the committee's list "
                                "has your vote or your ordering."))
     else:
         count = len(board.missing)
-        blocks.append(_section(f"*Waiting for your vote: {count} candidate{_s(count)}* on the committee's list "
+        blocks.append(section(f"*Waiting for your vote: {count} candidate{plural_s(count)}* on the committee's list "
                                "(your vote is one of four; change it any time)."))
         room = MAX_BLOCKS - len(blocks) - 6  # keep room for the list and the notes below
         shown = board.missing[: max(0, min(MISSING_SHOWN, room // 2))]
@@ -128,15 +118,15 @@ def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None
                                        text=MarkdownTextObject(text=_candidate(line))))
             blocks.append(_vote_buttons(line))
         if count > len(shown):
-            blocks.append(_context(f"+{count - len(shown)} more waiting for your vote: they appear here as you vote, "
+            blocks.append(context(f"+{count - len(shown)} more waiting for your vote: they appear here as you vote, "
                                    "or use `/soap vote <AAMC ID> high|rank|if-needed|dnr`."))
     blocks.append(DividerBlock())
     if board.top:
         top = "\n".join(_top_line(line) for line in board.top)
-        blocks.append(_section(f"*Top of the committee's current list* ({board.list_size} listed)\n{top}"))
+        blocks.append(section(f"*Top of the committee's current list* ({board.list_size} listed)\n{top}"))
     else:
-        blocks.append(_section("*The committee's list is empty*: nobody has voted or been pinned yet."))
-    blocks.append(_context("`/soap list` shows the whole order, `/soap next` who the next round would offer to, "
+        blocks.append(section("*The committee's list is empty*: nobody has voted or been pinned yet."))
+    blocks.append(context("`/soap list` shows the whole order, `/soap next` who the next round would offer to, "
                            "`/soap help` everything else."))
     view = View(type="home", blocks=blocks[:MAX_BLOCKS], private_metadata=metadata, callback_id="home.dashboard")
     return view.to_dict()
@@ -146,6 +136,6 @@ def outsider_view(notice: str | None = None) -> dict[str, Any]:
     """For someone who is not in any war room of the workspace: what the app is, nothing about applicants."""
     blocks: list[Block] = [HeaderBlock(text="SOAP War Room")]
     if notice:
-        blocks.append(_section(notice))
-    blocks.append(_section(NOT_A_MEMBER))
+        blocks.append(section(notice))
+    blocks.append(section(NOT_A_MEMBER))
     return View(type="home", blocks=blocks, callback_id="home.outsider").to_dict()

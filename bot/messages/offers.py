@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import Block, HeaderBlock
 
 from bot.domain.offers import OfferStatus
 from bot.domain.when import format_local
+from bot.messages.blocks import context, plural_s, section
 from bot.messages.mrkdwn import clip, escape, mention
 from bot.services.offers import (
     FilledSeat,
@@ -31,16 +32,6 @@ NAME_CHARS = 80
 SUMMARY_NAMES = 8
 
 
-def _s(n: int) -> str:
-    return "" if n == 1 else "s"
-
-
-def _section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_TEXT)))
-
-
-def _context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, SECTION_TEXT))])
 
 
 def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
@@ -57,11 +48,11 @@ def _name(name: str, aamc_id: str) -> str:
 def track_line(t: TrackStatus) -> str:
     parts = [f"*{escape(t.track)}*: {min(t.filled, t.total)} of {t.total} filled"]
     if t.outstanding:
-        parts.append(f"{t.outstanding} offer{_s(t.outstanding)} awaiting an answer")
+        parts.append(f"{t.outstanding} offer{plural_s(t.outstanding)} awaiting an answer")
     parts.append(f"{t.open} open")
     line = " · ".join(parts)
     if t.over_filled:
-        line += f" · :warning: {t.over_filled} acceptance{_s(t.over_filled)} more than the positions"
+        line += f" · :warning: {t.over_filled} acceptance{plural_s(t.over_filled)} more than the positions"
     return line
 
 
@@ -69,7 +60,7 @@ def positions_blocks(status: PositionsStatus, program_name: str) -> tuple[str, l
     if not status.tracks:
         text = ("No positions are set yet. A director sets them per track: "
                 "`/soap positions set categorical=4 preliminary=2`.")
-        return text, _dicts([_section(text)])
+        return text, _dicts([section(text)])
     lines = [track_line(t) for t in status.tracks]
     head = f"Positions of {escape(program_name)}: {status.filled} of {status.total} filled"
     if status.all_filled:
@@ -77,7 +68,7 @@ def positions_blocks(status: PositionsStatus, program_name: str) -> tuple[str, l
     footer = ("Filled = accepted offers. Record an outcome with `/soap offer <AAMC ID> <round> "
               "offered|accepted|rejected|expired [track]`; see who the next round would offer to with `/soap next`.")
     text = head + "\n" + "\n".join(lines)
-    return text, _dicts([_section(f"*{head}*"), _section("\n".join(lines)), _context(footer)])
+    return text, _dicts([section(f"*{head}*"), section("\n".join(lines)), context(footer)])
 
 
 def positions_change_post(change: PositionsChange, actor: str) -> str:
@@ -133,7 +124,7 @@ def all_filled_post(seats: Sequence[FilledSeat], status: PositionsStatus,
     tail = (f"The remaining reminders are cancelled ({reminders_cancelled})." if reminders_cancelled
             else "No reminders were left to cancel.")
     text = head + "\n" + "\n".join(lines) + "\n" + tail
-    return text, _dicts([_section(head), _section("\n".join(lines)), _context(tail)])
+    return text, _dicts([section(head), section("\n".join(lines)), context(tail)])
 
 
 # --------------------------------------------------------------------------- the next round
@@ -158,8 +149,8 @@ def _track_text(t: TrackNext, limit: int = NAMES_PER_TRACK) -> str:
         names.append(f"+{len(t.offers) - limit} more")
     body = "\n".join(names)
     if t.unfilled_after:
-        body += (f"\n:warning: {t.unfilled_after} position{_s(t.unfilled_after)} would stay open: nobody eligible "
-                 f"is left on the list for this track ({t.listed} listed).")
+        body += (f"\n:warning: {t.unfilled_after} position{plural_s(t.unfilled_after)} would stay open: "
+                 f"nobody eligible is left on the list for this track ({t.listed} listed).")
     return head + " would offer to:\n" + body if names else head + "\n" + body.strip()
 
 
@@ -168,12 +159,13 @@ def next_blocks(projection: NextRound, program_name: str, timezone: str) -> tupl
     title = f"Round {projection.round}: who would get an offer"
     intro = (f"{escape(program_name)} · {_source(projection, tz)}. Skips applicants who accepted, rejected, let "
              "an offer expire or hold an unanswered offer.")
-    blocks: list[Block] = [HeaderBlock(text=title[:150]), _context(intro)]
+    blocks: list[Block] = [HeaderBlock(text=title[:150]), context(intro)]
     texts = [_track_text(t) for t in projection.tracks]
-    blocks += [_section(text) for text in texts]
+    blocks += [section(text) for text in texts]
     notes: list[str] = []
     if projection.ineligible:
-        notes.append(f"{projection.ineligible} listed applicant{_s(projection.ineligible)} skipped (already offered).")
+        notes.append(f"{projection.ineligible} listed applicant{plural_s(projection.ineligible)} skipped "
+                     "(already offered).")
     if projection.assumed_expired:
         shown = ", ".join(f"{_name(o.name, o.aamc_id)} (round {o.round}, {escape(o.track)})"
                           for o in projection.assumed_expired[:10])
@@ -187,7 +179,7 @@ def next_blocks(projection: NextRound, program_name: str, timezone: str) -> tupl
     if not projection.list_size:
         notes.append("The list is empty: nobody has been voted on or pinned yet.")
     if notes:
-        blocks.append(_context("\n".join(notes)))
+        blocks.append(context("\n".join(notes)))
     text = "\n".join([f"{title} ({_source(projection, tz)})", *texts, *notes])
     return text, _dicts(blocks)
 
@@ -202,7 +194,7 @@ def next_summary_lines(projection: NextRound) -> list[str]:
             continue
         names = ", ".join(_name(o.name, o.aamc_id) for o in t.offers[:SUMMARY_NAMES])
         more = f", +{len(t.offers) - SUMMARY_NAMES} more" if len(t.offers) > SUMMARY_NAMES else ""
-        gap = (f" ({t.unfilled_after} position{_s(t.unfilled_after)} with nobody eligible left on the list)"
+        gap = (f" ({t.unfilled_after} position{plural_s(t.unfilled_after)} with nobody eligible left on the list)"
                if t.unfilled_after else "")
         lines.append(f"• {escape(t.track)} ({t.open} open): {names or 'nobody'}{more}{gap}")
     return lines

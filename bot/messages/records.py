@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.messages.blocks import sections
 from bot.messages.ids import CallbackId
 from bot.messages.mrkdwn import clip, escape, mention
 from storage.models import AuditEvent
@@ -39,15 +40,7 @@ def audit_blocks(events: list[AuditEvent], tz: ZoneInfo, what: str) -> list[dict
                      f"{_values(event.before)} → {_values(event.after)}")
     if len(events) == 0:
         lines.append("Nothing recorded yet.")
-    blocks: list[Any] = []
-    chunk: list[str] = []
-    for line in lines:
-        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
-            blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
-            chunk = []
-        chunk.append(line)
-    blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(chunk))))
-    return [b.to_dict() for b in blocks[:50]]
+    return [b.to_dict() for b in sections(lines)[:50]]
 
 
 def purge_modal(program_name: str, what_goes: list[str], metadata: str) -> dict[str, Any]:

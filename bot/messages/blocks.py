@@ -1,0 +1,55 @@
+"""Small Block Kit pieces every builder uses, clipped to Slack's limits.
+
+Slack refuses a section whose text is over 3,000 characters; builders stay a little under it
+(`SECTION_TEXT`) so an ellipsis never lands inside an escape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.messages.mrkdwn import clip
+
+SLACK_SECTION_TEXT = 3000
+SECTION_TEXT = 2900
+
+
+def section(text: str, limit: int = SECTION_TEXT) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, limit)))
+
+
+def context(text: str, limit: int = SECTION_TEXT) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=clip(text, limit))])
+
+
+def chunks(lines: Sequence[str], limit: int = SECTION_TEXT) -> list[str]:
+    """`lines` joined into as few texts of at most `limit` characters as they fit in."""
+    out: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in lines:
+        line = clip(line, limit)
+        if current and size + len(line) > limit:
+            out.append("\n".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    if current:
+        out.append("\n".join(current))
+    return out
+
+
+def sections(lines: Sequence[str], limit: int = SECTION_TEXT) -> list[SectionBlock]:
+    return [section(text, limit) for text in chunks(lines, limit)]
+
+
+def plural(count: int, word: str) -> str:
+    """`1 note`, `2 notes`."""
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
+def plural_s(count: int) -> str:
+    """The plural ending alone: f"{n} candidate{plural_s(n)}"."""
+    return "" if count == 1 else "s"
