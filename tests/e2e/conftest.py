@@ -17,6 +17,7 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 
 from bot.app import create_app
+from bot.console import TrackedExecutor
 from bot.settings import Settings, load_settings
 from bot.war_room import WarRoom, build_war_room
 from bot.web import wsgi_app
@@ -50,6 +51,12 @@ class Served:
     url: str
     clock: FakeClock
     settings: Settings
+    tracked: TrackedExecutor
+
+    def idle(self, timeout: float = 15.0) -> None:
+        """Block until every listener started so far, and the work it handed on, has returned (the HTTP
+        answer comes before): a test that asserts that *nothing* happened waits for this first."""
+        assert self.tracked.wait_idle(timeout), f"the app was still handling a request after {timeout} s"
 
 
 @pytest.fixture
@@ -79,17 +86,20 @@ def e2e_settings(standin: SlackStandIn, database_url: str) -> Settings:
 @pytest.fixture
 def served(standin: SlackStandIn, database_url: str, clock: FakeClock) -> Iterator[Served]:
     settings = e2e_settings(standin, database_url)
-    room = build_war_room(settings, clock=clock, sleep=lambda _s: None)
-    app = create_app(room)
+    # One tracked pool for Bolt's listeners and the work they defer (room.work), as in the console.
+    tracked = TrackedExecutor()
+    room = build_war_room(settings, clock=clock, sleep=lambda _s: None, work=tracked)
+    app = create_app(room, listener_executor=tracked)
     server = make_server("127.0.0.1", 0, wsgi_app(app, room), server_class=_ThreadingServer,
                          handler_class=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield Served(room, f"http://127.0.0.1:{server.server_port}", clock, settings)
+        yield Served(room, f"http://127.0.0.1:{server.server_port}", clock, settings, tracked)
     finally:
         server.shutdown()
         server.server_close()
+        tracked.shutdown(wait=True)
 
 
 @pytest.fixture
