@@ -23,6 +23,7 @@ from bot.errors import WarRoomError
 from bot.messages import home as messages
 from bot.messages.mrkdwn import escape
 from bot.services import home, programs, voting
+from bot.services.candidate_cards import refresh_card
 from bot.war_room import WarRoom
 from handlers.errors import guard, log_failure
 from handlers.gate import actor_of, payload_ids, view_metadata
@@ -100,19 +101,11 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
         publish_home(room, actor, user_id,
                      f":white_check_mark: Your vote on {escape(result.name)} ({escape(result.aamc_id)}): "
                      f"*{escape(voting.VOTE_LABELS[result.after])}*.")
-        if result.changed:
-            _refresh_card(room, actor, result.candidate_id)
+        if result.changed and actor.program is not None:
+            refresh_card(room, actor.program, result.candidate_id)
 
     for action_id in voting.VOTE_BY_ACTION:
         on_vote = guard(room)(on_home_vote)
         app.action(action_id, matchers=[_is_home_click])(on_vote)
 
 
-def _refresh_card(room: WarRoom, actor: Actor, candidate_id: int) -> None:
-    from bot.services.candidate_cards import refresh_card
-
-    assert actor.program is not None
-    try:
-        refresh_card(room, actor.program, candidate_id)
-    except Exception as error:  # the vote is stored; a stale card is redrawn on the next change
-        log.warning("card refresh failed for candidate %s: %s", candidate_id, type(error).__name__)

@@ -18,6 +18,7 @@ from bot.access import Access, ProgramRef
 from bot.errors import BadInput
 from bot.messages import offers as messages
 from bot.services import offers
+from bot.services.candidate_cards import refresh_card
 from bot.war_room import WarRoom
 from handlers.errors import guard
 from handlers.gate import require
@@ -26,15 +27,6 @@ from handlers.router import SoapCommand, SoapRouter
 log = logging.getLogger(__name__)
 
 OUTCOME_ACTION = re.compile(r"^offer\.outcome(\.[a-z]+)?$")
-
-
-def _refresh_card(room: WarRoom, program: ProgramRef, candidate_id: int) -> None:
-    from bot.services.candidate_cards import refresh_card
-
-    try:
-        refresh_card(room, program, candidate_id)
-    except Exception as error:  # the outcome is stored; a stale card is redrawn on the next change
-        log.warning("card refresh failed for candidate %s: %s", candidate_id, type(error).__name__)
 
 
 def _committee(room: WarRoom, program: ProgramRef) -> set[str]:
@@ -56,7 +48,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
                 room.gateway.post(program.channel_id, text, blocks)
         except SlackApiError as error:
             log.warning("posting an offer outcome failed: %s", error.response.get("error"))
-        _refresh_card(room, program, result.candidate_id)
+        refresh_card(room, program, result.candidate_id)
 
     @router.subcommand("positions", access=Access.READ, usage="positions | positions set categorical=4 preliminary=2",
                        summary="Filled and open positions per track; directors set the counts.")

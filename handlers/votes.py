@@ -48,14 +48,6 @@ def committee(room: WarRoom, program: ProgramRef) -> set[str]:
     return members
 
 
-def refresh_card(room: WarRoom, program: ProgramRef, candidate_id: int) -> None:
-    """Redraw the candidate's card in the war room; a failure never undoes the vote (it is logged)."""
-    try:
-        candidate_cards.refresh_card(room, program, candidate_id)
-    except Exception as error:  # the vote is stored; a stale card is redrawn on the next change
-        log.warning("card refresh failed for candidate %s: %s", candidate_id, type(error).__name__)
-
-
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:
     # --------------------------------------------------------------- buttons on the card
     def button_listener(action_id: str) -> Any:
@@ -69,7 +61,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
                                       vote=vote, now=room.clock())
             respond(text=messages.vote_answer(result), response_type="ephemeral", replace_original=False)
             if result.changed:
-                refresh_card(room, program, result.candidate_id)
+                candidate_cards.refresh_card(room, program, result.candidate_id)
 
         on_vote.__name__ = f"on_{action_id.replace('.', '_')}"
         return on_vote
@@ -90,7 +82,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
                                   aamc_id=words[0], vote=vote, now=room.clock())
         cmd.reply(messages.vote_answer(result))
         if result.changed:
-            refresh_card(room, cmd.program, result.candidate_id)
+            candidate_cards.refresh_card(room, cmd.program, result.candidate_id)
 
     @router.subcommand("votes", access=Access.DIRECTOR, usage="votes 12345678",
                        summary="Who voted what on a candidate (directors only, only you see it).",
@@ -130,7 +122,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
             cmd.reply(messages.pin_answer(result, pinned))
             if result.changed:
                 room.gateway.post(cmd.program.channel_id, messages.pin_post(result, cmd.actor.user_id, pinned))
-                refresh_card(room, cmd.program, result.candidate_id)
+                candidate_cards.refresh_card(room, cmd.program, result.candidate_id)
 
     pin_command(True)
     pin_command(False)

@@ -161,17 +161,23 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardP
 
 
 def refresh_card(room: WarRoom, program: ProgramRef, candidate_id: int) -> bool:
-    """Re-render the candidate's parent card in place. True when Slack has the fresh card."""
-    today = program_today(room.clock(), program.timezone)
-    with room.database.reading() as session:
-        candidate = session.get(Candidate, candidate_id)
-        if candidate is None or candidate.program_id != program.id or candidate.thread_ts is None:
-            return False
-        text, blocks = render(session, program, candidate, today)
-        thread_ts = candidate.thread_ts
+    """Re-render the candidate's parent card in place. True when Slack has the fresh card.
+
+    Never raises: callers have already stored their change (a vote, a note, an outcome), and a card
+    that could not be redrawn now is redrawn with the next change or `/soap candidate`."""
     try:
+        today = program_today(room.clock(), program.timezone)
+        with room.database.reading() as session:
+            candidate = session.get(Candidate, candidate_id)
+            if candidate is None or candidate.program_id != program.id or candidate.thread_ts is None:
+                return False
+            text, blocks = render(session, program, candidate, today)
+            thread_ts = candidate.thread_ts
         room.gateway.update(program.channel_id, thread_ts, text, blocks)
     except SlackApiError as error:
         log.warning("could not refresh the card of candidate %s: %s", candidate_id, error.response.get("error"))
+        return False
+    except Exception as error:
+        log.warning("card refresh failed for candidate %s: %s", candidate_id, type(error).__name__)
         return False
     return True

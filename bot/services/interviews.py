@@ -513,13 +513,6 @@ def _store_message_ts(database: Database, interview_id: int, program_id: int, ts
                      target=f"interview:{interview_id}", after={"message_ts": ts})
 
 
-def _refresh(room: WarRoom, program: ProgramRef, candidate_id: int) -> None:
-    try:
-        candidate_cards.refresh_card(room, program, candidate_id)
-    except Exception as error:  # the change is stored; a stale card is redrawn on the next change
-        log.warning("card refresh failed for candidate %d: %s", candidate_id, type(error).__name__)
-
-
 def publish(room: WarRoom, program: ProgramRef, change: InterviewChange) -> bool:
     """Show a change in the candidate's thread (the interview's post, a short reply) and on the card.
     Never raises for Slack trouble; False when the thread could not be written."""
@@ -542,9 +535,9 @@ def publish(room: WarRoom, program: ProgramRef, change: InterviewChange) -> bool
             room.gateway.post(program.channel_id, text, blocks, thread_ts=thread_ts, give_up_at=give_up)
     except (SlackApiError, OSError) as error:
         log.warning("interview %d: thread post failed (%s)", change.line.id, type(error).__name__)
-        _refresh(room, program, change.candidate_id)
+        candidate_cards.refresh_card(room, program, change.candidate_id)
         return False
-    _refresh(room, program, change.candidate_id)
+    candidate_cards.refresh_card(room, program, change.candidate_id)
     return True
 
 
@@ -569,9 +562,9 @@ def publish_scorecard(room: WarRoom, program: ProgramRef, saved: ScorecardSaved)
             room.gateway.update(program.channel_id, message_ts, text, blocks)
     except (SlackApiError, OSError) as error:
         log.warning("scorecard for interview %d: thread post failed (%s)", saved.interview_id, type(error).__name__)
-        _refresh(room, program, saved.candidate_id)
+        candidate_cards.refresh_card(room, program, saved.candidate_id)
         return False
-    _refresh(room, program, saved.candidate_id)
+    candidate_cards.refresh_card(room, program, saved.candidate_id)
     return True
 
 

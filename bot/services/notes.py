@@ -289,10 +289,7 @@ def _finish(database: Database, note_id: int, program_id: int, *, ts: str | None
 
 def refresh_card(room: WarRoom, program_id: int, candidate_id: int) -> None:
     """Re-render the candidate's card (the notes section changed)."""
-    try:
-        refresh_parent_card(room, _program_ref(room, program_id), candidate_id)
-    except Exception as error:  # the note is stored (and posted); a stale card is not worth an error
-        log.warning("card refresh failed for candidate %d: %s", candidate_id, type(error).__name__)
+    refresh_parent_card(room, _program_ref(room, program_id), candidate_id)
 
 
 def deliver(room: WarRoom, note_id: int, *, give_up: timedelta = POST_GIVE_UP) -> Delivery:
