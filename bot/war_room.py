@@ -6,6 +6,7 @@ the console build it with a fake clock or a stand-in Web API; nothing else diffe
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import InitVar, dataclass, field
@@ -13,6 +14,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.access import CommitteeDirectory
 from bot.settings import Settings
@@ -37,6 +39,8 @@ class WarRoom:
     work_pool: InitVar[Executor | None] = None
     work: Executor = field(init=False)
     gateway: SlackGateway = field(init=False)
+    _bot_user: str | None = field(init=False, default=None)
+    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
     directory: CommitteeDirectory = field(init=False)
 
     def __post_init__(self, work_pool: Executor | None) -> None:
@@ -49,6 +53,20 @@ class WarRoom:
     @property
     def default_timezone(self) -> ZoneInfo:
         return self.settings.timezone
+
+    def bot_user_id(self) -> str | None:
+        """The bot's own Slack user id (auth.test), asked once; None while Slack cannot say."""
+        with self._lock:
+            if self._bot_user is None:
+                try:
+                    self._bot_user = str(self.gateway.call("auth.test").get("user_id") or "") or None
+                except SlackApiError:
+                    return None
+            return self._bot_user
+
+    def people(self, channel_id: str) -> set[str]:
+        """The channel's members without the bot: the people of a war room (observers included)."""
+        return set(self.directory.members(channel_id)) - {self.bot_user_id()}
 
 
 def build_war_room(settings: Settings, *, clock: Callable[[], datetime] = system_clock,

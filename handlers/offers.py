@@ -29,12 +29,6 @@ log = logging.getLogger(__name__)
 OUTCOME_ACTION = re.compile(r"^offer\.outcome(\.[a-z]+)?$")
 
 
-def _committee(room: WarRoom, program: ProgramRef) -> set[str]:
-    from handlers.votes import committee
-
-    return committee(room, program)
-
-
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:
     def announce(program: ProgramRef, actor: str, result: offers.OfferResult) -> None:
         """The war room sees every change, and a summary when the last position is filled."""
@@ -95,7 +89,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
         if len(words) > 1 or (words and not (words[0].isascii() and words[0].isdigit() and len(words[0]) <= 2)):
             raise BadInput("Use `/soap next` (the next round) or `/soap next 2`.")
         projection = offers.next_round(room.database, cmd.program.id, room.clock(),
-                                       int(words[0]) if words else None, committee=_committee(room, cmd.program))
+                                       int(words[0]) if words else None, committee=room.people(cmd.program.channel_id))
         text, blocks = messages.next_blocks(projection, cmd.program.name, cmd.program.timezone)
         cmd.reply(text, blocks)
 

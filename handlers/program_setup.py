@@ -79,7 +79,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
     @router.subcommand("committee", access=Access.READ, usage="committee",
                        summary="Who is in the committee, with their roles.")
     def committee(cmd: SoapCommand) -> None:
-        members = room.directory.members(cmd.program.channel_id) - {_bot_user_id(room)}
+        members = room.people(cmd.program.channel_id)
         roles = programs.committee_roles(room.database, cmd.program.id, members)
         lines = [f"{mention(user)}: {role.value}" for user, role in roles]
         cmd.reply(f"*{escape(cmd.program.name)}* committee ({len(lines)}):\n" + "\n".join(lines[:100]))
@@ -87,13 +87,6 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
 
 def _a(role: Role) -> str:
     return {"director": "a director", "observer": "an observer", "member": "a member"}.get(role.value, role.value)
-
-
-def _bot_user_id(room: WarRoom) -> str | None:
-    try:
-        return str(room.gateway.call("auth.test").get("user_id"))
-    except SlackApiError:
-        return None
 
 
 def _channel_facts(room: WarRoom, channel_id: str) -> programs.ChannelFacts:

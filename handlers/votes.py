@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -26,26 +25,9 @@ from handlers.router import SoapCommand, SoapRouter
 
 log = logging.getLogger(__name__)
 
-_bot_users: dict[int, str] = {}
-_bot_users_lock = threading.Lock()
-
-
 def committee(room: WarRoom, program: ProgramRef) -> set[str]:
     """The war-room channel's people, without the bot itself (observers are left out by the service)."""
-    members = set(room.directory.members(program.channel_id))
-    key = id(room)
-    with _bot_users_lock:
-        bot_user = _bot_users.get(key)
-    if bot_user is None:
-        try:
-            bot_user = str(room.gateway.call("auth.test").get("user_id") or "")
-        except SlackApiError:
-            bot_user = ""
-        if bot_user:
-            with _bot_users_lock:
-                _bot_users[key] = bot_user
-    members.discard(bot_user)
-    return members
+    return room.people(program.channel_id)
 
 
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:

@@ -62,7 +62,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -219,26 +218,7 @@ def missing_votes(database: Database, program_id: int, committee: set[str]) -> t
 
 def committee_of(room: WarRoom, channel_id: str, observers: set[str]) -> set[str]:
     """Channel members minus the bot and the observers (directors vote too)."""
-    members = set(room.directory.members(channel_id))
-    members.discard(bot_user_id(room) or "")
-    return members - observers
-
-
-_bot_users: dict[str, str] = {}
-
-
-def bot_user_id(room: WarRoom) -> str | None:
-    """The bot's own user id (auth.test), asked once per token."""
-    token = room.settings.slack_bot_token or ""
-    if token not in _bot_users:
-        try:
-            user = room.gateway.call("auth.test").get("user_id")
-        except SlackApiError:
-            return None
-        if not user:
-            return None
-        _bot_users[token] = str(user)
-    return _bot_users[token]
+    return room.people(channel_id) - observers
 
 
 def list_locked(session: Session, program_id: int, round_number: int) -> bool:
