@@ -169,7 +169,7 @@ def read_when(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
     try:
         return require_future(parse_when(text, now=now, tz=tz), now, tz=tz)
     except WhenError as error:
-        message = str(error)
+        message = escape(str(error))  # it quotes what was typed (mrkdwn injection)
         if message.endswith("is in the past."):
             message += " Give a time still ahead, e.g. `tomorrow 09:00`."
         raise BadInput(message) from None

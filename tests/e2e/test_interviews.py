@@ -266,3 +266,11 @@ def test_rescheduling_moves_the_reminder_and_an_outcome_cancels_it(
     served.clock.set(utc(17, 18, 50))
     assert reminders.tick(served.room, "clock-1") == []
     assert [p for p in posts_in_thread(standin, room, thread_of(served, A)) if ":alarm_clock:" in p["text"]] == []
+
+
+def test_a_claim_time_with_a_mention_is_refused_without_pinging_anyone(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, candidates: str) -> None:
+    answer = ask(slack, standin, M1, candidates, f"interview {A} claim <!channel> 09:00")["text"]
+    assert "&lt;!channel&gt;" in answer
+    assert "<!channel>" not in standin.all_text()
+    assert interviews(served) == []
