@@ -226,9 +226,9 @@ def propose(database: Database, *, program: ProgramRef, actor: str, key: str, no
         current = _open_interview(session, candidate.id)
         if current is not None:
             if current.interviewer:
-                raise Conflict(f"{notes.candidate_name(candidate)} ({candidate.aamc_id}) already has an interview: "
-                               f"<@{current.interviewer}> holds it ({current.state}).")
-            raise Conflict(f"{notes.candidate_name(candidate)} ({candidate.aamc_id}) already has an interview, "
+                raise Conflict(f"{escape(notes.candidate_name(candidate))} ({candidate.aamc_id}) already has an "
+                               f"interview: <@{current.interviewer}> holds it ({current.state}).")
+            raise Conflict(f"{escape(notes.candidate_name(candidate))} ({candidate.aamc_id}) already has an interview, "
                            f"proposed by <@{current.proposed_by}> and not claimed yet: claim it with "
                            f"`/soap interview {candidate.aamc_id} claim tomorrow 09:00`.")
         interview = Interview(program_id=program.id, candidate_id=candidate.id, state=InterviewState.PROPOSED.value,
@@ -301,8 +301,8 @@ def record_outcome(database: Database, *, program: ProgramRef, actor: str, is_di
         candidate = resolve_one(session, program.id, key)
         interview = _open_interview(session, candidate.id)
         if interview is None:
-            raise InterviewNotFound(f"{notes.candidate_name(candidate)} ({candidate.aamc_id}) has no open interview. "
-                                    f"Propose one with `/soap interview {candidate.aamc_id}`.")
+            raise InterviewNotFound(f"{escape(notes.candidate_name(candidate))} ({candidate.aamc_id}) has no open "
+                                    f"interview. Propose one with `/soap interview {candidate.aamc_id}`.")
         if interview.interviewer and interview.interviewer != actor and not is_director:
             raise _holder_refusal(interview, _tz(program))
         before = _values(interview)
@@ -386,7 +386,7 @@ def _scorable(session: Session, program: ProgramRef, actor: str, key: str) -> tu
     interview = _open_interview(session, candidate.id) or session.scalar(
         select(Interview).where(Interview.candidate_id == candidate.id, Interview.state == InterviewState.DONE.value)
         .order_by(Interview.id.desc()).limit(1))
-    name = f"{notes.candidate_name(candidate)} ({candidate.aamc_id})"
+    name = f"{escape(notes.candidate_name(candidate))} ({candidate.aamc_id})"
     if interview is None:
         raise InterviewNotFound(f"{name} has no interview to score. Propose one with "
                                 f"`/soap interview {candidate.aamc_id}`.")

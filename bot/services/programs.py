@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import Actor, CommitteeDirectory, ProgramRef, Role
 from bot.errors import BadInput, Conflict, NotADirector
+from bot.messages.mrkdwn import escape
 from bot.services import audit
 from storage.database import Database
 from storage.models import CommitteeRole, Program, utcnow
@@ -128,7 +129,7 @@ def setup_war_room(database: Database, *, name: str, team_id: str, channel: Chan
         program = program_by_channel(session, channel.channel_id)
         if program is not None:
             if role_of(session, program.id, user_id) is not Role.DIRECTOR:
-                raise Conflict(f"This channel is already the war room of {program.name}; "
+                raise Conflict(f"This channel is already the war room of {escape(program.name)}; "
                                "only one of its directors can rename it.")
             before = {"name": program.name}
             program.name = name

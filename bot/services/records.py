@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
 from bot.errors import BadInput
+from bot.messages.mrkdwn import escape
 from bot.services import audit
 from bot.spreadsheet import csv_bytes
 from storage.database import Database
@@ -118,7 +119,7 @@ class ProgramName:
 
 def confirm_purge(program: ProgramRef | ProgramName, typed_name: str) -> None:
     if " ".join(typed_name.split()).casefold() != " ".join(program.name.split()).casefold():
-        raise BadInput(f"Type the program's name exactly ({program.name}) to confirm.")
+        raise BadInput(f"Type the program's name exactly ({escape(program.name)}) to confirm.")
 
 
 def audit_trail(database: Database, program_id: int, target: str | None, limit: int = 30) -> list[AuditEvent]:

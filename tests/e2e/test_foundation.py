@@ -170,6 +170,8 @@ def test_observer_reads_but_cannot_write(slack: SlackClientSim, standin: SlackSt
 def test_mention_injection_in_a_program_name_pings_no_one(slack: SlackClientSim, standin: SlackStandIn) -> None:
     slack.command("setup <!channel> IM <https://evil.example|click>", DIRECTOR, WAR_ROOM)
     standin.wait_for("chat.postMessage")
+    slack.command("setup Hijack", MEMBERS[0], WAR_ROOM)  # the refusal names the program
+    assert "already the war room of &lt;!channel&gt; IM" in standin.wait_for("response_url", count=2)[-1].params["text"]
     everything = json.dumps([c.params for c in standin.calls])
     assert "<!channel>" not in everything
     assert "<https://evil.example|click>" not in everything
