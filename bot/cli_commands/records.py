@@ -16,10 +16,13 @@ from storage.database import Database
 from storage.migrate import ensure_current
 
 
-def _program(database: Database, key: str) -> tuple[int, str]:
+def _open(settings: Settings, key: str) -> tuple[Database, int, str]:
+    """The database (brought up to date) and the program's id and name; WarRoomError if there is none."""
+    database = Database(settings.database_url)
+    ensure_current(database)
     with database.reading() as session:
         program = program_ref(find_program(session, key))
-    return program.id, program.name
+    return database, program.id, program.name
 
 
 def _configure_export(parser: argparse.ArgumentParser) -> None:
@@ -30,10 +33,8 @@ def _configure_export(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_export(args: argparse.Namespace, settings: Settings) -> int:
-    database = Database(settings.database_url)
-    ensure_current(database)
     try:
-        program_id, name = _program(database, args.program)
+        database, program_id, name = _open(settings, args.program)
     except WarRoomError as error:
         print(error, file=sys.stderr)
         return 1
@@ -50,10 +51,8 @@ def _configure_purge(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_purge(args: argparse.Namespace, settings: Settings) -> int:
-    database = Database(settings.database_url)
-    ensure_current(database)
     try:
-        program_id, name = _program(database, args.program)
+        database, program_id, name = _open(settings, args.program)
     except WarRoomError as error:
         print(error, file=sys.stderr)
         return 1

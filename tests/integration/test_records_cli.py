@@ -1,0 +1,45 @@
+"""`soapbot export` and `soapbot purge` as an operator runs them, on both databases."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.cli import main
+from storage.database import Database
+from storage.models import Candidate
+from tests.integration.test_records import AAMC, _seed
+
+
+@pytest.fixture
+def operator_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return Database(database_url)
+
+
+def test_export_then_purge_from_the_command_line(operator_env: Database, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    _, other_id = _seed(operator_env)
+    archive = tmp_path / "im.zip"
+    assert main(["export", "--program", "IM Test", "--out", str(archive)]) == 0
+    assert AAMC in zipfile.ZipFile(archive).read("applicants.csv").decode("utf-8-sig")
+
+    assert main(["purge", "--program", "G1", "--yes"]) == 0
+    assert "purged 1 applicants" in capsys.readouterr().out
+    with operator_env.reading() as session:
+        assert session.scalars(select(Candidate.program_id)).all() == [other_id]
+
+
+def test_an_unknown_program_is_named_and_nothing_changes(operator_env: Database,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    _seed(operator_env)
+    assert main(["purge", "--program", "Cardiology", "--yes"]) == 1
+    assert "No program 'Cardiology'. Programs: IM Test, Surgery Test." in capsys.readouterr().err
+    with operator_env.reading() as session:
+        assert len(session.scalars(select(Candidate)).all()) == 2
