@@ -101,15 +101,19 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
                  if result.bucket_before != result.bucket_after else "")
         cmd.reply(f"{who}: *{escape(result.label)}* {'set' if value else 'cleared'}.{moved}")
 
-    @app.event({"type": "message", "subtype": "file_share"})
+    def asks_for_import(body: dict[str, Any]) -> bool:
+        """Only a file shared with the word "import" is an import; other files (one attached to a reply
+        in a candidate's thread, say) go on to the listeners after this one."""
+        event = body.get("event")
+        return isinstance(event, dict) and bool(IMPORT_WORD.search(str(event.get("text") or "")))
+
+    @app.event({"type": "message", "subtype": "file_share"}, matchers=[asks_for_import])
     @guard(room)
     def file_shared(ack: Ack, body: dict[str, Any], request: BoltRequest) -> None:
         ack()
         if request.headers.get("x-slack-retry-num"):
             return  # a redelivery: we acknowledged late and the first delivery is still importing
         event = body.get("event") or {}
-        if not IMPORT_WORD.search(str(event.get("text") or "")):
-            return
         actor = actor_of(room, body)
         if actor.program is None or event.get("channel") != actor.program.channel_id:
             return  # not a war room: not ours to answer

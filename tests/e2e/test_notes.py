@@ -259,3 +259,16 @@ def test_observers_cannot_add_notes_and_unknown_ids_are_named(served: Served, sl
     assert "/soap ref <AAMC ID>" in _answer(standin)["text"]
     assert _notes(served) == []
     assert standin.calls_to("chat.postMessage") == []
+
+
+def test_a_thread_reply_with_a_file_attached_is_a_note_not_an_import(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, candidates: str) -> None:
+    thread = _open_thread(slack, standin, served)
+    event = slack.message_event(candidates, OTHER_WRITER, "Her letter writer's email, attached", new_ts(),
+                                thread_ts=thread)
+    event.update(subtype="file_share", files=[{"id": "F0LETTER01", "name": "email.pdf", "filetype": "pdf"}])
+    slack.event(event)
+    note = _eventually(lambda: next((n for n in _notes(served) if n.source == "thread"), None))
+    assert note.text == "Her letter writer's email, attached"
+    served.idle()
+    assert not [c for c in standin.calls_to("chat.postMessage") if "import" in c.params.get("text", "").lower()]
