@@ -97,6 +97,7 @@ def run_clock(room: WarRoom, stop: threading.Event | None = None) -> None:
 
 
 # --- reference notes (issue #5): post notes whose post failed or was interrupted -------------
-from bot.services.notes import retry_unposted_notes  # noqa: E402  (after JOBS: the job list is complete here)
+from bot.services.notes import forget_old_events, retry_unposted_notes  # noqa: E402  (after JOBS)
 
 JOBS.append(("notes.retry_unposted", 60, retry_unposted_notes))
+JOBS.append(("events.forget_old", 3600, forget_old_events))

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -474,3 +474,15 @@ def notes_card_section(session: Session, candidate: Candidate, viewer: CardViewe
 
 
 register_card_section(CARD_SECTION_ORDER, "notes", notes_card_section)
+
+
+# Slack redelivers an event at most three times within about an hour; a day covers every retry.
+PROCESSED_EVENTS_KEPT = timedelta(days=1)
+
+
+def forget_old_events(room: WarRoom) -> int:
+    """The clock's hourly job: drop the ids of events handled more than a day ago. Returns how many."""
+    cutoff = room.clock() - PROCESSED_EVENTS_KEPT
+    with room.database.transaction() as session:
+        result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)

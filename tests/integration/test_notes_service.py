@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -272,3 +272,15 @@ def test_a_card_that_cannot_be_rendered_still_gets_the_note_a_thread(room: WarRo
     assert parent["text"].startswith("Reference notes for ")
     assert "thread_ts" not in parent
     assert reply["thread_ts"] == thread == standin.calls_to("chat.postMessage")[0].response["ts"]
+
+
+def test_event_ids_are_forgotten_after_a_day_but_not_before(room: WarRoom, database: Database) -> None:
+    from storage.models import ProcessedEvent
+
+    now = room.clock()
+    with database.transaction() as session:
+        session.add_all([ProcessedEvent(event_id="Ev_OLD", received_at=now - timedelta(days=1, minutes=1)),
+                         ProcessedEvent(event_id="Ev_RETRYABLE", received_at=now - timedelta(minutes=40))])
+    assert notes.forget_old_events(room) == 1
+    with database.reading() as session:
+        assert session.scalars(select(ProcessedEvent.event_id)).all() == ["Ev_RETRYABLE"]
