@@ -384,15 +384,19 @@ def capture_thread_reply(database: Database, *, program_id: int, author: str, th
     return saved
 
 
+def _thread_note(session: Session, program_id: int, ts: str) -> ReferenceNote | None:
+    """The note captured from the thread reply with this ts, if any."""
+    return session.scalar(select(ReferenceNote).where(ReferenceNote.program_id == program_id,
+                                                      ReferenceNote.source_ts == ts, ReferenceNote.source == "thread"))
+
+
 def mirror_edit(database: Database, *, program_id: int, editor: str, thread_ts: str | None, ts: str, text: str,
                 event_id: str | None, now: datetime, may_create: bool) -> SavedNote | None:
     """An edited thread reply updates its note (or becomes one, when `may_create` and it was missed)."""
     body = unslack(text or "").strip()
     try:
         with database.transaction() as session:
-            note = session.scalar(select(ReferenceNote).where(ReferenceNote.program_id == program_id,
-                                                              ReferenceNote.source_ts == ts,
-                                                              ReferenceNote.source == "thread"))
+            note = _thread_note(session, program_id, ts)
             if note is None:
                 missed = may_create and body and _thread_candidate(session, program_id, thread_ts) is not None
                 if not missed:
@@ -422,9 +426,7 @@ def mirror_delete(database: Database, *, program_id: int, actor: str, ts: str, e
     """A deleted thread reply removes its note. Returns what was removed (None if it was not a note)."""
     try:
         with database.transaction() as session:
-            note = session.scalar(select(ReferenceNote).where(ReferenceNote.program_id == program_id,
-                                                              ReferenceNote.source_ts == ts,
-                                                              ReferenceNote.source == "thread"))
+            note = _thread_note(session, program_id, ts)
             if note is None:
                 return None
             _mark_processed(session, event_id, now)

@@ -160,15 +160,21 @@ class CandidateVotes:
     ranked_at: dict[str, int]  # member -> position in their own ordering
 
 
+def voters_by_step(session: Session, candidate_id: int) -> dict[Vote, list[str]]:
+    """Who voted what on a candidate: each scale step with its members, in user-id order."""
+    by_vote: dict[Vote, list[str]] = {vote: [] for vote in Vote}
+    for user, choice in session.execute(select(VoteRow.user_id, VoteRow.choice).where(
+            VoteRow.candidate_id == candidate_id).order_by(VoteRow.user_id)):
+        vote = stored_vote(choice)
+        if vote is not None:
+            by_vote[vote].append(user)
+    return by_vote
+
+
 def candidate_votes(database: Database, *, program_id: int, aamc_id: str) -> CandidateVotes:
     with database.reading() as session:
         candidate = find_candidate(session, program_id, aamc_id)
-        by_vote: dict[Vote, list[str]] = {vote: [] for vote in Vote}
-        for user, choice in session.execute(select(VoteRow.user_id, VoteRow.choice).where(
-                VoteRow.candidate_id == candidate.id).order_by(VoteRow.user_id)):
-            vote = stored_vote(choice)
-            if vote is not None:
-                by_vote[vote].append(user)
+        by_vote = voters_by_step(session, candidate.id)
         ranked_at = {user: position for user, position in session.execute(
             select(Ranking.user_id, Ranking.position).where(Ranking.program_id == program_id,
                                                            Ranking.candidate_id == candidate.id))}
@@ -290,12 +296,7 @@ CARD_NAMES_LIMIT = 12  # names per scale step on a director's card
 
 def votes_card_section(session: Session, candidate: Candidate, viewer: CardViewer) -> CardSection:
     """Tallies per scale step and the four vote buttons; names only for a director's (ephemeral) card."""
-    by_vote: dict[Vote, list[str]] = {vote: [] for vote in Vote}
-    for user, choice in session.execute(select(VoteRow.user_id, VoteRow.choice).where(
-            VoteRow.candidate_id == candidate.id).order_by(VoteRow.user_id)):
-        vote = stored_vote(choice)
-        if vote is not None:
-            by_vote[vote].append(user)
+    by_vote = voters_by_step(session, candidate.id)
     total = sum(len(users) for users in by_vote.values())
     lines: list[str] = []
     if candidate.pinned_by:
