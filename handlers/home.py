@@ -36,13 +36,6 @@ def _is_home_click(body: dict[str, Any]) -> bool:
     return (body.get("view") or {}).get("type") == "home"
 
 
-def _committee(room: WarRoom, actor: Actor) -> set[str]:
-    from handlers.votes import committee
-
-    assert actor.program is not None
-    return committee(room, actor.program)
-
-
 def _publish(room: WarRoom, user_id: str, view: dict[str, Any]) -> None:
     try:
         room.gateway.call("views.publish", user_id=user_id, view=view)
@@ -57,7 +50,7 @@ def publish_home(room: WarRoom, actor: Actor | None, user_id: str, notice: str |
         return
     now = room.clock()
     board = home.dashboard(room.database, program=actor.program, user_id=actor.user_id, role=actor.role,
-                           committee=_committee(room, actor), now=now)
+                           committee=room.people(actor.program.channel_id), now=now)
     _publish(room, user_id, messages.home_view(board, now, view_metadata(actor.program.id), notice))
 
 

@@ -25,11 +25,6 @@ from handlers.router import SoapCommand, SoapRouter
 
 log = logging.getLogger(__name__)
 
-def committee(room: WarRoom, program: ProgramRef) -> set[str]:
-    """The war-room channel's people, without the bot itself (observers are left out by the service)."""
-    return room.people(program.channel_id)
-
-
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:
     # --------------------------------------------------------------- buttons on the card
     def button_listener(action_id: str) -> Any:
@@ -129,14 +124,14 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
             raise BadInput("Use `/soap list` or `/soap list 2` (a page), `/soap list lock 1`, "
                            "`/soap list unlock 1 <reason>`, `/soap list csv 1`.")
         page = int(words[0]) if words else 1
-        current = preference_list.current_list(room.database, cmd.program.id, committee(room, cmd.program))
+        current = preference_list.current_list(room.database, cmd.program.id, room.people(cmd.program.channel_id))
         text, blocks = messages.list_page(current, page, cmd.program.timezone)
         cmd.reply(text, blocks)
 
     def lock(cmd: SoapCommand, round_number: int) -> None:
         locked = preference_list.lock_round(room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
                                             round_number=round_number, now=room.clock(),
-                                            committee=committee(room, cmd.program))
+                                            committee=room.people(cmd.program.channel_id))
         uploaded = publish(cmd.program, locked)
         cmd.reply(messages.lock_answer(locked, uploaded))
 
