@@ -143,9 +143,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
         cmd.reply(f"Round {round_number} is unlocked; the war room is told why.")
 
     def resend_csv(cmd: SoapCommand, round_number: int) -> None:
-        locked = preference_list.locked_list(room.database, cmd.program.id, round_number)
-        if locked is None:
-            raise BadInput(f"Round {round_number}'s list is not locked; lock it with `/soap list lock {round_number}`.")
+        locked = preference_list.require_locked(room.database, cmd.program.id, round_number)
         uploaded = upload_csv(cmd.program, locked)
         cmd.reply(f"The CSV of round {round_number} is in the war room." if uploaded
                   else f"Slack did not take the CSV; get it with `soapbot export-list --round {round_number}`.")

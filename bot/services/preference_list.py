@@ -348,10 +348,15 @@ def csv_filename(program_name: str, round_number: int) -> str:
     return f"{slug}-soap-round-{round_number}-preference-list.csv"
 
 
-def export_csv(database: Database, program_id: int, round_number: int) -> bytes:
-    """The CSV of round `round_number`'s locked list, byte for byte what the lock uploaded."""
+def require_locked(database: Database, program_id: int, round_number: int) -> LockedList:
+    """Round `round_number`'s locked list, or the refusal that says how to lock it."""
     locked = locked_list(database, program_id, round_number)
     if locked is None:
         raise Conflict(f"Round {round_number}'s list is not locked; a director locks it first with "
                        f"`/soap list lock {round_number}`.")
-    return snapshot_csv(locked)
+    return locked
+
+
+def export_csv(database: Database, program_id: int, round_number: int) -> bytes:
+    """The CSV of round `round_number`'s locked list, byte for byte what the lock uploaded."""
+    return snapshot_csv(require_locked(database, program_id, round_number))
