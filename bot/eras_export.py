@@ -10,12 +10,14 @@ from __future__ import annotations
 import csv
 import dataclasses
 import difflib
+import functools
 import io
 import re
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -470,6 +472,8 @@ class _AamcResult(NamedTuple):
 
 
 def _parse_aamc(value: object) -> _AamcResult:
+    if isinstance(value, str) and len(value) == 8 and value.isascii() and value.isdigit():
+        return _AamcResult(value, False)  # the usual cell: 8 digits as text
     if isinstance(value, bool):
         raise _CellError(f"AAMC ID must be 8 digits, got {_show(_text(value))}")
     if isinstance(value, float):
@@ -719,6 +723,7 @@ def read_export(
         report.notes.append(f"The column {canonical!r} appears more than once; the first filled cell is used.")
     report.missing_required = [h for h in REQUIRED_HEADERS if h not in plan.found]
 
+    readers = _column_readers(plan.columns)
     first_row_of: dict[str, int] = {}
     padded = 0
     for number, row in _continue(buffered, header_row, rows):
@@ -727,7 +732,7 @@ def read_export(
         report.data_rows += 1
         if report.missing_required:
             continue
-        result = _read_row(number, row, plan.columns)
+        result = _read_row(number, row, readers)
         report.errors.extend(result.errors)
         if result.aamc is None:
             continue
@@ -767,9 +772,74 @@ class _RowResult(NamedTuple):
 
 
 _FIELD_HEADER = {column.target: column.header for column in COLUMNS.values() if column.kind != "flag"}
+_MISSING = object()
 
 
-def _read_row(number: int, row: Sequence[object], columns: list[tuple[int, _Column]]) -> _RowResult:
+def _cell_parser(column: _Column) -> Callable[[object], object]:
+    """The function that turns one cell of ``column`` into its value (raising ``_CellError``)."""
+    kind, target = column.kind, column.target
+    if kind == "aamc":
+        return _parse_aamc
+    if kind in ("text", "tracks"):
+        return _parse_text
+    if kind == "name":
+        return partial(_parse_text, literal=True)
+    if kind in ("bool", "flag"):
+        return _parse_bool
+    if kind == "bool_or_date":
+        return _parse_bool_or_date
+    if kind == "date":
+        return _parse_date
+    if kind == "months":
+        return partial(_whole_number, low=0, high=600, what="a number of months")
+    if kind == "state":
+        return lambda cell: normalize_state(_parse_text(cell))
+    if kind == "exam":
+        return partial(_parse_exam, exam=target)
+    if kind == "exam_attempts":
+        return partial(_whole_number, low=0, high=20, what="a number of attempts")
+    if kind == "exam_failures":
+        return partial(_whole_number, low=0, high=20, what="a number of failures")
+    raise AssertionError(f"no parser for column kind {kind!r}")
+
+
+class _ColumnReader:
+    """Reads one column of the file, remembering what each distinct cell parsed to.
+
+    An export repeats most of its cells (Yes/No, schools, states, dates, scores), so each distinct
+    cell is parsed once per file. ``True``, ``1`` and ``1.0`` are equal in Python but read
+    differently (Yes, 1, 1), so cells that are not text are remembered with their type.
+    """
+
+    __slots__ = ("column", "index", "kind", "parse", "seen", "target")
+
+    def __init__(self, index: int, column: _Column) -> None:
+        self.index, self.column = index, column
+        self.kind, self.target = column.kind, column.target
+        self.parse = _cell_parser(column)
+        self.seen: dict[object, object] = {}
+
+    def read(self, cell: object) -> object:
+        """The parsed value, or the ``_CellError`` describing why the cell is bad."""
+        key = cell if cell.__class__ is str else (cell.__class__, cell)
+        value = self.seen.get(key, _MISSING)
+        if value is _MISSING:
+            try:
+                value = self.parse(cell)
+            except _CellError as error:
+                value = error
+            self.seen[key] = value
+        return value
+
+
+def _column_readers(columns: list[tuple[int, _Column]]) -> list[_ColumnReader]:
+    return [_ColumnReader(index, column) for index, column in columns]
+
+
+_EXAM_KINDS = frozenset({"exam", "exam_attempts", "exam_failures"})
+
+
+def _read_row(number: int, row: Sequence[object], readers: list[_ColumnReader]) -> _RowResult:
     values: dict[str, Any] = {}
     exams: dict[str, dict[str, Any]] = {}
     tracks: list[str] = []
@@ -777,43 +847,29 @@ def _read_row(number: int, row: Sequence[object], columns: list[tuple[int, _Colu
     errors: list[RowError] = []
     aamc: _AamcResult | None = None
     width = len(row)
-    for index, column in columns:
-        cell = row[index] if index < width else None
-        kind, target = column.kind, column.target
-        try:
-            if kind == "aamc":
-                if aamc is None:
-                    aamc = _parse_aamc(cell)
+    for reader in readers:
+        kind, target = reader.kind, reader.target
+        if kind == "aamc":
+            if aamc is not None:
                 continue
-            if kind == "tracks":
-                track = _parse_text(cell)
-                if track and track not in tracks:
-                    tracks.append(track)
-                continue
-            if kind == "flag":
-                flag = _parse_bool(cell)
-                if flag is not None and target not in flags:
-                    flags[target] = flag
-                continue
-            if kind in ("exam", "exam_attempts", "exam_failures"):
-                _read_exam_cell(kind, target, cell, exams)
-                continue
-            if values.get(target) is not None:
-                continue  # an earlier column already filled this field
-            if kind in ("text", "name"):
-                values[target] = _parse_text(cell, literal=kind == "name")
-            elif kind == "bool":
-                values[target] = _parse_bool(cell)
-            elif kind == "bool_or_date":
-                values[target] = _parse_bool_or_date(cell)
-            elif kind == "date":
-                values[target] = _parse_date(cell)
-            elif kind == "months":
-                values[target] = _whole_number(cell, 0, 600, "a number of months")
-            elif kind == "state":
-                values[target] = normalize_state(_parse_text(cell))
-        except _CellError as exc:
-            errors.append(RowError(number, column.header, str(exc)))
+        elif kind not in _EXAM_KINDS and kind not in ("tracks", "flag") and values.get(target) is not None:
+            continue  # an earlier column already filled this field
+        value = reader.read(row[reader.index] if reader.index < width else None)
+        if value.__class__ is _CellError:
+            errors.append(RowError(number, reader.column.header, str(value)))
+        elif kind == "aamc":
+            aamc = value  # type: ignore[assignment]
+        elif kind == "tracks":
+            if value and value not in tracks:
+                tracks.append(value)  # type: ignore[arg-type]
+        elif kind == "flag":
+            if value is not None and target not in flags:
+                flags[target] = value  # type: ignore[assignment]
+        elif kind in _EXAM_KINDS:
+            _merge_exam(kind, value, exams.setdefault(target, {"score": None, "passed": None, "attempts": None,
+                                                               "failures": 0}))
+        else:
+            values[target] = value
     for field in ("first_name", "last_name"):
         if not values.get(field) and not any(e.column == _FIELD_HEADER[field] for e in errors):
             errors.append(RowError(number, _FIELD_HEADER[field], f"{_FIELD_HEADER[field]} is empty"))
@@ -822,7 +878,7 @@ def _read_row(number: int, row: Sequence[object], columns: list[tuple[int, _Colu
     profile: ApplicantProfile | None = None
     if not errors and aamc is not None:
         try:
-            exam_results = {name: ExamResult(**parts) for name, parts in exams.items() if _exam_has_data(parts)}
+            exam_results = {name: _exam_result(**parts) for name, parts in exams.items() if _exam_has_data(parts)}
             profile = ApplicantProfile(
                 aamc_id=aamc.aamc_id,
                 exams=exam_results,
@@ -836,28 +892,32 @@ def _read_row(number: int, row: Sequence[object], columns: list[tuple[int, _Colu
     return _RowResult(aamc, profile, flags, errors)
 
 
+@functools.lru_cache(maxsize=4096)
+def _exam_result(score: int | None, passed: bool | None, attempts: int | None, failures: int) -> ExamResult:
+    """One exam's result; equal results are one (frozen) object, built once."""
+    return ExamResult(score=score, passed=passed, attempts=attempts, failures=failures)
+
+
 def _exam_has_data(parts: Mapping[str, Any]) -> bool:
     return any(value not in (None, 0) for value in parts.values())
 
 
-def _read_exam_cell(kind: str, exam: str, cell: object, exams: dict[str, dict[str, Any]]) -> None:
-    parts = exams.setdefault(exam, {"score": None, "passed": None, "attempts": None, "failures": 0})
+def _merge_exam(kind: str, value: object, parts: dict[str, Any]) -> None:
+    """Fold one exam cell (a result, a number of attempts or of failures) into the exam's parts."""
+    if value is None:
+        return
     if kind == "exam":
-        result = _parse_exam(cell, exam)
-        if result is None or parts["score"] is not None or parts["passed"] is not None:
+        assert isinstance(value, ExamResult)
+        if parts["score"] is not None or parts["passed"] is not None:
             return
-        parts["score"], parts["passed"] = result.score, result.passed
-        parts["failures"] = max(parts["failures"], result.failures)
-        if result.attempts is not None:
-            parts["attempts"] = max(parts["attempts"] or 0, result.attempts)
-    elif kind == "exam_attempts":
-        attempts = _whole_number(cell, 0, 20, "a number of attempts")
-        if attempts is not None:
-            parts["attempts"] = max(parts["attempts"] or 0, attempts)
+        parts["score"], parts["passed"] = value.score, value.passed
+        parts["failures"] = max(parts["failures"], value.failures)
+        if value.attempts is not None:
+            parts["attempts"] = max(parts["attempts"] or 0, value.attempts)
     else:
-        failures = _whole_number(cell, 0, 20, "a number of failures")
-        if failures is not None:
-            parts["failures"] = max(parts["failures"], failures)
+        assert isinstance(value, int)
+        name = "attempts" if kind == "exam_attempts" else "failures"
+        parts[name] = max(parts[name] or 0, value)
 
 
 def _parse_bool_or_date(value: object) -> bool | None:

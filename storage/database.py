@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,12 +22,24 @@ READ_ONLY = "soap_read_only"
 _engines_lock = threading.Lock()
 
 
+def json_text(value: Any) -> str:
+    """The text of a JSON column: compact UTF-8 JSON by orjson, keys in the order given.
+
+    About ten times faster than ``json.dumps`` (an import writes four JSON columns per applicant).
+    Non-string keys become strings, as with ``json``.
+    """
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+_JSON = {"json_serializer": json_text, "json_deserializer": orjson.loads}
+
+
 def _make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **_JSON)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -46,7 +59,7 @@ def _make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **_JSON)
 
 
 def engine_for(url: str) -> Engine:

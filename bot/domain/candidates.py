@@ -7,6 +7,7 @@ so it must round-trip through ``model_dump(mode="json")`` / ``model_validate``.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -110,6 +111,7 @@ _REGION_BY_NAME["virginislands"] = "VI"
 _REGION_BY_NAME["washingtondc"] = "DC"
 
 
+@functools.lru_cache(maxsize=1024)
 def normalize_state(value: str | None) -> str | None:
     """Return the 2-letter code for a US state / territory / Canadian province, else None.
 
@@ -329,6 +331,7 @@ _US_COUNTRY = {"unitedstates", "unitedstatesofamerica", "us", "usa", "america"}
 _CANADA = {"canada", "ca", "can"}
 
 
+@functools.lru_cache(maxsize=4096)  # schools, countries, visas repeat across hundreds of applicants
 def _key(text: str | None) -> str:
     return re.sub(r"[^a-z0-9]", "", (text or "").lower())
 
@@ -450,6 +453,7 @@ def ties_to_region(profile: ApplicantProfile, home_states: Iterable[str]) -> lis
 _VISA_PATTERNS: tuple[tuple[str, str], ...] = (("j1", "J-1"), ("h1b", "H-1B"))
 
 
+@functools.lru_cache(maxsize=1024)
 def normalize_visa(text: str | None) -> str | None:
     """Return "J-1" or "H-1B" when the text names one of them ("J1", "h-1b visa"), else None."""
     key = _key(text)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
-import json
 import re
 import urllib.error
 import urllib.request
@@ -33,6 +32,7 @@ from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import orjson
 from slack_sdk import WebClient
 from sqlalchemy import Table, and_, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session
@@ -78,8 +78,9 @@ def program_today(now: datetime, timezone: str) -> date:
 def profile_hash(profile: ApplicantProfile | Mapping[str, Any]) -> str:
     """A stable hash of the profile's JSON (what decides "unchanged" on a re-import)."""
     dumped = profile.model_dump(mode="json") if isinstance(profile, ApplicantProfile) else profile
-    data = json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(data.encode()).hexdigest()
+    # Byte for byte json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
+    # the text hashed before orjson, so hashes stored by earlier versions still compare equal.
+    return hashlib.sha256(orjson.dumps(dumped, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def searchable_columns(profile: ApplicantProfile) -> dict[str, Any]:

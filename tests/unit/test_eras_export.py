@@ -365,6 +365,24 @@ def test_reads_xlsx_with_typed_cells() -> None:
     assert any("other sheets were ignored" in note for note in report.notes)
 
 
+def test_equal_cells_of_different_types_are_read_each_as_itself() -> None:
+    """True, 1 and 1.0 are equal in Python; an Excel column that holds them reads Yes, 1 and 1."""
+    data = xlsx_bytes(
+        [
+            [*HEADER, "Middle Name", "US Clinical Experience (months)", "Felony Conviction"],
+            [14000031, "Ana", "One", True, 1, True],
+            [14000032, "Ben", "Two", 1, 1.0, 1],
+            [14000033, "Cy", "Three", 1.0, True, "No"],
+        ]
+    )
+    report = read_export(data, "typed.xlsx")
+    assert [(r.profile.middle_name, r.profile.us_clinical_months, r.profile.felony) for r in report.rows] == [
+        ("Yes", 1, True),
+        ("1", 1, True),
+    ]
+    assert report.errors == [RowError(4, "US Clinical Experience (months)", "expected a number of months, got 'Yes'")]
+
+
 def test_xlsx_formula_cells_are_never_evaluated() -> None:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
