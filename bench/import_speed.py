@@ -13,7 +13,17 @@ pragmas), and both include reading the file:
 Each side runs `repeats` times on a fresh database; the figure is the best (fastest) run, the one
 least disturbed by whatever else the machine was doing, and the ratio is best(ours) / best(bare).
 Also timed: the read and validation step alone (`bot.eras_export.read_export`), so the doc can say
-where our time goes.
+where our time goes, and three parts of a floor that no import meeting issue #3 can go under:
+
+- `csv_read_s`: `csv.reader` over the file alone (the first half of the bare side);
+- `store_floor_s`: the rows exactly as our import stored them (read back from our database), written
+  with one raw `sqlite3` `executemany` into a fresh copy of our schema (its indexes, unique key and
+  foreign key): storing what `/soap find` and the card need, with no Python work at all;
+- `validate_floor_s`: `ApplicantProfile.model_validate` alone on the 5,000 already-typed rows (what
+  "each row is validated by a pydantic model" costs before any cell is parsed); `validate_leanest_s`
+  the same with the leanest model pydantic allows for these fields (`leanest_profile_model`).
+
+`floor_ratio` = (csv_read + store_floor + validate_floor) / bare.
 """
 
 from __future__ import annotations
@@ -26,7 +36,10 @@ from collections.abc import Callable
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import ConfigDict, Field, create_model
+from typing_extensions import TypedDict
 
 from bench import COMMITTEE, DIRECTOR, TEAM_ID, WAR_ROOM, ratio
 
@@ -88,6 +101,62 @@ def import_bare(db_path: Path, export: Path) -> int:
         conn.close()
 
 
+def read_csv_only(export: Path) -> int:
+    with export.open(newline="", encoding="utf-8-sig") as handle:
+        return sum(1 for _ in csv.reader(handle)) - 1
+
+
+def stored_rows(db_path: Path) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """The candidates rows our import wrote (every column but the id), for the store floor."""
+    conn = sqlite3.connect(db_path)
+    try:
+        cursor = conn.execute("SELECT * FROM candidates ORDER BY id")
+        columns = [description[0] for description in cursor.description][1:]
+        return columns, [row[1:] for row in cursor.fetchall()]
+    finally:
+        conn.close()
+
+
+def store_raw(db_path: Path, columns: list[str], rows: list[tuple[Any, ...]]) -> int:
+    """One raw executemany of finished rows into our schema (a migrated database with the program)."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(f"INSERT INTO candidates ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                         rows)
+        conn.execute("COMMIT")
+        return len(rows)
+    finally:
+        conn.close()
+
+
+def validate_only(typed_rows: list[dict[str, Any]], model: Any = None) -> int:
+    from bot.domain.candidates import ApplicantProfile
+
+    model = model or ApplicantProfile
+    return len([model.model_validate(row) for row in typed_rows])
+
+
+class LeanExam(TypedDict, total=False):
+    score: Annotated[int, Field(ge=1, le=999)] | None
+    passed: bool | None
+    attempts: Annotated[int, Field(ge=0, le=20)] | None
+    failures: Annotated[int, Field(ge=0, le=20)]
+
+
+def leanest_profile_model() -> Any:
+    """ApplicantProfile's fields with nothing run in Python: no field validators, exams as plain
+    TypedDicts instead of models. The cheapest per-row pydantic validation the import could have."""
+    from bot.domain.candidates import ApplicantProfile
+
+    fields: dict[str, Any] = {name: (info.annotation, info) for name, info in ApplicantProfile.model_fields.items()}
+    fields["exams"] = (dict[str, LeanExam], Field(default_factory=dict))
+    config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+    return create_model("LeanestProfile", __config__=config, **fields)
+
+
 def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
     started = time.perf_counter()
     value = action()
@@ -105,7 +174,12 @@ def run(rows: int = IMPORT_ROWS, repeats: int = 5) -> dict[str, Any]:
         ours: list[float] = []
         bare: list[float] = []
         read_only: list[float] = []
-        written = 0
+        csv_only: list[float] = []
+        store_only: list[float] = []
+        validate: list[float] = []
+        validate_lean: list[float] = []
+        lean = leanest_profile_model()
+        written = profile_bytes = 0
         for attempt in range(repeats):
             url = f"sqlite:///{work / f'ours-{attempt}.db'}"
             program_id = prepare_program(url)
@@ -120,8 +194,24 @@ def run(rows: int = IMPORT_ROWS, repeats: int = 5) -> dict[str, Any]:
             read_only.append(seconds)
             if len(report.rows) != rows:
                 raise RuntimeError(f"read_export gave {len(report.rows)} rows, expected {rows}")
+            seconds, _ = _timed(partial(read_csv_only, export))
+            csv_only.append(seconds)
+            columns, finished = stored_rows(work / f"ours-{attempt}.db")
+            at = columns.index("profile")
+            profile_bytes = round(sum(len(str(row[at]).encode()) for row in finished) / len(finished))
+            floor_db = work / f"floor-{attempt}.db"
+            prepare_program(f"sqlite:///{floor_db}")
+            dispose_engines()
+            seconds, _ = _timed(partial(store_raw, floor_db, columns, finished))
+            store_only.append(seconds)
+            typed = [imported.profile.model_dump() for imported in report.rows]
+            seconds, _ = _timed(partial(validate_only, typed))
+            validate.append(seconds)
+            seconds, _ = _timed(partial(validate_only, typed, lean))
+            validate_lean.append(seconds)
             dispose_engines()
         ours_s, bare_s, read_s = min(ours), min(bare), min(read_only)
+        floor_s = min(csv_only) + min(store_only) + min(validate)
         return {
             "rows": rows,
             "imported": written,
@@ -135,6 +225,13 @@ def run(rows: int = IMPORT_ROWS, repeats: int = 5) -> dict[str, Any]:
             "read_validate_s": round(read_s, 3),
             "write_s": round(max(ours_s - read_s, 0.0), 3),
             "rows_per_s": round(rows / ours_s) if ours_s else None,
+            "csv_read_s": round(min(csv_only), 3),
+            "store_floor_s": round(min(store_only), 3),
+            "validate_floor_s": round(min(validate), 3),
+            "validate_leanest_s": round(min(validate_lean), 3),
+            "profile_json_bytes": profile_bytes,
+            "floor_s": round(floor_s, 3),
+            "floor_ratio": ratio(floor_s, bare_s),
             "target_ratio": 3.0,
             "met": bool(bare_s and ours_s / bare_s <= 3.0),
         }
