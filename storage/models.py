@@ -161,6 +161,9 @@ class Candidate(Base):
     pinned_by: Mapped[str | None] = mapped_column(String(32))
     # The candidate's thread in the war room: the first card's ts.
     thread_ts: Mapped[str | None] = mapped_column(String(32))
+    # Set while one request posts the candidate's first card, so a second request at the same
+    # moment waits and answers in that card's thread instead of posting another parent.
+    card_claimed_at: Mapped[datetime | None] = mapped_column()
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -120,6 +120,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.standin._handle(self)
 
 
+@dataclass
+class HeldCall:
+    """A Web API call the stand-in keeps waiting (see ``SlackStandIn.hold``)."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class SlackStandIn:
     """Thread-safe Web API stand-in. Use as a context manager or ``start()``/``stop()``."""
 
@@ -149,6 +160,7 @@ class SlackStandIn:
         self._cond = threading.Condition(self._lock)
         self._calls: list[RecordedCall] = []
         self._failures: dict[str, list[_Failure]] = {}
+        self._holds: dict[str, list[HeldCall]] = {}
         self._channels: dict[str, _Channel] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
@@ -335,6 +347,15 @@ class SlackStandIn:
                 _Failure(times, status, retry_after if status == 429 else None, err)
             )
 
+    def hold(self, method: str) -> HeldCall:
+        """The next call to ``method`` waits (Slack is slow) until ``release()``, then is answered as
+        usual; ``arrived`` is set once the call is waiting. At most 30 s, so a forgotten hold cannot
+        hang a test run."""
+        held = HeldCall()
+        with self._lock:
+            self._holds.setdefault(method, []).append(held)
+        return held
+
     def reset(self, *, state: bool = False) -> None:
         """Forget recorded calls and pending failures. Slack's own state (posted messages, views,
         uploads, used trigger_ids / response_urls) survives, so a message posted before the reset
@@ -342,6 +363,9 @@ class SlackStandIn:
         with self._lock:
             self._calls.clear()
             self._failures.clear()
+            for held in (held for waiting in self._holds.values() for held in waiting):
+                held.release()
+            self._holds.clear()
             if state:
                 self._messages.clear()
                 self._views.clear()
@@ -551,6 +575,12 @@ class SlackStandIn:
     def _dispatch(
         self, method: str, path: str, params: dict[str, Any], headers: dict[str, str], body: bytes
     ) -> tuple[int, Any, dict[str, str]]:
+        with self._lock:
+            holds = self._holds.get(method)
+            held = holds.pop(0) if holds else None
+        if held is not None:
+            held.arrived.set()
+            held.released.wait(30)
         with self._lock:
             queue = self._failures.get(method)
             failure = queue[0] if queue else None

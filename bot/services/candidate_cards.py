@@ -3,7 +3,8 @@
 - `show_card`: the first card for a candidate is posted to the war room and becomes the
   candidate's thread (`candidates.thread_ts`). Asking again posts the current card as a reply in
   that thread and refreshes the parent with chat.update. If the parent was deleted, a new parent
-  is posted and becomes the thread.
+  is posted and becomes the thread. The request that posts a new parent first claims the
+  candidate (`candidates.card_claimed_at`), so two asking at once give one parent and one reply.
 - `refresh_card(room, program, candidate_id)`: re-render the parent card in place (other features
   call it after votes, notes, interviews or offers change). Never raises for Slack trouble: a
   stale card is better than a failed vote; it logs ids only.
@@ -13,12 +14,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
@@ -36,7 +38,9 @@ from bot.domain.candidates import (
     years_since_graduation,
 )
 from bot.domain.triage import TriagePolicy
+from bot.errors import BadInput
 from bot.messages.candidate_card import CardFacts, ExamLine, Override, candidate_card_blocks, card_text
+from bot.messages.mrkdwn import escape
 from bot.services import audit
 from bot.services.candidates import CandidateRef, lookup, program_today
 from bot.services.cards import CardViewer, card_sections
@@ -119,45 +123,94 @@ class CardPosted:
     new_thread: bool
 
 
-def _claim_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str, actor: str,
-                  replacing: str | None) -> bool:
+#: A request that claimed a candidate's first card and died frees the claim after this long.
+FIRST_CARD_CLAIM = timedelta(seconds=30)
+#: How long a second request waits for the first card's thread before telling the person to ask again.
+FIRST_CARD_WAIT_SECONDS = 10.0
+
+
+def _claim_first_card(room: WarRoom, program: ProgramRef, candidate_id: int, replacing: str | None) -> bool:
+    """True when this request may post the candidate's (new) parent card: nobody else is posting it."""
+    now = room.clock()
     with room.database.transaction() as session:
-        changed = session.execute(  # type: ignore[attr-defined]
-            update(Candidate).where(Candidate.id == candidate_id, Candidate.program_id == program.id,
-                                    (Candidate.thread_ts.is_(None) if replacing is None
-                                     else Candidate.thread_ts == replacing))
-            .values(thread_ts=ts).execution_options(synchronize_session=False)).rowcount
-        if changed:
-            audit.record(session, program_id=program.id, actor=actor, action="candidates.thread",
-                         target=f"candidate:{candidate_id}", before={"thread_ts": replacing},
-                         after={"thread_ts": ts})
-        return bool(changed)
+        claimed = session.execute(  # type: ignore[attr-defined]
+            update(Candidate).where(
+                Candidate.id == candidate_id, Candidate.program_id == program.id,
+                Candidate.thread_ts.is_(None) if replacing is None else Candidate.thread_ts == replacing,
+                or_(Candidate.card_claimed_at.is_(None), Candidate.card_claimed_at < now - FIRST_CARD_CLAIM))
+            .values(card_claimed_at=now).execution_options(synchronize_session=False)).rowcount
+        return bool(claimed)
+
+
+def _release_first_card(room: WarRoom, candidate_id: int) -> None:
+    with room.database.transaction() as session:
+        session.execute(update(Candidate).where(Candidate.id == candidate_id).values(card_claimed_at=None)
+                        .execution_options(synchronize_session=False))
+
+
+def _take_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str, actor: str,
+                 replacing: str | None) -> None:
+    """The posted parent becomes the candidate's thread; the first-card claim ends.
+
+    Unless the claim ran out while Slack was slow and another request's card took over: then this
+    card stays as posted."""
+    with room.database.transaction() as session:
+        taken = session.execute(  # type: ignore[attr-defined]
+            update(Candidate).where(
+                Candidate.id == candidate_id, Candidate.program_id == program.id,
+                Candidate.thread_ts.is_(None) if replacing is None else Candidate.thread_ts == replacing)
+            .values(thread_ts=ts, card_claimed_at=None).execution_options(synchronize_session=False)).rowcount
+        if not taken:
+            log.info("candidate %s got a thread from another request; this card stays as posted", candidate_id)
+            return
+        audit.record(session, program_id=program.id, actor=actor, action="candidates.thread",
+                     target=f"candidate:{candidate_id}", before={"thread_ts": replacing}, after={"thread_ts": ts})
 
 
 def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardPosted | list[CandidateRef]:
-    """`/soap candidate <id | name>`: post (or re-post in its thread) the card; a list when several match."""
+    """`/soap candidate <id | name>`: post (or re-post in its thread) the card; a list when several match.
+
+    Two requests for a candidate without a card (two people, or a command and a note) give one
+    parent: the first claims the candidate, the second waits for its thread and answers in it."""
     today = program_today(room.clock(), program.timezone)
     with room.database.reading() as session:
         found = lookup(session, program.id, key)
         if isinstance(found, list):
             return found
-        text, blocks = render(session, program, found, today)
-        candidate_id, aamc, thread_ts = found.id, found.aamc_id, found.thread_ts
+        candidate_id = found.id
     channel = program.channel_id
-    if thread_ts is not None:
-        try:
-            room.gateway.update(channel, thread_ts, text, blocks)
-        except SlackApiError as error:
-            if error.response.get("error") not in ("message_not_found", "cant_update_message"):
+    waited_since: float | None = None
+    while True:
+        with room.database.reading() as session:
+            candidate = session.get(Candidate, candidate_id)
+            if candidate is None:
+                raise BadInput("That candidate was just removed (a purge); nothing to show.")
+            text, blocks = render(session, program, candidate, today)
+            aamc, thread_ts = candidate.aamc_id, candidate.thread_ts
+        if thread_ts is not None:
+            try:
+                room.gateway.update(channel, thread_ts, text, blocks)
+            except SlackApiError as error:
+                if error.response.get("error") not in ("message_not_found", "cant_update_message"):
+                    raise
+                log.info("card parent for candidate %s is gone; posting a new one", candidate_id)
+            else:
+                ts = room.gateway.post(channel, text, blocks, thread_ts=thread_ts)
+                return CardPosted(candidate_id, aamc, ts, thread_ts, new_thread=False)
+        if _claim_first_card(room, program, candidate_id, thread_ts):
+            try:
+                ts = room.gateway.post(channel, text, blocks)
+            except BaseException:
+                _release_first_card(room, candidate_id)
                 raise
-            log.info("card parent for candidate %s is gone; posting a new one", candidate_id)
-        else:
-            ts = room.gateway.post(channel, text, blocks, thread_ts=thread_ts)
-            return CardPosted(candidate_id, aamc, ts, thread_ts, new_thread=False)
-    ts = room.gateway.post(channel, text, blocks)
-    if not _claim_thread(room, program, candidate_id, ts, actor, thread_ts):
-        log.info("candidate %s got a thread from a concurrent request; this card stays as posted", candidate_id)
-    return CardPosted(candidate_id, aamc, ts, ts, new_thread=True)
+            _take_thread(room, program, candidate_id, ts, actor, thread_ts)
+            return CardPosted(candidate_id, aamc, ts, ts, new_thread=True)
+        # Another request is posting this candidate's first card: answer in its thread once it exists.
+        waited_since = time.monotonic() if waited_since is None else waited_since
+        if time.monotonic() - waited_since > FIRST_CARD_WAIT_SECONDS:
+            raise BadInput(f"The card for {escape(aamc)} is being posted by another request right now; "
+                           "ask again in a few seconds.")
+        time.sleep(0.2)
 
 
 def refresh_card(room: WarRoom, program: ProgramRef, candidate_id: int) -> bool:

@@ -6,7 +6,7 @@ import io
 import json
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -202,6 +202,59 @@ def test_candidate_card_by_id_then_by_fragment_replies_in_its_thread_and_refresh
     assert update["ts"] == parent_ts
     assert "Oriel Brackenwhistle" in json.dumps(update["blocks"])
     assert "in the thread" in _reply(standin)["text"]
+
+
+def test_two_people_asking_for_a_new_candidate_at_once_get_one_card_and_one_reply_in_its_thread(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    row = applicant_row(9, first_name="Perpetua", last_name="Quillfeather")
+    _import(served, [row])
+    slow_post = standin.hold("chat.postMessage")  # Slack takes its time with the first card
+    slack.command(f"candidate {row['AAMC ID']}", MEMBERS[0], war_room)
+    assert slow_post.arrived.wait(5), "the first request never posted the card"
+    slack.command("candidate quillfeather", MEMBERS[1], war_room)
+    time.sleep(0.5)  # the second request runs while the first card is still on its way
+    slow_post.release()
+    standin.wait_for("chat.postMessage", count=2)
+    served.idle()
+    posts = standin.calls_to("chat.postMessage")
+    parents = [call for call in posts if "thread_ts" not in call.params]
+    assert len(parents) == 1, [call.params.get("thread_ts") for call in posts]
+    parent_ts = parents[0].response["ts"]
+    replies = [call for call in posts if call.params.get("thread_ts") == parent_ts]
+    assert len(replies) == 1 and len(posts) == 2
+    assert "Perpetua Quillfeather" in json.dumps(replies[0].params["blocks"])
+    stored = _candidate(served, row["AAMC ID"])
+    assert (stored.thread_ts, stored.card_claimed_at) == (parent_ts, None)
+
+
+def test_a_first_card_claim_left_by_a_crashed_request_runs_out_after_30_seconds(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.services import candidate_cards
+
+    row = applicant_row(10)
+    _import(served, [row])
+    monkeypatch.setattr(candidate_cards, "FIRST_CARD_WAIT_SECONDS", 0.5)
+
+    def claimed(seconds_ago: int) -> None:
+        with served.room.database.transaction() as session:
+            candidate = session.scalar(select(Candidate).where(Candidate.aamc_id == row["AAMC ID"]))
+            assert candidate is not None
+            candidate.card_claimed_at = served.room.clock() - timedelta(seconds=seconds_ago)
+
+    claimed(5)  # another request is posting the card right now (or died a moment ago)
+    slack.command(f"candidate {row['AAMC ID']}", MEMBERS[0], war_room)
+    answer = _reply(standin)
+    assert answer["response_type"] == "ephemeral"
+    assert "being posted by another request" in answer["text"]
+    served.idle()
+    assert standin.calls_to("chat.postMessage") == []
+
+    claimed(31)  # nobody finished it: the claim has run out
+    slack.command(f"candidate {row['AAMC ID']}", MEMBERS[0], war_room)
+    card = standin.wait_for("chat.postMessage")[0]
+    assert "thread_ts" not in card.params
+    assert eventually(lambda: _candidate(served, row["AAMC ID"]).thread_ts) == card.response["ts"]
 
 
 def test_several_matches_and_unknown_candidates_answer_ephemerally(
