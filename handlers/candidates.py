@@ -119,16 +119,29 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
             return  # not a war room: not ours to answer
         thread = str(event.get("thread_ts") or event.get("ts") or "")
         channel = actor.program.channel_id
+
+        def refuse(error: WarRoomError | str) -> None:
+            room.gateway.post_ephemeral(channel, actor.user_id, f":no_entry: {error}", thread_ts=thread or None)
+
         try:
             program = actor.require(Access.WRITE, "import applicants")
-            files = candidates.export_files(event.get("files") or [])
+            shared = event.get("files") or []
+            files = candidates.export_files(shared)
             if not files:
                 raise BadInput("Share the ERAS export as a .csv or .xlsx file with the word `import`.")
-            result = candidates.import_shared_file(room, program, files[0], actor=actor.user_id)
         except WarRoomError as error:
-            room.gateway.post_ephemeral(channel, actor.user_id, f":no_entry: {error}", thread_ts=thread or None)
+            refuse(error)
             return
-        room.gateway.post(channel, import_text(result), thread_ts=thread or None)
+        skipped = [str(f.get("name") or "a file") for f in shared if f not in files]
+        if skipped:
+            refuse(f"Not an export (.csv or .xlsx), not imported: {escape(', '.join(skipped)[:300])}.")
+        for file in files:  # each export on its own, all or nothing, answered in the thread
+            try:
+                result = candidates.import_shared_file(room, program, file, actor=actor.user_id)
+            except WarRoomError as error:
+                refuse(error)
+                continue
+            room.gateway.post(channel, import_text(result), thread_ts=thread or None)
 
     @app.action({"block_id": FIND_BLOCK, "action_id": re.compile(r"^page(\.next)?$")})
     @guard(room)

@@ -147,6 +147,31 @@ def test_export_shared_in_the_war_room_is_imported_and_answered_in_its_thread(
         assert (audit.actor, audit.after["new"]) == (MEMBERS[0], 40)
 
 
+def test_every_export_shared_in_one_message_is_imported_each_on_its_own(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    bad = applicant_rows(5, start=100)
+    bad[2]["Medical School Graduation Date"] = "someday"
+    files = [standin.share_file("part1.csv", eras_csv(applicant_rows(30)), MEMBERS[0]),
+             standin.share_file("part2.csv", eras_csv(applicant_rows(20, start=30)), MEMBERS[0]),
+             standin.share_file("part3.csv", eras_csv(bad), MEMBERS[0]),
+             standin.share_file("cover letter.pdf", b"%PDF-1.4", MEMBERS[0], mimetype="application/pdf")]
+    event = slack.message_event(WAR_ROOM, MEMBERS[0], "import the three parts")
+    event.update({"subtype": "file_share", "files": files, "upload": False, "display_as_bot": False})
+    assert slack.event(event, event_id="EvSplitExport1").status == 200
+    replies = [call.params for call in standin.wait_for("chat.postMessage", count=3)]
+    served.idle()
+    assert all(reply["thread_ts"] == event["ts"] for reply in replies)
+    assert [reply["text"].split(":")[0] for reply in replies] == [
+        "Imported part1.csv", "Imported part2.csv", "Nothing imported from part3.csv"]
+    assert "30 new" in replies[0]["text"] and "20 new" in replies[1]["text"]
+    assert "row 4, Medical School Graduation Date" in replies[2]["text"]
+    skipped = standin.calls_to("chat.postEphemeral")[0].params
+    assert skipped["user"] == MEMBERS[0]
+    assert "cover letter.pdf" in skipped["text"]
+    assert len(standin.calls_to("files.download")) == 3
+    assert _count(served) == 50
+
+
 def test_a_shared_file_with_bad_rows_imports_nothing_and_lists_the_first_20(
         served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
     rows = applicant_rows(30)
