@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -164,6 +165,8 @@ class Candidate(Base):
     # Set while one request posts the candidate's first card, so a second request at the same
     # moment waits and answers in that card's thread instead of posting another parent.
     card_claimed_at: Mapped[datetime | None] = mapped_column()
+    # A re-import changed the data of a candidate whose card is posted: the clock redraws it.
+    card_stale: Mapped[bool] = mapped_column(default=False, server_default=false())
     imported_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

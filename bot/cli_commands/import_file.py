@@ -4,8 +4,8 @@ Prints the counts (new, updated, unchanged), or every bad row (row, column, reas
 columns once; missing required columns by name. Exit status 0 when the file is good (imported,
 or would be with --dry-run), 1 when nothing was imported (bad file, bad mapping, unknown program),
 2 for configuration problems (as every soapbot command). The audit actor is `cli:<os user>`.
-Cards already posted in Slack are not refreshed by a CLI import; they show the new data the next
-time someone asks for them.
+Cards already posted in Slack for updated applicants are redrawn by the clock (`cards.redraw`),
+as after an import shared in Slack.
 """
 
 from __future__ import annotations

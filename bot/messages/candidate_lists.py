@@ -10,7 +10,7 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.domain.triage import Bucket, TriagePolicy
-from bot.messages.blocks import SLACK_SECTION_TEXT, chunks, section
+from bot.messages.blocks import SLACK_SECTION_TEXT, chunks, plural, section
 from bot.messages.candidate_card import BUCKET_EMOJI, RISK_EMOJI
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape
@@ -178,6 +178,9 @@ def import_lines(result: ImportResult, *, max_errors: int | None = None,
         verb = "Would import" if result.dry_run else "Imported"
         lines.append(f"{verb} {name}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged"
                      f" ({result.total} applicants)." + (" Nothing was written (dry run)." if result.dry_run else ""))
+        if result.cards_to_redraw and not result.dry_run:
+            lines.append(f"{plural(result.cards_to_redraw, 'card')} already in the war room will be redrawn with "
+                         "the new data within a minute.")
     if result.unknown_columns:
         lines.append("Columns not recognised (ignored): " + ", ".join(esc(c) for c in result.unknown_columns))
     lines += [esc(note) for note in result.notes]

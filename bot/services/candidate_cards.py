@@ -8,6 +8,10 @@
 - `refresh_card(room, program, candidate_id)`: re-render the parent card in place (other features
   call it after votes, notes, interviews or offers change). Never raises for Slack trouble: a
   stale card is better than a failed vote; it logs ids only.
+- `redraw_stale_cards(room)`: the clock job `cards.redraw` redraws the cards a re-import changed
+  (`candidates.card_stale`), at most `REDRAW_PER_RUN` a run so chat.update stays within Slack's
+  rate tier. Each stale card is taken once (cleared, then redrawn); one that cannot be redrawn
+  then shows the new data at its next change or `/soap candidate`.
 - Cards are only ever posted to the program's war-room channel.
 """
 
@@ -20,7 +24,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
@@ -44,9 +48,10 @@ from bot.messages.mrkdwn import escape
 from bot.services import audit
 from bot.services.candidates import CandidateRef, lookup, program_today
 from bot.services.cards import CardViewer, card_sections
+from bot.services.programs import program_ref
 from bot.services.triage import connections_of, policy_of, reasons_of
 from bot.war_room import WarRoom
-from storage.models import Candidate
+from storage.models import Candidate, Program
 
 log = logging.getLogger(__name__)
 
@@ -234,3 +239,21 @@ def refresh_card(room: WarRoom, program: ProgramRef, candidate_id: int) -> bool:
         log.warning("card refresh failed for candidate %s: %s", candidate_id, type(error).__name__)
         return False
     return True
+
+
+#: Cards redrawn per run of `cards.redraw` (every 20 s): 45 a minute, under chat.update's rate tier.
+REDRAW_PER_RUN = 15
+
+
+def redraw_stale_cards(room: WarRoom) -> int:
+    """Clock job: redraw up to `REDRAW_PER_RUN` cards that a re-import left showing older data."""
+    with room.database.transaction() as session:
+        waiting = select(Candidate.id).where(Candidate.card_stale.is_(True), Candidate.thread_ts.is_not(None)) \
+            .order_by(Candidate.id).limit(REDRAW_PER_RUN)
+        taken = session.execute(  # two clocks never take the same card: the second finds it cleared
+            update(Candidate).where(Candidate.id.in_(waiting.scalar_subquery()), Candidate.card_stale.is_(True))
+            .values(card_stale=False).returning(Candidate.id, Candidate.program_id)
+            .execution_options(synchronize_session=False)).all()
+        programs = {program.id: program_ref(program) for program in session.scalars(
+            select(Program).where(Program.id.in_({row.program_id for row in taken})))} if taken else {}
+    return sum(refresh_card(room, programs[row.program_id], row.id) for row in sorted(taken))

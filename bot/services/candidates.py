@@ -115,6 +115,8 @@ class ImportResult:
     data_rows: int = 0
     dry_run: bool = False
     moved: int = 0
+    cards_to_redraw: int = 0
+    """Updated candidates whose card is already posted in the war room (the clock redraws them)."""
     problem: str | None = None
     """The file could not be read at all (one message)."""
 
@@ -171,7 +173,7 @@ def import_export(database: Database, program_id: int, source: ExportSource, *, 
             raise BadInput(f"No program with id {program_id}.")
         policy = policy_of(session, program_id)
         existing = {row.aamc_id: row for row in session.execute(
-            select(Candidate.id, Candidate.aamc_id, Candidate.profile_hash,
+            select(Candidate.id, Candidate.aamc_id, Candidate.profile_hash, Candidate.thread_ts,
                    *[getattr(Candidate, name) for name in CONNECTION_COLUMNS])
             .where(Candidate.program_id == program_id))}
         inserts: list[dict[str, Any]] = []
@@ -202,8 +204,10 @@ def import_export(database: Database, program_id: int, source: ExportSource, *, 
                 "id": old.id, **searchable_columns(profile), "profile": dumped,
                 "profile_hash": digest, **flags,
                 **triage_values(profile, Connections(**flags), policy, today), "updated_at": stamp,
+                "card_stale": old.thread_ts is not None,  # the clock redraws a posted card (cards.redraw)
             })
-        result = dataclasses.replace(base, new=len(inserts), updated=len(updates), unchanged=unchanged)
+        result = dataclasses.replace(base, new=len(inserts), updated=len(updates), unchanged=unchanged,
+                                     cards_to_redraw=sum(1 for row in updates if row["card_stale"]))
         if dry_run:
             session.rollback()
             return result

@@ -172,6 +172,56 @@ def test_every_export_shared_in_one_message_is_imported_each_on_its_own(
     assert _count(served) == 50
 
 
+def test_a_reimport_redraws_the_cards_already_posted_with_the_new_data(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    from bot import clock
+    from bot.services.candidate_cards import redraw_stale_cards
+
+    rows = [applicant_row(11, last_name="Amberline"), applicant_row(12, last_name="Birchwood"),
+            applicant_row(13, last_name="Cobbleton")]
+    _import(served, rows)
+    for row in rows[:2]:  # two cards are posted; the third applicant has none
+        slack.command(f"candidate {row['AAMC ID']}", MEMBERS[0], war_room)
+    cards = standin.wait_for("chat.postMessage", count=2)
+    parent = {call.response["ts"]: call for call in cards}
+    served.idle()
+    standin.reset()
+
+    rows[0]["USMLE Step 2 CK Score"] = "251"  # new scores for a candidate with a card...
+    rows[2]["USMLE Step 2 CK Score"] = "233"  # ...and for one without
+    _share(slack, standin, DIRECTOR, "soap-tuesday.csv", eras_csv(rows))
+    reply = standin.wait_for("chat.postMessage")[0].params["text"]
+    assert "0 new, 2 updated, 1 unchanged" in reply
+    assert "1 card already in the war room will be redrawn" in reply
+    served.idle()
+    assert standin.calls_to("chat.update") == []  # the import itself only answers; the clock redraws
+
+    assert "cards.redraw" in [job_id for job_id, _, _ in clock.JOBS]
+    assert redraw_stale_cards(served.room) == 1
+    update = standin.calls_to("chat.update")[0].params
+    assert update["ts"] == _candidate(served, rows[0]["AAMC ID"]).thread_ts
+    assert update["ts"] in parent
+    assert "251" in json.dumps(update["blocks"]) and "240" not in json.dumps(update["blocks"])
+    assert redraw_stale_cards(served.room) == 0  # drawn once
+    assert len(standin.calls_to("chat.update")) == 1
+
+
+def test_the_clock_redraws_at_most_15_stale_cards_a_run(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    from bot.services.candidate_cards import REDRAW_PER_RUN, redraw_stale_cards
+
+    _import(served, applicant_rows(20))
+    with served.room.database.transaction() as session:
+        for number, candidate in enumerate(session.scalars(select(Candidate)), start=1):
+            candidate.thread_ts, candidate.card_stale = f"1711000000.{number:06d}", True
+    redraw_stale_cards(served.room)
+    assert len(standin.calls_to("chat.update")) == REDRAW_PER_RUN == 15
+    redraw_stale_cards(served.room)
+    assert len(standin.calls_to("chat.update")) == 20
+    redraw_stale_cards(served.room)
+    assert len(standin.calls_to("chat.update")) == 20
+
+
 def test_a_shared_file_with_bad_rows_imports_nothing_and_lists_the_first_20(
         served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
     rows = applicant_rows(30)

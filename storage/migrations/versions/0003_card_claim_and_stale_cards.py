@@ -1,4 +1,4 @@
-"""Candidates remember which request is posting their first card (two people asking at once get one thread)
+"""Candidates remember which request is posting their first card, and whether their card needs redrawing
 
 Revision ID: 0003
 Revises: 0002
@@ -21,8 +21,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('candidates', schema=None) as batch_op:
         batch_op.add_column(sa.Column('card_claimed_at', storage.models.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('card_stale', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('candidates', schema=None) as batch_op:
+        batch_op.drop_column('card_stale')
         batch_op.drop_column('card_claimed_at')
