@@ -14,6 +14,8 @@ What a person can type (see `help`):
 - `press <n> [choice]`: click button n (a real `block_actions` payload); menus take a choice;
 - `as <member>`: switch member; `who`: the committee; `thread <n>`: show a thread again;
 - `wait <5m|1h|30s>`: move the console clock and run the clock's jobs (reminders); `time`;
+- `share <file> [text]`: upload a file from this computer with a message (an ERAS export with
+  `import`, the default text);
 - modals (`views.open`) are asked field by field and submitted as a real `view_submission`;
   field errors from the app are shown and those fields asked again; `cancel` closes the modal.
 
@@ -44,8 +46,10 @@ from __future__ import annotations
 import argparse
 import difflib
 import logging
+import mimetypes
 import re
 import secrets
+import shlex
 import sys
 import threading
 import time
@@ -86,6 +90,7 @@ Console keys (everything else you type is a message in the war-room channel):
   thread <n>             show message n and its thread as they are now
   as <member>            act as another committee member (name, handle or user id); `who` lists them
   wait <5m|1h|30s>       move the clock forward and run the reminder clock now; `time` shows it
+  share <file> [text]    upload a file from this computer with a message (default "import": the ERAS export)
   say <text>             a plain message that starts with one of these words
   help                   this list;  quit (or Ctrl-D) ends the session
 In a modal, answer each field; an empty answer keeps the default; `cancel` closes the modal."""
@@ -755,6 +760,8 @@ class Console:
             self.say()
         elif command == "say":
             self.message(rest)
+        elif command == "share":
+            self.share(rest)
         else:
             self.message(stripped)
 
@@ -805,6 +812,32 @@ class Console:
             self.say()
         else:
             self.say(f"(message {number})")
+        self.workspace.sim.event(event)
+        self.after_request()
+
+    def share(self, rest: str) -> None:
+        """`share <file> [text]`: upload a local file into the channel, as a person does in Slack."""
+        try:
+            words = shlex.split(rest)
+        except ValueError as error:
+            words, problem = [], str(error)
+        else:
+            problem = "" if words else "Say which file: `share soap-export.csv` (the message says `import`)."
+        path = Path(words[0]).expanduser() if words else None
+        if path is not None and not path.is_file():
+            problem = f"There is no file {path} on this computer."
+        if problem or path is None:
+            self.say(problem)
+            self.say()
+            return
+        text = " ".join(words[1:]) or "import"
+        standin = self.workspace.standin
+        mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        file = standin.share_file(path.name, path.read_bytes(), self.current.user_id, mimetype=mimetype)
+        event = standin.user_posts(self.channel.channel_id, self.current.user_id, text, files=[file])
+        number = self._number_message(self.channel.channel_id, str(event["ts"]))
+        self.say(f"    (message {number} in #{self.channel.name}, with {path.name})")
+        self.say()
         self.workspace.sim.event(event)
         self.after_request()
 

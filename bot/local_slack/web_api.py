@@ -373,12 +373,14 @@ class SlackStandIn:
                 self._uploads.clear()
                 self._response_url_uses.clear()
 
-    def user_posts(self, channel: str, user: str, text: str, *, thread_ts: str | None = None) -> dict[str, Any]:
+    def user_posts(self, channel: str, user: str, text: str, *, thread_ts: str | None = None,
+                   files: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """A person types ``text`` in the Slack client (the console's plain messages and thread replies).
 
         The message is stored like Slack stores it (so the app can reply in its thread, fetch its
         permalink…) and returned as the ``message`` event Slack would deliver; nothing is recorded
-        as a Web API call, because the app did not make one.
+        as a Web API call, because the app did not make one. ``files`` (from ``share_file``) make it
+        the ``file_share`` message Slack sends when a person uploads files with a message.
         """
         with self._lock:
             ch = self._channels.get(channel)
@@ -393,6 +395,8 @@ class SlackStandIn:
                 parent_user_id=str(parent.get("user") or user) if parent else None,
                 channel_type="group" if ch.is_private else "channel", team_id=self.team_id,
             )
+            if files:
+                event.update({"subtype": "file_share", "files": files, "upload": False, "display_as_bot": False})
             stored = {key: value for key, value in event.items() if key not in ("channel", "event_ts", "channel_type")}
             self._messages[(channel, ts)] = stored
             return event

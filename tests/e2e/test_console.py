@@ -161,3 +161,22 @@ def test_unknown_member_for_as_is_refused_with_the_names(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "No committee member 'Nobody Here'" in result.stderr
     assert "Dr. Cleo Mockford" in result.stderr
+
+
+def test_an_export_shared_from_the_console_is_imported_and_a_reimport_redraws_its_card(tmp_path: Path) -> None:
+    from tests.factories import applicant_rows, write_export
+
+    rows = applicant_rows(3, start=7000)
+    write_export(tmp_path / "monday.csv", rows, "csv")
+    rows[0]["USMLE Step 2 CK Score"] = "251"
+    write_export(tmp_path / "tuesday.xlsx", rows, "xlsx")
+    script = ("share monday.csv import the monday export\n/soap candidate 20007000\nshare tuesday.xlsx\n"
+              "wait 1m\nshare missing.csv\n")
+    result = _soapbot(tmp_path, "console", "--demo", stdin=script)
+    assert result.returncode == 0, result.stderr[-3000:]
+    _in_order(result.stdout, "› share monday.csv", "with monday.csv", "reply in the thread of message",
+              "Imported monday.csv: 3 new, 0 updated, 0 unchanged", "› /soap candidate 20007000", "Step 2 CK: 240",
+              "› share tuesday.xlsx", "Imported tuesday.xlsx: 0 new, 1 updated, 2 unchanged",
+              "1 card already in the war room will be redrawn", "› wait 1m", "was updated",
+              "+   *Exams*  no failures  Step 1: Pass  Step 2 CK: 251", "› share missing.csv",
+              "There is no file missing.csv on this computer.")
