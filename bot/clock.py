@@ -96,11 +96,11 @@ def run_clock(room: WarRoom, stop: threading.Event | None = None) -> None:
     scheduler.shutdown(wait=True)
 
 
-# --- reference notes (issue #5): post notes whose post failed or was interrupted -------------
-# --- candidate cards (issue #3): redraw the cards a re-import changed ---------------------------
-from bot.services.candidate_cards import redraw_stale_cards  # noqa: E402  (after JOBS)
+# --- features' jobs: reference notes whose post failed or was interrupted (issue #5), handled
+# event ids to forget, and the candidate cards a re-import changed (issue #3) ---------------------
+from bot.services.candidate_cards import REDRAW_EVERY_SECONDS, redraw_stale_cards  # noqa: E402  (after JOBS)
 from bot.services.notes import forget_old_events, retry_unposted_notes  # noqa: E402  (after JOBS)
 
 JOBS.append(("notes.retry_unposted", 60, retry_unposted_notes))
 JOBS.append(("events.forget_old", 3600, forget_old_events))
-JOBS.append(("cards.redraw", 20, redraw_stale_cards))
+JOBS.append(("cards.redraw", REDRAW_EVERY_SECONDS, redraw_stale_cards))

@@ -14,6 +14,7 @@ from bot.messages.blocks import SLACK_SECTION_TEXT, chunks, plural, section
 from bot.messages.candidate_card import BUCKET_EMOJI, RISK_EMOJI
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape
+from bot.services.candidate_cards import redraw_minutes
 from bot.services.candidates import CandidateRef, FindPage, ImportResult
 from bot.services.triage import TriageSummary
 
@@ -179,8 +180,9 @@ def import_lines(result: ImportResult, *, max_errors: int | None = None,
         lines.append(f"{verb} {name}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged"
                      f" ({result.total} applicants)." + (" Nothing was written (dry run)." if result.dry_run else ""))
         if result.cards_to_redraw and not result.dry_run:
+            minutes = redraw_minutes(result.cards_to_redraw)
             lines.append(f"{plural(result.cards_to_redraw, 'card')} already in the war room will be redrawn with "
-                         "the new data within a minute.")
+                         f"the new data within {'a minute' if minutes == 1 else f'about {minutes} minutes'}.")
     if result.unknown_columns:
         lines.append("Columns not recognised (ignored): " + ", ".join(esc(c) for c in result.unknown_columns))
     lines += [esc(note) for note in result.notes]

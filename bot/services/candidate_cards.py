@@ -243,6 +243,13 @@ def refresh_card(room: WarRoom, program: ProgramRef, candidate_id: int) -> bool:
 
 #: Cards redrawn per run of `cards.redraw` (every 20 s): 45 a minute, under chat.update's rate tier.
 REDRAW_PER_RUN = 15
+REDRAW_EVERY_SECONDS = 20
+
+
+def redraw_minutes(cards: int) -> int:
+    """How many minutes the clock takes to redraw `cards` stale cards (at least 1)."""
+    per_minute = REDRAW_PER_RUN * 60 // REDRAW_EVERY_SECONDS
+    return max(1, -(-cards // per_minute))
 
 
 def redraw_stale_cards(room: WarRoom) -> int:

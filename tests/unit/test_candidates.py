@@ -288,3 +288,16 @@ def test_connections_from_flags() -> None:
     assert c == Connections(rotated_here=True, interviewed=True)
     with pytest.raises(ValueError, match="unknown connection"):
         connections_from_flags({"famous": True})
+
+
+@given(profiles)
+def test_profile_hash_is_the_one_earlier_versions_stored(p: ApplicantProfile) -> None:
+    """A re-import after an upgrade still says "unchanged": the hash is the sha256 of the JSON text
+    the first version wrote with json.dumps (now written by orjson, byte for byte)."""
+    import hashlib
+    import json
+
+    from bot.services.candidates import profile_hash
+
+    text = json.dumps(p.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert profile_hash(p) == hashlib.sha256(text.encode()).hexdigest()

@@ -1,0 +1,28 @@
+"""What the coordinator reads after an import: the counts, and when posted cards show the new data."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.messages.candidate_lists import import_text
+from bot.services.candidates import ImportResult
+
+
+@pytest.mark.parametrize(("cards", "expected"), [
+    (0, None),
+    (1, "1 card already in the war room will be redrawn with the new data within a minute."),
+    (45, "45 cards already in the war room will be redrawn with the new data within a minute."),
+    (100, "100 cards already in the war room will be redrawn with the new data within about 3 minutes."),
+])
+def test_the_report_says_how_soon_posted_cards_show_the_new_data(cards: int, expected: str | None) -> None:
+    text = import_text(ImportResult("tuesday.csv", new=2, updated=cards + 1, unchanged=5, cards_to_redraw=cards))
+    assert text.startswith(f"Imported tuesday.csv: 2 new, {cards + 1} updated, 5 unchanged")
+    if expected is None:
+        assert "redrawn" not in text
+    else:
+        assert expected in text
+
+
+def test_a_dry_run_promises_no_redraw() -> None:
+    text = import_text(ImportResult("tuesday.csv", updated=3, cards_to_redraw=3, dry_run=True))
+    assert "Would import" in text and "redrawn" not in text
