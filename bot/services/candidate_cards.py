@@ -128,6 +128,10 @@ class CardPosted:
     new_thread: bool
 
 
+class CardBeingPosted(BadInput):
+    """Another request holds the candidate's first-card claim and its card has not appeared yet."""
+
+
 #: A request that claimed a candidate's first card and died frees the claim after this long.
 FIRST_CARD_CLAIM = timedelta(seconds=30)
 #: How long a second request waits for the first card's thread before telling the person to ask again.
@@ -213,8 +217,8 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardP
         # Another request is posting this candidate's first card: answer in its thread once it exists.
         waited_since = time.monotonic() if waited_since is None else waited_since
         if time.monotonic() - waited_since > FIRST_CARD_WAIT_SECONDS:
-            raise BadInput(f"The card for {escape(aamc)} is being posted by another request right now; "
-                           "ask again in a few seconds.")
+            raise CardBeingPosted(f"The card for {escape(aamc)} is being posted by another request right now; "
+                                  "ask again in a few seconds.")
         time.sleep(0.2)
 
 

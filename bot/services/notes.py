@@ -48,8 +48,8 @@ from bot.messages import notes as messages
 from bot.messages.ids import ActionId
 from bot.messages.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NoteField, NoteLine, Sentiment
 from bot.services import audit
+from bot.services.candidate_cards import CardBeingPosted, show_card
 from bot.services.candidate_cards import refresh_card as refresh_parent_card
-from bot.services.candidate_cards import show_card
 from bot.services.candidates import resolve_one
 from bot.services.cards import CardButton, CardSection, CardViewer, register_card_section
 from bot.services.programs import program_ref
@@ -257,8 +257,8 @@ def thread_of(room: WarRoom, claim: dict[str, Any], author: str) -> str:
         return str(claim["thread_ts"])
     try:
         show_card(room, _program_ref(room, claim["program"]), claim["aamc_id"], author)
-    except (SlackApiError, OSError):
-        raise
+    except (SlackApiError, OSError, CardBeingPosted):
+        raise  # the note waits for the clock's retry: by then the card (and its thread) is there
     except Exception as error:  # a card that cannot be rendered must not keep the note from its thread
         log.warning("card for candidate %d not posted (%s); starting a plain thread", claim["candidate"],
                     type(error).__name__)
@@ -309,7 +309,7 @@ def deliver(room: WarRoom, note_id: int, *, give_up: timedelta = POST_GIVE_UP) -
         text, blocks = messages.note_post(claim["note"], candidate_name=claim["name"], aamc_id=claim["aamc_id"])
         ts = room.gateway.post(claim["channel"], text, blocks, thread_ts=thread_ts,
                                give_up_at=room.clock() + give_up)
-    except (SlackApiError, OSError) as error:
+    except (SlackApiError, OSError, CardBeingPosted) as error:
         reason = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
         log.warning("note %d not posted (attempt %d: %s); the clock will retry", note_id, claim["attempt"], reason)
         _finish(room.database, note_id, claim["program"], ts=None, now=room.clock())

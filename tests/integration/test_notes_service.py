@@ -274,6 +274,30 @@ def test_a_card_that_cannot_be_rendered_still_gets_the_note_a_thread(room: WarRo
     assert reply["thread_ts"] == thread == standin.calls_to("chat.postMessage")[0].response["ts"]
 
 
+def test_a_note_for_a_card_someone_else_is_posting_waits_for_that_card_s_thread(
+        room: WarRoom, program: ProgramRef, standin: SlackStandIn, monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.services import candidate_cards
+
+    monkeypatch.setattr(candidate_cards, "FIRST_CARD_WAIT_SECONDS", 0.3)
+    with room.database.transaction() as session:  # another request claimed the first card and is slow
+        candidate = session.scalar(select(Candidate).where(Candidate.aamc_id == FIRST))
+        assert candidate is not None
+        candidate.card_claimed_at = room.clock()
+    saved = _add(room, program)
+    assert not notes.deliver(room, saved.note_id).posted
+    assert standin.calls_to("chat.postMessage") == []  # no second parent beside the card being posted
+    assert _notes(room.database)[0].post_state == "failed"
+
+    with room.database.transaction() as session:  # that request's card arrives and becomes the thread
+        candidate = session.scalar(select(Candidate).where(Candidate.aamc_id == FIRST))
+        assert candidate is not None
+        candidate.thread_ts, candidate.card_claimed_at = "1711000000.000777", None
+    room.clock.advance(seconds=61)  # type: ignore[attr-defined]
+    assert notes.retry_unposted_notes(room) == 1
+    (post,) = standin.calls_to("chat.postMessage")
+    assert post.params["thread_ts"] == "1711000000.000777"
+
+
 def test_event_ids_are_forgotten_after_a_day_but_not_before(room: WarRoom, database: Database) -> None:
     from storage.models import ProcessedEvent
 
