@@ -176,6 +176,22 @@ def _take_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str,
                      target=f"candidate:{candidate_id}", before={"thread_ts": replacing}, after={"thread_ts": ts})
 
 
+def _current_card(room: WarRoom, program: ProgramRef, candidate_id: int,
+                  today: date) -> tuple[str, list[dict[str, Any]], str, str | None]:
+    """(text, blocks, AAMC ID, thread ts) of the candidate's card as it is now."""
+    with room.database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        if candidate is None:
+            raise BadInput("That candidate was just removed (a purge); nothing to show.")
+        text, blocks = render(session, program, candidate, today)
+        return text, blocks, candidate.aamc_id, candidate.thread_ts
+
+
+def _thread_of(room: WarRoom, candidate_id: int) -> str | None:
+    with room.database.reading() as session:
+        return session.scalar(select(Candidate.thread_ts).where(Candidate.id == candidate_id))
+
+
 def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardPosted | list[CandidateRef]:
     """`/soap candidate <id | name>`: post (or re-post in its thread) the card; a list when several match.
 
@@ -188,14 +204,9 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardP
             return found
         candidate_id = found.id
     channel = program.channel_id
+    text, blocks, aamc, thread_ts = _current_card(room, program, candidate_id, today)
     waited_since: float | None = None
     while True:
-        with room.database.reading() as session:
-            candidate = session.get(Candidate, candidate_id)
-            if candidate is None:
-                raise BadInput("That candidate was just removed (a purge); nothing to show.")
-            text, blocks = render(session, program, candidate, today)
-            aamc, thread_ts = candidate.aamc_id, candidate.thread_ts
         if thread_ts is not None:
             try:
                 room.gateway.update(channel, thread_ts, text, blocks)
@@ -214,12 +225,15 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardP
                 raise
             _take_thread(room, program, candidate_id, ts, actor, thread_ts)
             return CardPosted(candidate_id, aamc, ts, ts, new_thread=True)
-        # Another request is posting this candidate's first card: answer in its thread once it exists.
+        # Another request is posting this candidate's first card: answer in its thread once it exists
+        # (or post the card after all, if that request gave up and released its claim).
         waited_since = time.monotonic() if waited_since is None else waited_since
         if time.monotonic() - waited_since > FIRST_CARD_WAIT_SECONDS:
             raise CardBeingPosted(f"The card for {escape(aamc)} is being posted by another request right now; "
                                   "ask again in a few seconds.")
         time.sleep(0.2)
+        if _thread_of(room, candidate_id) != thread_ts:
+            text, blocks, aamc, thread_ts = _current_card(room, program, candidate_id, today)
 
 
 def refresh_card(room: WarRoom, program: ProgramRef, candidate_id: int) -> bool:

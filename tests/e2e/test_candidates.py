@@ -302,6 +302,24 @@ def test_two_people_asking_for_a_new_candidate_at_once_get_one_card_and_one_repl
     assert (stored.thread_ts, stored.card_claimed_at) == (parent_ts, None)
 
 
+def test_when_the_first_card_fails_to_post_the_waiting_request_posts_it(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    row = applicant_row(14, first_name="Wilhelmina", last_name="Yarrowby")
+    _import(served, [row])
+    slow_post = standin.hold("chat.postMessage")
+    standin.fail("chat.postMessage", times=1, status=200, error="not_in_channel")  # ...then refuses it
+    slack.command(f"candidate {row['AAMC ID']}", MEMBERS[0], war_room)
+    assert slow_post.arrived.wait(5)
+    slack.command(f"candidate {row['AAMC ID']}", MEMBERS[1], war_room)
+    time.sleep(0.5)  # the second request is waiting for the first one's card
+    slow_post.release()
+    card = eventually(lambda: next((c for c in standin.calls_to("chat.postMessage") if c.response.get("ok")), None))
+    assert card is not None and "thread_ts" not in card.params
+    served.idle()
+    assert [c.response.get("ok") for c in standin.calls_to("chat.postMessage")] == [False, True]
+    assert _candidate(served, row["AAMC ID"]).thread_ts == card.response["ts"]
+
+
 def test_a_first_card_claim_left_by_a_crashed_request_runs_out_after_30_seconds(
         served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
