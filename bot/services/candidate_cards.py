@@ -206,14 +206,16 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardP
     channel = program.channel_id
     text, blocks, aamc, thread_ts = _current_card(room, program, candidate_id, today)
     waited_since: float | None = None
+    gone: str | None = None  # a parent Slack no longer has (deleted): not asked for again while waiting
     while True:
-        if thread_ts is not None:
+        if thread_ts is not None and thread_ts != gone:
             try:
                 room.gateway.update(channel, thread_ts, text, blocks)
             except SlackApiError as error:
                 if error.response.get("error") not in ("message_not_found", "cant_update_message"):
                     raise
                 log.info("card parent for candidate %s is gone; posting a new one", candidate_id)
+                gone = thread_ts
             else:
                 ts = room.gateway.post(channel, text, blocks, thread_ts=thread_ts)
                 return CardPosted(candidate_id, aamc, ts, thread_ts, new_thread=False)

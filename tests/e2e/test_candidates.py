@@ -320,6 +320,24 @@ def test_when_the_first_card_fails_to_post_the_waiting_request_posts_it(
     assert _candidate(served, row["AAMC ID"]).thread_ts == card.response["ts"]
 
 
+def test_a_card_whose_parent_was_deleted_is_posted_again_and_becomes_the_thread(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    row = applicant_row(15)
+    _import(served, [row])
+    slack.command(f"candidate {row['AAMC ID']}", MEMBERS[0], war_room)
+    first = standin.wait_for("chat.postMessage")[0].response["ts"]
+    assert eventually(lambda: _candidate(served, row["AAMC ID"]).thread_ts) == first
+    served.room.client.chat_delete(channel=war_room, ts=first)  # someone deleted the card
+    standin.reset()
+    slack.command(f"candidate {row['AAMC ID']}", MEMBERS[1], war_room)
+    card = standin.wait_for("chat.postMessage")[0]
+    served.idle()
+    assert "thread_ts" not in card.params
+    assert [call.response["error"] for call in standin.calls_to("chat.update")] == ["message_not_found"]
+    assert len(standin.calls_to("chat.postMessage")) == 1
+    assert _candidate(served, row["AAMC ID"]).thread_ts == card.response["ts"] != first
+
+
 def test_a_first_card_claim_left_by_a_crashed_request_runs_out_after_30_seconds(
         served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
