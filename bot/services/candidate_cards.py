@@ -26,6 +26,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.access import ProgramRef
 from bot.domain.candidates import (
@@ -138,6 +139,11 @@ FIRST_CARD_CLAIM = timedelta(seconds=30)
 FIRST_CARD_WAIT_SECONDS = 10.0
 
 
+def _thread_is(ts: str | None) -> ColumnElement[bool]:
+    """The candidate's thread is still `ts` (None: it has none yet)."""
+    return Candidate.thread_ts.is_(None) if ts is None else Candidate.thread_ts == ts
+
+
 def _claim_first_card(room: WarRoom, program: ProgramRef, candidate_id: int, replacing: str | None) -> bool:
     """True when this request may post the candidate's (new) parent card: nobody else is posting it."""
     now = room.clock()
@@ -145,7 +151,7 @@ def _claim_first_card(room: WarRoom, program: ProgramRef, candidate_id: int, rep
         claimed = session.execute(  # type: ignore[attr-defined]
             update(Candidate).where(
                 Candidate.id == candidate_id, Candidate.program_id == program.id,
-                Candidate.thread_ts.is_(None) if replacing is None else Candidate.thread_ts == replacing,
+                _thread_is(replacing),
                 or_(Candidate.card_claimed_at.is_(None), Candidate.card_claimed_at < now - FIRST_CARD_CLAIM))
             .values(card_claimed_at=now).execution_options(synchronize_session=False)).rowcount
         return bool(claimed)
@@ -167,7 +173,7 @@ def _take_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str,
         taken = session.execute(  # type: ignore[attr-defined]
             update(Candidate).where(
                 Candidate.id == candidate_id, Candidate.program_id == program.id,
-                Candidate.thread_ts.is_(None) if replacing is None else Candidate.thread_ts == replacing)
+                _thread_is(replacing))
             .values(thread_ts=ts, card_claimed_at=None).execution_options(synchronize_session=False)).rowcount
         if not taken:
             log.info("candidate %s got a thread from another request; this card stays as posted", candidate_id)
