@@ -342,14 +342,9 @@ def _import_floor(imp: dict[str, Any]) -> list[str]:
     ]
 
 
-def _floor_lean(imp: dict[str, Any]) -> float | None:
-    parts = [imp.get(k) for k in ("csv_read_s", "store_floor_s", "validate_leanest_s")]
-    return round(sum(parts), 3) if all(p is not None for p in parts) else None  # type: ignore[arg-type]
-
-
 def _lean_verdict(imp: dict[str, Any]) -> str:
     """What the leanest floor leaves of the 3× budget for the per-row Python work."""
-    floor = _floor_lean(imp)
+    floor = imp.get("floor_leanest_s")
     if floor is None:
         return "(not measured in this run)."
     left = round(imp["bare_s"] * 3 - floor, 3)
@@ -423,7 +418,7 @@ def _misses(results: dict[str, Any]) -> list[str]:
             f"carry the profile JSON, {_n(imp.get('profile_json_bytes'))} bytes on average, beside the searchable "
             "columns, into a table with a unique key and three indexes). With the leanest pydantic model these "
             f"fields allow ({imp.get('validate_leanest_s')} s instead of {imp.get('validate_floor_s')} s: no Python "
-            f"validators, exams as TypedDicts) the floor would be {_floor_lean(imp)} s, {_lean_verdict(imp)} "
+            f"validators, exams as TypedDicts) the floor would be {imp.get('floor_leanest_s')} s, {_lean_verdict(imp)} "
             "The target cannot be met without dropping the per-row validation issue #3 asks for, or the stored "
             "profile the card is drawn from; it stays missed. In "
             f"absolute terms the import runs at {_n(imp['rows_per_s'])} rows/s: a 600-row SOAP export takes about "
