@@ -12,6 +12,8 @@
   (`candidates.card_stale`), at most `REDRAW_PER_RUN` a run so chat.update stays within Slack's
   rate tier. Each stale card is taken once (cleared, then redrawn); one that cannot be redrawn
   then shows the new data at its next change or `/soap candidate`.
+- A change (a vote, a note…) that lands while a candidate's first card is on its way to Slack
+  marks it stale; the request posting it redraws it as soon as the card has its thread.
 - Cards are only ever posted to the program's war-room channel.
 """
 
@@ -164,8 +166,9 @@ def _release_first_card(room: WarRoom, candidate_id: int) -> None:
 
 
 def _take_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str, actor: str,
-                 replacing: str | None) -> None:
-    """The posted parent becomes the candidate's thread; the first-card claim ends.
+                 replacing: str | None) -> bool:
+    """The posted parent becomes the candidate's thread; the first-card claim ends. True when a
+    change (a vote, a note…) arrived while the card was on its way, so it needs redrawing.
 
     Unless the claim ran out while Slack was slow and another request's card took over: then this
     card stays as posted."""
@@ -177,9 +180,31 @@ def _take_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str,
             .values(thread_ts=ts, card_claimed_at=None).execution_options(synchronize_session=False)).rowcount
         if not taken:
             log.info("candidate %s got a thread from another request; this card stays as posted", candidate_id)
-            return
+            return False
         audit.record(session, program_id=program.id, actor=actor, action="candidates.thread",
                      target=f"candidate:{candidate_id}", before={"thread_ts": replacing}, after={"thread_ts": ts})
+        # Read under the row lock the update holds: a change marked before it is seen here, one
+        # after it finds the thread set and redraws the card itself.
+        return bool(session.scalar(select(Candidate.card_stale).where(Candidate.id == candidate_id)))
+
+
+def _mark_card_in_flight(room: WarRoom, candidate_id: int) -> bool:
+    """A change while the candidate's first card is being posted: mark the card stale so its poster
+    redraws it once it has its thread. False when the thread appeared meanwhile (redraw it now)."""
+    with room.database.transaction() as session:
+        return bool(session.execute(  # type: ignore[attr-defined]
+            update(Candidate).where(Candidate.id == candidate_id, Candidate.thread_ts.is_(None),
+                                    Candidate.card_claimed_at.is_not(None))
+            .values(card_stale=True).execution_options(synchronize_session=False)).rowcount)
+
+
+def _take_stale(session: Session, candidates: Any) -> list[Any]:
+    """Clear the stale mark of `candidates` (ids or a subquery) and return the (id, program_id) rows
+    this call cleared: two callers never both redraw the same card."""
+    return list(session.execute(
+        update(Candidate).where(Candidate.id.in_(candidates), Candidate.card_stale.is_(True))
+        .values(card_stale=False).returning(Candidate.id, Candidate.program_id)
+        .execution_options(synchronize_session=False)).all())
 
 
 def _current_card(room: WarRoom, program: ProgramRef, candidate_id: int,
@@ -227,11 +252,18 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardP
                 return CardPosted(candidate_id, aamc, ts, thread_ts, new_thread=False)
         if _claim_first_card(room, program, candidate_id, thread_ts):
             try:
+                # Drawn after the claim: a change stored before it is on the card, one after it
+                # finds the claim and marks the card for redrawing (`refresh_card`).
+                text, blocks, aamc, _ = _current_card(room, program, candidate_id, today)
                 ts = room.gateway.post(channel, text, blocks)
             except BaseException:
                 _release_first_card(room, candidate_id)
                 raise
-            _take_thread(room, program, candidate_id, ts, actor, thread_ts)
+            if _take_thread(room, program, candidate_id, ts, actor, thread_ts):
+                with room.database.transaction() as session:
+                    changed = _take_stale(session, [candidate_id])
+                if changed:
+                    refresh_card(room, program, candidate_id)
             return CardPosted(candidate_id, aamc, ts, ts, new_thread=True)
         # Another request is posting this candidate's first card: answer in its thread once it exists
         # (or post the card after all, if that request gave up and released its claim).
@@ -251,12 +283,21 @@ def refresh_card(room: WarRoom, program: ProgramRef, candidate_id: int) -> bool:
     that could not be redrawn now is redrawn with the next change or `/soap candidate`."""
     try:
         today = program_today(room.clock(), program.timezone)
-        with room.database.reading() as session:
-            candidate = session.get(Candidate, candidate_id)
-            if candidate is None or candidate.program_id != program.id or candidate.thread_ts is None:
-                return False
-            text, blocks = render(session, program, candidate, today)
-            thread_ts = candidate.thread_ts
+        for _ in range(2):
+            with room.database.reading() as session:
+                candidate = session.get(Candidate, candidate_id)
+                if candidate is None or candidate.program_id != program.id:
+                    return False
+                if candidate.thread_ts is None:
+                    in_flight = candidate.card_claimed_at is not None
+                else:
+                    text, blocks = render(session, program, candidate, today)
+                    thread_ts = candidate.thread_ts
+                    break
+            if not in_flight or _mark_card_in_flight(room, candidate_id):
+                return False  # no card yet, or its poster redraws it once posted
+        else:
+            return False
         room.gateway.update(program.channel_id, thread_ts, text, blocks)
     except SlackApiError as error:
         log.warning("could not refresh the card of candidate %s: %s", candidate_id, error.response.get("error"))
@@ -283,10 +324,7 @@ def redraw_stale_cards(room: WarRoom) -> int:
     with room.database.transaction() as session:
         waiting = select(Candidate.id).where(Candidate.card_stale.is_(True), Candidate.thread_ts.is_not(None)) \
             .order_by(Candidate.id).limit(REDRAW_PER_RUN)
-        taken = session.execute(  # two clocks never take the same card: the second finds it cleared
-            update(Candidate).where(Candidate.id.in_(waiting.scalar_subquery()), Candidate.card_stale.is_(True))
-            .values(card_stale=False).returning(Candidate.id, Candidate.program_id)
-            .execution_options(synchronize_session=False)).all()
+        taken = _take_stale(session, waiting.scalar_subquery())
         programs = {program.id: program_ref(program) for program in session.scalars(
             select(Program).where(Program.id.in_({row.program_id for row in taken})))} if taken else {}
     return sum(refresh_card(room, programs[row.program_id], row.id) for row in sorted(taken))

@@ -230,3 +230,27 @@ def test_a_vote_button_on_the_card_records_the_vote_and_refreshes_the_tallies(se
     shown = json.dumps(update["blocks"])
     assert "Rank high: *1*" in shown
     assert M2 not in shown  # the channel sees tallies, not who voted what
+
+
+def test_a_vote_cast_while_the_first_card_is_on_its_way_is_on_that_card(served: Served, slack: SlackClientSim,
+                                                                         standin: SlackStandIn,
+                                                                         war_room: str) -> None:
+    with served.room.database.reading() as session:
+        program_id = session.scalars(select(Program.id).where(Program.channel_id == war_room)).one()
+    import_export(served.room.database, program_id, eras_csv([applicant_row(3)]), actor=DIRECTOR,
+                  today=date(2027, 3, 16), filename="export.csv")
+    aamc = aamc_id(3)
+    slow_post = standin.hold("chat.postMessage")  # Slack takes its time with the first card
+    slack.command(f"candidate {aamc}", M1, war_room)
+    assert slow_post.arrived.wait(5), "the card was never posted"
+    assert "You voted *rank high*" in command(slack, standin, M2, war_room, f"vote {aamc} high")["text"]
+    slow_post.release()
+    card = standin.wait_for("chat.postMessage")[0]
+    assert "Rank high: *1*" not in json.dumps(card.params["blocks"])  # drawn before the vote
+    update = standin.wait_for("chat.update")[-1].params
+    assert update["ts"] == card.response["ts"]
+    assert "Rank high: *1*" in json.dumps(update["blocks"])
+    served.idle()
+    with served.room.database.reading() as session:
+        stored = session.scalars(select(Candidate).where(Candidate.aamc_id == aamc)).one()
+        assert (stored.thread_ts, stored.card_stale, stored.card_claimed_at) == (card.response["ts"], False, None)
