@@ -208,14 +208,14 @@ def _take_stale(session: Session, candidates: Any) -> list[Any]:
 
 
 def _current_card(room: WarRoom, program: ProgramRef, candidate_id: int,
-                  today: date) -> tuple[str, list[dict[str, Any]], str, str | None]:
-    """(text, blocks, AAMC ID, thread ts) of the candidate's card as it is now."""
+                  today: date) -> tuple[str, list[dict[str, Any]], str]:
+    """(text, blocks, AAMC ID) of the candidate's card as it is now."""
     with room.database.reading() as session:
         candidate = session.get(Candidate, candidate_id)
         if candidate is None:
             raise BadInput("That candidate was just removed (a purge); nothing to show.")
         text, blocks = render(session, program, candidate, today)
-        return text, blocks, candidate.aamc_id, candidate.thread_ts
+        return text, blocks, candidate.aamc_id
 
 
 def _thread_of(room: WarRoom, candidate_id: int) -> str | None:
@@ -233,13 +233,13 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardP
         found = lookup(session, program.id, key)
         if isinstance(found, list):
             return found
-        candidate_id = found.id
+        candidate_id, aamc, thread_ts = found.id, found.aamc_id, found.thread_ts
     channel = program.channel_id
-    text, blocks, aamc, thread_ts = _current_card(room, program, candidate_id, today)
     waited_since: float | None = None
     gone: str | None = None  # a parent Slack no longer has (deleted): not asked for again while waiting
     while True:
         if thread_ts is not None and thread_ts != gone:
+            text, blocks, aamc = _current_card(room, program, candidate_id, today)
             try:
                 room.gateway.update(channel, thread_ts, text, blocks)
             except SlackApiError as error:
@@ -254,7 +254,7 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardP
             try:
                 # Drawn after the claim: a change stored before it is on the card, one after it
                 # finds the claim and marks the card for redrawing (`refresh_card`).
-                text, blocks, aamc, _ = _current_card(room, program, candidate_id, today)
+                text, blocks, aamc = _current_card(room, program, candidate_id, today)
                 ts = room.gateway.post(channel, text, blocks)
             except BaseException:
                 _release_first_card(room, candidate_id)
@@ -272,8 +272,7 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardP
             raise CardBeingPosted(f"The card for {escape(aamc)} is being posted by another request right now; "
                                   "ask again in a few seconds.")
         time.sleep(0.2)
-        if _thread_of(room, candidate_id) != thread_ts:
-            text, blocks, aamc, thread_ts = _current_card(room, program, candidate_id, today)
+        thread_ts = _thread_of(room, candidate_id)
 
 
 def refresh_card(room: WarRoom, program: ProgramRef, candidate_id: int) -> bool:
