@@ -10,8 +10,6 @@ test that compares two snapshots notices a store in any table, including tables 
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -72,14 +70,3 @@ def stocked(served: AdversarialServed, war_room: str) -> str:
     """The war room with two imported applicants (AAMC ids from tests.factories.aamc_id(1) and (2))."""
     import_rows(served.room.database, [applicant_row(1), applicant_row(2)])
     return war_room
-
-
-def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
-    """Poll until `check()` is truthy; fail when it never is."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)

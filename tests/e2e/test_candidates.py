@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import time
-from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM, Served
 from tests.factories import applicant_row, applicant_rows, eras_csv, img_row, write_export
 from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
+from tests.harness.waiting import eventually
 
 TODAY = date(2027, 3, 17)
 
@@ -48,16 +48,6 @@ def _candidate(served: Served, aamc: str) -> Candidate:
         assert found is not None
         session.expunge(found)
         return found
-
-
-def eventually(check: Callable[[], Any], timeout: float = 5) -> Any:
-    """Poll until `check()` is truthy (the app writes after Slack answered it); returns its value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.02)
 
 
 def _reply(standin: SlackStandIn, count: int = 1) -> dict[str, Any]:

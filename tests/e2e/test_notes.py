@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -20,21 +18,10 @@ from tests.factories import aamc_id, applicant_row, eras_csv
 from tests.harness.payloads import new_event_id, new_ts, static_select
 from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import RecordedCall, SlackStandIn
+from tests.harness.waiting import eventually
 
-T = TypeVar("T")
 FIRST, SECOND = aamc_id(1), aamc_id(2)
 WRITER, OTHER_WRITER, OBSERVER = MEMBERS[0], MEMBERS[1], MEMBERS[3]
-
-
-def _eventually(check: Callable[[], T], timeout: float = 5.0) -> T:
-    """Poll until `check()` is truthy (the listener works after the acknowledgement)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value or time.monotonic() > deadline:
-            assert value, "condition not met in time"
-            return value
-        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -127,7 +114,7 @@ def test_the_card_button_opens_the_modal_and_a_submission_posts_once(served: Ser
     response = slack.view_submission(OTHER_WRITER, CallbackId.NOTE_MODAL.value, values, view["private_metadata"])
     assert response.status == 200
     assert not response.body  # the modal closes
-    [reply] = _eventually(lambda: _note_replies(standin))
+    [reply] = eventually(lambda: _note_replies(standin))
     [note] = _notes(served)
     assert (note.source, note.author, note.sentiment, note.called_name) == ("modal", OTHER_WRITER, "concern",
                                                                             "Dr. Jordan Example")
@@ -135,7 +122,7 @@ def test_the_card_button_opens_the_modal_and_a_submission_posts_once(served: Ser
     shown = json.dumps(reply.params["blocks"])
     assert "Concern" in shown
     assert "Example General (Program director)" in shown
-    _eventually(lambda: _notes(served)[0].post_state == "posted")
+    eventually(lambda: _notes(served)[0].post_state == "posted")
 
 
 @pytest.mark.parametrize("text", [None, "   ", "x" * 4000])
@@ -160,17 +147,17 @@ def test_a_plain_thread_reply_becomes_a_note_and_edits_and_deletions_are_mirrore
     ts = new_ts()
     slack.event(slack.message_event(candidates, OTHER_WRITER, "Spoke with her chief: &lt;excellent&gt;", ts,
                                     thread_ts=thread))
-    note = _eventually(lambda: next((n for n in _notes(served) if n.source == "thread"), None))
+    note = eventually(lambda: next((n for n in _notes(served) if n.source == "thread"), None))
     assert (note.author, note.source_ts, note.text, note.post_state) == (OTHER_WRITER, ts,
                                                                          "Spoke with her chief: <excellent>", "none")
     assert _note_replies(standin) == []  # the reply is already in the thread: nothing is re-posted
 
     slack.event(slack.message_changed_event(candidates, OTHER_WRITER, ts, "Chief says: excellent, hire",
                                             "Spoke with her chief", thread_ts=thread))
-    _eventually(lambda: [n.text for n in _notes(served) if n.source == "thread"] == ["Chief says: excellent, hire"])
+    eventually(lambda: [n.text for n in _notes(served) if n.source == "thread"] == ["Chief says: excellent, hire"])
 
     slack.event(slack.message_deleted_event(candidates, OTHER_WRITER, ts, "Chief says", thread_ts=thread))
-    _eventually(lambda: [n.source for n in _notes(served)] == ["command"])
+    eventually(lambda: [n.source for n in _notes(served)] == ["command"])
 
 
 def test_the_same_event_delivered_three_times_gives_one_note(served: Served, slack: SlackClientSim,
@@ -182,7 +169,7 @@ def test_the_same_event_delivered_three_times_gives_one_note(served: Served, sla
         assert slack.event(event, event_id=event_id, retry_num=retry).status == 200
     sentinel = slack.message_event(candidates, WRITER, "Second reference: agrees", thread_ts=thread)
     slack.event(sentinel)
-    _eventually(lambda: any(n.source_ts == sentinel["ts"] for n in _notes(served)))
+    eventually(lambda: any(n.source_ts == sentinel["ts"] for n in _notes(served)))
     captured = [n for n in _notes(served) if n.source == "thread"]
     assert sorted(n.text for n in captured) == ["Letter writer: top 5% of students", "Second reference: agrees"]
 
@@ -205,7 +192,7 @@ def test_messages_that_are_not_committee_replies_in_a_candidate_thread_are_ignor
         assert slack.event(event).status == 200
     sentinel = slack.message_event(candidates, DIRECTOR, "PD call: strong", thread_ts=thread)
     slack.event(sentinel)
-    _eventually(lambda: any(n.source_ts == sentinel["ts"] for n in _notes(served)))
+    eventually(lambda: any(n.source_ts == sentinel["ts"] for n in _notes(served)))
     assert [n.text for n in _notes(served) if n.source == "thread"] == ["PD call: strong"]
     assert standin.calls_to("chat.postEphemeral") == []  # ignored, not answered
 
@@ -268,7 +255,7 @@ def test_a_thread_reply_with_a_file_attached_is_a_note_not_an_import(
                                 thread_ts=thread)
     event.update(subtype="file_share", files=[{"id": "F0LETTER01", "name": "email.pdf", "filetype": "pdf"}])
     slack.event(event)
-    note = _eventually(lambda: next((n for n in _notes(served) if n.source == "thread"), None))
+    note = eventually(lambda: next((n for n in _notes(served) if n.source == "thread"), None))
     assert note.text == "Her letter writer's email, attached"
     served.idle()
     assert not [c for c in standin.calls_to("chat.postMessage") if "import" in c.params.get("text", "").lower()]
