@@ -18,6 +18,7 @@ from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.factories import aamc_id, applicant_row, eras_csv
 from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import RecordedCall, SlackStandIn
+from tests.harness.waiting import eventually
 
 M1, M2, M3, M4 = MEMBERS
 A, B, C, E = "20000001", "20000002", "20000003", "20000005"
@@ -244,6 +245,11 @@ def test_a_vote_cast_while_the_first_card_is_on_its_way_is_on_that_card(served: 
     slack.command(f"candidate {aamc}", M1, war_room)
     assert slow_post.arrived.wait(5), "the card was never posted"
     assert "You voted *rank high*" in command(slack, standin, M2, war_room, f"vote {aamc} high")["text"]
+
+    def card_marked_stale() -> bool:
+        with served.room.database.reading() as session:
+            return bool(session.scalar(select(Candidate.card_stale).where(Candidate.aamc_id == aamc)))
+    assert eventually(card_marked_stale)  # the vote is in while the card is still on its way
     slow_post.release()
     card = standin.wait_for("chat.postMessage")[0]
     assert "Rank high: *1*" not in json.dumps(card.params["blocks"])  # drawn before the vote
