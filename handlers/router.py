@@ -7,6 +7,7 @@ The router acks at once, parses the words, passes the gate, then calls the funct
 
 from __future__ import annotations
 
+import difflib
 import logging
 import shlex
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from slack_sdk import WebClient
 
 from bot.access import Access, Actor, ProgramRef
 from bot.errors import BadInput
-from bot.messages.help import HelpEntry, help_blocks, help_text
+from bot.messages.help import HelpEntry
 from bot.messages.mrkdwn import escape
 from bot.war_room import WarRoom
 from handlers.errors import guard
@@ -128,6 +129,23 @@ class SoapRouter:
     def help_entries(self) -> list[HelpEntry]:
         return [HelpEntry(usage=f"{self.command} {s.usage}", summary=s.summary) for s in self._order]
 
+    def suggestions(self, name: str) -> list[str]:
+        """The registered subcommands (and aliases) closest to a mistyped one, best first."""
+        close = difflib.get_close_matches(name, list(self._subcommands), n=3, cutoff=0.6)
+        # An alias and its subcommand are the same thing: suggest the subcommand's own name once.
+        names = [self._subcommands[key].name for key in close]
+        return list(dict.fromkeys(names))
+
+    def unknown_answer(self, name: str) -> str:
+        """One short line: a tired committee member wants the right word, not the whole help."""
+        shown = name if len(name) <= 40 else name[:40] + "…"
+        close = self.suggestions(name[:40])
+        guess = ""
+        if close:
+            guess = " Did you mean " + " or ".join(f"`{self.command} {c}`" for c in close) + "?"
+        return (f"Unknown subcommand `{_plain(shown)}`.{guess} "
+                f"`{self.command} help` lists them all.")
+
     def register(self, app: App) -> None:
         self._guarded_dispatch = guard(self.room)(self._dispatch)
         app.command(self.command)(self._acknowledge)
@@ -143,10 +161,7 @@ class SoapRouter:
         name = name.lower() or "help"
         entry = self._subcommands.get(name)
         if entry is None:
-            shown = name if len(name) <= 40 else name[:40] + "…"
-            respond(text=f"Unknown subcommand `{_plain(shown)}`.\n" + help_text(self.help_entries()),
-                    blocks=help_blocks(self.help_entries(), problem=f"Unknown subcommand `{_plain(shown)}`."),
-                    response_type="ephemeral")
+            respond(text=self.unknown_answer(name), response_type="ephemeral")
             return
         actor = actor_of(self.room, body)
         if entry.access is not Access.ANYONE:

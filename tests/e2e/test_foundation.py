@@ -44,12 +44,24 @@ def test_signed_help_is_acknowledged_fast_and_answered_ephemerally(slack: SlackC
     assert standin.calls_to("chat.postMessage") == []
 
 
-def test_unknown_subcommand_names_it_and_shows_help(slack: SlackClientSim, standin: SlackStandIn) -> None:
+def test_unknown_subcommand_names_it_and_points_to_help(slack: SlackClientSim, standin: SlackStandIn) -> None:
     slack.command("frobnicate now", MEMBERS[0], WAR_ROOM)
     answer = _last_response(standin)
     assert answer["response_type"] == "ephemeral"
     assert "Unknown subcommand `frobnicate`" in answer["text"]
     assert "/soap help" in answer["text"]
+    assert "Did you mean" not in answer["text"]  # nothing is close: no guess
+    assert "\n" not in answer["text"] and not answer.get("blocks")
+
+
+def test_a_typo_answers_one_short_line_suggesting_the_subcommand(slack: SlackClientSim,
+                                                                 standin: SlackStandIn) -> None:
+    slack.command("lsit", MEMBERS[0], WAR_ROOM)
+    answer = _last_response(standin)
+    assert answer["response_type"] == "ephemeral"
+    assert "Did you mean `/soap list`" in answer["text"]
+    assert "`/soap help`" in answer["text"]
+    assert "\n" not in answer["text"] and len(answer["text"]) < 160
 
 
 def test_bad_signatures_get_401_and_cause_no_web_api_call(slack: SlackClientSim, standin: SlackStandIn) -> None:
