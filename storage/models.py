@@ -3,7 +3,7 @@
 Times are stored as UTC (`UTCDateTime` refuses naive datetimes and always gives
 back aware UTC values, on SQLite too) and shown in the program's time zone by
 the application. Applicant data lives in `candidates`, `reference_notes`,
-`votes`, `rankings`, `list_entries`, `offers`, `interviews`, `scorecards`: a purge
+`votes`, `rankings`, `list_entries`, `offers`, `applicant_availability`, `interviews`, `scorecards`: a purge
 deletes those rows of the program and keeps `purge_records` (anonymous counts).
 """
 
@@ -230,11 +230,16 @@ class Ranking(Base):
 
 
 class ListSnapshot(Base):
+    """One locked preference list: one per NRMP program code and round (DOMAIN.md §2)."""
+
     __tablename__ = "list_snapshots"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
     round: Mapped[int] = mapped_column(Integer)
+    # The program code this list is for; None: the program's one list (an export without codes, or a
+    # list locked before lists were kept per code, whose entries carry each applicant's track).
+    code: Mapped[str | None] = mapped_column(String(64))
     locked_by: Mapped[str] = mapped_column(String(32))
     locked_at: Mapped[datetime] = mapped_column(default=utcnow)
     unlocked_by: Mapped[str | None] = mapped_column(String(32))
@@ -289,14 +294,20 @@ class Reminder(Base):
 
 
 class Position(Base):
+    """Positions of one NRMP program code (`track` holds the code, e.g. 1234140C0; a program whose
+    export carries no codes keeps track names such as `categorical`)."""
+
     __tablename__ = "positions"
 
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
     track: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(100), default="", server_default="")
     total: Mapped[int] = mapped_column(Integer)
 
 
 class Offer(Base):
+    """One offer R3 made on one program code (`track`, as in `positions`) in one round."""
+
     __tablename__ = "offers"
     __table_args__ = (UniqueConstraint("candidate_id", "round", "track"),)
 
@@ -308,6 +319,18 @@ class Offer(Base):
     status: Mapped[str] = mapped_column(String(16))  # offered | accepted | rejected | expired
     recorded_by: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ApplicantAvailability(Base):
+    """An applicant known to be out of SOAP: accepted elsewhere or withdrew (no row: available)."""
+
+    __tablename__ = "applicant_availability"
+
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(32))  # accepted-elsewhere | withdrawn
+    recorded_by: Mapped[str] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- interviews ------------------------------------------------------------------------------
