@@ -47,16 +47,13 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
         app.action(action.value)(guard(room)(button_listener(action.value)))
 
     # --------------------------------------------------------------- text commands
-    @router.subcommand("vote", access=Access.WRITE, usage="vote 12345678 high|rank|if-needed|dnr",
+    @router.subcommand("vote", access=Access.WRITE, usage="vote 12345678|Alvarez high|rank|if-needed|dnr",
                        summary="Your vote on a candidate (changeable): rank high, rank, only if needed, do not rank.",
                        what="vote")
     def vote_command(cmd: SoapCommand) -> None:
-        words = cmd.args.words
-        if len(words) < 2:
-            raise BadInput("Use `/soap vote <AAMC ID> high|rank|if-needed|dnr`, like `/soap vote 12345678 high`.")
-        vote = voting.parse_vote(" ".join(words[1:]))
+        key, vote = voting.split_vote(cmd.args.words)
         result = voting.cast_vote(room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
-                                  aamc_id=words[0], vote=vote, now=room.clock())
+                                  aamc_id=key, vote=vote, now=room.clock())
         cmd.reply(messages.vote_answer(result))
         if result.changed:
             candidate_cards.refresh_card(room, cmd.program, result.candidate_id)
@@ -65,14 +62,15 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
                        summary="Who voted what on a candidate (directors only, only you see it).",
                        what="see who voted what")
     def votes_command(cmd: SoapCommand) -> None:
-        if len(cmd.args.words) != 1:
-            raise BadInput("Use `/soap votes <AAMC ID>`, like `/soap votes 12345678`.")
-        detail = voting.candidate_votes(room.database, program_id=cmd.program.id, aamc_id=cmd.args.words[0])
+        if not cmd.args.words:
+            raise BadInput("Use `/soap votes <AAMC ID or name>`, like `/soap votes 12345678`.")
+        detail = voting.candidate_votes(room.database, program_id=cmd.program.id, aamc_id=" ".join(cmd.args.words))
         text, blocks = messages.candidate_votes_blocks(detail)
         cmd.reply(text, blocks)
 
-    @router.subcommand("rank", access=Access.WRITE, usage="rank 12345678 23456789 34567890",
-                       summary="Your own ordering, best first (replaces your previous one; `rank clear` removes it).",
+    @router.subcommand("rank", access=Access.WRITE, usage="rank 12345678 23456789 | rank Alvarez, Chen, Okafor",
+                       summary="Your own ordering, best first, by AAMC IDs or names separated by commas (replaces "
+                               "your previous one; `rank clear` removes it).",
                        what="rank candidates")
     def rank_command(cmd: SoapCommand) -> None:
         words = cmd.args.words
@@ -81,7 +79,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
             cmd.reply(messages.ranking_cleared_answer(count))
             return
         result = voting.set_ranking(room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
-                                    aamc_ids=voting.parse_aamc_ids(words))
+                                    aamc_ids=voting.parse_rank_keys(words))
         cmd.reply(messages.ranking_answer(result))
 
     def pin_command(pinned: bool) -> None:
@@ -92,10 +90,10 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
                                     if pinned else "Lets the votes place a pinned candidate again (directors only)."),
                            what=f"{name} candidates")
         def change_pin(cmd: SoapCommand) -> None:
-            if len(cmd.args.words) != 1:
-                raise BadInput(f"Use `/soap {name} <AAMC ID>`, like `/soap {name} 12345678`.")
+            if not cmd.args.words:
+                raise BadInput(f"Use `/soap {name} <AAMC ID or name>`, like `/soap {name} 12345678`.")
             result = voting.set_pin(room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
-                                    aamc_id=cmd.args.words[0], pinned=pinned)
+                                    aamc_id=" ".join(cmd.args.words), pinned=pinned)
             cmd.reply(messages.pin_answer(result, pinned))
             if result.changed:
                 room.gateway.post(cmd.program.channel_id, messages.pin_post(result, cmd.actor.user_id, pinned))

@@ -22,6 +22,7 @@ import dataclasses
 import difflib
 import hashlib
 import re
+import unicodedata
 import urllib.error
 import urllib.request
 from collections.abc import Mapping, Sequence
@@ -305,7 +306,8 @@ class SeveralCandidates(WarRoomError):
     """A name fragment matched more than one candidate; `matches` lists them (first 20)."""
 
     def __init__(self, fragment: str, matches: Sequence[CandidateRef], total: int) -> None:
-        shown = "\n".join(f"• {escape(m.name)} ({m.aamc_id})" for m in matches[:MAX_MATCHES_SHOWN])
+        shown = "\n".join(f"• {escape(m.name)} ({m.aamc_id})" + (f", {escape(m.bucket)}" if m.bucket else "")
+                           for m in matches[:MAX_MATCHES_SHOWN])
         more = f"\n…and {total - MAX_MATCHES_SHOWN} more" if total > MAX_MATCHES_SHOWN else ""
         super().__init__(f"“{escape(fragment)}” matches {total} candidates; use the AAMC ID:\n{shown}{more}")
         self.fragment = fragment
@@ -318,7 +320,10 @@ def _name_of(first: str, last: str) -> str:
 
 
 def _fold(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s'-]", " ", text.casefold()).split())
+    """Case and accents folded, punctuation dropped: `nunez` finds Núñez, `o'brien` O’Brien."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^\w\s'-]", " ", plain).split())
 
 
 def _not_found(fragment: str, rows: Sequence[Any]) -> CandidateNotFound:
@@ -327,7 +332,7 @@ def _not_found(fragment: str, rows: Sequence[Any]) -> CandidateNotFound:
         ids = {row.aamc_id: row for row in rows}
         close = difflib.get_close_matches(key.zfill(8), list(ids), n=3, cutoff=0.6)
         names = [f"{escape(_name_of(ids[c].first_name, ids[c].last_name))} ({c})" for c in close]
-        what = f"no candidate with AAMC ID {escape(key)}"
+        what = f"No candidate has AAMC ID {escape(key)}"
     else:
         by_name: dict[str, Any] = {}
         for row in rows:
@@ -339,11 +344,11 @@ def _not_found(fragment: str, rows: Sequence[Any]) -> CandidateNotFound:
             close = [_fold(_name_of(last[c].first_name, last[c].last_name)) for c in close_last]
         names = [f"{escape(_name_of(by_name[c].first_name, by_name[c].last_name))} ({by_name[c].aamc_id})"
                  for c in close if c in by_name]
-        what = f"no candidate matches “{escape(key[:80])}”"
+        what = f"No candidate matches “{escape(key[:80])}”"
     hint = f" Closest: {', '.join(names)}." if names else ""
     if not rows:
         hint = " No applicants are imported yet: share the ERAS export here with the word `import`."
-    return CandidateNotFound(f"There is {what}.{hint}")
+    return CandidateNotFound(f"{what}.{hint}")
 
 
 def lookup(session: Session, program_id: int, key: str) -> Candidate | list[CandidateRef]:

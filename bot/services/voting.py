@@ -31,13 +31,14 @@ from bot.errors import BadInput, CandidateNotFound
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
 from bot.services import audit
+from bot.services.candidates import SeveralCandidates, resolve_one
 from bot.services.cards import CardButton, CardSection, CardViewer, register_card_section
 from storage.database import Database
 from storage.models import Candidate, Program, Ranking
 from storage.models import Vote as VoteRow
 
 MAX_RANKED = 300  # more than any SOAP list (an ordered 20-40); guards against a pasted file
-AAMC_ID_MAX = 16
+KEY_MAX = 120
 
 # The card's buttons, best first: (vote, action id, button text, style).
 VOTE_BUTTONS: tuple[tuple[Vote, ActionId, str, str | None], ...] = (
@@ -55,29 +56,44 @@ def display_name(candidate: Candidate) -> str:
     return f"{last}, {first}" if last and first else (last or first or candidate.aamc_id)
 
 
+VOTE_WORDS = "`high` (rank high), `rank`, `if-needed` (only if needed), `dnr` (do not rank)"
+
+
 def parse_vote(text: str) -> Vote:
     try:
         return Vote.parse(text)
     except ValueError:
-        raise BadInput(f"`{escape(clip(text, 40))}` is not a vote. Use one of: `high` (rank high), `rank`, "
-                       "`if-needed` (only if needed), `dnr` (do not rank).") from None
+        raise BadInput(f"`{escape(clip(text, 40))}` is not a vote. Use one of: {VOTE_WORDS}.") from None
 
 
-def clean_aamc_id(text: str) -> str:
-    value = text.strip().strip(",;")
-    if not value or len(value) > AAMC_ID_MAX or any(c.isspace() for c in value):
-        raise BadInput(f"`{escape(clip(value or text, 40))}` is not an AAMC ID (8 digits, like `12345678`).")
+def split_vote(words: Sequence[str]) -> tuple[str, Vote]:
+    """`/soap vote <AAMC ID | name> <vote>`: the vote is the longest tail of words that reads as one
+    (`rank high`, `if needed`), the candidate is everything before it (`Maria Núñez`)."""
+    if len(words) < 2:
+        raise BadInput("Use `/soap vote <AAMC ID or name> high|rank|if-needed|dnr`, like `/soap vote 12345678 high` "
+                       "or `/soap vote Nunez high`.")
+    for size in range(min(4, len(words) - 1), 0, -1):
+        try:
+            vote = Vote.parse(" ".join(words[-size:]))
+        except ValueError:
+            continue
+        return " ".join(words[:-size]), vote
+    raise BadInput(f"`{escape(clip(words[-1], 40))}` is not a vote. Use one of: {VOTE_WORDS}.")
+
+
+def clean_key(text: str) -> str:
+    """An AAMC ID or a name as typed (commas and semicolons around it dropped)."""
+    value = " ".join(text.strip().strip(",;").split())
+    if not value or len(value) > KEY_MAX:
+        raise BadInput(f"`{escape(clip(value or text, 40))}` is neither an AAMC ID (8 digits, like `12345678`) "
+                       "nor a name.")
     return value
 
 
-def find_candidate(session: Session, program_id: int, aamc_id: str) -> Candidate:
-    aamc_id = clean_aamc_id(aamc_id)
-    candidate = session.scalar(select(Candidate).where(Candidate.program_id == program_id,
-                                                       Candidate.aamc_id == aamc_id))
-    if candidate is None:
-        raise CandidateNotFound(f"No candidate with AAMC ID {escape(aamc_id)} in this program. "
-                                "Check the number, or import the ERAS export first.")
-    return candidate
+def find_candidate(session: Session, program_id: int, key: str) -> Candidate:
+    """The candidate for an AAMC ID or a name, resolved as `/soap candidate` does: several matches are an
+    error listing them with their buckets, none an error naming the closest."""
+    return resolve_one(session, program_id, clean_key(key))
 
 
 # --------------------------------------------------------------------------- votes
@@ -132,7 +148,8 @@ def tally(session: Session, candidate_id: int) -> dict[Vote, int]:
 
 def cast_vote(database: Database, *, program_id: int, actor: str, aamc_id: str, vote: Vote, now: datetime,
               source: str = "vote") -> VoteResult:
-    """Record `actor`'s vote on a candidate (one per member and candidate; a new vote replaces the old)."""
+    """Record `actor`'s vote on a candidate (one per member and candidate; a new vote replaces the old).
+    `aamc_id` may also be a name (as typed in `/soap vote`)."""
     with database.transaction() as session:
         candidate = find_candidate(session, program_id, aamc_id)
         before = stored_vote(session.scalar(select(VoteRow.choice).where(
@@ -197,33 +214,52 @@ def lock_program_row(session: Session, program_id: int) -> None:
     session.execute(select(Program.id).where(Program.id == program_id).with_for_update())
 
 
-def parse_aamc_ids(words: Sequence[str]) -> list[str]:
-    """AAMC IDs typed as words or comma-separated (`1234 5678` or `1234,5678`)."""
-    ids = [clean_aamc_id(part) for word in words for part in word.replace(";", ",").split(",") if part.strip()]
-    return ids
+def parse_rank_keys(words: Sequence[str]) -> list[str]:
+    """The candidates of `/soap rank`, best first: AAMC IDs or names separated by commas
+    (`Alvarez, Chen, 12345678`); without a comma each word is one candidate (`1234 5678`)."""
+    text = " ".join(words).replace(";", ",")
+    parts = text.split(",") if "," in text else text.split()
+    return [clean_key(part) for part in parts if part.strip()]
+
+
+def _resolve_all(session: Session, program_id: int, keys: Sequence[str]) -> list[Candidate]:
+    """Every key resolved, or one error naming each key that is unknown or ambiguous."""
+    found: list[Candidate] = []
+    problems: list[str] = []
+    for key in keys:
+        try:
+            found.append(find_candidate(session, program_id, key))
+        except SeveralCandidates as error:
+            names = ", ".join(f"{escape(m.name)} ({m.aamc_id})" for m in error.matches[:5])
+            more = f" and {error.total - 5} more" if error.total > 5 else ""
+            problems.append(f"“{escape(clip(key, 40))}” matches {error.total}: {names}{more}")
+        except CandidateNotFound as error:
+            problems.append(str(error).rstrip("."))
+    if problems:
+        raise CandidateNotFound("Nothing was stored; use AAMC IDs or fuller names and send the whole ordering "
+                                "again.\n" + "\n".join(f"• {p}." for p in problems))
+    return found
 
 
 def set_ranking(database: Database, *, program_id: int, actor: str, aamc_ids: Sequence[str]) -> RankingResult:
-    """Replace `actor`'s own ordering (best first). Unknown or repeated ids: nothing is stored."""
-    ids = list(aamc_ids)
-    if not ids:
-        raise BadInput("List AAMC IDs best first: `/soap rank 12345678 23456789 34567890` "
-                       "(or `/soap rank clear` to remove your ordering).")
-    if len(ids) > MAX_RANKED:
-        raise BadInput(f"That is {len(ids)} candidates; an ordering holds at most {MAX_RANKED}.")
-    repeated = sorted({i for i in ids if ids.count(i) > 1})
-    if repeated:
-        raise BadInput("Each candidate can appear once in your ordering; repeated: "
-                       + ", ".join(escape(i) for i in repeated) + ". Nothing was stored.")
+    """Replace `actor`'s own ordering (best first); each of `aamc_ids` may also be a name.
+    Unknown, ambiguous or repeated candidates: nothing is stored."""
+    keys = list(aamc_ids)
+    if not keys:
+        raise BadInput("List candidates best first, by AAMC ID or name: `/soap rank 12345678 23456789 34567890` "
+                       "or `/soap rank Alvarez, Chen, Okafor` (or `/soap rank clear` to remove your ordering).")
+    if len(keys) > MAX_RANKED:
+        raise BadInput(f"That is {len(keys)} candidates; an ordering holds at most {MAX_RANKED}.")
     with database.transaction() as session:
         lock_program_row(session, program_id)
-        found = {c.aamc_id: c for c in session.scalars(select(Candidate).where(
-            Candidate.program_id == program_id, Candidate.aamc_id.in_(ids)))}
-        unknown = [i for i in ids if i not in found]
-        if unknown:
-            raise CandidateNotFound(
-                f"No candidate with AAMC ID {', '.join(escape(i) for i in unknown)} in this program. "
-                "Nothing was stored; check the numbers and send the whole ordering again.")
+        resolved = _resolve_all(session, program_id, keys)
+        ids = [c.aamc_id for c in resolved]
+        found = {c.aamc_id: c for c in resolved}
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise BadInput("Each candidate can appear once in your ordering; repeated: "
+                           + ", ".join(f"{escape(display_name(found[i]))} ({escape(i)})" for i in repeated)
+                           + ". Nothing was stored.")
         before = _ordering(session, program_id, actor)
         after = tuple(ids)
         if before != after:

@@ -371,7 +371,7 @@ def test_several_matches_and_unknown_candidates_answer_ephemerally(
     standin.reset()
     slack.command("candidate Thornqvist", MEMBERS[0], war_room)
     unknown = _reply(standin)
-    assert "no candidate" in unknown["text"]
+    assert "No candidate matches “Thornqvist”" in unknown["text"]
     assert "Sunniva Thornquist" in unknown["text"]
     assert standin.calls_to("chat.postMessage") == []
 

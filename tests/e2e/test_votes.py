@@ -175,10 +175,10 @@ def test_bad_input_names_the_problem_and_stores_nothing(served: Served, slack: S
                                                         standin: SlackStandIn, candidates: str) -> None:
     room = candidates
     unknown = command(slack, standin, M1, room, f"rank {A} 29999999 {B} 28888888")
-    assert "29999999, 28888888" in unknown["text"]
+    assert "29999999" in unknown["text"] and "28888888" in unknown["text"]
     assert "Nothing was stored" in unknown["text"]
     assert "not a vote" in command(slack, standin, M1, room, f"vote {A} perhaps")["text"]
-    assert "No candidate with AAMC ID 21111111" in command(slack, standin, M1, room, "vote 21111111 high")["text"]
+    assert "No candidate has AAMC ID 21111111" in command(slack, standin, M1, room, "vote 21111111 high")["text"]
     assert "nothing to lock" in command(slack, standin, DIRECTOR, room, "list lock 1")["text"]
     assert "no round 9" in command(slack, standin, DIRECTOR, room, "list lock 9")["text"]
     assert "Only a program director" in command(slack, standin, M1, room, f"pin {A}")["text"]

@@ -85,10 +85,12 @@ def test_a_vote_is_one_per_member_changeable_and_audited(database: Database, pro
 
 
 def test_a_vote_on_an_unknown_candidate_names_it_and_stores_nothing(database: Database, program: int) -> None:
-    with pytest.raises(CandidateNotFound, match="No candidate with AAMC ID 99999999"):
+    with pytest.raises(CandidateNotFound, match="No candidate has AAMC ID 99999999"):
         vote(database, program, M1, "99999999", Vote.RANK)
-    with pytest.raises(BadInput, match="not an AAMC ID"):
-        vote(database, program, M1, "1" * 40, Vote.RANK)
+    with pytest.raises(CandidateNotFound, match="No candidate matches “Zzyzx”"):
+        vote(database, program, M1, "Zzyzx", Vote.RANK)
+    with pytest.raises(BadInput, match="neither an AAMC ID"):
+        vote(database, program, M1, "1" * 400, Vote.RANK)
     with database.reading() as session:
         assert session.scalar(select(func.count()).select_from(VoteRow)) == 0
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
@@ -102,8 +104,8 @@ def test_an_ordering_replaces_the_previous_one_and_bad_ids_store_nothing(databas
     assert result.ordering[0][1] == "Fictional, Casey"
     with pytest.raises(CandidateNotFound) as unknown:
         voting.set_ranking(database, program_id=program, actor=M1, aamc_ids=[B, "88888888", "77777777"])
-    assert "88888888, 77777777" in str(unknown.value)
-    with pytest.raises(BadInput, match="repeated: 10000002"):
+    assert "88888888" in str(unknown.value) and "77777777" in str(unknown.value)
+    with pytest.raises(BadInput, match=r"repeated: .*10000002"):
         voting.set_ranking(database, program_id=program, actor=M1, aamc_ids=[B, A, B])
     with database.reading() as session:
         stored = session.execute(select(Ranking.position, Candidate.aamc_id).join(

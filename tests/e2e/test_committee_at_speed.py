@@ -1,0 +1,105 @@
+"""What a tired committee runs into at speed: typos, names for every command, filters, stale copies.
+
+Signed requests to the served app on both databases; the applicants are synthetic.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.services.candidates import import_export
+from storage.models import Candidate, Program, Ranking, Vote
+from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
+from tests.factories import aamc_id, applicant_row, eras_csv, img_row
+from tests.harness.signing import SlackClientSim
+from tests.harness.slack_api import SlackStandIn
+
+M1, M2 = MEMBERS[0], MEMBERS[1]
+TODAY = date(2027, 3, 17)
+
+ROWS = [  # synthetic applicants, each with a name or score a test below leans on
+    applicant_row(1, first_name="Inés", last_name="Núñez", step2ck="251"),
+    applicant_row(2, first_name="Avery", last_name="Demohurst", step2ck="238"),
+    applicant_row(3, first_name="Blake", last_name="Okafor-Lind", step2ck="240", grad_date="05/15/2023"),
+    applicant_row(4, first_name="Casey", last_name="Demohurst", step2ck="262"),
+    applicant_row(5, first_name="Devon", last_name="Fictional", school_type="Osteopathic School", degree="DO",
+                  step1=None, step2ck=None, comlex1="Pass", comlex2ce="560"),
+    img_row(6, "J-1", first_name="Emery", last_name="Placeholder", step2ck="245"),
+]
+
+
+@pytest.fixture
+def applicants(served: Served, war_room: str) -> str:
+    with served.room.database.reading() as session:
+        program_id = session.scalar(select(Program.id).where(Program.channel_id == war_room))
+    assert program_id is not None
+    result = import_export(served.room.database, program_id, eras_csv(ROWS), filename="soap.csv",
+                           actor=DIRECTOR, today=TODAY)
+    assert result.ok and result.new == len(ROWS), result.errors
+    return war_room
+
+
+def command(slack: SlackClientSim, standin: SlackStandIn, user: str, channel: str, text: str) -> dict[str, Any]:
+    before = len(standin.calls_to("response_url"))
+    slack.command(text, user, channel)
+    answer = standin.wait_for("response_url", count=before + 1)[-1].params
+    assert answer["response_type"] == "ephemeral"
+    return answer
+
+
+def everything(answer: dict[str, Any]) -> str:
+    """The answer's text and every text in its blocks."""
+    texts = [str(answer.get("text") or "")]
+    for block in answer.get("blocks") or []:
+        for part in (block.get("text"), *(block.get("elements") or []), *(block.get("fields") or [])):
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                texts.append(part["text"])
+    return "\n".join(texts)
+
+
+def votes_of(served: Served, user: str) -> dict[str, str]:
+    with served.room.database.reading() as session:
+        return {aamc: choice for aamc, choice in session.execute(
+            select(Candidate.aamc_id, Vote.choice).join(Vote, Vote.candidate_id == Candidate.id)
+            .where(Vote.user_id == user))}
+
+
+def test_a_vote_by_last_name_is_recorded_for_that_applicant(served: Served, slack: SlackClientSim,
+                                                             standin: SlackStandIn, applicants: str) -> None:
+    answer = command(slack, standin, M1, applicants, "vote nunez high")
+    assert "Núñez" in answer["text"]
+    assert votes_of(served, M1) == {aamc_id(1): "rank high"}
+    # Two Demohursts: nothing is stored, both are listed with their buckets.
+    several = command(slack, standin, M1, applicants, "vote Demohurst rank")["text"]
+    assert aamc_id(2) in several and aamc_id(4) in several
+    assert "Avery Demohurst" in several and "Casey Demohurst" in several
+    assert votes_of(served, M1) == {aamc_id(1): "rank high"}
+    # A first name with the last name picks one of them; the vote may be two words.
+    command(slack, standin, M1, applicants, "vote Casey Demohurst if needed")
+    assert votes_of(served, M1) == {aamc_id(1): "rank high", aamc_id(4): "only if needed"}
+    # A name that is nobody's gets the closest names, in plain English.
+    missing = command(slack, standin, M1, applicants, "vote Demohurts high")["text"]
+    assert "No candidate matches “Demohurts”" in missing
+    assert "Demohurst" in missing
+
+
+def test_an_ordering_by_names_separated_by_commas(served: Served, slack: SlackClientSim, standin: SlackStandIn,
+                                                 applicants: str) -> None:
+    answer = command(slack, standin, M2, applicants, f"rank Núñez, Okafor-Lind, {aamc_id(5)}")
+    assert "Núñez" in everything(answer)
+    with served.room.database.reading() as session:
+        stored = session.scalars(select(Candidate.aamc_id).join(Ranking, Ranking.candidate_id == Candidate.id)
+                                 .where(Ranking.user_id == M2).order_by(Ranking.position)).all()
+    assert stored == [aamc_id(1), aamc_id(3), aamc_id(5)]
+
+
+def test_candidate_by_a_name_typed_without_accents(served: Served, slack: SlackClientSim, standin: SlackStandIn,
+                                                  applicants: str) -> None:
+    slack.command("candidate nunez", M1, applicants)
+    card = standin.wait_for("chat.postMessage")[0].params
+    assert "Núñez" in card["text"] + str(card.get("blocks"))
+    assert aamc_id(1) in str(card.get("blocks"))
