@@ -65,11 +65,19 @@ def _load_extra_commands() -> None:
         importlib.import_module(f"bot.cli_commands.{module.name}")
 
 
+#: What each process cannot start without, checked together with every malformed value (one message).
+REQUIRED_SETTINGS: dict[str, tuple[str, ...]] = {
+    "serve": ("slack_bot_token", "slack_signing_secret"),
+    "socket": ("slack_bot_token", "slack_app_token"),
+    "clock": ("slack_bot_token",),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _load_extra_commands()
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings()
+        settings = load_settings(required=REQUIRED_SETTINGS.get(args.command, ()))
         return _dispatch(args, settings)
     except SettingsError as error:
         print(error, file=sys.stderr)
@@ -97,12 +105,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
                 return EXTRA_COMMANDS["console"][1](argparse.Namespace(demo=True, member=None), settings)
             print(CREATE_APP_HELP, file=sys.stderr)
             return EXIT_CONFIG
-    if command == "serve":
-        settings.require("slack_bot_token", "slack_signing_secret")
-    elif command == "socket":
-        settings.require("slack_bot_token", "slack_app_token")
-    elif command == "clock":
-        settings.require("slack_bot_token")
+    settings.require(*REQUIRED_SETTINGS.get(command, ()))  # `run` chose the command from what is set
 
     database = Database(settings.database_url)
     try:

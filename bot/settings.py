@@ -7,6 +7,7 @@ stops the program with one message that names every bad variable (exit 2):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -122,16 +123,33 @@ class Settings(BaseSettings):
             raise SettingsError(missing)
 
 
-def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
-    """Read settings; raise SettingsError naming every bad variable."""
+def load_settings(env_file: str | Path | None = ".env", *, required: Sequence[str] = (),
+                  **overrides: Any) -> Settings:
+    """Read settings; raise SettingsError naming every bad variable and every one of `required`
+    (field names, e.g. "slack_signing_secret") that is unset, all in one message."""
+    problems: dict[str, str] = {}
     try:
-        return Settings(_env_file=env_file, **overrides)
+        settings: Settings | None = Settings(_env_file=env_file, **overrides)
     except ValidationError as error:
-        problems: dict[str, str] = {}
+        bad: set[str] = set()
         for item in error.errors():
-            name = str(item["loc"][0]).upper() if item["loc"] else "SETTINGS"
-            problems[name] = _reason(item)
-        raise SettingsError(problems) from None
+            name = str(item["loc"][0]) if item["loc"] else "settings"
+            bad.add(name)
+            problems[name.upper()] = _reason(item)
+        # Read once more with the bad values set aside, to see which required ones are missing too.
+        defaults = {name: field.get_default(call_default_factory=True)
+                    for name, field in Settings.model_fields.items() if name in bad}
+        try:
+            settings = Settings(_env_file=env_file, **{**overrides, **defaults})
+        except ValidationError:
+            settings = None
+    if settings is not None:
+        for name in required:
+            if not getattr(settings, name) and name.upper() not in problems:
+                problems[name.upper()] = "required for this command but not set"
+    if problems or settings is None:
+        raise SettingsError(problems)
+    return settings
 
 
 def _reason(item: object) -> str:

@@ -146,6 +146,23 @@ def test_bad_settings_print_one_message_naming_every_variable_and_exit_2(tmp_pat
     assert "Traceback" not in result.stderr.decode()
 
 
+def test_a_bad_port_and_an_empty_signing_secret_are_named_in_one_message(tmp_path: Path) -> None:
+    result = subprocess.run([SOAPBOT, "serve"], cwd=tmp_path,
+                            env=_env(PORT="abc", SLACK_SIGNING_SECRET="", SLACK_BOT_TOKEN="xoxb-1"),
+                            capture_output=True, timeout=60, check=False)
+    message = result.stderr.decode()
+    assert result.returncode == 2, message
+    assert "PORT" in message and "SLACK_SIGNING_SECRET" in message
+    assert message.count("cannot start") == 1
+    assert "Traceback" not in message
+    # Nothing set at all: the bot token is named with the secret, in the same single message.
+    result = subprocess.run([SOAPBOT, "serve"], cwd=tmp_path, env=_env(PORT="abc"), capture_output=True,
+                            timeout=60, check=False)
+    message = result.stderr.decode()
+    assert result.returncode == 2
+    assert all(name in message for name in ("PORT", "SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN"))
+
+
 def test_without_credentials_run_explains_how_to_connect_or_opens_the_console(tmp_path: Path) -> None:
     result = subprocess.run([SOAPBOT, "run"], cwd=tmp_path, env=_env(), capture_output=True, timeout=60,
                             input=b"quit\n", check=False)
