@@ -38,6 +38,8 @@ class SocketModeStandIn:
         self._open: list[ServerConnection] = []
         self._connection_count = 0
         self._acks: dict[str, dict[str, Any]] = {}
+        self._sent_at: dict[str, float] = {}  # envelope_id -> monotonic time it went on the wire
+        self._acked_at: dict[str, float] = {}  # envelope_id -> monotonic time its ack arrived
         self._received: list[dict[str, Any]] = []
         self._sent: list[dict[str, Any]] = []
         self._paths: list[str] = []
@@ -140,15 +142,22 @@ class SocketModeStandIn:
                 self._cond.wait(remaining)
             return self._acks[envelope_id]
 
+    def ack_delay(self, envelope_id: str) -> float:
+        """Seconds from the envelope going on the wire to its ack arriving (call after ``wait_ack``)."""
+        with self._cond:
+            return self._acked_at[envelope_id] - self._sent_at[envelope_id]
+
     # -- sending --------------------------------------------------------------------------------
     def send_envelope(self, envelope: Mapping[str, Any]) -> str:
         """Send a raw envelope on the newest open connection; returns its envelope_id."""
         conn = self._current_connection()
         data = dict(envelope)
+        envelope_id = str(data.get("envelope_id", ""))
         with self._cond:
             self._sent.append(data)
+            self._sent_at.setdefault(envelope_id, time.monotonic())
         conn.send(json.dumps(data))
-        return str(data.get("envelope_id", ""))
+        return envelope_id
 
     def send_command(
         self, payload: Mapping[str, Any], *, envelope_id: str | None = None, accepts_response_payload: bool = True
@@ -205,9 +214,11 @@ class SocketModeStandIn:
             }
         )
 
-    def request_refresh(self, grace: float = 2.0) -> None:
-        """Send ``disconnect``/``refresh_requested`` on the current connection, then close it as soon as
-        the client has opened a new one (or after ``grace`` seconds), as Slack does."""
+    def request_refresh(self, grace: float = 2.0, *, linger: float = 0.0) -> None:
+        """Send ``disconnect``/``refresh_requested`` on the current connection, then close it once the
+        client has opened a new one (or after ``grace`` seconds), as Slack does. ``linger``: keep the old
+        connection open that many seconds more after the new one opened, idle, as Slack may; a client
+        that reads the new connection only after the old one is gone stalls for that long."""
         conn = self._current_connection()
         with self._cond:
             count_before = self._connection_count
@@ -224,6 +235,8 @@ class SocketModeStandIn:
                     if remaining <= 0:
                         break
                     self._cond.wait(remaining)
+            if linger > 0:
+                time.sleep(linger)  # the server's own pace, not an ordering stand-in
             conn.close()
 
         closer = threading.Thread(target=close_when_replaced, name="socket-mode-refresh", daemon=True)
@@ -279,6 +292,7 @@ class SocketModeStandIn:
                     self._received.append(message)
                     if "envelope_id" in message:
                         self._acks.setdefault(str(message["envelope_id"]), message)
+                        self._acked_at.setdefault(str(message["envelope_id"]), time.monotonic())
                     self._cond.notify_all()
         except ConnectionClosed:
             pass

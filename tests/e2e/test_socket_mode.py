@@ -1,0 +1,68 @@
+"""Socket Mode across Slack's connection refresh: the app (as `soapbot socket` runs it) against the
+loopback Socket Mode endpoint, with commands arriving while Slack rotates the connection."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.settings import load_settings
+from bot.socket import run_socket_mode
+from bot.war_room import build_war_room
+from tests.e2e.conftest import BOT_TOKEN, MEMBERS, WAR_ROOM
+from tests.harness.payloads import slash_command_payload
+from tests.harness.slack_api import SlackStandIn
+from tests.harness.socket_mode import SocketModeStandIn
+
+ACK_LIMIT = 0.5
+
+
+@pytest.fixture
+def socket_app(standin: SlackStandIn, tmp_path: Path, sqlite_template: Path) -> Iterator[SocketModeStandIn]:
+    # The transport does not touch the database beyond what any command does: one backend is enough.
+    shutil.copy(sqlite_template, tmp_path / "soap.db")
+    database_url = f"sqlite:///{tmp_path / 'soap.db'}"
+    with SocketModeStandIn() as endpoint:
+        standin.socket_mode = endpoint
+        settings = load_settings(env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=None,
+                                 slack_app_token="xapp-1-A0WARROOM-1-secret", slack_api_url=standin.url,
+                                 database_url=database_url)
+        room = build_war_room(settings)
+        stop = threading.Event()
+        thread = threading.Thread(target=run_socket_mode, args=(room,), kwargs={"with_clock": False, "stop": stop},
+                                  daemon=True)
+        thread.start()
+        try:
+            endpoint.wait_connections(1, timeout=15)
+            yield endpoint
+        finally:
+            stop.set()
+            thread.join(timeout=15)
+            room.database.engine.dispose()
+
+
+def test_commands_every_100ms_across_a_refresh_are_each_acknowledged_within_half_a_second(
+        socket_app: SocketModeStandIn, standin: SlackStandIn) -> None:
+    envelopes: list[str] = []
+    # Slack keeps the replaced connection open a while after the new one opens; a client that reads the
+    # new connection only once the old one is gone leaves every command waiting that long.
+    for i in range(25):
+        if i == 5:
+            socket_app.request_refresh(linger=1.5)
+        envelopes.append(socket_app.send_command(slash_command_payload(
+            "help", MEMBERS[0], WAR_ROOM, response_url=standin.response_url(f"socket-{i}"))))
+        time.sleep(0.1)  # the arrival rate under test, not an ordering wait
+    assert socket_app.connection_count == 2
+    delays = []
+    for envelope in envelopes:
+        socket_app.wait_ack(envelope, timeout=5.0)
+        delays.append(socket_app.ack_delay(envelope))
+    slow = [(i, round(d, 3)) for i, d in enumerate(delays) if d > ACK_LIMIT]
+    assert slow == [], f"commands acknowledged after more than {ACK_LIMIT} s (index, seconds): {slow}"
+    answers = standin.wait_for("response_url", count=len(envelopes), timeout=10)
+    assert all("/soap setup" in call.params["text"] for call in answers)
