@@ -119,7 +119,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
         serve(settings)
         return 0
-    from bot.war_room import build_war_room
+    from bot.bootstrap import build_war_room
 
     room = build_war_room(settings)
     if command == "socket":

@@ -1,8 +1,8 @@
 """The clock: APScheduler 3 with its SQLAlchemy job store in the project's database.
 
 `soapbot clock` runs it as its own process (Procfile `clock:`); Socket Mode runs it in
-process. Web processes never run jobs. Jobs are thin functions that call a service;
-features add theirs to `JOBS`.
+process. Web processes never run jobs. Jobs are thin functions that call a service, all
+declared in `JOBS` below (a feature's job is listed there, not added by importing the feature).
 
 The reminder job (`reminders.tick`, every `REMINDER_TICK_SECONDS`) re-plans every program's
 reminders from the database and sends what is due (`bot.services.reminders.tick`). Schedule
@@ -29,6 +29,8 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.services import reminders
+from bot.services.candidate_cards import REDRAW_EVERY_SECONDS, redraw_stale_cards
+from bot.services.notes import forget_old_events, retry_unposted_notes
 from bot.war_room import WarRoom
 
 log = logging.getLogger(__name__)
@@ -41,10 +43,14 @@ def _reminder_job(room: WarRoom) -> None:
     reminders.tick(room, CLOCK_ID)
 
 
-# (job id, seconds between runs, function(room)). Features append their periodic jobs here.
-JOBS: list[tuple[str, int, Callable[[WarRoom], object]]] = [
+# (job id, seconds between runs, function(room)): reminders; reference notes whose post failed or
+# was interrupted; handled event ids to forget; the candidate cards a re-import changed.
+JOBS: tuple[tuple[str, int, Callable[[WarRoom], object]], ...] = (
     ("reminders.tick", REMINDER_TICK_SECONDS, _reminder_job),
-]
+    ("notes.retry_unposted", 60, retry_unposted_notes),
+    ("events.forget_old", 3600, forget_old_events),
+    ("cards.redraw", REDRAW_EVERY_SECONDS, redraw_stale_cards),
+)
 
 _room: WarRoom | None = None
 _room_lock = threading.Lock()
@@ -95,12 +101,3 @@ def run_clock(room: WarRoom, stop: threading.Event | None = None) -> None:
     stop.wait()
     scheduler.shutdown(wait=True)
 
-
-# --- features' jobs: reference notes whose post failed or was interrupted (issue #5), handled
-# event ids to forget, and the candidate cards a re-import changed (issue #3) ---------------------
-from bot.services.candidate_cards import REDRAW_EVERY_SECONDS, redraw_stale_cards  # noqa: E402  (after JOBS)
-from bot.services.notes import forget_old_events, retry_unposted_notes  # noqa: E402  (after JOBS)
-
-JOBS.append(("notes.retry_unposted", 60, retry_unposted_notes))
-JOBS.append(("events.forget_old", 3600, forget_old_events))
-JOBS.append(("cards.redraw", REDRAW_EVERY_SECONDS, redraw_stale_cards))

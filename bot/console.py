@@ -65,11 +65,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from bot.bootstrap import build_war_room
 from bot.local_slack import payloads
 from bot.local_slack.signing import SimResponse, SlackClientSim
 from bot.local_slack.web_api import RESPONSE_URL_METHOD, RecordedCall, SlackStandIn
 from bot.settings import Settings, load_settings
-from bot.war_room import WarRoom, build_war_room
+from bot.war_room import WarRoom
 
 log = logging.getLogger(__name__)
 

@@ -1,13 +1,15 @@
-"""The bootstrap: one object that wires settings, the database, Slack and the clock.
+"""The war room of a process: one object that holds settings, the database, Slack, the clock and
+what the candidate card shows.
 
-Handlers receive it in `register(app, room)`; services receive its parts. Tests and
-the console build it with a fake clock or a stand-in Web API; nothing else differs.
+Handlers receive it in `register(app, room)`; services receive its parts. Every process builds it
+with `bot.bootstrap.build_war_room`; tests and the console pass a fake clock or a stand-in Web API,
+nothing else differs.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.access import CommitteeDirectory
+from bot.services.cards import SectionProvider
 from bot.settings import Settings
 from bot.slack_gateway import SlackGateway
 from storage.database import Database
@@ -31,6 +34,9 @@ class WarRoom:
     settings: Settings
     database: Database
     client: WebClient
+    # The card's sections, in order (bot.bootstrap.CARD_SECTIONS): passed in, not found by import,
+    # so the clock draws the same card as the web process.
+    card_sections: Sequence[SectionProvider]
     clock: Callable[[], datetime] = system_clock
     sleep: Callable[[float], None] | None = None
     # Where a request's work runs after Slack has its acknowledgement (handlers.errors.guard, the
@@ -68,9 +74,3 @@ class WarRoom:
         """The channel's members without the bot: the people of a war room (observers included)."""
         return set(self.directory.members(channel_id)) - {self.bot_user_id()}
 
-
-def build_war_room(settings: Settings, *, clock: Callable[[], datetime] = system_clock,
-                   sleep: Callable[[float], None] | None = None, work: Executor | None = None) -> WarRoom:
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
-    return WarRoom(settings=settings, database=Database(settings.database_url), client=client,
-                   clock=clock, sleep=sleep, work_pool=work)

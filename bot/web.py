@@ -171,8 +171,8 @@ def wsgi_app(app: App, room: WarRoom) -> Wsgi:
 def build_wsgi(settings_loader: Callable[[], Any] | None = None) -> Wsgi:
     """Build the app in this process (a gunicorn worker, after fork: one engine per process)."""
     from bot.app import create_app
+    from bot.bootstrap import build_war_room
     from bot.settings import load_settings
-    from bot.war_room import build_war_room
 
     settings = settings_loader() if settings_loader else load_settings()
     room = build_war_room(settings)

@@ -25,9 +25,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.domain.cards import CardSection
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
-from bot.services.cards import CardSection
 
 MAX_BLOCKS = 50
 SECTION_TEXT = 3000

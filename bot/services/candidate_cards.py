@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -44,13 +45,14 @@ from bot.domain.candidates import (
     visa_need,
     years_since_graduation,
 )
+from bot.domain.cards import CardViewer
 from bot.domain.triage import TriagePolicy
 from bot.errors import BadInput
 from bot.messages.candidate_card import CardFacts, ExamLine, Override, candidate_card_blocks, card_text
 from bot.messages.mrkdwn import escape
 from bot.services import audit
 from bot.services.candidates import CandidateRef, lookup, program_today
-from bot.services.cards import CardViewer, card_sections
+from bot.services.cards import SectionProvider, card_sections
 from bot.services.programs import program_ref
 from bot.services.triage import connections_of, policy_of, reasons_of
 from bot.war_room import WarRoom
@@ -88,7 +90,7 @@ def visa_line(profile: ApplicantProfile, policy: TriagePolicy) -> tuple[str, boo
 
 
 def card_facts(session: Session, candidate: Candidate, policy: TriagePolicy, today: date, timezone: str,
-               viewer: CardViewer | None = None) -> CardFacts:
+               sections: Sequence[SectionProvider], viewer: CardViewer | None = None) -> CardFacts:
     profile = ApplicantProfile.model_validate(candidate.profile)
     visa, visa_ok = visa_line(profile, policy)
     exams = tuple(ExamLine(name.replace("USMLE ", "").replace("COMLEX ", "COMLEX "), _exam_result(result),
@@ -112,13 +114,13 @@ def card_facts(session: Session, candidate: Candidate, policy: TriagePolicy, tod
         reasons=tuple(reasons_of(candidate.triage_reasons or [], "bucket")),
         risk_reasons=tuple(reasons_of(candidate.triage_reasons or [], "risk")),
         offsets=tuple(reasons_of(candidate.triage_reasons or [], "offset")),
-        override=override, sections=tuple(card_sections(session, candidate, viewer or CardViewer())),
+        override=override, sections=tuple(card_sections(session, candidate, viewer or CardViewer(), sections)),
         timezone=timezone)
 
 
-def render(session: Session, program: ProgramRef, candidate: Candidate,
-           today: date) -> tuple[str, list[dict[str, Any]]]:
-    facts = card_facts(session, candidate, policy_of(session, program.id), today, program.timezone)
+def render(session: Session, program: ProgramRef, candidate: Candidate, today: date,
+           sections: Sequence[SectionProvider]) -> tuple[str, list[dict[str, Any]]]:
+    facts = card_facts(session, candidate, policy_of(session, program.id), today, program.timezone, sections)
     return card_text(facts), candidate_card_blocks(facts)
 
 
@@ -214,7 +216,7 @@ def _current_card(room: WarRoom, program: ProgramRef, candidate_id: int,
         candidate = session.get(Candidate, candidate_id)
         if candidate is None:
             raise BadInput("That candidate was just removed (a purge); nothing to show.")
-        text, blocks = render(session, program, candidate, today)
+        text, blocks = render(session, program, candidate, today, room.card_sections)
         return text, blocks, candidate.aamc_id
 
 
@@ -290,7 +292,7 @@ def refresh_card(room: WarRoom, program: ProgramRef, candidate_id: int) -> bool:
                 if candidate.thread_ts is None:
                     in_flight = candidate.card_claimed_at is not None
                 else:
-                    text, blocks = render(session, program, candidate, today)
+                    text, blocks = render(session, program, candidate, today, room.card_sections)
                     thread_ts = candidate.thread_ts
                     break
             if not in_flight or _mark_card_in_flight(room, candidate_id):

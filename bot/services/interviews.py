@@ -57,6 +57,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
+from bot.domain.cards import CardButton, CardSection, CardViewer
 from bot.domain.preference_list import Vote
 from bot.domain.reminders import ReminderKind, plan_interview_reminder
 from bot.domain.when import WhenError, format_local, parse_when, require_future
@@ -78,7 +79,6 @@ from bot.messages.interviews import (
 from bot.messages.mrkdwn import escape
 from bot.services import audit, candidate_cards, notes, voting
 from bot.services.candidates import resolve_one
-from bot.services.cards import CardButton, CardSection, CardViewer, register_card_section
 from bot.services.programs import program_ref
 from bot.war_room import WarRoom
 from storage.database import Database
@@ -87,7 +87,6 @@ from storage.models import Vote as VoteRow
 
 log = logging.getLogger(__name__)
 
-CARD_SECTION_ORDER = 50
 OPEN = tuple(s.value for s in messages.OPEN_STATES)
 OUTCOMES = ("done", "unreachable", "declined")
 POST_GIVE_UP = timedelta(seconds=40)
@@ -621,7 +620,6 @@ def interview_card_section(session: Session, candidate: Candidate, viewer: CardV
     return CardSection(title="Interview", lines=messages.card_lines(line, cards, tz), buttons=tuple(buttons))
 
 
-register_card_section(CARD_SECTION_ORDER, "interview", interview_card_section)
 
 
 __all__ = [

@@ -43,6 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
+from bot.domain.cards import CardButton, CardSection, CardViewer
 from bot.errors import BadInput
 from bot.messages import notes as messages
 from bot.messages.ids import ActionId
@@ -51,7 +52,6 @@ from bot.services import audit
 from bot.services.candidate_cards import CardBeingPosted, show_card
 from bot.services.candidate_cards import refresh_card as refresh_parent_card
 from bot.services.candidates import resolve_one
-from bot.services.cards import CardButton, CardSection, CardViewer, register_card_section
 from bot.services.programs import program_ref
 from bot.war_room import WarRoom
 from storage.database import Database
@@ -67,7 +67,6 @@ RETRY_FAILED_AFTER = timedelta(minutes=1)
 RETRY_PENDING_AFTER = timedelta(minutes=15)
 MAX_POST_ATTEMPTS = 30  # about half an hour of tries; the note stays stored and listed after that
 RETRY_BATCH = 50
-CARD_SECTION_ORDER = 40
 
 
 class NoteInputError(BadInput):
@@ -475,7 +474,6 @@ def notes_card_section(session: Session, candidate: Candidate, viewer: CardViewe
                                            value=candidate.aamc_id),))
 
 
-register_card_section(CARD_SECTION_ORDER, "notes", notes_card_section)
 
 
 # Slack redelivers an event at most three times within about an hour; a day covers every retry.

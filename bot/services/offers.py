@@ -51,6 +51,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from bot.domain.cards import CardButton, CardSection, CardViewer
 from bot.domain.offers import (
     ListedApplicant,
     OfferOutcome,
@@ -62,7 +63,6 @@ from bot.errors import BadInput, Conflict, WarRoomError
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
 from bot.services import audit, candidates, preference_list
-from bot.services.cards import CardButton, CardSection, CardViewer, register_card_section
 from bot.services.voting import display_name, lock_program_row
 from storage.database import Database
 from storage.models import Candidate, ListEntry, ListSnapshot, Offer, Position, Reminder, Round
@@ -587,7 +587,6 @@ def next_offers_summary(database: Database, program_id: int, now: datetime) -> l
 
 # --------------------------------------------------------------------------- the card's section
 
-CARD_SECTION_ORDER = 60
 STATUS_LABELS = {OfferStatus.OFFERED: "offered, no answer yet", OfferStatus.ACCEPTED: "accepted",
                  OfferStatus.REJECTED: "rejected", OfferStatus.EXPIRED: "expired"}
 
@@ -641,7 +640,6 @@ def offers_card_section(session: Session, candidate: Candidate, viewer: CardView
     return CardSection(title="Offers", lines=tuple(lines) or ("No offer recorded yet.",), buttons=tuple(buttons))
 
 
-register_card_section(CARD_SECTION_ORDER, "offers", offers_card_section)
 
 
 def _s(n: int) -> str:

@@ -26,13 +26,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from bot.domain.cards import CardButton, CardSection, CardViewer
 from bot.domain.preference_list import Ballot, Vote
 from bot.errors import BadInput, CandidateNotFound
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
 from bot.services import audit
 from bot.services.candidates import SeveralCandidates, resolve_one
-from bot.services.cards import CardButton, CardSection, CardViewer, register_card_section
 from storage.database import Database
 from storage.models import Candidate, Program, Ranking
 from storage.models import Vote as VoteRow
@@ -351,5 +351,3 @@ def votes_card_section(session: Session, candidate: Candidate, viewer: CardViewe
     return CardSection(title="Committee votes", lines=tuple(lines), buttons=buttons)
 
 
-CARD_SECTION_ORDER = 40
-register_card_section(CARD_SECTION_ORDER, "votes", votes_card_section)

@@ -17,9 +17,10 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import pytest
 
 from bot.app import create_app
+from bot.bootstrap import build_war_room
 from bot.console import TrackedExecutor
 from bot.settings import Settings, load_settings
-from bot.war_room import WarRoom, build_war_room
+from bot.war_room import WarRoom
 from bot.web import wsgi_app
 from tests.fakes import FakeClock
 from tests.harness.payloads import BOT_USER_ID

@@ -10,11 +10,11 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, select
 
+from bot.bootstrap import build_war_room
 from bot.messages.ids import ActionId, CallbackId
 from bot.messages.interviews import ScorecardField
 from bot.services import reminders
 from bot.services.candidates import import_export
-from bot.war_room import build_war_room
 from storage.models import AuditEvent, Candidate, Interview, Program, Reminder, Scorecard, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, OUTSIDER, Served
 from tests.factories import aamc_id, applicant_row, eras_csv

@@ -11,14 +11,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.access import ProgramRef
+from bot.bootstrap import build_war_room
+from bot.domain.cards import CardViewer
 from bot.errors import BadInput, CandidateNotFound, Conflict
 from bot.messages.ids import ActionId
 from bot.messages.interviews import ScorecardField
 from bot.services import interviews, programs, reminders, schedule, voting
 from bot.services.candidates import import_export
-from bot.services.cards import CardViewer
 from bot.settings import load_settings
-from bot.war_room import WarRoom, build_war_room
+from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import AuditEvent, Candidate, Interview, Reminder, Scorecard, Vote
 from tests.factories import aamc_id, applicant_row, eras_csv

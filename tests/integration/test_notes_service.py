@@ -10,14 +10,15 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.access import ProgramRef
+from bot.bootstrap import build_war_room
+from bot.domain.cards import CardViewer
 from bot.errors import CandidateNotFound
 from bot.messages.ids import ActionId
 from bot.messages.notes import NoteField
 from bot.services import notes, programs
 from bot.services.candidates import import_export
-from bot.services.cards import CardViewer
 from bot.settings import load_settings
-from bot.war_room import WarRoom, build_war_room
+from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import AuditEvent, Candidate, ReferenceNote
 from tests.factories import aamc_id, applicant_row, eras_csv

@@ -11,11 +11,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.domain.cards import CardViewer
 from bot.domain.offers import OfferStatus
 from bot.domain.preference_list import Vote
 from bot.errors import BadInput, Conflict, WarRoomError
 from bot.services import offers, preference_list, voting
-from bot.services.cards import CardViewer
 from storage.database import Database
 from storage.models import AuditEvent, Candidate, Offer, Position, Program, Reminder, Round
 

@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from bot.bootstrap import build_war_room
 from bot.clock import make_scheduler, run_job
 from bot.services import programs, reminders, schedule
 from bot.settings import load_settings
-from bot.war_room import WarRoom, build_war_room
+from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import AuditEvent, ListSnapshot, Reminder, Round
 from tests.fakes import FakeClock

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.domain.cards import CardViewer
 from bot.domain.preference_list import Vote
 from bot.errors import BadInput, CandidateNotFound, Conflict
 from bot.services import preference_list, voting
-from bot.services.cards import CardViewer, card_sections
 from storage.database import Database
 from storage.models import AuditEvent, Candidate, CommitteeRole, ListSnapshot, Program, Ranking
 from storage.models import Vote as VoteRow
@@ -244,9 +244,9 @@ def test_the_card_shows_tallies_to_all_and_names_only_to_directors(database: Dat
     vote(database, program, M2, A, Vote.DO_NOT_RANK)
     with database.reading() as session:
         candidate = session.scalars(select(Candidate).where(Candidate.aamc_id == A)).one()
-        channel = next(s for s in card_sections(session, candidate, CardViewer()) if s.title == "Committee votes")
-        director = next(s for s in card_sections(session, candidate, CardViewer(DIRECTOR, is_director=True))
-                        if s.title == "Committee votes")
+        channel = voting.votes_card_section(session, candidate, CardViewer())
+        director = voting.votes_card_section(session, candidate, CardViewer(DIRECTOR, is_director=True))
+    assert channel is not None and director is not None
     assert "Rank high: *1*" in channel.lines[0]
     assert "Do not rank: *1*" in channel.lines[0]
     assert M1 not in " ".join(channel.lines)

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain.cards import CardButton, CardSection
 from bot.messages.candidate_card import CardFacts, ExamLine, Override, candidate_card_blocks, card_text
 from bot.messages.ids import ActionId
-from bot.services.cards import CardButton, CardSection
 from tests.harness.blockkit import validate_blocks
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.bootstrap import build_war_room
 from bot.local_slack.web_api import SlackStandIn
 from bot.settings import load_settings
-from bot.war_room import build_war_room
 from handlers.router import SoapRouter
 
 MANIFEST = (Path(__file__).parents[2] / "manifest.yml").read_text()
