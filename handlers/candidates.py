@@ -66,15 +66,16 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
             cmd.reply(f"Posted the current card in the thread of {escape(found.aamc_id)} and refreshed the card "
                       "above it.")
 
-    @router.subcommand("find", access=Access.READ, usage="find visa:no fails:0 grad>=2022 type:img state:OH",
-                       summary="Lists the candidates matching every filter (only you see it).", free_text=True)
+    @router.subcommand("find", access=Access.READ, usage="find step2>=240 grad>=2024 type:md visa:no voted:no",
+                       summary="Lists the candidates matching every filter (only you see it); `find help` names "
+                               "every filter.", free_text=True)
     def find(cmd: SoapCommand) -> None:
         words, page = find_words(cmd.args.raw)
         if words and words[0].lower() == "help":
             cmd.reply(candidates.FIND_HELP)
             return
         filters = candidates.parse_find(words)
-        result = candidates.find(room.database, cmd.program.id, filters, page=page)
+        result = candidates.find(room.database, cmd.program.id, filters, page=page, member=cmd.actor.user_id)
         query = " ".join(words)
         cmd.reply(find_text(result), find_blocks(result, query))
 
@@ -147,11 +148,12 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
     @guard(room)
     def find_page(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        _, program = require(room, body, Access.READ)
+        actor, program = require(room, body, Access.READ)
         action = (body.get("actions") or [{}])[0]
         _, query, page = read_page_value(str(action.get("value") or ""))
         words, _ = find_words(query)
-        result = candidates.find(room.database, program.id, candidates.parse_find(words), page=page)
+        result = candidates.find(room.database, program.id, candidates.parse_find(words), page=page,
+                                 member=actor.user_id)
         respond(text=find_text(result), blocks=find_blocks(result, query), response_type="ephemeral",
                 replace_original=True)
 

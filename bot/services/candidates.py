@@ -25,7 +25,7 @@ import re
 import unicodedata
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -41,9 +41,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.access import ProgramRef
 from bot.domain.candidates import (
+    COMLEX_LEVEL_1,
+    COMLEX_LEVEL_2_CE,
     CONNECTION_LABELS,
+    USMLE_STEP_1,
+    USMLE_STEP_2_CK,
+    USMLE_STEP_3,
     ApplicantProfile,
     Connections,
+    ExamResult,
     UnknownFlagError,
     apply_flag,
     degree_type,
@@ -53,6 +59,7 @@ from bot.domain.candidates import (
     states,
     visa_need,
 )
+from bot.domain.program_codes import parse_track
 from bot.domain.triage import Bucket
 from bot.eras_export import ColumnsMappingError, ExportFileError, ImportReport, RowError, read_export
 from bot.errors import BadInput, CandidateNotFound, WarRoomError
@@ -62,6 +69,7 @@ from bot.services.triage import CONNECTION_COLUMNS, connections_of, policy_of, r
 from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import Candidate, Program
+from storage.models import Vote as VoteRow
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 CANDIDATES: Table = Candidate.__table__  # type: ignore[assignment]
@@ -444,14 +452,69 @@ def set_flag(database: Database, *, program: ProgramRef, actor: str, candidate_k
 
 # --- /soap find -------------------------------------------------------------------------------
 
-FIND_HELP = ("Filters (combine any): `visa:no`, `visa:yes`, `fails:0`, `fails<=1`, `grad>=2022`, "
-             "`type:img` (also `md`, `do`, `us-img`, `non-us-img`), `state:OH`, `flag:interviewed`, "
-             "`bucket:strong`, `track:prelim`, `risk:low`, a name fragment; `page=2`.")
+FIND_HELP = ("Filters (combine any): `step2>=240`, `step1:pass`, `step1:fail`, `comlex2>=500` (also `step3`, "
+             "`comlex1`), `grad>=2024`, `type:md` (also `do`, `img`, `us-img`, `non-us-img`), `visa:no`, `fails:0`, "
+             "`fails<=1`, `state:OH`, `track:1234140C0` or `track:categorical`, `bucket:strong`, `flag:interviewed`, "
+             "`risk:low`, `voted:no` (you have not voted), a name; `page=2`.")
 
-_FILTER = re.compile(r"^(?P<key>[a-z_-]+)\s*(?P<op>:|>=|<=|=|>|<)\s*(?P<value>.+)$")
+_FILTER = re.compile(r"^(?P<key>[a-z][a-z0-9_-]*)\s*(?P<op>:|>=|<=|=|>|<)\s*(?P<value>.+)$")
+_OPERATOR = re.compile(r"[:<>=]")
 _DEGREE_WORDS: dict[str, tuple[str, ...]] = {
     "img": ("US IMG", "Non-US IMG"), "usimg": ("US IMG",), "nonusimg": ("Non-US IMG",), "fmg": ("Non-US IMG",),
     "md": ("US MD",), "usmd": ("US MD",), "do": ("US DO",), "usdo": ("US DO",), "amg": ("US MD", "US DO"),
+}
+#: Score filter words → the exam as the profile names it.
+_EXAM_WORDS: dict[str, str] = {
+    "step1": USMLE_STEP_1, "usmle1": USMLE_STEP_1,
+    "step2": USMLE_STEP_2_CK, "step2ck": USMLE_STEP_2_CK, "usmle2": USMLE_STEP_2_CK, "ck": USMLE_STEP_2_CK,
+    "step3": USMLE_STEP_3, "usmle3": USMLE_STEP_3,
+    "comlex1": COMLEX_LEVEL_1, "level1": COMLEX_LEVEL_1,
+    "comlex2": COMLEX_LEVEL_2_CE, "comlex2ce": COMLEX_LEVEL_2_CE, "level2": COMLEX_LEVEL_2_CE,
+}
+#: Every filter word, for the error that names them (aliases left out).
+FILTER_NAMES = ("step1", "step2", "step3", "comlex1", "comlex2", "grad", "type", "visa", "fails", "state", "track",
+                "bucket", "flag", "risk", "voted", "name")
+_ALIASES = {"visas": "visa", "failures": "fails", "fail": "fails", "graduated": "grad", "graduation": "grad",
+            "year": "grad", "gradyear": "grad", "degree": "type", "states": "state", "flags": "flag",
+            "known": "flag", "tracks": "track", "vote": "voted", "buckets": "bucket"}
+
+
+@dataclass(frozen=True)
+class ScoreFilter:
+    """One exam condition: a score comparison (`step2>=240`) or a result (`step1:pass`)."""
+
+    exam: str
+    op: str
+    score: int | None = None
+    passed: bool | None = None
+
+    def describe(self) -> str:
+        if self.passed is not None:
+            return f"{self.exam} {'passed' if self.passed else 'failed at least once'}"
+        return f"{self.exam} {self.op} {self.score}"
+
+    def holds(self, exams: Mapping[str, Any]) -> bool:
+        """Whether a profile's `exams` (as stored: exam name → {score, passed, …}) meet the condition.
+        An applicant without that exam never matches."""
+        raw = exams.get(self.exam)
+        if not isinstance(raw, Mapping):
+            return False
+        try:
+            result = ExamResult.model_validate(raw)
+        except ValueError:
+            return False
+        if self.passed is True:
+            return result.passed is True or (result.passed is None and result.score is not None)
+        if self.passed is False:
+            return result.failure_count > 0
+        if result.score is None or self.score is None:
+            return False
+        return _COMPARE[self.op](result.score, self.score)
+
+
+_COMPARE: dict[str, Callable[[int, int], bool]] = {
+    "=": lambda a, b: a == b, ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b, "<": lambda a, b: a < b,
 }
 
 
@@ -469,9 +532,12 @@ class FindFilters:
     risks: tuple[str, ...] = ()
     tracks: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    scores: tuple[ScoreFilter, ...] = ()
+    voted: bool | None = None
+    """Whether the member asking has voted on the candidate (`voted:no`: not yet)."""
 
     def describe(self) -> str:
-        parts: list[str] = []
+        parts: list[str] = [score.describe() for score in self.scores]
         if self.visa is not None:
             parts.append("needs a visa" if self.visa else "no visa needed")
         if self.fails:
@@ -483,6 +549,8 @@ class FindFilters:
                               ("name", self.names)):
             if values:
                 parts.append(f"{label} {' or '.join(values)}")
+        if self.voted is not None:
+            parts.append("you voted" if self.voted else "you have not voted")
         return ", ".join(parts) or "everyone"
 
 
@@ -496,42 +564,73 @@ def _number(key: str, value: str, low: int, high: int) -> int:
     return int(value)
 
 
+def _unknown_filter(key: str) -> BadInput:
+    close = difflib.get_close_matches(key, [*FILTER_NAMES, *_EXAM_WORDS, *_ALIASES], n=1, cutoff=0.6)
+    guess = f" Did you mean `{escape(close[0])}`?" if close else ""
+    return BadInput(f"Unknown filter `{escape(key[:40])}`; nothing was searched.{guess} The filters are "
+                    + ", ".join(f"`{name}`" for name in FILTER_NAMES) + f". {FIND_HELP}")
+
+
+def _score(key: str, exam: str, op: str, value: str) -> ScoreFilter:
+    if value in ("pass", "passed", "p"):
+        if op != "=":
+            raise BadInput(f"Use `{escape(key)}:pass` or `{escape(key)}:fail` for a result.")
+        return ScoreFilter(exam, op, passed=True)
+    if value in ("fail", "failed", "f"):
+        if op != "=":
+            raise BadInput(f"Use `{escape(key)}:pass` or `{escape(key)}:fail` for a result.")
+        return ScoreFilter(exam, op, passed=False)
+    if not re.fullmatch(r"[0-9]{1,3}", value) or not 1 <= int(value) <= 999:
+        raise BadInput(f"`{escape(key)}` takes a score such as `{escape(key)}>=240`, or `{escape(key)}:pass` / "
+                       f"`{escape(key)}:fail`; not “{escape(value[:40])}”.")
+    return ScoreFilter(exam, op, score=int(value))
+
+
 def parse_find(words: Sequence[str]) -> FindFilters:
-    """Turn `visa:no fails:0 grad>=2022 type:img state:OH flag:interviewed` into filters."""
+    """Turn `step2>=240 grad>=2024 type:md visa:no state:OH voted:no` into filters.
+
+    A word without `:`, `=`, `<` or `>` is part of a name; a word with one is a filter, and an unknown
+    filter is an error naming the filters (never a name search that quietly finds nobody)."""
     found: dict[str, Any] = {}
-    lists: dict[str, list[str]] = {k: [] for k in ("degree_types", "states", "flags", "buckets", "risks",
-                                                   "tracks", "names")}
+    lists: dict[str, list[Any]] = {k: [] for k in ("degree_types", "states", "flags", "buckets", "risks",
+                                                   "tracks", "names", "scores")}
     for word in words:
         match = _FILTER.match(word.strip().lower())
         if match is None:
+            if _OPERATOR.search(word):
+                raise _unknown_filter(_OPERATOR.split(word.strip().lower(), 1)[0] or word.strip())
             if word.strip():
                 lists["names"].append(word.strip()[:80])
             continue
-        key, op, value = match["key"].replace("-", "").replace("_", ""), _op(match["op"]), match["value"].strip()
-        if key in ("visa", "visas"):
+        key = match["key"].replace("-", "").replace("_", "")
+        key = _ALIASES.get(key, key)
+        op, value = _op(match["op"]), match["value"].strip()
+        if key in _EXAM_WORDS:
+            lists["scores"].append(_score(match["key"], _EXAM_WORDS[key], op, value))
+        elif key == "visa":
             if value in ("no", "n", "none", "false"):
                 found["visa"] = False
             elif value in ("yes", "y", "true", "needed", "needs"):
                 found["visa"] = True
             else:
                 raise BadInput(f"`visa:` is `visa:no` or `visa:yes`, not “{escape(value)}”.")
-        elif key in ("fails", "failures", "fail"):
+        elif key == "fails":
             found["fails"] = (op, _number("fails", value, 0, 20))
-        elif key in ("grad", "graduated", "graduation", "year", "gradyear"):
+        elif key == "grad":
             found["grad"] = (op, _number("grad", value, 1940, 2100))
-        elif key in ("type", "degree"):
+        elif key == "type":
             for part in value.split(","):
                 types = _DEGREE_WORDS.get(re.sub(r"[^a-z]", "", part))
                 if types is None:
-                    raise BadInput(f"`type:` is one of img, us-img, non-us-img, md, do; not “{escape(part)}”.")
+                    raise BadInput(f"`type:` is one of md, do, img, us-img, non-us-img; not “{escape(part)}”.")
                 lists["degree_types"].extend(t for t in types if t not in lists["degree_types"])
-        elif key in ("state", "states"):
+        elif key == "state":
             for part in value.split(","):
                 code = part.strip().upper()
                 if not re.fullmatch(r"[A-Z]{2}", code):
                     raise BadInput(f"`state:` takes 2-letter codes like `state:OH`, not “{escape(part)}”.")
                 lists["states"].append(code)
-        elif key in ("flag", "flags", "known"):
+        elif key == "flag":
             for part in value.split(","):
                 try:
                     lists["flags"].append(flag_field(part))
@@ -546,16 +645,39 @@ def parse_find(words: Sequence[str]) -> FindFilters:
             if value not in ("low", "elevated", "high"):
                 raise BadInput(f"`risk:` is low, elevated or high, not “{escape(value)}”.")
             lists["risks"].append(value)
-        elif key in ("track", "tracks"):
+        elif key == "track":
             lists["tracks"].append(value[:64])
+        elif key == "voted":
+            if value in ("no", "n", "false", "not"):
+                found["voted"] = False
+            elif value in ("yes", "y", "true"):
+                found["voted"] = True
+            else:
+                raise BadInput(f"`voted:` is `voted:no` (you have not voted yet) or `voted:yes`, "
+                               f"not “{escape(value)}”.")
         elif key == "name":
             lists["names"].append(value[:80])
         else:
-            raise BadInput(f"Unknown filter `{escape(match['key'])}`. {FIND_HELP}")
+            raise _unknown_filter(match["key"])
     return FindFilters(visa=found.get("visa"), fails=found.get("fails"), grad=found.get("grad"),
                        degree_types=tuple(lists["degree_types"]), states=tuple(lists["states"]),
                        flags=tuple(lists["flags"]), buckets=tuple(lists["buckets"]), risks=tuple(lists["risks"]),
-                       tracks=tuple(lists["tracks"]), names=tuple(lists["names"]))
+                       tracks=tuple(lists["tracks"]), names=tuple(lists["names"]), scores=tuple(lists["scores"]),
+                       voted=found.get("voted"))
+
+
+def track_matches(wanted: str, values: Sequence[str]) -> bool:
+    """`track:` against an applicant's track values: a program code (`1234140C0`), a track label or
+    specialty (`categorical`, `internal medicine`), or any part of the value as ERAS shows it."""
+    key = _fold(wanted)
+    for value in values:
+        code = parse_track(value or "")
+        if code is not None and (key == code.code.lower() or key in _fold(code.label)
+                                 or key in _fold(code.specialty)):
+            return True
+        if key in _fold(value or ""):
+            return True
+    return False
 
 
 def _compare(column: Any, op: str, value: int) -> ColumnElement[bool]:
@@ -594,8 +716,9 @@ class FindPage:
 
 
 def find(database: Database, program_id: int, filters: FindFilters, *, page: int = 1,
-         per_page: int = 15) -> FindPage:
-    """Candidates matching every filter, best effective bucket first, then by name."""
+         per_page: int = 15, member: str | None = None) -> FindPage:
+    """Candidates matching every filter, best effective bucket first, then by name.
+    `member` is who asks (what `voted:` is about)."""
     eff = func.coalesce(Candidate.override_bucket, Candidate.bucket)
     conditions: list[ColumnElement[bool]] = [Candidate.program_id == program_id]
     if filters.visa is not None:
@@ -613,6 +736,9 @@ def find(database: Database, program_id: int, filters: FindFilters, *, page: int
         conditions.append(eff.in_(filters.buckets))
     if filters.risks:
         conditions.append(Candidate.risk.in_(filters.risks))
+    if filters.voted is not None:
+        voted = select(VoteRow.candidate_id).where(VoteRow.program_id == program_id, VoteRow.user_id == member)
+        conditions.append(Candidate.id.in_(voted) if filters.voted else Candidate.id.not_in(voted))
     rank = {b.value: b.order for b in Bucket}
     with database.reading() as session:
         rows = session.execute(select(Candidate).where(and_(true(), *conditions))
@@ -622,8 +748,10 @@ def find(database: Database, program_id: int, filters: FindFilters, *, page: int
         for row in rows:  # JSON list columns and names: filtered here, the same on every backend
             if filters.states and not set(filters.states) & set(row.states or []):
                 continue
-            if filters.tracks and not any(t.lower() in (track or "").lower() for t in filters.tracks
-                                          for track in (row.tracks or [])):
+            if filters.tracks and not any(track_matches(t, row.tracks or []) for t in filters.tracks):
+                continue
+            if filters.scores and not all(score.holds((row.profile or {}).get("exams") or {})
+                                          for score in filters.scores):
                 continue
             if filters.names:
                 name = _fold(_name_of(row.first_name, row.last_name))

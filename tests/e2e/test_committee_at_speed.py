@@ -22,13 +22,15 @@ M1, M2 = MEMBERS[0], MEMBERS[1]
 TODAY = date(2027, 3, 17)
 
 ROWS = [  # synthetic applicants, each with a name or score a test below leans on
-    applicant_row(1, first_name="Inés", last_name="Núñez", step2ck="251"),
+    applicant_row(1, first_name="Inés", last_name="Núñez", step2ck="251",
+                  tracks=["Internal Medicine|1234140C0 (Categorical)"]),
     applicant_row(2, first_name="Avery", last_name="Demohurst", step2ck="238"),
     applicant_row(3, first_name="Blake", last_name="Okafor-Lind", step2ck="240", grad_date="05/15/2023"),
     applicant_row(4, first_name="Casey", last_name="Demohurst", step2ck="262"),
     applicant_row(5, first_name="Devon", last_name="Fictional", school_type="Osteopathic School", degree="DO",
                   step1=None, step2ck=None, comlex1="Pass", comlex2ce="560"),
-    img_row(6, "J-1", first_name="Emery", last_name="Placeholder", step2ck="245"),
+    img_row(6, "J-1", first_name="Emery", last_name="Placeholder", step2ck="245",
+            tracks=["Internal Medicine|1234140P0 (Preliminary)"]),
 ]
 
 
@@ -103,3 +105,36 @@ def test_candidate_by_a_name_typed_without_accents(served: Served, slack: SlackC
     card = standin.wait_for("chat.postMessage")[0].params
     assert "Núñez" in card["text"] + str(card.get("blocks"))
     assert aamc_id(1) in str(card.get("blocks"))
+
+
+def found(slack: SlackClientSim, standin: SlackStandIn, user: str, channel: str, query: str) -> set[str]:
+    answer = everything(command(slack, standin, user, channel, f"find {query}"))
+    assert "Unknown filter" not in answer, answer
+    return {aamc_id(i) for i in range(1, len(ROWS) + 1) if aamc_id(i) in answer}
+
+
+def test_find_by_scores_graduation_type_track_and_own_votes(served: Served, slack: SlackClientSim,
+                                                          standin: SlackStandIn, applicants: str) -> None:
+    room = applicants
+    assert found(slack, standin, M1, room, "step2>=240 type:md") == {aamc_id(1), aamc_id(3), aamc_id(4)}
+    assert found(slack, standin, M1, room, "step2>=240 grad>=2024 type:md") == {aamc_id(1), aamc_id(4)}
+    assert found(slack, standin, M1, room, "comlex2>=500") == {aamc_id(5)}
+    assert found(slack, standin, M1, room, "step1:pass type:do") == set()
+    assert found(slack, standin, M1, room, "type:img step2<250") == {aamc_id(6)}
+    assert found(slack, standin, M1, room, "track:1234140C0") == {aamc_id(1)}
+    assert found(slack, standin, M1, room, "track:preliminary") == {aamc_id(6)}
+    command(slack, standin, M1, room, f"vote {aamc_id(4)} high")
+    assert found(slack, standin, M1, room, "voted:no step2>=250") == {aamc_id(1)}
+    assert found(slack, standin, M2, room, "voted:no step2>=250") == {aamc_id(1), aamc_id(4)}
+
+
+def test_an_unknown_filter_is_an_error_naming_the_filters(served: Served, slack: SlackClientSim,
+                                                         standin: SlackStandIn, applicants: str) -> None:
+    for query in ("foo>=1", "step2>=240 colour:blue", "step2>=abc"):
+        answer = command(slack, standin, M1, applicants, f"find {query}")["text"]
+        assert answer.startswith(":no_entry:"), answer
+        assert "candidate(s)" not in answer
+    answer = command(slack, standin, M1, applicants, "find foo>=1")["text"]
+    assert "Unknown filter `foo`" in answer
+    for name in ("step2", "comlex2", "grad", "type", "track", "bucket", "voted"):
+        assert f"`{name}`" in answer
