@@ -55,7 +55,8 @@ def find_words(raw: str) -> tuple[list[str], int]:
 
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:
     @router.subcommand("candidate", access=Access.READ, usage="candidate 12345678 | candidate Alvarez",
-                       summary="Posts the applicant's card in the war room (again: in the card's thread).",
+                       summary="Posts the applicant's card in the war room (again: refreshes it and points to it "
+                               "in its thread).",
                        free_text=True)
     def candidate(cmd: SoapCommand) -> None:
         key = cmd.args.raw.strip().strip('"“”')
@@ -63,8 +64,8 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
         if isinstance(found, list):
             cmd.reply(matches_text(key, found), matches_blocks(key, found))
         elif not found.new_thread:
-            cmd.reply(f"Posted the current card in the thread of {escape(found.aamc_id)} and refreshed the card "
-                      "above it.")
+            where = f"<{found.permalink}|the card>" if found.permalink else "the card"
+            cmd.reply(f"{escape(found.aamc_id)} already has a card: {where} is refreshed, and its thread points to it.")
 
     @router.subcommand("find", access=Access.READ, usage="find step2>=240 grad>=2024 type:md visa:no voted:no",
                        summary="Lists the candidates matching every filter (only you see it); `find help` names "

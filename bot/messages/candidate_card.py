@@ -249,3 +249,9 @@ def candidate_card_blocks(facts: CardFacts) -> list[dict[str, Any]]:
             text=f"{_plural(skipped, 'more section')} not shown: Slack allows 50 blocks per message.")]))
     blocks.extend(tail)
     return [block.to_dict() for block in blocks[:MAX_BLOCKS]]
+
+
+def card_pointer_text(asked_by: str, permalink: str | None) -> str:
+    """The thread's answer to a repeated `/soap candidate`: where the (refreshed) card is, not a copy of it."""
+    where = f"<{permalink}|the card at the top of this thread>" if permalink else "the card at the top of this thread"
+    return f":arrow_up: {mention(asked_by)} asked for this candidate again: {where} is up to date."

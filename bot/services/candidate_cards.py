@@ -1,8 +1,9 @@
 """Candidate cards in the war room: assemble the facts, post the card, keep the parent current.
 
 - `show_card`: the first card for a candidate is posted to the war room and becomes the
-  candidate's thread (`candidates.thread_ts`). Asking again posts the current card as a reply in
-  that thread and refreshes the parent with chat.update. If the parent was deleted, a new parent
+  candidate's thread (`candidates.thread_ts`). Asking again refreshes the parent with chat.update
+  and answers in its thread with a link to it: never a copy of the card, which no vote or note
+  would ever update again. If the parent was deleted, a new parent
   is posted and becomes the thread. The request that posts a new parent first claims the
   candidate (`candidates.card_claimed_at`), so two asking at once give one parent and one reply.
 - `refresh_card(room, program, candidate_id)`: re-render the parent card in place (other features
@@ -48,7 +49,14 @@ from bot.domain.candidates import (
 from bot.domain.cards import CardViewer
 from bot.domain.triage import TriagePolicy
 from bot.errors import BadInput
-from bot.messages.candidate_card import CardFacts, ExamLine, Override, candidate_card_blocks, card_text
+from bot.messages.candidate_card import (
+    CardFacts,
+    ExamLine,
+    Override,
+    candidate_card_blocks,
+    card_pointer_text,
+    card_text,
+)
 from bot.messages.mrkdwn import escape
 from bot.services import audit
 from bot.services.candidates import CandidateRef, lookup, program_today
@@ -131,6 +139,7 @@ class CardPosted:
     ts: str
     thread_ts: str
     new_thread: bool
+    permalink: str | None = None
 
 
 class CardBeingPosted(BadInput):
@@ -225,6 +234,16 @@ def _thread_of(room: WarRoom, candidate_id: int) -> str | None:
         return session.scalar(select(Candidate.thread_ts).where(Candidate.id == candidate_id))
 
 
+def _permalink(room: WarRoom, channel: str, ts: str) -> str | None:
+    """A link to the card; None when Slack will not give one (the answer then says where it is)."""
+    try:
+        link = room.gateway.call("chat.getPermalink", channel=channel, message_ts=ts).get("permalink")
+    except SlackApiError as error:
+        log.info("no permalink for a card: %s", error.response.get("error"))
+        return None
+    return str(link) if link else None
+
+
 def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardPosted | list[CandidateRef]:
     """`/soap candidate <id | name>`: post (or re-post in its thread) the card; a list when several match.
 
@@ -250,8 +269,9 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardP
                 log.info("card parent for candidate %s is gone; posting a new one", candidate_id)
                 gone = thread_ts
             else:
-                ts = room.gateway.post(channel, text, blocks, thread_ts=thread_ts)
-                return CardPosted(candidate_id, aamc, ts, thread_ts, new_thread=False)
+                link = _permalink(room, channel, thread_ts)
+                ts = room.gateway.post(channel, card_pointer_text(actor, link), thread_ts=thread_ts)
+                return CardPosted(candidate_id, aamc, ts, thread_ts, new_thread=False, permalink=link)
         if _claim_first_card(room, program, candidate_id, thread_ts):
             try:
                 # Drawn after the claim: a change stored before it is on the card, one after it

@@ -263,10 +263,12 @@ def test_candidate_card_by_id_then_by_fragment_replies_in_its_thread_and_refresh
     slack.command("candidate brackenwhist", MEMBERS[1], war_room)
     again = standin.wait_for("chat.postMessage")[0].params
     assert again["thread_ts"] == parent_ts
+    assert not again.get("blocks")  # a pointer to the card, never a copy that would go stale
+    assert f"p{parent_ts.replace('.', '')}" in again["text"]
     update = standin.wait_for("chat.update")[0].params
     assert update["ts"] == parent_ts
     assert "Oriel Brackenwhistle" in json.dumps(update["blocks"])
-    assert "in the thread" in _reply(standin)["text"]
+    assert "already has a card" in _reply(standin)["text"]
 
 
 def test_two_people_asking_for_a_new_candidate_at_once_get_one_card_and_one_reply_in_its_thread(
@@ -287,7 +289,8 @@ def test_two_people_asking_for_a_new_candidate_at_once_get_one_card_and_one_repl
     parent_ts = parents[0].response["ts"]
     replies = [call for call in posts if call.params.get("thread_ts") == parent_ts]
     assert len(replies) == 1 and len(posts) == 2
-    assert "Perpetua Quillfeather" in json.dumps(replies[0].params["blocks"])
+    assert "asked for this candidate again" in replies[0].params["text"]
+    assert not replies[0].params.get("blocks")
     stored = _candidate(served, row["AAMC ID"])
     assert (stored.thread_ts, stored.card_claimed_at) == (parent_ts, None)
 

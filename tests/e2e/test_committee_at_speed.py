@@ -5,6 +5,7 @@ Signed requests to the served app on both databases; the applicants are syntheti
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -138,3 +139,20 @@ def test_an_unknown_filter_is_an_error_naming_the_filters(served: Served, slack:
     assert "Unknown filter `foo`" in answer
     for name in ("step2", "comlex2", "grad", "type", "track", "bucket", "voted"):
         assert f"`{name}`" in answer
+
+
+def test_a_second_candidate_then_a_vote_leaves_no_message_with_an_outdated_count(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, applicants: str) -> None:
+    room = applicants
+    slack.command(f"candidate {aamc_id(3)}", M1, room)
+    parent = standin.wait_for("chat.postMessage")[0].response["ts"]
+    command(slack, standin, M1, room, f"vote {aamc_id(3)} high")
+    slack.command("candidate okafor", M2, room)
+    standin.wait_for("chat.postMessage", count=2)
+    command(slack, standin, M2, room, f"vote {aamc_id(3)} rank")
+    served.idle()
+    card = standin.message(room, parent)
+    assert card is not None and "(2 votes)" in json.dumps(card, ensure_ascii=False)
+    for message in standin.messages(room):
+        shown = json.dumps(message, ensure_ascii=False)
+        assert "(1 vote)" not in shown and "no votes yet" not in shown, shown[:300]
