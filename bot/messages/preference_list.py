@@ -155,14 +155,31 @@ def candidate_votes_blocks(votes: CandidateVotes) -> tuple[str, list[dict[str, A
 # --------------------------------------------------------------------------- /soap list
 
 
-def _rank_mark(line: ListLine) -> str:
-    return f"{line.rank}=" if line.tied else f"{line.rank}."
+TIE_GROUPS_NAMED = 12
 
 
-def list_line(line: ListLine) -> str:
+def tie_groups(lines: Sequence[ListLine]) -> list[tuple[int, int]]:
+    """(first rank, last rank) of each group of tied lines, in list order."""
+    spans: dict[int, tuple[int, int]] = {}
+    for line in lines:
+        if line.tied:
+            first, last = spans.get(line.tie_group, (line.rank, line.rank))
+            spans[line.tie_group] = (min(first, line.rank), max(last, line.rank))
+    return sorted(spans.values())
+
+
+def _rank_mark(line: ListLine, group_start: dict[int, int] | None = None) -> str:
+    """`3.` alone, `3=` for every line of the tie group that starts at rank 3 (so `1=` `1=` `3=` `3=` `3=`
+    shows where one group ends and the next begins)."""
+    if not line.tied:
+        return f"{line.rank}."
+    return f"{(group_start or {}).get(line.tie_group, line.rank)}="
+
+
+def list_line(line: ListLine, group_start: dict[int, int] | None = None) -> str:
     pin = ":pushpin: " if line.pinned else ""
     bucket = f"_{escape(line.bucket)}_" if line.bucket else "_no bucket_"
-    parts = [f"*{_rank_mark(line)}* {pin}{_name(line.name)} ({escape(line.aamc_id)}) · {bucket}",
+    parts = [f"*{_rank_mark(line, group_start)}* {pin}{_name(line.name)} ({escape(line.aamc_id)}) · {bucket}",
              f"support {len(line.support)} · dissent {len(line.dissent)}"]
     if line.not_voted:
         parts.append(f"not voted: {_people(line.not_voted)}")
@@ -186,7 +203,8 @@ def list_page(current: CurrentList, page: int, timezone: str,
         blocks.extend(_footer(current, timezone))
         return text, _dicts(blocks)
     chosen = current.lines[(page - 1) * page_size: page * page_size]
-    lines = [list_line(line) for line in chosen]
+    group_start = {line.tie_group: line.rank for line in reversed(current.lines) if line.tied}
+    lines = [list_line(line, group_start) for line in chosen]
     sections, placed = _sections(lines, MAX_BLOCKS - 8)
     blocks.extend(sections)
     if placed < len(lines):
@@ -212,9 +230,14 @@ def _footer(current: CurrentList, timezone: str) -> list[Block]:
         notes.append("Left off by a majority of do not rank: none.")
     notes.append(f"Ballots from {current.ballots} of {len(current.members)} voting members. "
                  "Support = rank or rank high; dissent = do not rank.")
-    if any(line.tied for line in current.lines):
+    groups = tie_groups(current.lines)
+    if groups:
         breaker = f"{mention(current.tie_breaker)}'s ballot" if current.tie_breaker else "the director's ballot"
-        notes.append(f"`n=` marks a tie in the committee's votes; inside a tie the order follows {breaker}, "
+        named = ", ".join(f"`{first}=` ranks {first}–{last}" for first, last in groups[:TIE_GROUPS_NAMED])
+        more = f" and {len(groups) - TIE_GROUPS_NAMED} more" if len(groups) > TIE_GROUPS_NAMED else ""
+        count = "1 tie group" if len(groups) == 1 else f"{len(groups)} separate tie groups"
+        notes.append(f"`n=` marks a tie in the committee's votes, {count}: {named}{more}. The candidates of a "
+                     f"group are level with each other only; inside a group the order follows {breaker}, "
                      "then the triage bucket, then AAMC ID.")
     for lock in current.locks:
         notes.append(f":lock: Round {lock.round} locked by {mention(lock.locked_by)} "

@@ -28,9 +28,9 @@ LOCKED_AT = datetime(2027, 3, 18, 12, 40, tzinfo=UTC)
 
 
 def line(rank: int, *, name: str = "Doe, Jane", tied: bool = False, pinned: bool = False,
-         bucket: str | None = "interviewed", not_voted: tuple[str, ...] = ()) -> ListLine:
+         bucket: str | None = "interviewed", not_voted: tuple[str, ...] = (), group: int | None = None) -> ListLine:
     return ListLine(rank=rank, candidate_id=rank, aamc_id=f"{10000000 + rank}", name=name, bucket=bucket,
-                    track="categorical", tied=tied, tie_group=rank, pinned=pinned,
+                    track="categorical", tied=tied, tie_group=group or rank, pinned=pinned,
                     support=MEMBERS[:3], dissent=MEMBERS[3:4], not_voted=not_voted)
 
 
@@ -61,6 +61,19 @@ def test_ties_are_marked_with_equals_and_explained_and_pins_are_marked() -> None
     footer = blocks[-1]["elements"][0]["text"]
     assert "`n=` marks a tie" in footer
     assert "<@U0DIRECTOR>'s ballot" in footer
+
+
+def test_each_tie_group_is_marked_from_its_first_rank_and_the_footer_names_each_group() -> None:
+    groups = [1, 1, 2, 2, 2, 3, 3, 3, 3]  # three separate tie groups: ranks 1–2, 3–5 and 6–9
+    lines = [line(n, tied=True, group=g) for n, g in enumerate(groups, start=1)] + [line(10, group=4)]
+    _text, blocks = messages.list_page(current(lines), 1, "America/New_York")
+    marks = [text.split("*")[1] for text in "\n".join(section_texts(blocks)).splitlines()]
+    assert marks == ["1=", "1=", "3=", "3=", "3=", "6=", "6=", "6=", "6=", "10."]
+    footer = blocks[-1]["elements"][0]["text"]
+    assert "3 separate tie groups: `1=` ranks 1–2, `3=` ranks 3–5, `6=` ranks 6–9" in footer
+    # A group that starts on the previous page keeps its first rank on the next one.
+    _text, second = messages.list_page(current(lines), 2, "America/New_York", page_size=4)
+    assert "\n".join(section_texts(second)).startswith("*3=* Doe")
 
 
 def test_a_long_list_is_paginated_within_slack_limits_and_names_are_escaped() -> None:
