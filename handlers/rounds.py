@@ -14,7 +14,7 @@ from bot.access import Access
 from bot.errors import BadInput, NotADirector
 from bot.messages.mrkdwn import mention
 from bot.messages.schedule import schedule_blocks, schedule_change_text
-from bot.services import schedule
+from bot.services import reminders, schedule
 from bot.war_room import WarRoom
 from handlers.router import SoapCommand, SoapRouter
 
@@ -34,9 +34,12 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
                                               pairs=cmd.args.pairs, now=room.clock())
             text = schedule_change_text(actor_mention=mention(cmd.actor.user_id), round_number=update.round,
                                         before=update.before, after=update.after,
-                                        leads_before=update.leads_before, leads_after=update.leads_after, tz=tz)
+                                        leads_before=update.leads_before, leads_after=update.leads_after, tz=tz,
+                                        reminders=update.reminders)
             if update.changed:
                 room.gateway.post(cmd.program.channel_id, text)
+                if update.reminders.sent_now:
+                    reminders.send_due_now(room, cmd.program.id)
                 cmd.reply("Done. The war room was told; `/soap schedule` shows the calendar.")
             else:
                 cmd.reply(text)

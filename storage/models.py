@@ -245,6 +245,10 @@ class ListSnapshot(Base):
     unlocked_by: Mapped[str | None] = mapped_column(String(32))
     unlocked_at: Mapped[datetime | None] = mapped_column()
     unlock_reason: Mapped[str | None] = mapped_column(Text)
+    # Locking is the committee's decision; entering the list in R3 and certifying it there is a
+    # separate act a director records, and what the deadline alarm checks.
+    certified_by: Mapped[str | None] = mapped_column(String(32))
+    certified_at: Mapped[datetime | None] = mapped_column()
 
 
 class ListEntry(Base):

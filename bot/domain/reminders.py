@@ -9,6 +9,7 @@ Keys (all instants in UTC, ``YYYY-MM-DDTHH:MM:SSZ``)::
     p{program}:r{n}:lock-{minutes}:{deadline}      lock_warning
     p{program}:r{n}:offers-open:{offers}           offers_open
     p{program}:r{n}:offers-expire:{expires}        offers_expire
+    p{program}:r{n}:deadline-passed:{deadline}     deadline_alarm
     p{program}:i{interview_id}:interview-{lead}:{scheduled}   interview
 
 A key encodes what the reminder is and the time it is about, so:
@@ -24,6 +25,10 @@ Reminder times:
 * ``lock_warning``: ``lock_warning_minutes`` before the deadline (default 15); the sender
   posts it to directors only if the list is not locked then (this module cannot know that);
 * ``offers_open`` / ``offers_expire``: at the offer time / expiry itself;
+* ``deadline_alarm``: at the deadline itself; the sender posts it only if a list of the round is
+  not locked or not recorded as certified in R3 then (this module cannot know that). Its subject
+  is the round's expiry: until then R3 is working from whatever list it had, which the committee
+  must hear about even when the clock was down at the deadline;
 * ``interview``: 10 minutes (configurable) before a scheduled interview.
 
 Late delivery (the bot was down): :func:`classify` says ``on_time`` if the reminder is sent
@@ -54,6 +59,8 @@ __all__ = [
     "MAX_LEAD_MINUTES",
     "Delivery",
     "LeadsError",
+    "ListState",
+    "ReminderChanges",
     "ReminderKind",
     "ReminderSpec",
     "classify",
@@ -77,6 +84,7 @@ class ReminderKind(StrEnum):
     OFFERS_OPEN = "offers_open"
     OFFERS_EXPIRE = "offers_expire"
     INTERVIEW = "interview"
+    DEADLINE_ALARM = "deadline_alarm"
 
 
 class Delivery(StrEnum):
@@ -84,6 +92,34 @@ class Delivery(StrEnum):
     ON_TIME = "on_time"
     LATE = "late"
     MISSED = "missed"
+
+
+@dataclass(frozen=True)
+class ListState:
+    """Where one preference list stands for a round: locked in the war room, certified in R3.
+
+    ``code`` is the NRMP program code (None for a program with a single list). R3 offers from
+    what was certified there before the deadline (DOMAIN.md §2), so a list that is locked but
+    not recorded as certified is still a risk the war room must hear about.
+    """
+
+    code: str | None
+    label: str
+    locked: bool
+    certified: bool
+
+    @property
+    def name(self) -> str:
+        return f"{self.code} {self.label}".strip() if self.code else self.label
+
+    @property
+    def missing(self) -> str | None:
+        """What is still to do, in the committee's words; None when nothing is."""
+        if not self.locked:
+            return "not locked"
+        if not self.certified:
+            return "locked, not recorded as certified in R3"
+        return None
 
 
 class LeadsError(ValueError):
@@ -125,6 +161,18 @@ class ReminderSpec:
     def lead(self) -> timedelta:
         """How long before its subject the reminder is due."""
         return self.subject_at - self.due_at
+
+
+@dataclass(frozen=True)
+class ReminderChanges:
+    """What re-planning did to the reminders, as the director who changed the schedule reads it."""
+
+    sent_now: tuple[ReminderSpec, ...] = ()  # its time is already past, its subject ahead: sent at once
+    moved: tuple[tuple[ReminderSpec, ReminderSpec], ...] = ()  # (was, now) of the same kind and round
+    dropped: tuple[tuple[ReminderSpec, str], ...] = ()  # no longer sent, with why
+
+    def __bool__(self) -> bool:
+        return bool(self.sent_now or self.moved or self.dropped)
 
 
 def plan_round_reminders(
@@ -184,6 +232,15 @@ def plan_round_reminders(
                 ReminderKind.OFFERS_EXPIRE,
                 rnd.number,
                 rnd.expires_at,
+                rnd.expires_at,
+            )
+        )
+        specs.append(
+            ReminderSpec(
+                f"{prefix}:deadline-passed:{_stamp(deadline)}",
+                ReminderKind.DEADLINE_ALARM,
+                rnd.number,
+                deadline,
                 rnd.expires_at,
             )
         )

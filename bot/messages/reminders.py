@@ -9,6 +9,7 @@ section stays under Slack's 3,000 characters whatever the committee's size.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,9 +17,9 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.domain.reminders import ReminderKind
+from bot.domain.reminders import ListState, ReminderKind
 from bot.domain.soap_calendar import format_countdown, format_local
-from bot.messages.mrkdwn import clip, mention
+from bot.messages.mrkdwn import clip, escape, mention
 
 MAX_MENTIONS = 60
 MAX_MISSED_SHOWN = 8
@@ -46,8 +47,19 @@ class ReminderView:
     candidates_total: int = 0
     directors: tuple[str, ...] = ()
     expires_at: datetime | None = None
+    deadline_at: datetime | None = None  # the alarm's subject is the expiry; its headline names the deadline
     missed: tuple[MissedNote, ...] = ()
     next_offers: tuple[str, ...] = ()  # escaped mrkdwn from bot.services.offers.next_offers_summary
+    lists: tuple[ListState, ...] = ()  # the round's lists: locked? certified in R3?
+    unanswered: tuple[str, ...] = ()  # escaped mrkdwn: offers of the round still without an outcome
+
+    @property
+    def all_locked(self) -> bool:
+        return bool(self.lists) and all(state.locked for state in self.lists)
+
+    @property
+    def incomplete(self) -> tuple[ListState, ...]:
+        return tuple(state for state in self.lists if state.missing)
 
 
 def _when(at: datetime, view: ReminderView) -> str:
@@ -62,14 +74,35 @@ def subject_label(kind: ReminderKind, round_number: int | None) -> str:
         ReminderKind.OFFERS_OPEN: f"Round {n} offers go out",
         ReminderKind.OFFERS_EXPIRE: f"Round {n} offers expire",
         ReminderKind.INTERVIEW: "Interview",
+        ReminderKind.DEADLINE_ALARM: f"Round {n} preference-list deadline passed",
     }[kind]
+
+
+def _states(states: Sequence[ListState]) -> str:
+    return "; ".join(f"{escape(state.name)}: {state.missing}" for state in states)
+
+
+def _deadline_lead(view: ReminderView) -> str:
+    n = view.round
+    head = f":alarm_clock: *Round {n} preference-list deadline:* {_when(view.subject_at, view)}."
+    if not view.all_locked:
+        return f"{head} Finish voting, lock the list and certify it in R3 before then."
+    if view.incomplete:
+        return (f"{head} The list is locked; enter it in R3 and certify it there, then record it with "
+                f"`/soap list certified {n}`. Still to do: {_states(view.incomplete)}.")
+    return f"{head} :white_check_mark: Every list of the round is locked and recorded as certified in R3."
 
 
 def headline(view: ReminderView) -> str:
     n = view.round
     if view.kind is ReminderKind.DEADLINE_LEAD:
-        return (f":alarm_clock: *Round {n} preference-list deadline:* {_when(view.subject_at, view)}. "
-                "Finish voting and certify the list in R3 before then.")
+        return _deadline_lead(view)
+    if view.kind is ReminderKind.DEADLINE_ALARM:
+        who = " ".join(mention(d) for d in view.directors[:MAX_MENTIONS]) or "Directors"
+        return (f":rotating_light: {who}: *round {n}'s preference-list deadline has passed* "
+                f"({format_local(view.subject_at if view.deadline_at is None else view.deadline_at, view.tz)}) "
+                f"and R3 offers from the list it had then. {_states(view.incomplete)}. If R3 still accepts "
+                f"changes, enter and certify the list there now and record it with `/soap list certified {n}`.")
     if view.kind is ReminderKind.LOCK_WARNING:
         who = " ".join(mention(d) for d in view.directors[:MAX_MENTIONS]) or "Directors"
         return (f":lock: {who}: the round {n} list is *not locked* and its deadline is "
@@ -79,14 +112,27 @@ def headline(view: ReminderView) -> str:
         expiry = f" They expire {format_local(view.expires_at, view.tz)}." if view.expires_at else ""
         return f":envelope_with_arrow: *Round {n} offers go out* {_when(view.subject_at, view)}.{expiry}"
     if view.kind is ReminderKind.OFFERS_EXPIRE:
-        return (f":hourglass_flowing_sand: *Round {n} offers expire* {_when(view.subject_at, view)}. "
-                "Record each offer's outcome (accepted, rejected, expired) before the next round.")
+        head = f":hourglass_flowing_sand: *Round {n} offers expire* {_when(view.subject_at, view)}."
+        if not view.unanswered:
+            return f"{head} Every offer of the round has an outcome recorded."
+        shown = view.unanswered[:MAX_MENTIONS]
+        more = len(view.unanswered) - len(shown)
+        tail = f" and {more} more" if more > 0 else ""
+        return (f"{head} Record the outcome (accepted, rejected, expired) of the {_offers(len(view.unanswered))} "
+                f"still unanswered: {', '.join(shown)}{tail}. "
+                f"`/soap offer <AAMC ID> {n} accepted|rejected|expired`.")
     return f"*{subject_label(view.kind, n)}* {_when(view.subject_at, view)}."
 
 
+def _offers(count: int) -> str:
+    return "offer" if count == 1 else f"{count} offers"
+
+
 def votes_line(view: ReminderView) -> str | None:
-    if view.kind is ReminderKind.LOCK_WARNING or view.missing is None:
+    if view.kind in (ReminderKind.LOCK_WARNING, ReminderKind.DEADLINE_ALARM) or view.missing is None:
         return None
+    if view.kind is ReminderKind.DEADLINE_LEAD and view.all_locked:
+        return None  # the list is frozen: asking for votes now would only confuse
     if view.candidates_total == 0:
         return "No candidates are on the list yet."
     if not view.missing:

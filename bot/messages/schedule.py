@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
+from bot.domain.reminders import ReminderChanges, ReminderKind, ReminderSpec
 from bot.domain.soap_calendar import CalendarEvent, Round, format_countdown, format_local, next_event
 from bot.messages.mrkdwn import escape
 
@@ -64,9 +65,39 @@ def _round_times(rnd: Round, tz: ZoneInfo) -> str:
             f"expire {format_local(rnd.expires_at, tz)}")
 
 
+def reminder_label(spec: ReminderSpec) -> str:
+    n = spec.round
+    minutes = int(spec.lead.total_seconds() // 60)
+    return {
+        ReminderKind.DEADLINE_LEAD: f"round {n}'s reminder {minutes} min before the deadline",
+        ReminderKind.LOCK_WARNING: f"round {n}'s lock warning to directors",
+        ReminderKind.OFFERS_OPEN: f"round {n}'s offers-out message",
+        ReminderKind.OFFERS_EXPIRE: f"round {n}'s offers-expire reminder",
+        ReminderKind.DEADLINE_ALARM: f"round {n}'s alarm if the deadline passes unlocked or uncertified",
+        ReminderKind.INTERVIEW: "an interview reminder",
+    }[spec.kind]
+
+
+def reminder_changes_text(changes: ReminderChanges, tz: ZoneInfo) -> str:
+    """Which reminders the change sent now, moved or dropped, and why."""
+    parts: list[str] = []
+    if changes.sent_now:
+        parts.append("Sent now, because its time has passed and its deadline is still ahead: "
+                     + "; ".join(reminder_label(s) for s in changes.sent_now) + ".")
+    if changes.moved:
+        parts.append("Moved: " + "; ".join(
+            f"{reminder_label(new)} from {format_local(old.due_at, tz)} to {format_local(new.due_at, tz)}"
+            for old, new in changes.moved) + ".")
+    if changes.dropped:
+        parts.append("Dropped: " + "; ".join(f"{reminder_label(spec)} ({why})" for spec, why in changes.dropped)
+                     + ".")
+    return " ".join(parts) if parts else "Reminders follow the new times."
+
+
 def schedule_change_text(*, actor_mention: str, round_number: int | None, before: Round | None,
                          after: Round | None, leads_before: Sequence[int] | None,
-                         leads_after: Sequence[int] | None, tz: ZoneInfo) -> str:
+                         leads_after: Sequence[int] | None, tz: ZoneInfo,
+                         reminders: ReminderChanges | None = None) -> str:
     """The announcement in the war room after a director changed the calendar."""
     parts: list[str] = []
     if round_number is not None and before is not None and after is not None and before != after:
@@ -76,5 +107,5 @@ def schedule_change_text(*, actor_mention: str, round_number: int | None, before
         parts.append(f"Deadline reminders: {_leads_text(leads_after)} (was {_leads_text(leads_before)}).")
     if not parts:
         return "Nothing changed: the calendar already says that."
-    return f":calendar: {actor_mention} changed the SOAP calendar. " + " ".join(parts) + \
-        " Reminders follow the new times."
+    return (f":calendar: {actor_mention} changed the SOAP calendar. " + " ".join(parts) + " "
+            + reminder_changes_text(reminders or ReminderChanges(), tz))

@@ -57,7 +57,7 @@ import logging
 import os
 import socket
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -74,14 +74,16 @@ from bot.domain.reminders import (
     DEFAULT_GRACE,
     DEFAULT_LOCK_WARNING_MINUTES,
     Delivery,
+    ReminderChanges,
     ReminderKind,
     ReminderSpec,
     classify,
     plan_round_reminders,
 )
 from bot.domain.soap_calendar import Round as CalendarRound
+from bot.messages.mrkdwn import escape
 from bot.messages.reminders import MissedNote, ReminderView, reminder_message
-from bot.services import audit, offers, preference_list, programs
+from bot.services import audit, offers, preference_list, programs, round_status
 from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import CommitteeRole, ListSnapshot, Program, Reminder, Round
@@ -89,7 +91,7 @@ from storage.models import CommitteeRole, ListSnapshot, Program, Reminder, Round
 log = logging.getLogger(__name__)
 
 ROUND_KINDS = (ReminderKind.DEADLINE_LEAD, ReminderKind.LOCK_WARNING, ReminderKind.OFFERS_OPEN,
-               ReminderKind.OFFERS_EXPIRE)
+               ReminderKind.OFFERS_EXPIRE, ReminderKind.DEADLINE_ALARM)
 LEASE = timedelta(minutes=3)
 # Retrying a post stops this long before the lease ends (60 s after the claim), so that no
 # other clock takes the claim over while this one may still be talking to Slack: room for one
@@ -121,17 +123,22 @@ class SyncResult:
     added: int
     cancelled: int
     revived: int
+    changes: ReminderChanges = field(default_factory=ReminderChanges)  # for a schedule change's confirmation
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.cancelled or self.revived)
 
 
-def _to_plan(specs: list[ReminderSpec], now: datetime) -> dict[str, ReminderSpec]:
+NEARER_SENT_INSTEAD = "its time has passed; the reminder nearer the deadline is sent instead"
+NO_LONGER_PLANNED = "no longer asked for by the reminder times"
+
+
+def _to_plan(specs: list[ReminderSpec], now: datetime) -> tuple[dict[str, ReminderSpec], list[ReminderSpec]]:
     """The specs to store as of `now` (module rules: nothing past its subject; of overdue
-    deadline leads only the nearest; overdue ones due now)."""
+    deadline leads only the nearest; overdue ones due now), and the overdue leads left out."""
     keep: dict[str, ReminderSpec] = {}
-    overdue_leads: dict[int | None, ReminderSpec] = {}
+    overdue_leads: dict[int | None, list[ReminderSpec]] = {}
     for spec in specs:
         if spec.subject_at <= now:
             continue
@@ -139,14 +146,15 @@ def _to_plan(specs: list[ReminderSpec], now: datetime) -> dict[str, ReminderSpec
             keep[spec.key] = spec
             continue
         if spec.kind is ReminderKind.DEADLINE_LEAD:
-            best = overdue_leads.get(spec.round)
-            if best is None or spec.due_at > best.due_at:
-                overdue_leads[spec.round] = spec
+            overdue_leads.setdefault(spec.round, []).append(spec)
             continue
         keep[spec.key] = spec
-    for spec in overdue_leads.values():
-        keep[spec.key] = spec
-    return keep
+    left_out: list[ReminderSpec] = []
+    for candidates in overdue_leads.values():
+        nearest = max(candidates, key=lambda spec: spec.due_at)
+        keep[nearest.key] = nearest
+        left_out.extend(spec for spec in candidates if spec is not nearest)
+    return keep, left_out
 
 
 def sync_program(session: Session, program: Program, now: datetime) -> SyncResult:
@@ -156,18 +164,21 @@ def sync_program(session: Session, program: Program, now: datetime) -> SyncResul
     specs = [] if offers.all_positions_filled(session, program.id) else plan_round_reminders(
         str(program.id), stored_rounds(session, program.id), leads_of(program), DEFAULT_LOCK_WARNING_MINUTES)
     planned_keys = {s.key for s in specs}
-    wanted = _to_plan(specs, now)
+    wanted, left_out = _to_plan(specs, now)
     rows = {r.key: r for r in session.scalars(select(Reminder).where(
         Reminder.program_id == program.id, Reminder.kind.in_([k.value for k in ROUND_KINDS])))}
-    cancelled = revived = added = 0
+    cancelled: list[ReminderSpec] = []
+    started: list[ReminderSpec] = []
+    revived = 0
     for key, row in rows.items():
         if key not in planned_keys and row.state in ("pending", "claimed"):
+            cancelled.append(_spec_of(row))
             row.state, row.claimed_by, row.lease_until = "cancelled", None, None
-            cancelled += 1
         elif key in wanted and row.state == "cancelled":
             spec = wanted[key]
             row.state, row.claimed_by, row.lease_until, row.attempts = "pending", None, None, 0
             row.due_at = max(spec.due_at, now)
+            started.append(spec)
             revived += 1
     fresh = [spec for key, spec in wanted.items() if key not in rows]
     if fresh:
@@ -176,9 +187,26 @@ def sync_program(session: Session, program: Program, now: datetime) -> SyncResul
                    "attempts": 0, "late": False} for s in fresh]
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.execute(insert(Reminder).values(values).on_conflict_do_nothing(index_elements=["key"]))
-        added = len(fresh)
+        started.extend(fresh)
     session.flush()
-    return SyncResult(added, cancelled, revived)
+    return SyncResult(len(fresh), len(cancelled), revived, _what_changed(cancelled, started, left_out, rows, now))
+
+
+def _what_changed(cancelled: list[ReminderSpec], started: list[ReminderSpec], left_out: list[ReminderSpec],
+                  rows: dict[str, Reminder], now: datetime) -> ReminderChanges:
+    """Pair what was cancelled with what was planned in its place, as a director reads it."""
+    sent_now = tuple(sorted((s for s in started if s.due_at <= now), key=lambda s: (s.subject_at, s.key)))
+    replacements = {(s.kind, s.round): s for s in started if s.due_at > now}
+    moved: list[tuple[ReminderSpec, ReminderSpec]] = []
+    dropped: list[tuple[ReminderSpec, str]] = []
+    for old in sorted(cancelled, key=lambda s: (s.subject_at, s.due_at)):
+        new = replacements.pop((old.kind, old.round), None)
+        if new is not None:
+            moved.append((old, new))
+        elif not any(s.kind is old.kind and s.round == old.round for s in sent_now):
+            dropped.append((old, NO_LONGER_PLANNED))
+    dropped.extend((spec, NEARER_SENT_INSTEAD) for spec in left_out if spec.key not in rows)
+    return ReminderChanges(sent_now, tuple(moved), tuple(dropped))
 
 
 def sync_all(database: Database, now: datetime) -> int:
@@ -256,15 +284,17 @@ def claim(database: Database, key: str, now: datetime, clock_id: str, lease: tim
         return getattr(result, "rowcount", 0) == 1
 
 
-def _due_keys(database: Database, now: datetime, limit: int) -> list[str]:
+def _due_keys(database: Database, now: datetime, limit: int, program_id: int | None = None) -> list[str]:
+    query = (select(Reminder.key).join(Program, Program.id == Reminder.program_id)
+             .where(Reminder.due_at <= now, Reminder.kind.in_([k.value for k in SENT_KINDS]),
+                    Program.purged_at.is_(None),
+                    or_(Reminder.state == "pending",
+                        and_(Reminder.state == "claimed", Reminder.lease_until < now)))
+             .order_by(Reminder.due_at, Reminder.key).limit(limit))
+    if program_id is not None:
+        query = query.where(Reminder.program_id == program_id)
     with database.reading() as session:
-        return list(session.scalars(
-            select(Reminder.key).join(Program, Program.id == Reminder.program_id)
-            .where(Reminder.due_at <= now, Reminder.kind.in_([k.value for k in SENT_KINDS]),
-                   Program.purged_at.is_(None),
-                   or_(Reminder.state == "pending",
-                       and_(Reminder.state == "claimed", Reminder.lease_until < now)))
-            .order_by(Reminder.due_at, Reminder.key).limit(limit)))
+        return list(session.scalars(query))
 
 
 _db_retry = retry(retry=retry_if_exception_type(OperationalError), stop=stop_after_attempt(4),
@@ -321,8 +351,15 @@ def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Co
         if spec.kind is ReminderKind.LOCK_WARNING and spec.round is not None \
                 and list_locked(session, program_id, spec.round):
             return _Composed(channel, "", None, (), skip=True)
+        lists = round_status.list_states(session, program_id, spec.round) if spec.round is not None else ()
+        if spec.kind is ReminderKind.DEADLINE_ALARM and not any(state.missing for state in lists):
+            return _Composed(channel, "", None, (), skip=True)  # locked and certified: nothing to alarm
+        unanswered = tuple(f"{escape(name)} ({escape(aamc)}) · {escape(track)}" for name, aamc, track in
+                           round_status.unanswered_offers(session, program_id, spec.round)) \
+            if spec.kind is ReminderKind.OFFERS_EXPIRE and spec.round is not None else ()
         round_row = session.get(Round, (program_id, spec.round)) if spec.round is not None else None
         expires_at = round_row.expires_at if round_row else None
+        deadline_at = round_row.deadline_at if round_row else None
         missed_rows = list(session.scalars(select(Reminder).where(
             Reminder.program_id == program_id, Reminder.state == "missed", Reminder.message_ts.is_(None),
             Reminder.kind.in_([k.value for k in ROUND_KINDS])).order_by(Reminder.subject_at)))
@@ -333,13 +370,14 @@ def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Co
             CommitteeRole.program_id == program_id, CommitteeRole.role == Role.OBSERVER.value)))
     missing: dict[str, int] | None = None
     total = 0
-    if spec.kind is not ReminderKind.LOCK_WARNING:
+    if spec.kind not in (ReminderKind.LOCK_WARNING, ReminderKind.DEADLINE_ALARM):
         missing, total = missing_votes(room.database, program_id, committee_of(room, channel, observers))
     projected = tuple(offers.next_offers_summary(room.database, program_id, now)) \
         if spec.kind is ReminderKind.DEADLINE_LEAD else ()
     view = ReminderView(kind=spec.kind, round=spec.round, subject_at=spec.subject_at, now=now, tz=tz, late=late,
                         missing=missing, candidates_total=total, directors=directors, expires_at=expires_at,
-                        missed=missed, next_offers=projected)
+                        missed=missed, next_offers=projected, lists=lists, unanswered=unanswered,
+                        deadline_at=deadline_at)
     text, blocks = reminder_message(view)
     return _Composed(channel, text, blocks, missed_keys)
 
@@ -400,14 +438,15 @@ def _send_one(room: WarRoom, key: str, now: datetime, clock_id: str) -> bool:
     return True
 
 
-def run_due_reminders(room: WarRoom, now: datetime, clock_id: str, *, limit: int = 200) -> list[str]:
+def run_due_reminders(room: WarRoom, now: datetime, clock_id: str, *, limit: int = 200,
+                      program_id: int | None = None) -> list[str]:
     """Send every round reminder due at `now` that no clock has handled; returns the keys posted.
 
     Safe to call from any number of clocks at once and any number of times: each reminder is
     posted by at most one call (see the module docstring for the one crash window).
     """
     sent: list[str] = []
-    for key in _due_keys(room.database, now, limit):
+    for key in _due_keys(room.database, now, limit, program_id):
         try:
             if _send_one(room, key, now, clock_id):
                 sent.append(key)
@@ -416,6 +455,12 @@ def run_due_reminders(room: WarRoom, now: datetime, clock_id: str, *, limit: int
     if sent:
         log.info("clock %s posted %d reminder(s)", clock_id, len(sent))
     return sent
+
+
+def send_due_now(room: WarRoom, program_id: int) -> list[str]:
+    """Send the program's due reminders from this process now, through the same claim as the
+    clock: a schedule change that made a reminder overdue is answered at once, not a tick later."""
+    return run_due_reminders(room, room.clock(), new_clock_id(), program_id=program_id)
 
 
 def tick(room: WarRoom, clock_id: str) -> list[str]:

@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
-from bot.domain.reminders import DEFAULT_LEADS, LeadsError, parse_leads
+from bot.domain.reminders import DEFAULT_LEADS, LeadsError, ReminderChanges, parse_leads
 from bot.domain.soap_calendar import (
     CalendarEvent,
     Round,
@@ -67,6 +67,7 @@ class ScheduleUpdate:
     after: Round | None
     leads_before: tuple[int, ...] | None
     leads_after: tuple[int, ...] | None
+    reminders: ReminderChanges = field(default_factory=ReminderChanges)
 
     @property
     def changed(self) -> bool:
@@ -158,9 +159,9 @@ def change_schedule(database: Database, *, program: ProgramRef, actor: str, pair
                              target=f"program:{program.id}", before={"leads": list(leads_before)},
                              after={"leads": list(leads_after)})
         session.flush()
-        reminders.sync_program(session, row, now)
+        synced = reminders.sync_program(session, row, now)
         return ScheduleUpdate(change.round if change else None, before_round, after_round,
-                              leads_before, leads_after)
+                              leads_before, leads_after, synced.changes)
 
 
 programs.SETUP_HOOKS.append(seed_default_calendar)

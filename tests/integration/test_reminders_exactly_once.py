@@ -77,10 +77,15 @@ def posts(standin: SlackStandIn) -> list[dict]:
     return [c.params for c in standin.calls_to("chat.postMessage") if c.ok]
 
 
+def reminders_only(keys: list[str]) -> list[str]:
+    """The keys without the alarms for earlier rounds whose deadline passed unlocked (tested below)."""
+    return [key for key in keys if ":deadline-passed:" not in key]
+
+
 def test_every_default_reminder_fires_once_at_its_time(room: WarRoom, program: programs.ProgramRef,
                                                         standin: SlackStandIn) -> None:
     planned = rows(room.database)
-    assert len(planned) == 4 * 5  # per round: 60 and 15 min leads, lock warning, offers, expiry
+    assert len(planned) == 4 * 6  # per round: 60 and 15 min leads, lock warning, offers, expiry, deadline alarm
     # Round 1 offers at 09:00 EDT (the Thursday after the spring change) is 13:00 UTC.
     assert any(r.key.endswith("offers-open:2027-03-18T13:00:00Z") for r in planned)
     sent: list[str] = []
@@ -116,11 +121,12 @@ def test_changing_a_deadline_moves_its_reminders(room: WarRoom, program: program
             by_state.setdefault(row.state, set()).add(row.subject_at)
     assert by_state == {"cancelled": {old_deadline}, "pending": {utc(18, 15, 30)}}
     # The new times fire; the old 15-minute time passes in silence.
-    assert [k.split(":")[2] for k in reminders.run_due_reminders(room, utc(18, 14, 30), "c")] == ["deadline-60"]
+    assert [k.split(":")[2] for k in reminders_only(reminders.run_due_reminders(room, utc(18, 14, 30), "c"))] \
+        == ["deadline-60"]
     assert reminders.run_due_reminders(room, utc(18, 14, 55), "c") == []
     fired = reminders.run_due_reminders(room, utc(18, 15, 15), "c")
     assert sorted(k.split(":")[2] for k in fired) == ["deadline-15", "lock-15"]
-    assert "11:30 EDT" in posts(standin)[0]["text"]
+    assert "11:30 EDT" in [p for p in posts(standin) if "deadline has passed" not in p["text"]][0]["text"]
     with room.database.reading() as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "schedule.set"))
     assert event is not None
@@ -137,7 +143,7 @@ def test_changing_a_deadline_moves_its_reminders(room: WarRoom, program: program
                              pairs={"round": "2", "deadline": "2027-03-18 11:55"}, now=utc(18, 15, 16))
     assert len(rows(room.database)) == count
     pending = {r.key.split(":")[2]: r for r in rows(room.database) if r.state == "pending" and r.round == 2}
-    assert sorted(pending) == ["deadline-15", "deadline-60", "lock-15", "offers-expire", "offers-open"]
+    assert sorted(pending) == ["deadline-15", "deadline-60", "deadline-passed", "lock-15", "offers-expire", "offers-open"]
     assert pending["deadline-60"].due_at == utc(18, 15, 16)
     assert pending["deadline-15"].due_at == utc(18, 15, 40)
     standin.reset()
@@ -235,19 +241,26 @@ def test_two_clock_processes_post_each_reminder_once(standin: SlackStandIn, data
 def test_missed_while_down_is_recorded_and_named_in_the_next_message(
         room: WarRoom, program: programs.ProgramRef, standin: SlackStandIn) -> None:
     # Down from before round 1's first reminder until after its offers went out (13:00 UTC).
-    assert reminders.run_due_reminders(room, utc(18, 13, 5), "c") == []
-    assert posts(standin) == []
+    # Back up: round 1's list was never locked and its offers are still running, so the
+    # deadline alarm goes out late, and it names what was missed, once.
+    sent = reminders.run_due_reminders(room, utc(18, 13, 5), "c")
+    assert [key.split(":")[1:3] for key in sent] == [["r1", "deadline-passed"]]
     round1 = [r for r in rows(room.database) if r.round == 1]
-    assert sorted(r.state for r in round1) == ["missed", "missed", "missed", "missed", "pending"]
-    # Back up: the next message (round 2's 60-minute reminder) names what was missed, once.
-    sent = reminders.run_due_reminders(room, utc(18, 14, 55), "c")
-    assert len(sent) == 1
-    assert ":deadline-60:" in sent[0]
+    assert sorted(r.state for r in round1) == ["missed", "missed", "missed", "missed", "pending", "sent"]
     first = posts(standin)[0]["text"]
+    assert "deadline has passed" in first
+    assert "late" in first
     assert "could not be sent in time" in first
-    assert "Round 1 offers go out (Thu 18 Mar 09:00 EDT)" in first
+    assert "Round 1 preference-list deadline (lock warning) (Thu 18 Mar 08:55 EDT)" in first
+    # Round 1's offers-out message fell due after the alarm: the next message names it.
+    sent = reminders.run_due_reminders(room, utc(18, 14, 55), "c")  # round 2's 60-minute reminder
+    assert reminders_only(sent) == sent
+    assert len(sent) == 1
+    second = posts(standin)[1]["text"]
+    assert "Round 1 offers go out (Thu 18 Mar 09:00 EDT)" in second
+    assert "lock warning" not in second
     reminders.run_due_reminders(room, utc(18, 15, 0), "c")  # round 1 expiry
-    assert all("could not be sent in time" not in p["text"] for p in posts(standin)[1:])
+    assert all("could not be sent in time" not in p["text"] for p in posts(standin)[2:])
 
 
 def test_a_reminder_missed_while_down_is_sent_late_if_its_deadline_is_ahead(
@@ -310,7 +323,7 @@ def test_the_tick_replans_from_the_database(room: WarRoom, program: programs.Pro
         session.execute(update(Round).where(Round.program_id == program.id, Round.number == 3)
                         .values(deadline_at=utc(18, 18, 30)))
     clock.set(utc(18, 17, 30))  # the new 60-minute reminder's time
-    sent = reminders.tick(room, "clock-a")
+    sent = reminders_only(reminders.tick(room, "clock-a"))
     assert [k.split(":")[1:3] for k in sent] == [["r3", "deadline-60"]]
     assert "Thu 18 Mar 14:30 EDT (in 1 h)" in posts(standin)[-1]["text"]
     states = {r.key.split(":")[2]: r.state for r in rows(room.database)

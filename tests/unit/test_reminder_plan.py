@@ -41,7 +41,7 @@ def by_key(specs: list[ReminderSpec]) -> dict[str, ReminderSpec]:
 
 def test_plan_has_every_reminder_with_the_documented_keys() -> None:
     specs = plan_round_reminders("im1", ROUNDS)
-    assert len(specs) == 4 * 5  # two leads, a lock warning, offers open, offers expire
+    assert len(specs) == 4 * 6  # two leads, a lock warning, offers open, offers expire, deadline alarm
     r2 = {s.key: s for s in specs if s.round == 2}
     assert set(r2) == {
         "pim1:r2:deadline-60:2027-03-18T15:55:00Z",
@@ -49,6 +49,7 @@ def test_plan_has_every_reminder_with_the_documented_keys() -> None:
         "pim1:r2:lock-15:2027-03-18T15:55:00Z",
         "pim1:r2:offers-open:2027-03-18T16:00:00Z",
         "pim1:r2:offers-expire:2027-03-18T18:00:00Z",
+        "pim1:r2:deadline-passed:2027-03-18T15:55:00Z",
     }
     hour_before = r2["pim1:r2:deadline-60:2027-03-18T15:55:00Z"]
     assert hour_before.kind is ReminderKind.DEADLINE_LEAD
@@ -62,6 +63,10 @@ def test_plan_has_every_reminder_with_the_documented_keys() -> None:
     assert (opens.kind, opens.due_at) == (ReminderKind.OFFERS_OPEN, utc(2027, 3, 18, 16))
     expires = r2["pim1:r2:offers-expire:2027-03-18T18:00:00Z"]
     assert (expires.kind, expires.due_at) == (ReminderKind.OFFERS_EXPIRE, utc(2027, 3, 18, 18))
+    alarm = r2["pim1:r2:deadline-passed:2027-03-18T15:55:00Z"]
+    # At the deadline itself, and still worth sending until the round's offers expire.
+    assert (alarm.kind, alarm.due_at, alarm.subject_at) == (
+        ReminderKind.DEADLINE_ALARM, utc(2027, 3, 18, 15, 55), utc(2027, 3, 18, 18))
 
 
 def test_keys_are_unique_and_specs_sorted_by_due_time() -> None:
@@ -93,12 +98,14 @@ def test_moving_a_deadline_obsoletes_only_its_reminders() -> None:
         "pim1:r2:deadline-60:2027-03-18T15:55:00Z",
         "pim1:r2:deadline-15:2027-03-18T15:55:00Z",
         "pim1:r2:lock-15:2027-03-18T15:55:00Z",
+        "pim1:r2:deadline-passed:2027-03-18T15:55:00Z",
     }
     new = set(by_key(after)) - set(by_key(before))
     assert new == {
         "pim1:r2:deadline-60:2027-03-18T15:30:00Z",
         "pim1:r2:deadline-15:2027-03-18T15:30:00Z",
         "pim1:r2:lock-15:2027-03-18T15:30:00Z",
+        "pim1:r2:deadline-passed:2027-03-18T15:30:00Z",
     }
     assert by_key(after)["pim1:r2:deadline-60:2027-03-18T15:30:00Z"].due_at == utc(2027, 3, 18, 14, 30)
 
@@ -113,7 +120,9 @@ def test_custom_leads_and_lock_warning() -> None:
 
 def test_no_leads_and_no_lock_warning() -> None:
     specs = plan_round_reminders("im1", ROUNDS, leads_minutes=(), lock_warning_minutes=None)
-    assert {s.kind for s in specs} == {ReminderKind.OFFERS_OPEN, ReminderKind.OFFERS_EXPIRE}
+    # Turning reminders off never turns off the alarm when a deadline passes unlocked.
+    assert {s.kind for s in specs} == {ReminderKind.OFFERS_OPEN, ReminderKind.OFFERS_EXPIRE,
+                                       ReminderKind.DEADLINE_ALARM}
     assert not [s for s in plan_round_reminders("im1", ROUNDS, lock_warning_minutes=0)
                 if s.kind is ReminderKind.LOCK_WARNING]
 
@@ -192,7 +201,9 @@ def test_due_after_downtime() -> None:
     assert verdicts["pim1:r2:deadline-15:2027-03-18T15:55:00Z"] is Delivery.ON_TIME  # due 11:40 EDT
     assert verdicts["pim1:r2:lock-15:2027-03-18T15:55:00Z"] is Delivery.ON_TIME
     assert "pim1:r2:offers-open:2027-03-18T16:00:00Z" not in verdicts  # not due yet
-    assert len(verdicts) == 5 + 3
+    # Round 1's deadline passed at 08:55 and its offers expired at 11:00: too late to alarm.
+    assert verdicts["pim1:r1:deadline-passed:2027-03-18T12:55:00Z"] is Delivery.MISSED
+    assert len(verdicts) == 6 + 3
     assert all(spec.due_at <= now for spec, _ in result)
     assert [spec.due_at for spec, _ in result] == sorted(spec.due_at for spec, _ in result)
 
