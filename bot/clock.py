@@ -79,6 +79,8 @@ def make_scheduler(room: WarRoom) -> BackgroundScheduler:
                                     job_defaults={"coalesce": True, "max_instances": 1,
                                                   "misfire_grace_time": 300})
     for job_id, seconds, _job in JOBS:
+        if job_id == "reminders.tick":
+            seconds = room.settings.clock_tick_seconds
         scheduler.add_job(run_job, "interval", seconds=seconds, args=[job_id], id=job_id,
                           replace_existing=True, jobstore="default")
     return scheduler

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     committee_cache_seconds: int = Field(default=60, ge=0, le=60)
     web_concurrency: int = Field(default=2, ge=1, le=64)
     work_threads: int = Field(default=2, ge=1, le=64)
+    # Seconds between the clock's reminder ticks: how late at most a reminder or an alarm goes out.
+    clock_tick_seconds: int = Field(default=20, ge=1, le=300)
 
     @field_validator("slack_bot_token")
     @classmethod

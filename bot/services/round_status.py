@@ -14,27 +14,45 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.program_codes import parse_track
 from bot.domain.reminders import ListState
 from bot.errors import BadInput, Conflict
 from bot.services import audit
 from bot.services.voting import lock_program_row
 from storage.database import Database
-from storage.models import Candidate, ListSnapshot, Offer, Round
+from storage.models import Candidate, ListSnapshot, Offer, Position, Round
 
 SINGLE_LIST = "The list"
 
 
-def _active(session: Session, program_id: int, round_number: int) -> ListSnapshot | None:
-    return session.scalar(select(ListSnapshot).where(
+def _active(session: Session, program_id: int, round_number: int) -> list[ListSnapshot]:
+    return list(session.scalars(select(ListSnapshot).where(
         ListSnapshot.program_id == program_id, ListSnapshot.round == round_number,
-        ListSnapshot.unlocked_at.is_(None)).order_by(ListSnapshot.id.desc()).limit(1))
+        ListSnapshot.unlocked_at.is_(None)).order_by(ListSnapshot.id)))
+
+
+def program_codes(session: Session, program_id: int) -> list[tuple[str, str]]:
+    """(code, label) of each NRMP program code with positions; empty for a program with one list."""
+    rows = session.execute(select(Position.track, Position.label).where(Position.program_id == program_id)
+                           .order_by(Position.track))
+    codes = []
+    for track, label in rows:
+        parsed = parse_track(track)
+        if parsed is not None and parsed.code == track:
+            codes.append((track, label or parsed.label))
+    return codes
 
 
 def list_states(session: Session, program_id: int, round_number: int) -> tuple[ListState, ...]:
-    """Every list of the round with whether it is locked and recorded as certified."""
-    snapshot = _active(session, program_id, round_number)
-    return (ListState(None, SINGLE_LIST, snapshot is not None,
-                      snapshot is not None and snapshot.certified_at is not None),)
+    """Every list of the round (one per program code) with whether it is locked and certified."""
+    snapshots = {snapshot.code: snapshot for snapshot in _active(session, program_id, round_number)}
+    codes = program_codes(session, program_id)
+    if not codes:
+        single = snapshots.get(None)
+        return (ListState(None, SINGLE_LIST, single is not None,
+                          single is not None and single.certified_at is not None),)
+    return tuple(ListState(code, label, code in snapshots, code in snapshots
+                           and snapshots[code].certified_at is not None) for code, label in codes)
 
 
 def unanswered_offers(session: Session, program_id: int, round_number: int) -> tuple[tuple[str, str, str], ...]:
@@ -55,23 +73,30 @@ def deadline_of(session: Session, program_id: int, round_number: int) -> datetim
 @dataclass(frozen=True)
 class Certified:
     round: int
-    locked_by: str
+    lists: tuple[ListState, ...]  # the lists this recorded as certified
     after_deadline: bool  # R3 may already have used the list it had
 
 
-def certify(database: Database, *, program_id: int, actor: str, round_number: int, now: datetime) -> Certified:
-    """Record that a director entered the locked round list in R3 and certified it there."""
+def certify(database: Database, *, program_id: int, actor: str, round_number: int, now: datetime,
+            code: str | None = None) -> Certified:
+    """Record that a director entered the round's locked lists (or one code's) in R3 and certified them."""
     with database.transaction() as session:
         lock_program_row(session, program_id)
-        snapshot = _active(session, program_id, round_number)
-        if snapshot is None:
-            raise BadInput(f"Round {round_number}'s list is not locked. Lock it first (`/soap list lock "
-                           f"{round_number}`), enter that list in R3, certify it there, then record it here.")
-        if snapshot.certified_at is not None:
-            raise Conflict(f"Round {round_number}'s list is already recorded as certified in R3.")
-        snapshot.certified_by, snapshot.certified_at = actor, now
-        audit.record(session, program_id=program_id, actor=actor, action="list.certified",
-                     target=f"round:{round_number}", before={"snapshot": snapshot.id, "certified": False},
-                     after={"snapshot": snapshot.id, "certified": True})
+        snapshots = [s for s in _active(session, program_id, round_number) if code is None or s.code == code]
+        which = f"Round {round_number}'s list" + (f" for {code}" if code else "")
+        if not snapshots:
+            raise BadInput(f"{which} is not locked. Lock it first (`/soap list lock {round_number}`), enter "
+                           "that list in R3, certify it there, then record it here.")
+        fresh = [s for s in snapshots if s.certified_at is None]
+        if not fresh:
+            raise Conflict(f"{which} is already recorded as certified in R3.")
+        for snapshot in fresh:
+            snapshot.certified_by, snapshot.certified_at = actor, now
+            audit.record(session, program_id=program_id, actor=actor, action="list.certified",
+                         target=f"round:{round_number}", before={"snapshot": snapshot.id, "certified": False},
+                         after={"snapshot": snapshot.id, "code": snapshot.code, "certified": True})
+        session.flush()
+        certified = {s.code for s in fresh}
+        lists = tuple(state for state in list_states(session, program_id, round_number) if state.code in certified)
         deadline = deadline_of(session, program_id, round_number)
-        return Certified(round_number, snapshot.locked_by, deadline is not None and now > deadline)
+        return Certified(round_number, lists, deadline is not None and now > deadline)

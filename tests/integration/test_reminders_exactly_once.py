@@ -9,17 +9,20 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
 
 from bot.bootstrap import build_war_room
 from bot.clock import make_scheduler, run_job
-from bot.services import programs, reminders, schedule
+from bot.errors import BadInput, Conflict
+from bot.messages.schedule import reminder_label, schedule_change_text
+from bot.services import programs, reminders, round_status, schedule
 from bot.settings import load_settings
 from bot.war_room import WarRoom
 from storage.database import Database
-from storage.models import AuditEvent, ListSnapshot, Reminder, Round
+from storage.models import AuditEvent, Candidate, ListSnapshot, Offer, Reminder, Round
 from tests.fakes import FakeClock
 from tests.harness.payloads import BOT_USER_ID, TEAM_ID
 from tests.harness.slack_api import SlackStandIn
@@ -126,7 +129,7 @@ def test_changing_a_deadline_moves_its_reminders(room: WarRoom, program: program
     assert reminders.run_due_reminders(room, utc(18, 14, 55), "c") == []
     fired = reminders.run_due_reminders(room, utc(18, 15, 15), "c")
     assert sorted(k.split(":")[2] for k in fired) == ["deadline-15", "lock-15"]
-    assert "11:30 EDT" in [p for p in posts(standin) if "deadline has passed" not in p["text"]][0]["text"]
+    assert "11:30 EDT" in next(p for p in posts(standin) if "deadline has passed" not in p["text"])["text"]
     with room.database.reading() as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "schedule.set"))
     assert event is not None
@@ -143,7 +146,8 @@ def test_changing_a_deadline_moves_its_reminders(room: WarRoom, program: program
                              pairs={"round": "2", "deadline": "2027-03-18 11:55"}, now=utc(18, 15, 16))
     assert len(rows(room.database)) == count
     pending = {r.key.split(":")[2]: r for r in rows(room.database) if r.state == "pending" and r.round == 2}
-    assert sorted(pending) == ["deadline-15", "deadline-60", "deadline-passed", "lock-15", "offers-expire", "offers-open"]
+    assert sorted(pending) == ["deadline-15", "deadline-60", "deadline-passed", "lock-15", "offers-expire",
+                               "offers-open"]
     assert pending["deadline-60"].due_at == utc(18, 15, 16)
     assert pending["deadline-15"].due_at == utc(18, 15, 40)
     standin.reset()
@@ -332,3 +336,116 @@ def test_the_tick_replans_from_the_database(room: WarRoom, program: programs.Pro
     with room.database.reading() as session:
         replans = session.scalars(select(AuditEvent).where(AuditEvent.action == "reminders.replan")).all()
     assert len(replans) == 1
+
+
+# --- the safety net around each deadline ------------------------------------------------------
+
+
+def _lock(room: WarRoom, program: programs.ProgramRef, round_number: int, at: datetime) -> None:
+    with room.database.transaction() as session:
+        session.add(ListSnapshot(program_id=program.id, round=round_number, locked_by=DIRECTOR, locked_at=at))
+
+
+def test_the_deadline_alarm_names_the_round_once_when_its_list_is_not_locked(
+        room: WarRoom, program: programs.ProgramRef, standin: SlackStandIn) -> None:
+    reminders.run_due_reminders(room, utc(18, 12, 54), "c")  # round 1's earlier reminders
+    standin.reset()
+    sent = reminders.run_due_reminders(room, utc(18, 12, 55), "clock-a")  # 08:55 EDT: the deadline
+    assert [key.split(":")[1:3] for key in sent] == [["r1", "deadline-passed"]]
+    text = posts(standin)[0]["text"]
+    assert "round 1's preference-list deadline has passed" in text
+    assert "The list: not locked" in text
+    assert f"<@{DIRECTOR}>" in text
+    assert reminders.run_due_reminders(room, utc(18, 12, 55, 30), "clock-b") == []
+    assert len(posts(standin)) == 1
+
+
+def test_after_the_lock_reminders_ask_for_certification_and_the_alarm_is_quiet_once_certified(
+        room: WarRoom, program: programs.ProgramRef, standin: SlackStandIn) -> None:
+    reminders.run_due_reminders(room, utc(18, 11, 55), "c")  # round 1's 60-minute reminder: votes
+    assert "No candidates are on the list yet" in posts(standin)[0]["text"]
+    _lock(room, program, 1, utc(18, 12, 30))
+    standin.reset()
+    reminders.run_due_reminders(room, utc(18, 12, 40), "c")  # the 15-minute reminder, after the lock
+    [lead] = [p["text"] for p in posts(standin)]
+    assert "certify it there" in lead
+    assert "/soap list certified 1" in lead
+    assert "Finish voting" not in lead
+    assert "No candidates are on the list yet" not in lead
+    # Locked but not recorded as certified: the deadline still raises the alarm, saying so.
+    standin.reset()
+    reminders.run_due_reminders(room, utc(18, 12, 55), "c")
+    [alarm] = [p["text"] for p in posts(standin)]
+    assert "locked, not recorded as certified in R3" in alarm
+    # Round 2, locked and certified before its deadline: its reminder says so, and no alarm.
+    _lock(room, program, 2, utc(18, 14, 0))
+    certified = round_status.certify(room.database, program_id=program.id, actor=DIRECTOR, round_number=2,
+                                     now=utc(18, 14, 1))
+    assert certified.after_deadline is False
+    standin.reset()
+    reminders.run_due_reminders(room, utc(18, 15, 40), "c")  # round 2's 15-minute reminder
+    assert any("recorded as certified in R3" in p["text"] for p in posts(standin))
+    standin.reset()
+    assert reminders.run_due_reminders(room, utc(18, 15, 55), "c") == []
+    assert posts(standin) == []
+    alarm_row = next(r for r in rows(room.database) if r.kind == "deadline_alarm" and r.round == 2)
+    assert (alarm_row.state, alarm_row.message_ts) == ("sent", None)  # handled, nothing to say
+
+
+def test_certifying_after_the_deadline_says_r3_may_have_used_the_list_it_had(
+        room: WarRoom, program: programs.ProgramRef) -> None:
+    with pytest.raises(BadInput, match="not locked"):
+        round_status.certify(room.database, program_id=program.id, actor=DIRECTOR, round_number=1,
+                             now=utc(18, 12, 50))
+    _lock(room, program, 1, utc(18, 12, 50))
+    late = round_status.certify(room.database, program_id=program.id, actor=DIRECTOR, round_number=1,
+                                now=utc(18, 12, 58))
+    assert late.after_deadline is True
+    with pytest.raises(Conflict, match="already recorded as certified"):
+        round_status.certify(room.database, program_id=program.id, actor=DIRECTOR, round_number=1,
+                             now=utc(18, 12, 59))
+
+
+def test_a_schedule_change_that_makes_a_reminder_overdue_sends_it_now_and_says_what_moved(
+        room: WarRoom, program: programs.ProgramRef, standin: SlackStandIn) -> None:
+    reminders.run_due_reminders(room, utc(18, 11, 55), "c")  # 07:55 EDT: the 60-minute reminder went out
+    standin.reset()
+    # 08:39 EDT, deadline 08:55: a 30-minute reminder's time (08:25) has passed, its deadline has not.
+    update = schedule.change_schedule(room.database, program=program, actor=DIRECTOR, pairs={"leads": "30"},
+                                      now=utc(18, 12, 39))
+    assert [reminder_label(s) for s in update.reminders.sent_now] == ["round 1's reminder 30 min before the deadline"]
+    text = schedule_change_text(actor_mention="@d", round_number=None, before=None, after=None,
+                                leads_before=update.leads_before, leads_after=update.leads_after,
+                                tz=ZoneInfo("America/New_York"), reminders=update.reminders)
+    assert "Sent now, because its time has passed and its deadline is still ahead: round 1's reminder 30 min" in text
+    # Of round 2's two reminders, one moves to the new time and the other is no longer sent.
+    assert "Moved: round 2's reminder 30 min before the deadline from Thu 18 Mar 10:55 EDT to Thu 18 Mar 11:25 EDT" \
+        in text
+    assert "round 2's reminder 15 min before the deadline (no longer asked for by the reminder times)" in text
+    assert "round 1's reminder 15 min" not in text  # replaced by the one sent now, not dropped
+    assert "Reminders follow the new times" not in text
+    sent = reminders.run_due_reminders(room, utc(18, 12, 39), "web")
+    assert [key.split(":")[1:3] for key in sent] == [["r1", "deadline-30"]]
+    assert "in 16 min" in posts(standin)[0]["text"]
+    again = reminders.run_due_reminders(room, utc(18, 12, 40), "clock")
+    assert all(":deadline-30:" not in key for key in again)
+
+
+def test_the_offers_expire_reminder_names_the_offers_still_unanswered(
+        room: WarRoom, program: programs.ProgramRef, standin: SlackStandIn) -> None:
+    with room.database.transaction() as session:
+        answered = Candidate(program_id=program.id, aamc_id="14000001", first_name="Ana", last_name="Testwell")
+        open_ = Candidate(program_id=program.id, aamc_id="14000002", first_name="Bo", last_name="Mockford")
+        session.add_all([answered, open_])
+        session.flush()
+        session.add_all([
+            Offer(program_id=program.id, candidate_id=answered.id, round=1, track="categorical",
+                  status="accepted", recorded_by=DIRECTOR),
+            Offer(program_id=program.id, candidate_id=open_.id, round=1, track="categorical",
+                  status="offered", recorded_by=DIRECTOR)])
+    reminders.run_due_reminders(room, utc(18, 14, 59), "c")
+    standin.reset()
+    reminders.run_due_reminders(room, utc(18, 15, 0), "c")  # 11:00 EDT: round 1's offers expire
+    [text] = [p["text"] for p in posts(standin) if "offers expire" in p["text"]]
+    assert "the offer still unanswered: Mockford, Bo (14000002) · categorical" in text
+    assert "Testwell" not in text
