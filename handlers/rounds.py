@@ -48,7 +48,8 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
             raise BadInput('Use `/soap schedule` to see the calendar, or (directors) '
                            '`/soap schedule set round=2 deadline="2027-03-18 11:55"` / '
                            '`/soap schedule set leads=60,15`.')
-        cal = schedule.calendar(room.database, cmd.program)
+        now = room.clock()
+        cal = schedule.calendar(room.database, cmd.program, now)
         text, blocks = schedule_blocks(program_name=cmd.program.name, match_year=cal.match_year,
-                                       events=cal.events, leads=cal.leads, tz=tz, now=room.clock())
+                                       events=cal.events, leads=cal.leads, tz=tz, now=now, lists=cal.lists)
         cmd.reply(text, blocks)

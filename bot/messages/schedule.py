@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
-from bot.domain.reminders import ReminderChanges, ReminderKind, ReminderSpec
+from bot.domain.reminders import ListState, ReminderChanges, ReminderKind, ReminderSpec
 from bot.domain.soap_calendar import CalendarEvent, Round, format_countdown, format_local, next_event
 from bot.messages.mrkdwn import escape
 
@@ -37,11 +37,24 @@ def event_line(event: CalendarEvent, now: datetime, tz: ZoneInfo, is_next: bool)
     return f"{marker}*{when}*  {escape(event.label)} ({countdown})"
 
 
+def list_state_line(round_number: int, states: Sequence[ListState]) -> str:
+    """`Round 1 lists: 1234140C0 Categorical locked, certified in R3 ✓ · 1234140P0 Preliminary not locked`."""
+    parts = []
+    for state in states:
+        if state.missing is None:
+            parts.append(f"{escape(state.name)} locked and certified in R3 :white_check_mark:")
+        else:
+            parts.append(f"{escape(state.name)} {state.missing}")
+    return f"*Round {round_number}:* " + " · ".join(parts)
+
+
 def schedule_blocks(*, program_name: str, match_year: int, events: Sequence[CalendarEvent], leads: Sequence[int],
-                    tz: ZoneInfo, now: datetime) -> tuple[str, list[dict[str, Any]]]:
-    """The calendar as (fallback text, blocks)."""
+                    tz: ZoneInfo, now: datetime,
+                    lists: Sequence[tuple[int, Sequence[ListState]]] = ()) -> tuple[str, list[dict[str, Any]]]:
+    """The calendar as (fallback text, blocks), with where each coming round's lists stand."""
     upcoming = next_event(events, now)
     lines = [event_line(e, now, tz, e == upcoming) for e in list(events)[:MAX_EVENTS]]
+    state_lines = [list_state_line(number, states) for number, states in lists]
     title = f"SOAP calendar {match_year}"
     blocks: list[Any] = [HeaderBlock(text=title),
                          ContextBlock(elements=[MarkdownTextObject(
@@ -50,13 +63,17 @@ def schedule_blocks(*, program_name: str, match_year: int, events: Sequence[Cale
         blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines[start:start + LINES_PER_SECTION]))))
     if not lines:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="No events.")))
+    if state_lines:
+        blocks.append(SectionBlock(text=MarkdownTextObject(
+            text="*Preference lists* (locked here, then entered and certified in R3 before each deadline)\n"
+                 + "\n".join(state_lines))))
     footer = (f"Reminders: {_leads_text(leads)}, a lock warning to directors 15 min before, and at "
               "each offer time and expiry. Default times follow NRMP's published Match Week schedule; "
               "check NRMP's schedule for your Match year. Directors change a round with "
               '`/soap schedule set round=2 deadline="YYYY-MM-DD HH:MM"` (also offers=, expires=) '
               "and the reminders with `/soap schedule set leads=60,15`.")
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
-    text = "\n".join([f"{title} ({tz.key})", *lines, f"Reminders: {_leads_text(leads)}."])
+    text = "\n".join([f"{title} ({tz.key})", *lines, *state_lines, f"Reminders: {_leads_text(leads)}."])
     return text, [block.to_dict() for block in blocks]
 
 

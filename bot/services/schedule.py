@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
-from bot.domain.reminders import DEFAULT_LEADS, LeadsError, ReminderChanges, parse_leads
+from bot.domain.reminders import DEFAULT_LEADS, LeadsError, ListState, ReminderChanges, parse_leads
 from bot.domain.soap_calendar import (
     CalendarEvent,
     Round,
@@ -36,7 +36,7 @@ from bot.domain.soap_calendar import (
 )
 from bot.errors import BadInput, WarRoomError
 from bot.messages.mrkdwn import escape
-from bot.services import audit, programs, reminders
+from bot.services import audit, programs, reminders, round_status
 from storage.database import Database
 from storage.models import Program
 from storage.models import Round as RoundRow
@@ -56,6 +56,8 @@ class Calendar:
     rounds: tuple[Round, ...]
     events: tuple[CalendarEvent, ...]
     leads: tuple[int, ...]
+    # Per round, each list's state (locked in the war room, certified in R3), for the rounds ahead.
+    lists: tuple[tuple[int, tuple[ListState, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def seed_default_calendar(session: Session, program: Program) -> None:
     reminders.sync_program(session, program, now)
 
 
-def calendar(database: Database, program: ProgramRef) -> Calendar:
+def calendar(database: Database, program: ProgramRef, now: datetime | None = None) -> Calendar:
     with database.reading() as session:
         row = session.get(Program, program.id)
         if row is None:
@@ -110,8 +112,10 @@ def calendar(database: Database, program: ProgramRef) -> Calendar:
         year = row.match_year or (rounds[0].offers_at.year if rounds else None)
         if year is None:
             raise NoCalendar()
+        lists = tuple((r.number, round_status.list_states(session, program.id, r.number)) for r in rounds
+                      if now is None or r.expires_at > now)
         return Calendar(program, year, tuple(rounds), tuple(events_for(rounds, year)),
-                        reminders.leads_of(row))
+                        reminders.leads_of(row), lists)
 
 
 def change_schedule(database: Database, *, program: ProgramRef, actor: str, pairs: Mapping[str, str],

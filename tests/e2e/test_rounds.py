@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 
 from bot.services import reminders
-from storage.models import AuditEvent, Candidate, Program, Reminder, Round
+from storage.models import AuditEvent, Candidate, ListSnapshot, Program, Reminder, Round
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.harness.payloads import BOT_USER_ID
 from tests.harness.signing import SlackClientSim
@@ -140,3 +140,19 @@ def test_the_pre_deadline_reminder_says_who_the_round_would_offer_to(
     projected = deadline["text"].split("would offer to", 1)[1]
     assert "Firstchoice" in projected
     assert "Secondchoice" not in projected
+
+
+def test_schedule_shows_for_each_coming_round_whether_its_list_is_locked_and_certified(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    text = ask(slack, standin, "schedule", MEMBERS[0], war_room)
+    assert "*Round 1:* The list not locked" in text
+    assert "*Round 4:* The list not locked" in text
+    with served.room.database.transaction() as session:
+        program_id = session.scalar(select(Program.id))
+        session.add(ListSnapshot(program_id=program_id, round=1, locked_by=DIRECTOR, locked_at=utc(17, 13)))
+        session.add(ListSnapshot(program_id=program_id, round=2, locked_by=DIRECTOR, locked_at=utc(17, 13),
+                                 certified_by=DIRECTOR, certified_at=utc(17, 13)))
+    text = ask(slack, standin, "schedule", MEMBERS[0], war_room)
+    assert "*Round 1:* The list locked, not recorded as certified in R3" in text
+    assert "*Round 2:* The list locked and certified in R3" in text
+    assert "*Round 3:* The list not locked" in text
