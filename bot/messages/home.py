@@ -30,6 +30,7 @@ from bot.messages.blocks import context, plural_s, section
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape
 from bot.messages.offers import track_line
+from bot.messages.schedule import list_state_line
 from bot.services.home import Dashboard
 from bot.services.preference_list import ListLine
 
@@ -97,7 +98,9 @@ def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None
         when = "*No preference-list deadline left.* Next on the calendar · " + _when(board.next_event, now, tz)
     else:
         when = "*No deadline left* on this program's SOAP calendar (`/soap schedule`)."
-    if board.locked_rounds:
+    if board.lists:
+        when += "\n" + "\n".join(list_state_line(number, states) for number, states in board.lists)
+    elif board.locked_rounds:
         when += "\nLocked lists: " + ", ".join(f"round {r}" for r in board.locked_rounds)
     blocks.append(section(when))
     blocks.append(DividerBlock())

@@ -24,6 +24,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.access import ProgramRef, Role
+from bot.domain.reminders import ListState
 from bot.domain.soap_calendar import CalendarEvent, EventKind
 from bot.errors import WarRoomError
 from bot.services import offers, preference_list, schedule
@@ -47,6 +48,8 @@ class Dashboard:
     top: tuple[ListLine, ...]
     list_size: int
     locked_rounds: tuple[int, ...]
+    # Each round ahead: its lists locked here? certified in R3? (bot.services.round_status)
+    lists: tuple[tuple[int, tuple[ListState, ...]], ...] = ()
 
     @property
     def votes(self) -> bool:
@@ -58,7 +61,7 @@ def dashboard(database: Database, *, program: ProgramRef, user_id: str, role: Ro
     status = offers.positions_status(database, program.id)
     deadline = event = None
     try:
-        calendar = schedule.calendar(database, program)
+        calendar = schedule.calendar(database, program, now)
     except WarRoomError:
         calendar = None
     if calendar is not None:
@@ -71,4 +74,5 @@ def dashboard(database: Database, *, program: ProgramRef, user_id: str, role: Ro
     missing = (tuple(line for line in current.lines if user_id in line.not_voted and line.candidate_id not in offered)
                if role is not Role.OBSERVER else ())
     return Dashboard(program, user_id, role, status.tracks, deadline, event, missing,
-                     current.lines[:TOP_OF_LIST], len(current.lines), tuple(lock.round for lock in current.locks))
+                     current.lines[:TOP_OF_LIST], len(current.lines), tuple(lock.round for lock in current.locks),
+                     calendar.lists if calendar is not None else ())
