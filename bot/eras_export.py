@@ -27,14 +27,20 @@ from bot.domain.candidates import (
     COMLEX_LEVEL_1,
     COMLEX_LEVEL_2_CE,
     COMLEX_LEVEL_2_PE,
+    COMLEX_LEVEL_3,
     USMLE_STEP_1,
     USMLE_STEP_2_CK,
     USMLE_STEP_2_CS,
     USMLE_STEP_3,
     ApplicantProfile,
     ExamResult,
+    ExportedName,
+    fold_name,
+    natural_case,
     normalize_state,
+    split_applicant_name,
 )
+from bot.domain.triage import rules_without_data
 
 # --------------------------------------------------------------------------------------------------
 # Results
@@ -73,11 +79,17 @@ class ImportReport:
     unknown_columns: list[str] = dataclasses.field(default_factory=list)
     """Headers the bot does not recognise, each listed once, as spelt in the file."""
     missing_required: list[str] = dataclasses.field(default_factory=list)
-    """Required columns not in the file ("AAMC ID", "First Name", "Last Name"); no row is read then."""
+    """Required columns not in the file ("AAMC ID", "First Name", "Last Name": the names are not
+    missing when the file has an `Applicant Name` column); no row is read then."""
     ignored_columns: list[str] = dataclasses.field(default_factory=list)
     """Known ERAS columns the bot deliberately does not read (e.g. Gender, Date of Birth)."""
     notes: list[str] = dataclasses.field(default_factory=list)
     """Things the coordinator should know that are not errors (encoding fallback, padded IDs...)."""
+    honor_phrases: list[str] = dataclasses.field(default_factory=list)
+    """Honor-society values the bot does not recognise, each once ("Alpha Omega Alpha: 'Inducted'"):
+    kept as text on the card, never a row error."""
+    rules_off: list[str] = dataclasses.field(default_factory=list)
+    """Each triage rule that had nothing to read, and for how many applicants."""
     header_row: int = 1
     data_rows: int = 0
     """Non-blank rows below the header."""
@@ -100,6 +112,11 @@ class ImportReport:
             lines.append("Missing required columns: " + ", ".join(self.missing_required))
         if self.unknown_columns:
             lines.append("Columns not recognised (ignored): " + ", ".join(self.unknown_columns))
+        if self.ignored_columns:
+            lines.append("Known ERAS columns the bot does not use: " + ", ".join(self.ignored_columns))
+        if self.honor_phrases:
+            lines.append("Honor-society values not recognised (kept as text): " + "; ".join(self.honor_phrases))
+        lines.extend(self.rules_off)
         lines.extend(self.notes)
         return lines
 
@@ -138,22 +155,29 @@ _EXAMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (COMLEX_LEVEL_1, "COMLEX-USA Level 1", ("COMLEX Level 1", "Level 1")),
     (COMLEX_LEVEL_2_CE, "COMLEX-USA Level 2 CE", ("COMLEX Level 2 CE", "Level 2 CE", "COMLEX Level 2")),
     (COMLEX_LEVEL_2_PE, "COMLEX-USA Level 2 PE", ("COMLEX Level 2 PE", "Level 2 PE")),
+    (COMLEX_LEVEL_3, "COMLEX-USA Level 3", ("COMLEX Level 3", "Level 3")),
 )
 
 
 def _build_columns() -> tuple[dict[str, _Column], dict[str, str]]:
+    # The real PDWS names first (../shared/DOMAIN.md §4); older and third-party names are aliases.
     columns: list[_Column] = [
         _Column("AAMC ID", "aamc", "aamc_id"),
+        _Column("Applicant Name", "applicant_name", "exported_name"),
         _Column("First Name", "name", "first_name"),
-        _Column("Last Name", "name", "last_name"),
         _Column("Middle Name", "text", "middle_name"),
+        _Column("Last Name", "name", "last_name"),
+        _Column("E-mail", "text", "email"),
         _Column("Preferred Email", "text", "email"),
-        _Column("Medical School of Graduation", "text", "medical_school"),
+        _Column("Preferred Phone", "text", "preferred_phone"),
+        _Column("Cell Phone #", "text", "cell_phone"),
+        _Column("Medical School of Graduation", "list", "medical_schools"),
+        _Column("Most Recent Medical School", "list", "recent_schools"),
         _Column("Medical School Country", "text", "school_country"),
         _Column("Medical School State/Province", "text", "school_state"),
         _Column("Medical School Type", "text", "school_type"),
-        _Column("Medical School Graduation Date", "date", "graduation_date"),
-        _Column("Degree", "text", "degree"),
+        _Column("Medical Degree", "list", "degrees"),
+        _Column("Medical School Degree Date of Graduation", "date_list", "graduation_dates"),
         _Column("ECFMG Certified", "bool", "ecfmg_certified"),
         _Column("ECFMG Certification Received", "bool_or_date", "ecfmg_certified"),
         _Column("Citizenship", "text", "citizenship"),
@@ -161,20 +185,27 @@ def _build_columns() -> tuple[dict[str, _Column], dict[str, str]]:
         _Column("Current Visa Status", "text", "current_visa"),
         _Column("Expected Visa Status", "text", "expected_visa"),
         _Column("US or Canadian Applicant", "bool", "us_or_canadian"),
-        _Column("Medical Education or Training Interrupted", "bool", "training_interrupted"),
-        _Column("Misdemeanor Conviction", "bool", "misdemeanor"),
-        _Column("Felony Conviction", "bool", "felony"),
-        _Column("Malpractice Cases Pending", "bool", "malpractice_pending"),
-        _Column("Medical Licensure Problem", "bool", "licensure_problem"),
-        _Column("Alpha Omega Alpha (Yes/No)", "bool", "aoa"),
-        _Column("Gold Humanism Honor Society (Yes/No)", "bool", "ghhs"),
+        _Column("Medical Education or Training Interrupted", "red_flag", "training_interrupted"),
+        _Column("Misdemeanor Conviction", "red_flag", "misdemeanor"),
+        _Column("Felony Conviction", "red_flag", "felony"),
+        _Column("Malpractice Cases Pending", "red_flag", "malpractice_pending"),
+        _Column("Medical Licensure Problem", "red_flag", "licensure_problem"),
+        _Column("Alpha Omega Alpha", "honor", "aoa"),
+        _Column("Alpha Omega Alpha (Yes/No)", "honor", "aoa"),
+        _Column("Gold Humanism Honor Society", "honor", "ghhs"),
+        _Column("Gold Humanism Honor Society (Yes/No)", "honor", "ghhs"),
+        _Column("Sigma Sigma Phi", "honor", "ssp"),
+        _Column("Sigma Sigma Phi (Yes/No)", "honor", "ssp"),
         _Column("Permanent State", "state", "permanent_state"),
         _Column("Contact State", "state", "contact_state"),
-        _Column("Tracks Applied by Applicant", "tracks", "tracks"),
+        _Column("Tracks Applied by Applicant", "list", "tracks_applied"),
+        _Column("SOAP Track applied by Applicant", "list", "soap_tracks"),
+        _Column("Tracks Considered by Program", "list", "tracks_considered"),
+        _Column("SOAP Match Status", "text", "soap_match_status"),
         # our template's extra columns
         _Column("US Clinical Experience (months)", "months", "us_clinical_months"),
         _Column("Recent Clinical Experience (months)", "months", "recent_clinical_months"),
-        _Column("Professionalism Concern", "bool", "professionalism_concern"),
+        _Column("Professionalism Concern", "red_flag", "professionalism_concern"),
         _Column("Home Student", "flag", "home_student"),
         _Column("Rotated Here", "flag", "rotated_here"),
         _Column("Interviewed", "flag", "interviewed"),
@@ -185,19 +216,24 @@ def _build_columns() -> tuple[dict[str, _Column], dict[str, str]]:
     aliases: dict[str, str] = {
         "AAMC Number": "AAMC ID",
         "AAMCID": "AAMC ID",
+        "Name": "Applicant Name",
         "Email": "Preferred Email",
-        "E-mail": "Preferred Email",
         "Email Address": "Preferred Email",
+        "Cell Phone": "Cell Phone #",
+        "Mobile Phone": "Cell Phone #",
         "Medical School": "Medical School of Graduation",
         "Medical School Name": "Medical School of Graduation",
         "Medical School State": "Medical School State/Province",
-        "Graduation Date": "Medical School Graduation Date",
-        "Alpha Omega Alpha": "Alpha Omega Alpha (Yes/No)",
+        "Medical Degree Expected or Earned": "Medical Degree",
+        # a third-party tool's names, not PDWS ones (DOMAIN.md §4)
+        "Degree": "Medical Degree",
+        "Medical School Graduation Date": "Medical School Degree Date of Graduation",
+        "Graduation Date": "Medical School Degree Date of Graduation",
         "AOA": "Alpha Omega Alpha (Yes/No)",
-        "Gold Humanism Honor Society": "Gold Humanism Honor Society (Yes/No)",
         "GHHS": "Gold Humanism Honor Society (Yes/No)",
         "Tracks": "Tracks Applied by Applicant",
         "Track": "Tracks Applied by Applicant",
+        "SOAP Tracks Applied by Applicant": "SOAP Track applied by Applicant",
         "US Clinical Experience": "US Clinical Experience (months)",
         "USCE Months": "US Clinical Experience (months)",
         "USCE": "US Clinical Experience (months)",
@@ -216,11 +252,15 @@ def _build_columns() -> tuple[dict[str, _Column], dict[str, str]]:
             _Column(f"{stem} Attempts", "exam_attempts", exam),
             _Column(f"{stem} Failures", "exam_failures", exam),
         ]
+        if exam in (USMLE_STEP_1, COMLEX_LEVEL_1):  # pass/fail since 2022: newer exports add a Status column
+            columns.append(_Column(f"{stem} Status", "exam", exam))
         for other in (exam, *extra):
             aliases.setdefault(f"{other} Score", score)
             aliases.setdefault(other, score)
             aliases.setdefault(f"{other} Attempts", f"{stem} Attempts")
             aliases.setdefault(f"{other} Failures", f"{stem} Failures")
+            if exam in (USMLE_STEP_1, COMLEX_LEVEL_1):
+                aliases.setdefault(f"{other} Status", f"{stem} Status")
     by_header = {column.header: column for column in columns}
     by_key = {normalize_header(column.header): column.header for column in columns}
     for alias, header in aliases.items():
@@ -231,25 +271,51 @@ def _build_columns() -> tuple[dict[str, _Column], dict[str, str]]:
 COLUMNS, _HEADER_BY_KEY = _build_columns()
 #: Every canonical header the bot reads, in documentation order.
 CANONICAL_HEADERS: tuple[str, ...] = tuple(COLUMNS)
-REQUIRED_HEADERS: tuple[str, ...] = ("AAMC ID", "First Name", "Last Name")
+#: An export names its applicants either way (or both; the separate names win).
+NAME_HEADERS: tuple[str, ...] = ("First Name", "Last Name")
+REQUIRED_HEADERS: tuple[str, ...] = ("AAMC ID", *NAME_HEADERS)
 
-#: Known ERAS columns the bot does not read. Gender, date of birth and self-identification are
-#: never read so they cannot influence triage.
+#: Known PDWS columns the bot does not read (../shared/DOMAIN.md §4): listed once as ignored, not as
+#: unknown. Gender, date of birth and self-identification are never read so they cannot influence triage.
 IGNORED_HEADERS: tuple[str, ...] = (
     "Board Certification",
-    "Sigma Sigma Phi (Yes/No)",
     "Military Service Obligation",
     "Participating as a Couple in NRMP",
+    "Couples - Partner Name",
     "Self Identify",
     "Gender",
     "Date of Birth",
+    "Limiting Factors",
+    "Hobbies and Interests",
+    "ACLS",
+    "BLS",
+    "PALS",
     "MSPE Received",
     "Medical School Transcript Received",
     "Personal Statement Received",
     "Photo",
+    "Complete Application Date",
+    "Medical School Attendance Dates",
+    "Higher Education Degree",
+    "Higher Education Institution",
+    "Contact City",
+    "Contact Zip",
+    "Contact Country",
+    "Permanent City",
+    "Permanent Zip",
+    "Permanent Country",
+    "Total Interview Score",
+    "Selected to Interview",
+    "Most Recent Application Status",
+    "Application Status",
+    "Interview Date",
+    "Interview Status",
+    "Present Position",
+    "Medical School Degree",
 )
-_IGNORED_KEYS = {normalize_header(header) for header in IGNORED_HEADERS} | {"sigmasigmaphi"}
-_IGNORED_PREFIXES = ("countof",)
+_IGNORED_KEYS = {normalize_header(header) for header in IGNORED_HEADERS}
+_IGNORED_PREFIXES = ("countof", "contactaddress", "permanentaddress", "explanationof", "interview",
+                     "applicationstatus", "previousresidency", "couples")
 
 
 def canonical_header(text: str) -> str | None:
@@ -373,6 +439,88 @@ def _parse_bool(value: object) -> bool | None:
     if first in ("no", "n"):
         return False
     raise _CellError(f"expected Yes, No or No Response, got {_show(text)}")
+
+
+class _Screened:
+    """A red-flag cell that says `Screened`: the answer is not a No, and the card says so."""
+
+    def __repr__(self) -> str:
+        return "Screened"
+
+
+SCREENED = _Screened()
+
+
+def _parse_red_flag(value: object) -> bool | _Screened | None:
+    """A red-flag answer: `Y`/`N`, `Yes`/`No`, `Screened` or blank (../shared/DOMAIN.md §4).
+
+    Anything else could hide a yes (`No - see explanation`, `pending`), so it is an error naming
+    the cell; a yes followed by words (`Yes - 2019`) is a yes."""
+    if isinstance(value, bool):
+        return value
+    text = _text(value)
+    key = _value_key(text)
+    if not text or (key and key in _NO_VALUE):  # blank or "No Response"; a lone "?" is not blank
+        return None
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    if key == "screened":
+        return SCREENED
+    if _value_key(re.split(r"[\s,;:(\-]+", text.lower(), maxsplit=1)[0]) in ("yes", "y"):
+        return True
+    raise _CellError(f"expected Y, N, Yes, No, Screened or blank, got {_show(text)}: it could hide a yes")
+
+
+class _Honor(NamedTuple):
+    value: bool | None
+    note: str | None
+    known: bool
+    text: str = ""
+
+
+_HONOR_NAMES = {"aoa": "AOA", "ghhs": "GHHS", "ssp": "Sigma Sigma Phi"}
+
+
+def _parse_honor(value: object, society: str) -> _Honor:
+    """An honor-society cell in either PDWS form (../shared/DOMAIN.md §4): Yes/No, or a phrase:
+    `Alpha Omega Alpha (Member of AOA)` is a member, `No Alpha Omega Alpha (AOA) chapter at my school`
+    says there is no chapter (not a No), `… elections held during senior year` is pending. Any
+    other value is kept as text (``known`` False) for the report, never an error."""
+    if isinstance(value, bool):
+        return _Honor(value, None, True)
+    text = _CONTROL.sub(" ", _text(value)).strip()[:_MAX_TEXT]
+    key = _value_key(text)
+    if key in _NO_VALUE:
+        return _Honor(None, None, True)
+    if key in _YES:
+        return _Honor(True, None, True)
+    if key in _NO:
+        return _Honor(False, None, True)
+    low = text.lower()
+    name = _HONOR_NAMES.get(society, society)
+    negated = re.search(r"\b(no|not|non)\b", low) is not None
+    if "chapter" in low and negated:
+        return _Honor(None, f"no {name} chapter at their school", True)
+    if "election" in low:
+        return _Honor(None, f"{name} elections in senior year", True)
+    if "member" in low:
+        return _Honor(not negated, None, True)
+    first = _value_key(re.split(r"[\s,;:(\-]+", low, maxsplit=1)[0])
+    if first in ("yes", "no"):
+        return _Honor(first == "yes", None, True)
+    return _Honor(None, f"{name}: {text}", False, text)
+
+
+def _parse_applicant_name(value: object) -> tuple[ExportedName, str] | None:
+    text = _parse_text(value, literal=True)
+    if text is None:
+        return None
+    name = split_applicant_name(text)
+    if name is None:
+        raise _CellError(f"expected LAST, FIRST (MIDDLE), got {_show(text)}")
+    return name, text
 
 
 _DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d", "%m-%d-%Y", "%Y/%m/%d", "%d-%b-%Y", "%b %d, %Y")
@@ -627,15 +775,20 @@ def _rows_of(data: bytes, filename: str, notes: list[str]) -> Iterator[Sequence[
 class _Plan:
     """What to do with each column of the header."""
 
-    columns: list[tuple[int, _Column]]
+    columns: list[tuple[int, _Column, str]]
+    """(position, column, the header as the file spells it) in reading order."""
     unknown: list[str]
     ignored: list[str]
     repeated: list[str]
     found: set[str]
 
 
+#: `Tracks Applied by Applicant_1`, `Medical School of Graduation_2`: PDWS numbers repeated fields.
+_NUMBERED = re.compile(r"^(.*?\S)\s*_([0-9]{1,3})$")
+
+
 def _plan(header: Sequence[object], mapping: Mapping[str, str]) -> _Plan:
-    columns: list[tuple[int, _Column]] = []
+    numbered: list[tuple[int, int, _Column, str]] = []  # (number, position, column, header as spelt)
     unknown: list[str] = []
     ignored: list[str] = []
     repeated: list[str] = []
@@ -647,6 +800,12 @@ def _plan(header: Sequence[object], mapping: Mapping[str, str]) -> _Plan:
             continue
         key = normalize_header(text)
         canonical = (mapping.get(key) or _HEADER_BY_KEY.get(key)) if key else None
+        spelt = text
+        number = 0
+        if canonical is None and (suffixed := _NUMBERED.match(text)):
+            text, number = suffixed.group(1), int(suffixed.group(2))
+            key = normalize_header(text)
+            canonical = (mapping.get(key) or _HEADER_BY_KEY.get(key)) if key else None
         if canonical is None:
             key = key or text  # a header with no ASCII letters or digits: keep it distinct
             if key in _IGNORED_KEYS or key.startswith(_IGNORED_PREFIXES):
@@ -657,10 +816,13 @@ def _plan(header: Sequence[object], mapping: Mapping[str, str]) -> _Plan:
                 unknown.append(text)
             continue
         column = COLUMNS[canonical]
-        if canonical in found and column.kind != "tracks" and canonical not in repeated:
+        if (canonical in found and not number and column.kind not in _MANY_KINDS
+                and canonical not in repeated):
             repeated.append(canonical)
         found.add(canonical)
-        columns.append((index, column))
+        numbered.append((number, index, column, spelt))
+    # `_1` after the unnumbered column, `_2` after `_1`…, whatever order the columns come in.
+    columns = [(index, column, spelt) for _, index, column, spelt in sorted(numbered, key=lambda item: item[:2])]
     return _Plan(columns, unknown, ignored, repeated, found)
 
 
@@ -721,19 +883,25 @@ def read_export(
     report.ignored_columns = plan.ignored
     for canonical in plan.repeated:
         report.notes.append(f"The column {canonical!r} appears more than once; the first filled cell is used.")
-    report.missing_required = [h for h in REQUIRED_HEADERS if h not in plan.found]
+    report.missing_required = [h for h in REQUIRED_HEADERS if h not in plan.found
+                               and not (h in NAME_HEADERS and "Applicant Name" in plan.found)]
 
     readers = _column_readers(plan.columns)
+    shape = _Shape(split_names="First Name" in plan.found or "Last Name" in plan.found,
+                   soap_tracks="SOAP Track applied by Applicant" in plan.found)
     first_row_of: dict[str, int] = {}
     padded = 0
+    soap_fallback = 0
+    honor_phrases: dict[str, None] = {}
     for number, row in _continue(buffered, header_row, rows):
         if _is_blank_row(row):
             continue
         report.data_rows += 1
         if report.missing_required:
             continue
-        result = _read_row(number, row, readers)
+        result = _read_row(number, row, readers, shape)
         report.errors.extend(result.errors)
+        honor_phrases.update(dict.fromkeys(result.honor_phrases))
         if result.aamc is None:
             continue
         if result.aamc.padded:
@@ -747,11 +915,40 @@ def read_export(
         first_row_of[result.aamc.aamc_id] = number
         if result.profile is not None and not result.errors:
             report.rows.append(ImportedRow(number, result.profile, result.flags))
+            soap_fallback += result.soap_fallback
+    report.honor_phrases = list(honor_phrases)
+    report.rules_off = rules_off_lines([imported.profile for imported in report.rows])
+    if soap_fallback:
+        report.notes.append(
+            f"{soap_fallback} applicant(s) had no SOAP track in this export; the tracks they applied to count "
+            "for the preference lists instead."
+        )
     if padded:
         report.notes.append(
             f"{padded} AAMC ID(s) had fewer than 8 digits (Excel drops leading zeros); zeros were added in front."
         )
     return report
+
+
+def rules_off_lines(profiles: Sequence[ApplicantProfile]) -> list[str]:
+    """One line per triage rule that had nothing to read, with how many applicants it is off for:
+    "No graduation date in this export: the years-since-graduation rule is off for these 412 applicants."."""
+    counts: dict[str, int] = {}
+    rules: dict[str, Any] = {}
+    for profile in profiles:
+        for rule in rules_without_data(profile):
+            counts[rule.key] = counts.get(rule.key, 0) + 1
+            rules[rule.key] = rule
+    lines: list[str] = []
+    for key, count in counts.items():
+        rule = rules[key]
+        if count == len(profiles):
+            lines.append(f"No {rule.what} in this export: the {rule.rule} is off for "
+                         + ("this applicant." if count == 1 else f"these {count} applicants."))
+        else:
+            lines.append(f"No {rule.what} for {count} of {len(profiles)} applicants: the {rule.rule} is off "
+                         "for them.")
+    return lines
 
 
 def _continue(
@@ -764,15 +961,30 @@ def _continue(
     yield from enumerate(rows, start=len(buffered) + 1)
 
 
+class _Shape(NamedTuple):
+    """What the header holds that changes how each row is read."""
+
+    split_names: bool
+    """`First Name`/`Last Name` columns (they win over `Applicant Name`)."""
+    soap_tracks: bool
+    """`SOAP Track applied by Applicant` columns (they are the tracks that count)."""
+
+
 class _RowResult(NamedTuple):
     aamc: _AamcResult | None
     profile: ApplicantProfile | None
     flags: dict[str, bool]
     errors: list[RowError]
+    honor_phrases: list[str]
+    soap_fallback: bool
 
 
-_FIELD_HEADER = {column.target: column.header for column in COLUMNS.values() if column.kind != "flag"}
+_FIELD_HEADER = {column.target: column.header for column in reversed(COLUMNS.values()) if column.kind != "flag"}
+_FIELD_HEADER.update(medical_school="Medical School of Graduation", degree="Medical Degree",
+                     graduation_date="Medical School Degree Date of Graduation", tracks="Tracks Applied by Applicant")
 _MISSING = object()
+#: Column kinds whose every cell is kept (repeated and `_N` columns), rather than the first filled one.
+_MANY_KINDS = frozenset({"list", "date_list", "honor"})
 
 
 def _cell_parser(column: _Column) -> Callable[[object], object]:
@@ -780,15 +992,21 @@ def _cell_parser(column: _Column) -> Callable[[object], object]:
     kind, target = column.kind, column.target
     if kind == "aamc":
         return _parse_aamc
-    if kind in ("text", "tracks"):
+    if kind in ("text", "list"):
         return _parse_text
+    if kind == "applicant_name":
+        return _parse_applicant_name
+    if kind == "red_flag":
+        return _parse_red_flag
+    if kind == "honor":
+        return partial(_parse_honor, society=target)
     if kind == "name":
         return partial(_parse_text, literal=True)
     if kind in ("bool", "flag"):
         return _parse_bool
     if kind == "bool_or_date":
         return _parse_bool_or_date
-    if kind == "date":
+    if kind == "date_list":
         return _parse_date
     if kind == "months":
         return partial(_whole_number, low=0, high=600, what="a number of months")
@@ -811,10 +1029,10 @@ class _ColumnReader:
     differently (Yes, 1, 1), so cells that are not text are remembered with their type.
     """
 
-    __slots__ = ("column", "index", "kind", "parse", "seen", "target")
+    __slots__ = ("column", "header", "index", "kind", "parse", "seen", "target")
 
-    def __init__(self, index: int, column: _Column) -> None:
-        self.index, self.column = index, column
+    def __init__(self, index: int, column: _Column, header: str) -> None:
+        self.index, self.column, self.header = index, column, header
         self.kind, self.target = column.kind, column.target
         self.parse = _cell_parser(column)
         self.seen: dict[object, object] = {}
@@ -832,36 +1050,54 @@ class _ColumnReader:
         return value
 
 
-def _column_readers(columns: list[tuple[int, _Column]]) -> list[_ColumnReader]:
-    return [_ColumnReader(index, column) for index, column in columns]
+def _column_readers(columns: list[tuple[int, _Column, str]]) -> list[_ColumnReader]:
+    return [_ColumnReader(index, column, header) for index, column, header in columns]
 
 
 _EXAM_KINDS = frozenset({"exam", "exam_attempts", "exam_failures"})
 
 
-def _read_row(number: int, row: Sequence[object], readers: list[_ColumnReader]) -> _RowResult:
+def _read_row(number: int, row: Sequence[object], readers: list[_ColumnReader], shape: _Shape) -> _RowResult:
     values: dict[str, Any] = {}
     exams: dict[str, dict[str, Any]] = {}
-    tracks: list[str] = []
+    many: dict[str, list[Any]] = {}
+    honors: dict[str, list[_Honor]] = {}
+    screened: list[str] = []
+    exported: tuple[ExportedName, str] | None = None
     flags: dict[str, bool] = {}
     errors: list[RowError] = []
     aamc: _AamcResult | None = None
+    failed: set[str] = set()  # kinds of the cells that had errors
     width = len(row)
     for reader in readers:
         kind, target = reader.kind, reader.target
         if kind == "aamc":
             if aamc is not None:
                 continue
-        elif kind not in _EXAM_KINDS and kind not in ("tracks", "flag") and values.get(target) is not None:
+        elif kind not in _EXAM_KINDS and kind not in _MANY_KINDS and kind != "flag" and (
+                values.get(target) is not None or (kind == "applicant_name" and exported is not None)):
             continue  # an earlier column already filled this field
         value = reader.read(row[reader.index] if reader.index < width else None)
         if value.__class__ is _CellError:
-            errors.append(RowError(number, reader.column.header, str(value)))
+            errors.append(RowError(number, reader.header, str(value)))  # the cell as the file names it
+            failed.add(kind)
         elif kind == "aamc":
             aamc = value  # type: ignore[assignment]
-        elif kind == "tracks":
-            if value and value not in tracks:
-                tracks.append(value)  # type: ignore[arg-type]
+        elif kind in ("list", "date_list"):
+            if value is not None:
+                listed = many.setdefault(target, [])
+                if value not in listed:
+                    listed.append(value)
+        elif kind == "honor":
+            honors.setdefault(target, []).append(value)  # type: ignore[arg-type]
+        elif kind == "red_flag":
+            if value is SCREENED:
+                if target not in screened:
+                    screened.append(target)
+            else:
+                values[target] = value
+        elif kind == "applicant_name":
+            exported = value  # type: ignore[assignment]
         elif kind == "flag":
             if value is not None and target not in flags:
                 flags[target] = value  # type: ignore[assignment]
@@ -870,26 +1106,82 @@ def _read_row(number: int, row: Sequence[object], readers: list[_ColumnReader]) 
                                                                "failures": 0}))
         else:
             values[target] = value
-    for field in ("first_name", "last_name"):
-        if not values.get(field) and not any(e.column == _FIELD_HEADER[field] for e in errors):
-            errors.append(RowError(number, _FIELD_HEADER[field], f"{_FIELD_HEADER[field]} is empty"))
-    if aamc is None and not any(e.column == "AAMC ID" for e in errors):
+    if not failed & {"name", "applicant_name"}:
+        _names(number, values, exported, shape, errors)
+    if aamc is None and "aamc" not in failed:
         errors.append(RowError(number, "AAMC ID", "AAMC ID is empty"))
+    phrases = [f"{_FIELD_HEADER[t]}: {_show(h.text)}" for t, found in honors.items() for h in found if not h.known]
     profile: ApplicantProfile | None = None
+    soap_fallback = False
     if not errors and aamc is not None:
+        for society, found in honors.items():
+            values[society] = _honor_value(found)
+            for note in (h.note for h in found if h.note):
+                kept = values.setdefault("honors", [])
+                if note not in kept:
+                    kept.append(note)
+        applied, soap = many.get("tracks_applied", []), many.get("soap_tracks", [])
+        soap_fallback = shape.soap_tracks and not soap and bool(applied)
+        schools = many.get("medical_schools", []) + [s for s in many.get("recent_schools", [])
+                                                     if s not in many.get("medical_schools", [])]
+        degrees, dates = many.get("degrees", []), many.get("graduation_dates", [])
         try:
             exam_results = {name: _exam_result(**parts) for name, parts in exams.items() if _exam_has_data(parts)}
             profile = ApplicantProfile(
                 aamc_id=aamc.aamc_id,
                 exams=exam_results,
-                tracks=tracks,
+                tracks=soap or applied,
+                tracks_applied=applied,
+                tracks_considered=many.get("tracks_considered", []),
+                medical_schools=schools,
+                medical_school=schools[0] if schools else None,
+                degrees=degrees,
+                degree=degrees[0] if degrees else None,
+                graduation_dates=dates,
+                graduation_date=dates[0] if dates else None,
+                screened=screened,
                 **{key: value for key, value in values.items() if value is not None},
             )
         except ValidationError as exc:
             for problem in exc.errors():
                 field = str(problem["loc"][0]) if problem["loc"] else ""
                 errors.append(RowError(number, _FIELD_HEADER.get(field, field or "row"), problem["msg"]))
-    return _RowResult(aamc, profile, flags, errors)
+    return _RowResult(aamc, profile, flags, errors, phrases, soap_fallback)
+
+
+def _names(number: int, values: dict[str, Any], exported: tuple[ExportedName, str] | None, shape: _Shape,
+           errors: list[RowError]) -> None:
+    """First, middle and last name from `First`/`Middle`/`Last Name` (they win) or `Applicant Name`
+    (`LAST, FIRST MIDDLE`); a name the export wrote in one case is shown in natural case, and the
+    name as written is kept (``exported_name``) so a search for it still finds the applicant."""
+    written = {field: values.get(field) for field in ("first_name", "middle_name", "last_name")}
+    from_file = exported[0] if exported else None
+    first = written["first_name"] or (from_file.first if from_file else None)
+    last = written["last_name"] or (from_file.last if from_file else None)
+    if not first or not last:
+        for field, header in (("first_name", "First Name"), ("last_name", "Last Name")):
+            if not (first if field == "first_name" else last):
+                column = header if shape.split_names else "Applicant Name"
+                errors.append(RowError(number, column, f"{column} is empty"))
+        return
+    middle = written["middle_name"]
+    if middle is None and from_file and from_file.middle and fold_name(from_file.first) == fold_name(first):
+        middle = from_file.middle
+    cased = {"first_name": natural_case(first), "middle_name": natural_case(middle) if middle else None,
+             "last_name": natural_case(last, surname=True)}
+    values.update(cased)
+    if exported is not None:
+        values["exported_name"] = exported[1]
+    elif any(written[field] and written[field] != cased[field] for field in written):
+        values["exported_name"] = f"{last}, {first}" + (f" {middle}" if middle else "")
+
+
+def _honor_value(found: Sequence[_Honor]) -> bool | None:
+    """A member in either column is a member; otherwise a No in either is a No; else not known."""
+    answers = {honor.value for honor in found}
+    if True in answers:
+        return True
+    return False if False in answers else None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -908,9 +1200,13 @@ def _merge_exam(kind: str, value: object, parts: dict[str, Any]) -> None:
         return
     if kind == "exam":
         assert isinstance(value, ExamResult)
-        if parts["score"] is not None or parts["passed"] is not None:
+        if parts["score"] is not None and parts["passed"] is not None:
             return
-        parts["score"], parts["passed"] = value.score, value.passed
+        # A score and a Status column (`USMLE Step 1 Status`: Pass/Fail) complete each other.
+        if parts["score"] is None and value.score is not None:
+            parts["score"] = value.score
+        if parts["passed"] is None and value.passed is not None:
+            parts["passed"] = value.passed
         parts["failures"] = max(parts["failures"], value.failures)
         if value.attempts is not None:
             parts["attempts"] = max(parts["attempts"] or 0, value.attempts)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -26,6 +27,7 @@ USMLE_STEP_3 = "USMLE Step 3"
 COMLEX_LEVEL_1 = "COMLEX Level 1"
 COMLEX_LEVEL_2_CE = "COMLEX Level 2 CE"
 COMLEX_LEVEL_2_PE = "COMLEX Level 2 PE"
+COMLEX_LEVEL_3 = "COMLEX Level 3"
 
 #: Exam names a profile may hold, in display order. Step 2 CS and Level 2 PE are discontinued
 #: pass/fail exams; older applicants still carry them and a failure there is still a failure.
@@ -37,6 +39,7 @@ EXAM_NAMES: tuple[str, ...] = (
     COMLEX_LEVEL_1,
     COMLEX_LEVEL_2_CE,
     COMLEX_LEVEL_2_PE,
+    COMLEX_LEVEL_3,
 )
 
 
@@ -137,7 +140,13 @@ _STATE_CODE = re.compile(r"^[A-Z]{2}$")
 
 
 class ApplicantProfile(BaseModel):
-    """The data imported from one ERAS export row (all optional except AAMC ID and names)."""
+    """The data imported from one ERAS export row (all optional except AAMC ID and names).
+
+    Repeated export fields (`Tracks Applied by Applicant`, `_1`, `_2`…; schools, degrees and
+    graduation dates: ../shared/DOMAIN.md §4) are kept whole and in order in the list fields; the
+    single fields (``medical_school``, ``degree``, ``graduation_date``) hold the first of each,
+    the school the applicant graduated (or will graduate) from, which triage and the card use.
+    """
 
     model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
 
@@ -145,13 +154,20 @@ class ApplicantProfile(BaseModel):
     first_name: str
     last_name: str
     middle_name: str | None = None
+    exported_name: str | None = None
+    """The name as the export wrote it (`NÚÑEZ, JOSÉ`) when it is shown differently: searchable."""
     email: str | None = None
+    preferred_phone: str | None = None
+    cell_phone: str | None = None
     medical_school: str | None = None
+    medical_schools: list[str] = Field(default_factory=list)
     school_country: str | None = None
     school_state: str | None = None
     school_type: str | None = None
     graduation_date: date | None = None
+    graduation_dates: list[date] = Field(default_factory=list)
     degree: str | None = None
+    degrees: list[str] = Field(default_factory=list)
     exams: dict[str, ExamResult] = Field(default_factory=dict)
     ecfmg_certified: bool | None = None
     citizenship: str | None = None
@@ -164,11 +180,21 @@ class ApplicantProfile(BaseModel):
     felony: bool | None = None
     malpractice_pending: bool | None = None
     licensure_problem: bool | None = None
+    screened: list[str] = Field(default_factory=list)
+    """Red-flag fields the export answered `Screened` (not a No: the card says so)."""
     aoa: bool | None = None
     ghhs: bool | None = None
+    ssp: bool | None = None
+    honors: list[str] = Field(default_factory=list)
+    """What the honor-society cells said besides Yes/No ("no AOA chapter at their school")."""
     permanent_state: str | None = None
     contact_state: str | None = None
     tracks: list[str] = Field(default_factory=list)
+    """The tracks that count for the preference lists: the SOAP tracks when the export has them,
+    otherwise every applied track; raw ERAS values (`Internal Medicine|1234140C0 (Categorical)`)."""
+    tracks_applied: list[str] = Field(default_factory=list)
+    tracks_considered: list[str] = Field(default_factory=list)
+    soap_match_status: str | None = None
     us_clinical_months: Annotated[int, Field(ge=0, le=1200)] | None = None
     recent_clinical_months: Annotated[int, Field(ge=0, le=1200)] | None = None
     professionalism_concern: bool | None = None
@@ -215,6 +241,99 @@ class ApplicantProfile(BaseModel):
     def sort_name(self) -> str:
         """The name for sorted lists: "Last, First"."""
         return f"{self.last_name}, {self.first_name}"
+
+    @property
+    def phones(self) -> list[str]:
+        """The phone numbers to call, preferred first, each once."""
+        found: list[str] = []
+        for phone in (self.preferred_phone, self.cell_phone):
+            if phone and phone not in found:
+                found.append(phone)
+        return found
+
+
+#: Fields added after profiles were first stored: left out of the hash while empty, so a profile
+#: stored before them still hashes the same and a re-import reports it unchanged.
+LATER_FIELDS: frozenset[str] = frozenset({
+    "exported_name", "preferred_phone", "cell_phone", "medical_schools", "graduation_dates", "degrees",
+    "screened", "ssp", "honors", "tracks_applied", "tracks_considered", "soap_match_status",
+})
+
+
+# --------------------------------------------------------------------------------------------------
+# Names as the export writes them
+
+
+#: Lower-case name particles inside a surname (`VAN DER BERG` → `van der Berg`).
+_PARTICLES = frozenset({"van", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "von", "dos",
+                        "das", "ter", "ten"})
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _is_single_case(text: str) -> bool:
+    """All capitals (`NÚÑEZ`): the export did not keep the person's own casing. A name in lower case
+    is left alone: people write their names so (`bell hooks`), and exports do not."""
+    return text.isupper()
+
+
+def _letters_case(run: str) -> str:
+    cased = run[:1].upper() + run[1:].lower()
+    if len(cased) > 2 and cased.startswith("Mc"):
+        cased = "Mc" + cased[2].upper() + cased[3:]  # MCDONALD → McDonald
+    return cased
+
+
+def _word_case(word: str) -> str:
+    """Each run of letters capitalised: `O'BRIEN-MCDONALD` → `O'Brien-McDonald`."""
+    return _LETTERS.sub(lambda m: _letters_case(m.group(0)), word)
+
+
+def natural_case(text: str, *, surname: bool = False) -> str:
+    """A name written all in capitals shown as people write it; a name with its own casing is kept.
+
+    `NÚÑEZ` → `Núñez`, `O'BRIEN` → `O'Brien`, `MCDONALD` → `McDonald`, `SMITH-JONES` →
+    `Smith-Jones`, a surname `VAN DER BERG` → `van der Berg`; `McDonald` and `DeVries` stay.
+    """
+    if not _is_single_case(text):
+        return text
+    words = [_word_case(word) for word in unicodedata.normalize("NFC", text).split()]
+    if surname and len(words) > 1:
+        words = [word.lower() if word.lower() in _PARTICLES else word for word in words[:-1]] + words[-1:]
+    return " ".join(words)
+
+
+class ExportedName(NamedTuple):
+    first: str
+    middle: str | None
+    last: str
+
+
+def split_applicant_name(text: str) -> ExportedName | None:
+    """`LAST, FIRST MIDDLE` (any case; `Last, First` too) as first, middle and last name, in
+    natural case (../shared/DOMAIN.md §4: PDWS exports may carry a single `Applicant Name`).
+
+    Without a comma the last word is taken as the last name. None when there are not two names.
+    """
+    single = _is_single_case(text)
+    if "," in text:
+        last, _, given = (part.strip() for part in text.partition(","))
+        words = given.replace(",", " ").split()
+    else:
+        *words, last = text.split() if text else [""]
+    if not last or not words:
+        return None
+    first, middle = words[0], " ".join(words[1:]) or None
+
+    def cased(part: str, surname: bool = False) -> str:
+        return natural_case(part, surname=surname) if single else part
+
+    return ExportedName(cased(first), cased(middle) if middle else None, cased(last, surname=True))
+
+
+def fold_name(text: str) -> str:
+    """A name as a search compares it: case and accents folded (`Núñez` → `nunez`)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -336,9 +455,16 @@ def _key(text: str | None) -> str:
     return re.sub(r"[^a-z0-9]", "", (text or "").lower())
 
 
+def _first_school_type(profile: ApplicantProfile) -> str | None:
+    """The type of the first school: PDWS joins one type per school with commas, in the order of
+    the schools (`International School,U.S. Public School`, ../shared/DOMAIN.md §4), and the first
+    school is the one the applicant graduated (or will graduate) from."""
+    return (profile.school_type or "").split(",")[0] or None
+
+
 def _school_location(profile: ApplicantProfile) -> str | None:
     """Return "us_ca" for a US/Canadian school, "intl" for an international one, None if unknown."""
-    school_type = _key(profile.school_type)
+    school_type = _key(_first_school_type(profile))
     if school_type:
         if "osteopathic" in school_type:
             return "us_ca"
@@ -361,6 +487,27 @@ def is_us_citizen_or_resident(profile: ApplicantProfile) -> bool | None:
     return any(marker in citizenship for marker in markers)
 
 
+_DEGREE_SPLIT = re.compile(r"[/,;&+]|\s+|\band\b")
+
+
+@functools.lru_cache(maxsize=1024)
+def degree_kind(text: str | None) -> str | None:
+    """"DO", "MD" or "other" for a degree as ERAS writes it, None when there is none.
+
+    PDWS values (../shared/DOMAIN.md §4): `M.D.`, `D.O.`, `M.B.,B.S.`, `M.B.B.Ch.`, `M.D./Ph.D.`,
+    `DO/MPH`, `B.A./M.D.`, several joined by commas. A combined degree counts by its medical part.
+    """
+    parts = {re.sub(r"[^a-z]", "", part.lower()) for part in _DEGREE_SPLIT.split(text or "")}
+    parts.discard("")
+    if not parts:
+        return None
+    if "do" in parts:
+        return "DO"
+    if "md" in parts:
+        return "MD"
+    return "other"
+
+
 def degree_type(profile: ApplicantProfile) -> DegreeType:
     """US MD / US DO / US IMG / Non-US IMG.
 
@@ -371,13 +518,13 @@ def degree_type(profile: ApplicantProfile) -> DegreeType:
     - No school type/country in the file: an MD with "US or Canadian Applicant" = Yes is a US MD;
       otherwise the applicant is treated as an IMG (US or not, by citizenship as above).
     """
-    degree = _key(profile.degree)
+    degree = degree_kind(profile.degree)
     location = _school_location(profile)
-    if degree == "do" or (location == "us_ca" and "osteopathic" in _key(profile.school_type)):
+    if degree == "DO" or (location == "us_ca" and "osteopathic" in _key(_first_school_type(profile))):
         return DegreeType.US_DO
     if location == "us_ca":
         return DegreeType.US_MD
-    if location is None and degree in ("md", "") and profile.us_or_canadian is True:
+    if location is None and degree in ("MD", None) and profile.us_or_canadian is True:
         return DegreeType.US_MD
     citizen = is_us_citizen_or_resident(profile)
     if citizen is None:
@@ -426,6 +573,19 @@ RED_FLAG_FIELDS: tuple[tuple[str, str], ...] = (
 def red_flags(profile: ApplicantProfile) -> list[str]:
     """The red flags answered Yes, in a PD's words ("felony conviction", ...)."""
     return [words for field, words in RED_FLAG_FIELDS if getattr(profile, field) is True]
+
+
+def screened_flags(profile: ApplicantProfile) -> list[str]:
+    """The red flags the export answered `Screened`, in a PD's words."""
+    return [words for field, words in RED_FLAG_FIELDS if field in profile.screened]
+
+
+_HONOR_SOCIETIES: tuple[tuple[str, str], ...] = (("aoa", "AOA"), ("ghhs", "GHHS"), ("ssp", "Sigma Sigma Phi"))
+
+
+def honor_labels(profile: ApplicantProfile) -> list[str]:
+    """Honor societies the applicant is a member of ("AOA"), then what else the export said of them."""
+    return [label for field, label in _HONOR_SOCIETIES if getattr(profile, field) is True] + list(profile.honors)
 
 
 def states(profile: ApplicantProfile) -> set[str]:

@@ -372,7 +372,9 @@ def dealbreakers(profile: ApplicantProfile, policy: TriagePolicy, today: date) -
     if years is not None and years > policy.max_years_since_graduation:
         recent = profile.recent_clinical_months
         if recent is None or recent < policy.recent_clinical_months_waiver:
-            if not recent:
+            if recent is None:
+                work = "recent clinical work not in the export"
+            elif not recent:
                 work = "no recent clinical work"
             else:
                 work = (
@@ -385,6 +387,50 @@ def dealbreakers(profile: ApplicantProfile, policy: TriagePolicy, today: date) -
         reasons.append("IMG with no US clinical experience")
 
     return reasons
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RuleInput:
+    """What a triage rule reads from the export, to say when it had nothing to read."""
+
+    key: str
+    what: str
+    """What the export did not tell, in the committee's words ("graduation date")."""
+    rule: str
+    """The rule that is off then ("years-since-graduation rule")."""
+    fields: tuple[str, ...]
+    """The profile fields it reads: it is off when all of them are empty."""
+    img_only: bool = False
+
+
+#: The export columns each rule reads (docs/import.md §5; PDWS names in ../shared/DOMAIN.md §4).
+RULE_INPUTS: tuple[RuleInput, ...] = (
+    RuleInput("visa", "visa status", "visa rule", ("visa_needed", "expected_visa", "current_visa")),
+    RuleInput("exams", "exam results", "exam-failures rule", ("exams",)),
+    RuleInput("graduation", "graduation date", "years-since-graduation rule", ("graduation_date",)),
+    RuleInput("recent_clinical", "recent clinical work", "recent-clinical waiver of the years limit",
+              ("recent_clinical_months",)),
+    RuleInput("us_clinical", "US clinical experience", "IMG US-clinical rule", ("us_clinical_months",),
+              img_only=True),
+    RuleInput("professionalism", "professionalism concern", "professionalism rule",
+              ("professionalism_concern",)),
+    RuleInput("red_flags", "red-flag answers", "red-flag check",
+              ("felony", "misdemeanor", "malpractice_pending", "licensure_problem", "training_interrupted",
+               "screened")),
+    RuleInput("ties", "state (permanent, contact or school)", "ties-to-the-region sign",
+              ("permanent_state", "contact_state", "school_state")),
+)
+
+
+def rules_without_data(profile: ApplicantProfile) -> list[RuleInput]:
+    """The rules that had nothing to read for this applicant (the export did not tell)."""
+    missing: list[RuleInput] = []
+    for rule in RULE_INPUTS:
+        if rule.img_only and not degree_type(profile).is_img:
+            continue
+        if all(getattr(profile, field) in (None, [], {}) for field in rule.fields):
+            missing.append(rule)
+    return missing
 
 
 def _risk(profile: ApplicantProfile, connections: Connections, today: date) -> tuple[list[str], list[str]]:
@@ -436,6 +482,8 @@ def strong_paper_signs(profile: ApplicantProfile, connections: Connections, poli
         signs.append("AOA")
     if profile.ghhs is True:
         signs.append("GHHS")
+    if profile.ssp is True:  # the osteopathic honor society (../shared/DOMAIN.md §4)
+        signs.append("Sigma Sigma Phi")
     signs.extend(ties_to_region(profile, policy.home_states))
     if connections.rotated_here:
         signs.append("rotated here")

@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain.cards import CardSection
+from bot.domain.program_codes import parse_track
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
 
@@ -81,6 +82,17 @@ class CardFacts:
     home_states: tuple[str, ...] = ()
     connections: tuple[str, ...] = ()
     tracks: tuple[str, ...] = ()
+    """Raw ERAS track values that count for the lists (`Internal Medicine|1234140C0 (Categorical)`)."""
+    tracks_considered: tuple[str, ...] = ()
+    soap_status: str | None = None
+    email: str | None = None
+    phones: tuple[str, ...] = ()
+    other_schools: tuple[str, ...] = ()
+    honors: tuple[str, ...] = ()
+    screened: tuple[str, ...] = ()
+    """Red flags the export answered `Screened`, in a PD's words."""
+    not_in_export: tuple[tuple[str, str], ...] = ()
+    """(what, rule) for each triage rule that had nothing to read: ("graduation date", "years-since-…")."""
     us_clinical_months: int | None = None
     recent_clinical_months: int | None = None
     bucket: str | None = None
@@ -123,9 +135,16 @@ def card_text(facts: CardFacts) -> str:
     return clip(f"{escape(facts.name)} ({escape(facts.aamc_id)}): {escape(bucket)}", 300)
 
 
+NOT_IN_EXPORT = "not in the export"
+
+
+def _missing(facts: CardFacts, what: str) -> bool:
+    return any(item == what for item, _ in facts.not_in_export)
+
+
 def _exams(facts: CardFacts) -> str:
     if not facts.exams:
-        return "none on file"
+        return NOT_IN_EXPORT if _missing(facts, "exam results") else "none on file"
     lines = []
     for exam in facts.exams[:MAX_LIST_ITEMS]:
         extra = []
@@ -141,7 +160,7 @@ def _exams(facts: CardFacts) -> str:
 
 def _graduation(facts: CardFacts) -> str:
     if facts.graduation_year is None:
-        return "not on file"
+        return NOT_IN_EXPORT if _missing(facts, "graduation date") else "not on file"
     out = "" if facts.years_out is None else f" ({_plural(facts.years_out, 'year')} out)"
     clinical = []
     if facts.recent_clinical_months is not None:
@@ -155,10 +174,53 @@ def _school(facts: CardFacts) -> str:
     kind = " · ".join(escape(x) for x in (facts.degree_type, facts.degree) if x)
     where = f" ({escape(facts.school_location)})" if facts.school_location else ""
     school = escape(facts.school) if facts.school else "school not on file"
-    return f"{school}{where}" + (f"\n{kind}" if kind else "")
+    also = f"\nalso: {_list(facts.other_schools, '', limit=3)}" if facts.other_schools else ""
+    honors = f"\n:medal: {_list(facts.honors, '', limit=4)}" if facts.honors else ""
+    return f"{school}{where}" + (f"\n{kind}" if kind else "") + also + honors
+
+
+def _contact(facts: CardFacts) -> str:
+    lines = [f":telephone_receiver: {escape(phone)}" for phone in facts.phones[:3]]
+    if facts.email:
+        lines.append(f":email: {escape(facts.email)}")
+    return "\n".join(lines) or NOT_IN_EXPORT
+
+
+def _track(value: str) -> str:
+    """One track with its NRMP program code (../shared/DOMAIN.md §2): `Internal Medicine · Categorical `1234140C0``."""
+    code = parse_track(value)
+    if code is None:
+        return escape(value)
+    name = " · ".join(escape(part) for part in (code.specialty, code.label) if part)
+    return f"{name} `{escape(code.code)}`"
+
+
+def _tracks(facts: CardFacts) -> str:
+    lines = [_track(value) for value in facts.tracks[:MAX_LIST_ITEMS]] or ["not stated"]
+    if len(facts.tracks) > MAX_LIST_ITEMS:
+        lines.append(f"+{len(facts.tracks) - MAX_LIST_ITEMS} more")
+    considered = [t for t in facts.tracks_considered if t not in facts.tracks]
+    if considered:
+        lines.append("considered by us: " + ", ".join(_track(t) for t in considered[:4]))
+    if facts.soap_status:
+        lines.append(f"SOAP status: {escape(facts.soap_status)}")
+    return "\n".join(lines)
+
+
+def _red_flags(facts: CardFacts) -> str:
+    lines = []
+    if facts.red_flags:
+        lines.append(":warning: " + _list(facts.red_flags, ""))
+    if facts.screened:
+        lines.append("screened: " + _list(facts.screened, ""))
+    if lines:
+        return "\n".join(lines)
+    return NOT_IN_EXPORT if _missing(facts, "red-flag answers") else "none"
 
 
 def _visa(facts: CardFacts) -> str:
+    if facts.visa_ok is None and _missing(facts, "visa status"):
+        return NOT_IN_EXPORT
     mark = {True: ":white_check_mark: ", False: ":x: ", None: ""}[facts.visa_ok]
     return mark + escape(facts.visa)
 
@@ -168,6 +230,8 @@ def _ties(facts: CardFacts) -> str:
         return _list(facts.ties, "")
     if not facts.home_states:
         return "no home states set (`/soap policy set home_states=OH,PA`)"
+    if _missing(facts, "state (permanent, contact or school)"):
+        return NOT_IN_EXPORT
     return "none to " + ", ".join(escape(s) for s in facts.home_states[:MAX_LIST_ITEMS])
 
 
@@ -190,6 +254,9 @@ def _triage(facts: CardFacts, zone: ZoneInfo) -> str:
         lines.append("Risk: " + _list(facts.risk_reasons, ""))
     if facts.offsets:
         lines.append("Offsets: " + _list(facts.offsets, ""))
+    if facts.not_in_export:
+        lines.append("Not in the export, so off for this applicant: "
+                     + "; ".join(f"{escape(rule)} (no {escape(what)})" for what, rule in facts.not_in_export))
     return "\n".join(lines)
 
 
@@ -220,10 +287,11 @@ def candidate_card_blocks(facts: CardFacts) -> list[dict[str, Any]]:
             _field("Graduated", _graduation(facts)),
             _field("Exams", _exams(facts)),
             _field("Visa", _visa(facts)),
-            _field("Red flags", (":warning: " + _list(facts.red_flags, "")) if facts.red_flags else "none"),
+            _field("Red flags", _red_flags(facts)),
             _field("Ties to the region", _ties(facts)),
             _field("Known to us", _list(facts.connections, "no known connection")),
-            _field("Tracks", _list(facts.tracks, "not stated")),
+            _field("Tracks", _tracks(facts)),
+            _field("Contact", _contact(facts)),
         ]),
         _section(_triage(facts, zone)),
     ]

@@ -165,8 +165,10 @@ def import_lines(result: ImportResult, *, max_errors: int | None = None,
     if result.problem:
         return [f"Nothing imported: {esc(result.problem)}"]
     if result.missing_required:
+        names = ("First Name" in result.missing_required or "Last Name" in result.missing_required)
         lines.append(f"Nothing imported from {name}: required column(s) missing: "
-                     + ", ".join(esc(c) for c in result.missing_required) + ".")
+                     + ", ".join(esc(c) for c in result.missing_required)
+                     + (" (or one `Applicant Name` column)" if names else "") + ".")
     elif result.errors:
         lines.append(f"Nothing imported from {name}: {len(result.bad_rows)} row(s) have problems "
                      "(fix them and share the file again):")
@@ -185,6 +187,13 @@ def import_lines(result: ImportResult, *, max_errors: int | None = None,
                          f"the new data within {'a minute' if minutes == 1 else f'about {minutes} minutes'}.")
     if result.unknown_columns:
         lines.append("Columns not recognised (ignored): " + ", ".join(esc(c) for c in result.unknown_columns))
+    if result.ignored_columns:
+        lines.append("Known ERAS columns the bot does not use: " + ", ".join(esc(c) for c in result.ignored_columns))
+    if result.honor_phrases:
+        lines.append("Honor-society values not recognised (kept as text on the card): "
+                     + "; ".join(esc(p) for p in result.honor_phrases))
+    if result.ok:  # what the file could not tell matters only for what was imported
+        lines += [esc(line) for line in result.rules_off]
     lines += [esc(note) for note in result.notes]
     return lines
 

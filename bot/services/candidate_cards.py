@@ -41,13 +41,15 @@ from bot.domain.candidates import (
     exam_attempts,
     exam_failures,
     graduation_year,
+    honor_labels,
     red_flags,
+    screened_flags,
     ties_to_region,
     visa_need,
     years_since_graduation,
 )
 from bot.domain.cards import CardViewer
-from bot.domain.triage import TriagePolicy
+from bot.domain.triage import TriagePolicy, rules_without_data
 from bot.errors import BadInput
 from bot.messages.candidate_card import (
     CardFacts,
@@ -117,6 +119,10 @@ def card_facts(session: Session, candidate: Candidate, policy: TriagePolicy, tod
         exam_attempts=exam_attempts(profile), visa=visa, visa_ok=visa_ok, red_flags=tuple(red_flags(profile)),
         ties=tuple(ties_to_region(profile, policy.home_states)), home_states=policy.home_states,
         connections=tuple(connections_of(candidate).labels()), tracks=tuple(profile.tracks),
+        tracks_considered=tuple(profile.tracks_considered), soap_status=profile.soap_match_status,
+        email=profile.email, phones=tuple(profile.phones), other_schools=tuple(profile.medical_schools[1:]),
+        honors=tuple(honor_labels(profile)), screened=tuple(screened_flags(profile)),
+        not_in_export=tuple((rule.what, rule.rule) for rule in rules_without_data(profile)),
         us_clinical_months=profile.us_clinical_months, recent_clinical_months=profile.recent_clinical_months,
         bucket=candidate.bucket, risk=candidate.risk,
         reasons=tuple(reasons_of(candidate.triage_reasons or [], "bucket")),

@@ -44,6 +44,7 @@ from bot.domain.candidates import (
     COMLEX_LEVEL_1,
     COMLEX_LEVEL_2_CE,
     CONNECTION_LABELS,
+    LATER_FIELDS,
     USMLE_STEP_1,
     USMLE_STEP_2_CK,
     USMLE_STEP_3,
@@ -87,9 +88,27 @@ def program_today(now: datetime, timezone: str) -> date:
 def profile_hash(profile: ApplicantProfile | Mapping[str, Any]) -> str:
     """A stable hash of the profile's JSON (what decides "unchanged" on a re-import)."""
     dumped = profile.model_dump(mode="json") if isinstance(profile, ApplicantProfile) else profile
+    dumped = {key: value for key, value in dumped.items() if key not in LATER_FIELDS or not _said_before(key, dumped)}
     # Byte for byte json.dumps(dumped, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
     # the text hashed before orjson, so hashes stored by earlier versions still compare equal.
     return hashlib.sha256(orjson.dumps(dumped, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+#: A later list field that only repeats its single field (one school, one degree…) says nothing new.
+_REPEATS = {"medical_schools": "medical_school", "degrees": "degree", "graduation_dates": "graduation_date"}
+
+
+def _said_before(key: str, dumped: Mapping[str, Any]) -> bool:
+    """True when a field added after profiles were first stored adds nothing an earlier version's
+    profile did not say: empty, or a list that repeats its single field. Left out of the hash then,
+    so re-importing the same file after an upgrade still reports its applicants unchanged."""
+    value = dumped[key]
+    if value in (None, []):
+        return True
+    if key == "tracks_applied":
+        return bool(value == dumped.get("tracks"))
+    single = _REPEATS.get(key)
+    return single is not None and value == [dumped.get(single)]
 
 
 def searchable_columns(profile: ApplicantProfile) -> dict[str, Any]:
@@ -121,6 +140,10 @@ class ImportResult:
     missing_required: list[str] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    honor_phrases: list[str] = field(default_factory=list)
+    """Honor-society values not recognised, each once (kept as text, not errors)."""
+    rules_off: list[str] = field(default_factory=list)
+    """Each triage rule that had nothing to read in the file, and for how many applicants."""
     data_rows: int = 0
     dry_run: bool = False
     moved: int = 0
@@ -169,6 +192,7 @@ def import_export(database: Database, program_id: int, source: ExportSource, *, 
                         unknown_columns=list(report.unknown_columns),
                         missing_required=list(report.missing_required),
                         ignored_columns=list(report.ignored_columns), notes=list(report.notes),
+                        honor_phrases=list(report.honor_phrases), rules_off=list(report.rules_off),
                         data_rows=report.data_rows, dry_run=dry_run)
     if not base.ok:
         return base
@@ -382,8 +406,10 @@ def lookup(session: Session, program_id: int, key: str) -> Candidate | list[Cand
         partial: list[Any] = []
         for row in rows:
             middle = (row.profile or {}).get("middle_name") or ""
+            exported = (row.profile or {}).get("exported_name") or ""  # as the export wrote it
             forms = {_fold(_name_of(row.first_name, row.last_name)), _fold(f"{row.last_name}, {row.first_name}"),
-                     _fold(f"{row.last_name} {row.first_name}"), _fold(f"{row.first_name} {middle} {row.last_name}")}
+                     _fold(f"{row.last_name} {row.first_name}"), _fold(f"{row.first_name} {middle} {row.last_name}"),
+                     _fold(exported)} - {""}
             if wanted in forms:
                 exact.append(row)
             elif any(wanted in form for form in forms):

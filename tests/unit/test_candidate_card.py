@@ -101,3 +101,29 @@ def test_any_data_gives_valid_blocks(name: str, flags: list[str], reason: str) -
     blocks = candidate_card_blocks(facts)
     assert validate_blocks(blocks) == []
     assert "<!" not in _text(blocks).replace("&lt;!", "")
+
+
+def test_each_track_is_shown_with_its_nrmp_program_code_and_contact_is_on_the_card() -> None:
+    facts = _facts(tracks=("Internal Medicine|1234140C0 (Categorical)", "Internal Medicine|1234140P0 (Preliminary)"),
+                   tracks_considered=("Internal Medicine|1234140C0 (Categorical)", "Transitional|7654321P0"),
+                   soap_status="Unmatched", phones=("(555) 010-0120", "(555) 010-0121"),
+                   email="a<b>@example.org", honors=("AOA", "no GHHS chapter at their school"))
+    blocks = candidate_card_blocks(facts)
+    assert validate_blocks(blocks) == []
+    text = _text(blocks)
+    for expected in ("Internal Medicine · Categorical `1234140C0`", "Internal Medicine · Preliminary `1234140P0`",
+                     "considered by us: Transitional · Preliminary `7654321P0`", "SOAP status: Unmatched",
+                     "(555) 010-0120", "(555) 010-0121", "a&lt;b&gt;@example.org", "AOA",
+                     "no GHHS chapter at their school"):
+        assert expected in text, expected
+
+
+def test_the_card_says_not_in_the_export_where_a_rule_had_nothing_to_read() -> None:
+    facts = _facts(graduation_year=None, years_out=None, exams=(), exam_failures=0, exam_attempts=0,
+                   visa="not stated", visa_ok=None, red_flags=(), screened=("felony conviction",),
+                   not_in_export=(("graduation date", "years-since-graduation rule"),
+                                  ("exam results", "exam-failures rule"), ("visa status", "visa rule")))
+    text = _text(candidate_card_blocks(facts))
+    assert text.count("not in the export") == 4  # graduated, exams, visa, and no phone or e-mail
+    assert "Not in the export, so off for this applicant: years-since-graduation rule (no graduation date)" in text
+    assert "screened: felony conviction" in text

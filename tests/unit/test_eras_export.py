@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain.candidates import ExamResult
+from bot.domain.candidates import ExamResult, natural_case
 from bot.eras_export import (
     CANONICAL_HEADERS,
     ColumnsMappingError,
@@ -123,7 +123,10 @@ def test_header_aliases() -> None:
     assert canonical_header("Medical School State") == "Medical School State/Province"
     assert canonical_header("COMLEX Level 1 Score") == "COMLEX-USA Level 1 Score"
     assert canonical_header("Step 1 Attempts") == "USMLE Step 1 Attempts"
-    assert canonical_header("alpha omega alpha") == "Alpha Omega Alpha (Yes/No)"
+    assert canonical_header("alpha omega alpha") == "Alpha Omega Alpha"  # the phrase form, its own column
+    assert canonical_header("AOA") == "Alpha Omega Alpha (Yes/No)"
+    assert canonical_header("Medical Degree Expected or Earned") == "Medical Degree"
+    assert canonical_header("Degree") == "Medical Degree"
     assert canonical_header("Favourite colour") is None
 
 
@@ -207,7 +210,7 @@ def test_every_bad_row_is_reported_with_column_and_reason() -> None:
     reasons = [e.reason for e in report.errors]
     assert reasons[0] == "AAMC ID must be 8 digits, got '1400001X'"
     assert "expected Pass, Fail or a score" in reasons[1]
-    assert "expected Yes, No or No Response, got 'Maybe'" in reasons[2]
+    assert reasons[2] == "expected Y, N, Yes, No, Screened or blank, got 'Maybe': it could hide a yes"
     assert "expected a date like 05/15/2020" in reasons[3]
     assert reasons[4] == "duplicate AAMC ID 14000011 (also on row 2)"
     assert reasons[5] == "AAMC ID is empty"
@@ -512,7 +515,8 @@ def test_any_valid_csv_round_trips(rows: list[tuple[int, str, str, str]], bom: b
     report = read_export(data, "x.csv")
     assert report.errors == []
     got = [(int(r.profile.aamc_id), r.profile.first_name, r.profile.last_name) for r in report.rows]
-    assert got == [(a, f, last) for a, f, last, _ in rows]
+    # a name written all in capitals is shown in natural case, any other as written
+    assert got == [(a, natural_case(f), natural_case(last, surname=True)) for a, f, last, _ in rows]
     assert [r.profile.felony for r in report.rows] == [{"Yes": True, "No": False, "": None}[x] for *_, x in rows]
 
 
