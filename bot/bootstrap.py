@@ -2,7 +2,7 @@
 
 What every process must agree on is declared here once, as a plain list, never gathered from
 whatever modules a process happened to import: the candidate card's sections, in the order the
-card shows them.
+card shows them, and what a new war room is seeded with.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
-from bot.services import interviews, notes, offers, voting
+from bot.services import interviews, notes, offers, schedule, voting
 from bot.services.cards import SectionProvider
+from bot.services.programs import SetupHook
 from bot.settings import Settings
 from bot.war_room import WarRoom, system_clock
 from storage.database import Database
@@ -27,6 +28,9 @@ CARD_SECTIONS: tuple[SectionProvider, ...] = (
     interviews.interview_card_section,
     offers.offers_card_section,
 )
+
+# What `programs.setup_war_room` seeds a new program with: the default SOAP calendar.
+SETUP_HOOKS: tuple[SetupHook, ...] = (schedule.seed_default_calendar,)
 
 
 def build_war_room(settings: Settings, *, clock: Callable[[], datetime] = system_clock,

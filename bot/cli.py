@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
+from bot.cli_commands import Commands, console, export_list, import_file, records
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_CONFIG = 2
@@ -30,10 +31,10 @@ To connect it to Slack:
   4. Run `make run` again.
 """
 
-# Subcommands that features add (import, export, purge, console…): name -> (configure parser, run).
-Configure = Callable[[argparse.ArgumentParser], None]
-RunCommand = Callable[[argparse.Namespace, Settings], int]
-EXTRA_COMMANDS: dict[str, tuple[Configure, RunCommand]] = {}
+# Subcommands that features add: name -> (configure parser, run). Declared here, so every `soapbot`
+# offers the same commands whatever it imported.
+EXTRA_COMMANDS: Commands = {**console.COMMANDS, **export_list.COMMANDS, **import_file.COMMANDS,
+                            **records.COMMANDS}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,21 +51,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_command(name: str, configure: Configure, run: RunCommand) -> None:
-    """Add `soapbot <name>`: `configure` adds its arguments, `run(args, settings)` returns the exit status."""
-    EXTRA_COMMANDS[name] = (configure, run)
-
-
-def _load_extra_commands() -> None:
-    import importlib
-    import pkgutil
-
-    import bot.cli_commands
-
-    for module in pkgutil.iter_modules(bot.cli_commands.__path__):
-        importlib.import_module(f"bot.cli_commands.{module.name}")
-
-
 #: What each process cannot start without, checked together with every malformed value (one message).
 REQUIRED_SETTINGS: dict[str, tuple[str, ...]] = {
     "serve": ("slack_bot_token", "slack_signing_secret"),
@@ -74,7 +60,6 @@ REQUIRED_SETTINGS: dict[str, tuple[str, ...]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    _load_extra_commands()
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(required=REQUIRED_SETTINGS.get(args.command, ()))
@@ -136,7 +121,4 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 if __name__ == "__main__":
-    # `python -m bot.cli`: run the importable module, where bot/cli_commands/* register their commands.
-    from bot.cli import main as importable_main
-
-    sys.exit(importable_main())
+    sys.exit(main())

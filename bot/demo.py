@@ -34,6 +34,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from bot.bootstrap import SETUP_HOOKS
+
 if TYPE_CHECKING:
     from bot.console import LocalWorkspace, SessionPlan
 
@@ -293,7 +295,7 @@ def seed_demo(workspace: LocalWorkspace) -> SessionPlan:
     director = COMMITTEE[0]
     now = room.clock()
     program, _ = programs.setup_war_room(
-        room.database, name=DEMO_PROGRAM, team_id=TEAM_ID,
+        room.database, seed=SETUP_HOOKS, name=DEMO_PROGRAM, team_id=TEAM_ID,
         channel=programs.ChannelFacts(DEMO_CHANNEL, is_private=True), user_id=director.user_id,
         timezone=DEMO_TIMEZONE, members=frozenset(m.user_id for m in COMMITTEE))
     members = frozenset(m.user_id for m in COMMITTEE)

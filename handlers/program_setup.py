@@ -8,6 +8,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
 from bot.access import Access, Role
+from bot.bootstrap import SETUP_HOOKS
 from bot.errors import BadInput
 from bot.messages.help import help_blocks, help_text
 from bot.messages.mrkdwn import escape, mention
@@ -42,7 +43,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
         room.directory.forget(channel_id)
         members = room.directory.members(channel_id)
         program, created = programs.setup_war_room(
-            room.database, name=cmd.args.raw, team_id=cmd.body.get("team_id") or "", channel=facts,
+            room.database, seed=SETUP_HOOKS, name=cmd.args.raw, team_id=cmd.body.get("team_id") or "", channel=facts,
             user_id=cmd.actor.user_id, timezone=room.settings.soap_timezone, members=members, now=room.clock())
         if created:
             room.gateway.post(channel_id, f"This channel is now the SOAP war room of {escape(program.name)}. "

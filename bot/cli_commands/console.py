@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.cli import add_command
+from bot.cli_commands import Commands
 from bot.settings import Settings
 
 
@@ -25,4 +25,4 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                        now=getattr(args, "now", None))
 
 
-add_command("console", _configure, _run)
+COMMANDS: Commands = {"console": (_configure, _run)}

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli import add_command
+from bot.cli_commands import Commands
 from bot.errors import WarRoomError
 from bot.services import preference_list
 from bot.services.programs import find_program, program_ref
@@ -52,4 +52,4 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-add_command("export-list", _configure, _run)
+COMMANDS: Commands = {"export-list": (_configure, _run)}

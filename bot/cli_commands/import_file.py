@@ -16,7 +16,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.cli import add_command
+from bot.cli_commands import Commands
 from bot.errors import WarRoomError
 from bot.settings import Settings
 
@@ -83,4 +83,4 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                       columns_file=args.columns)
 
 
-add_command("import", configure, run)
+COMMANDS: Commands = {"import": (configure, run)}

@@ -7,7 +7,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.cli import add_command
+from bot.cli_commands import Commands
 from bot.errors import WarRoomError
 from bot.services import records
 from bot.services.programs import find_program, program_ref
@@ -74,5 +74,4 @@ def _run_purge(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-add_command("export", _configure_export, _run_export)
-add_command("purge", _configure_purge, _run_purge)
+COMMANDS: Commands = {"export": (_configure_export, _run_export), "purge": (_configure_purge, _run_purge)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -103,9 +103,15 @@ def programs_of_member(database: Database, directory: CommitteeDirectory, *, tea
                           channel_id=p.channel_id, program_id=p.id) for p in programs]
 
 
+SetupHook = Callable[[Session, Program], None]
+
+
 def setup_war_room(database: Database, *, name: str, team_id: str, channel: ChannelFacts, user_id: str,
-                   timezone: str, members: frozenset[str], now: datetime | None = None) -> tuple[ProgramRef, bool]:
-    """Bind `channel` as the war room of program `name`; the caller becomes its director.
+                   timezone: str, members: frozenset[str], seed: Sequence[SetupHook],
+                   now: datetime | None = None) -> tuple[ProgramRef, bool]:
+    """Bind `channel` as the war room of program `name`; the caller becomes its director. A new
+    program gets its per-program data from each of `seed` (`bot.bootstrap.SETUP_HOOKS`: the default
+    calendar…).
 
     Returns (program, created). Running setup again in the same channel renames the
     program, but only for one of its directors.
@@ -146,13 +152,9 @@ def setup_war_room(database: Database, *, name: str, team_id: str, channel: Chan
                      target=f"program:{program.id}", after={"name": name, "channel": channel.channel_id})
         audit.record(session, program_id=program.id, actor=user_id, action="role.grant",
                      target=f"user:{user_id}", after={"role": Role.DIRECTOR.value})
-        for hook in SETUP_HOOKS:
+        for hook in seed:
             hook(session, program)
         return program_ref(program), True
-
-
-# Features that seed per-program data at setup (the default calendar, positions…) append here.
-SETUP_HOOKS: list[Callable[[Session, Program], None]] = []
 
 
 def set_role(database: Database, *, program: ProgramRef, actor: str, user_id: str, role: Role,

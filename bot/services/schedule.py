@@ -36,7 +36,7 @@ from bot.domain.soap_calendar import (
 )
 from bot.errors import BadInput, WarRoomError
 from bot.messages.mrkdwn import escape
-from bot.services import audit, programs, reminders, round_status
+from bot.services import audit, reminders, round_status
 from storage.database import Database
 from storage.models import Program
 from storage.models import Round as RoundRow
@@ -86,7 +86,8 @@ def _round_values(rnd: Round) -> dict[str, str]:
 
 
 def seed_default_calendar(session: Session, program: Program) -> None:
-    """SETUP_HOOK: the default Match Week of the current Match year, leads 60/15, reminders planned."""
+    """Setup hook (bot.bootstrap.SETUP_HOOKS): the default Match Week of the current Match year, leads
+    60/15, reminders planned."""
     now = program.created_at
     year = current_match_year(now)
     program.match_year = year
@@ -167,5 +168,3 @@ def change_schedule(database: Database, *, program: ProgramRef, actor: str, pair
         return ScheduleUpdate(change.round if change else None, before_round, after_round,
                               leads_before, leads_after, synced.changes)
 
-
-programs.SETUP_HOOKS.append(seed_default_calendar)

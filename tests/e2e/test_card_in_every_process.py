@@ -29,7 +29,7 @@ from tests.harness.slack_api import SlackStandIn
 CLOCK_PROCESS = """
 import sys
 from bot import cli
-cli._load_extra_commands()
+cli._parser().parse_args(["clock"])
 from bot.settings import load_settings
 settings = load_settings(env_file=None)
 from bot.bootstrap import build_war_room

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.access import ProgramRef
+from bot.bootstrap import SETUP_HOOKS
 from bot.errors import BadInput, CandidateNotFound
 from bot.services import programs
 from bot.services.candidates import (
@@ -32,7 +33,7 @@ NOW = datetime(2027, 3, 17, 14, 0, tzinfo=UTC)
 def _program(database: Database, channel: str = "G0IMPORT01") -> ProgramRef:
     ref, _ = programs.setup_war_room(database, name=f"IM {channel}", team_id="T0TEST", user_id="U0DIRECTOR",
                                      channel=programs.ChannelFacts(channel, is_private=True),
-                                     timezone="America/New_York", members=frozenset({"U0DIRECTOR"}))
+                                     seed=SETUP_HOOKS, timezone="America/New_York", members=frozenset({"U0DIRECTOR"}))
     return ref
 
 

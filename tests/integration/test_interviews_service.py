@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.access import ProgramRef
-from bot.bootstrap import build_war_room
+from bot.bootstrap import SETUP_HOOKS, build_war_room
 from bot.domain.cards import CardViewer
 from bot.errors import BadInput, CandidateNotFound, Conflict
 from bot.messages.ids import ActionId
@@ -29,7 +29,7 @@ from tests.harness.slack_api import SlackStandIn
 CHANNEL = "G0INTERVW1"
 DIRECTOR, M1, M2 = "U0DIRECTOR", "U0MEMBER01", "U0MEMBER02"
 A, B, C = aamc_id(1), aamc_id(2), aamc_id(3)
-assert schedule.seed_default_calendar in programs.SETUP_HOOKS  # the rounds feature seeds the calendar at setup
+assert schedule.seed_default_calendar in SETUP_HOOKS  # the rounds feature seeds the calendar at setup
 NOW = datetime(2027, 3, 17, 13, 0, tzinfo=UTC)  # Wed 17 Mar 09:00 EDT
 
 
@@ -59,7 +59,7 @@ def room(database: Database, standin: SlackStandIn) -> WarRoom:
 @pytest.fixture
 def program(database: Database) -> ProgramRef:
     ref, _ = programs.setup_war_room(database, name="IM Interviews", team_id="T0TEST", user_id=DIRECTOR,
-                                     channel=programs.ChannelFacts(CHANNEL, is_private=True),
+                                     channel=programs.ChannelFacts(CHANNEL, is_private=True), seed=SETUP_HOOKS,
                                      timezone="America/New_York", members=frozenset({DIRECTOR, M1, M2}))
     result = import_export(database, ref.id, eras_csv([applicant_row(1), applicant_row(2), applicant_row(3)]),
                            filename="e.csv", actor=DIRECTOR, today=date(2027, 3, 17))

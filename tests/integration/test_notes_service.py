@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.access import ProgramRef
-from bot.bootstrap import build_war_room
+from bot.bootstrap import SETUP_HOOKS, build_war_room
 from bot.domain.cards import CardViewer
 from bot.errors import CandidateNotFound
 from bot.messages.ids import ActionId
@@ -50,7 +50,7 @@ def room(database: Database, standin: SlackStandIn) -> WarRoom:
 @pytest.fixture
 def program(database: Database) -> ProgramRef:
     ref, _ = programs.setup_war_room(database, name="IM Notes", team_id="T0TEST", user_id=DIRECTOR,
-                                     channel=programs.ChannelFacts(CHANNEL, is_private=True),
+                                     channel=programs.ChannelFacts(CHANNEL, is_private=True), seed=SETUP_HOOKS,
                                      timezone="America/New_York", members=frozenset({DIRECTOR, MEMBER}))
     result = import_export(database, ref.id, eras_csv([applicant_row(1), applicant_row(2)]), filename="e.csv",
                            actor=DIRECTOR, today=date(2027, 3, 17))
@@ -251,7 +251,7 @@ def test_the_card_section_counts_notes_and_offers_the_button(room: WarRoom, prog
 def test_notes_of_another_program_are_not_reachable(room: WarRoom, program: ProgramRef, database: Database) -> None:
     other, _ = programs.setup_war_room(database, name="Surgery", team_id="T0TEST", user_id=DIRECTOR,
                                        channel=programs.ChannelFacts("G0OTHER001", is_private=True),
-                                       timezone="America/New_York", members=frozenset({DIRECTOR}))
+                                       seed=SETUP_HOOKS, timezone="America/New_York", members=frozenset({DIRECTOR}))
     _add(room, program)
     with pytest.raises(CandidateNotFound):
         notes.list_notes(database, program_id=other.id, aamc_id=FIRST)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bot.bootstrap import build_war_room
+from bot.bootstrap import SETUP_HOOKS, build_war_room
 from bot.clock import make_scheduler, run_job
 from bot.errors import BadInput, Conflict
 from bot.messages.schedule import reminder_label, schedule_change_text
@@ -62,9 +62,9 @@ def room(standin: SlackStandIn, database_url: str, clock: FakeClock) -> WarRoom:
 
 @pytest.fixture
 def program(room: WarRoom) -> programs.ProgramRef:
-    assert schedule.seed_default_calendar in programs.SETUP_HOOKS
+    assert schedule.seed_default_calendar in SETUP_HOOKS
     ref, created = programs.setup_war_room(
-        room.database, name="Internal Medicine – Test", team_id=TEAM_ID,
+        room.database, seed=SETUP_HOOKS, name="Internal Medicine – Test", team_id=TEAM_ID,
         channel=programs.ChannelFacts(WAR_ROOM, is_private=True), user_id=DIRECTOR,
         timezone="America/New_York", members=frozenset({DIRECTOR, *MEMBERS}))
     assert created

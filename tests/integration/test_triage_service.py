@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.access import ProgramRef
+from bot.bootstrap import SETUP_HOOKS
 from bot.domain.triage import Bucket
 from bot.errors import BadInput
 from bot.services import programs
@@ -24,7 +25,7 @@ NOW = datetime(2027, 3, 17, 15, 0, tzinfo=UTC)
 def _program(database: Database) -> ProgramRef:
     ref, _ = programs.setup_war_room(database, name="IM Triage", team_id="T0TEST", user_id="U0DIRECTOR",
                                      channel=programs.ChannelFacts("G0TRIAGE01", is_private=True),
-                                     timezone="America/Chicago", members=frozenset({"U0DIRECTOR"}))
+                                     seed=SETUP_HOOKS, timezone="America/Chicago", members=frozenset({"U0DIRECTOR"}))
     return ref
 
 
