@@ -2,63 +2,151 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import io
 import json
 import logging
+import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.war_room import WarRoom
+from storage.database import Database
+from storage.models import SeenRequest
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024  # Slack's payloads are far smaller; anything bigger is refused unread.
 Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-# --- adversarial suite fix (tests/adversarial/test_transport.py): replays and malformed timestamps ---
-REPLAY_WINDOW_SECONDS = 5 * 60 + 30  # Slack's signature window (5 min) plus clock skew
-REPLAY_MEMORY = 100_000  # signatures remembered at most (oldest forgotten first)
+# Slack's signature window is 5 minutes either way; a little more covers clock skew between workers.
+REPLAY_WINDOW_SECONDS = 5 * 60 + 30
+PRUNE_EVERY_SECONDS = 30.0  # how often a process deletes expired memories (one DELETE, not one per request)
+REFUSALS_LOGGED_EVERY_SECONDS = 60.0
+MAX_NESTING = 64  # Slack's deepest payloads (rich text inside a view's state) stay far below this
 
 
-class ReplayGuard:
-    """Signatures seen in the last few minutes (this process only).
+class SignedRequests:
+    """Is this exactly what Slack signed, with the app's signing secret, in the last 5 minutes?
+
+    Checked on the raw body before anything parses it (slack_sdk's SignatureVerifier). The SDK reads the
+    body as UTF-8; bytes that are not UTF-8 are checked with the same HMAC on the bytes, so a signed but
+    unreadable body is answered 400 (a bug to fix) and an unsigned one 401."""
+
+    def __init__(self, signing_secret: str, now: Callable[[], float] = time.time) -> None:
+        self._verifier = SignatureVerifier(signing_secret)
+        self._secret = signing_secret.encode()
+        self._now = now
+
+    def verified(self, timestamp: str, signature: str, body: bytes) -> bool:
+        if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12 or not signature:
+            return False  # the SDK would raise on int() of a non-numeric timestamp
+        try:
+            return self._verifier.is_valid(body=body.decode("utf-8"), timestamp=timestamp, signature=signature)
+        except UnicodeDecodeError:
+            if abs(self._now() - int(timestamp)) > 5 * 60:
+                return False
+            expected = "v0=" + hmac.new(self._secret, b"v0:" + timestamp.encode() + b":" + body,
+                                        hashlib.sha256).hexdigest()
+            return hmac.compare_digest(expected, signature)
+
+
+class ReplayMemory:
+    """Verified requests seen until their signature expires, in the database shared by every process.
 
     Slack's signature proves who sent a body and when, not that it is sent once: a captured request
-    replayed within 5 minutes passes verification. Slack never sends the same signature twice (its
-    retries carry a new timestamp), so a repeat is refused. With several web workers each remembers
-    its own requests: see docs/security.md."""
+    replayed within 5 minutes verifies again. The key is what the signature covers (timestamp and
+    body) and nothing else, so no unsigned header makes a replay new. Only verified requests are
+    remembered, so a flood of forged ones cannot grow or flush the memory. If the database cannot
+    be reached, this process remembers on its own (nothing can be written then anyway)."""
+
+    def __init__(self, database: Database, now: Callable[[], float] = time.time) -> None:
+        self._database = database
+        self._now = now
+        self._lock = threading.Lock()
+        self._pruned_at = float("-inf")
+        self._local: dict[str, float] = {}
+
+    @staticmethod
+    def digest(timestamp: str, body: bytes) -> str:
+        return hashlib.sha256(b"v0:" + timestamp.encode() + b":" + body).hexdigest()
+
+    def first_time(self, timestamp: str, body: bytes) -> bool:
+        key = self.digest(timestamp, body)
+        expires = int(timestamp) + REPLAY_WINDOW_SECONDS
+        now = self._now()
+        try:
+            return self._remember(key, expires, now)
+        except SQLAlchemyError as error:
+            log.warning("replay memory: database unavailable (%s); remembering in this process", type(error).__name__)
+            with self._lock:
+                for old in [k for k, until in self._local.items() if until < now]:
+                    del self._local[old]
+                if key in self._local:
+                    return False
+                self._local[key] = expires
+                return True
+
+    def _remember(self, key: str, expires: int, now: float) -> bool:
+        with self._lock:
+            prune = now - self._pruned_at >= PRUNE_EVERY_SECONDS
+            if prune:
+                self._pruned_at = now
+        with self._database.transaction() as session:
+            if prune:
+                session.execute(delete(SeenRequest).where(SeenRequest.expires_at < datetime.fromtimestamp(now, UTC)))
+            values = {"digest": key, "expires_at": datetime.fromtimestamp(expires, UTC)}
+            insert = sqlite_insert if self._database.backend == "sqlite" else postgresql_insert
+            added = session.execute(insert(SeenRequest).values(**values).on_conflict_do_nothing()
+                                    .returning(SeenRequest.digest))
+            return added.scalar() is not None
+
+
+class RefusalLog:
+    """One log line per burst of refused requests, not one per request: a flood of forged posts must not
+    fill the disk. The first refusal is logged at once; later ones are counted and logged at most once
+    a minute, with how many there were."""
 
     def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._seen: OrderedDict[str, float] = OrderedDict()
-        self._lock = threading.Lock()
         self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._logged_at = float("-inf")
+        self._counts: dict[str, int] = {}
 
-    def first_time(self, signature: str) -> bool:
+    def refused(self, why: str) -> None:
         now = self._monotonic()
         with self._lock:
-            while self._seen and (len(self._seen) > REPLAY_MEMORY
-                                  or now - next(iter(self._seen.values())) > REPLAY_WINDOW_SECONDS):
-                self._seen.popitem(last=False)
-            if signature in self._seen:
+            self._counts[why] = self._counts.get(why, 0) + 1
+            if now - self._logged_at < REFUSALS_LOGGED_EVERY_SECONDS:
+                return
+            counts, self._counts, self._logged_at = self._counts, {}, now
+        log.warning("refused %s (worker %d; further refusals are counted and logged once a minute)",
+                    ", ".join(f"{n} {what}" for what, n in sorted(counts.items())), os.getpid())
+
+
+def _depth_within(value: Any, limit: int) -> bool:
+    """Nested no deeper than `limit` (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
                 return False
-            self._seen[signature] = now
-            return True
-
-
-def _replay_key(environ: dict[str, Any], signature: str) -> str:
-    """The signature; for Events API callbacks (JSON) also Slack's retry number: a redelivery of an
-    event is signed anew by Slack, but a test or a fast retry may fall in the same second. Handlers
-    deduplicate events by event_id; commands and clicks are never retried by Slack."""
-    if "json" in environ.get("CONTENT_TYPE", ""):
-        return f"{signature}|{environ.get('HTTP_X_SLACK_RETRY_NUM', '')[:3]}"
-    return signature
+            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return True
 
 
 def malformed_payload(body: Any) -> bool:
@@ -87,19 +175,19 @@ def malformed_payload(body: Any) -> bool:
     return False
 
 
-def _parsed_body(environ: dict[str, Any], length: int) -> tuple[bytes, Any]:
-    """The raw body (put back for Bolt) and what it holds, parsed the way Bolt parses it."""
-    stream = environ["wsgi.input"]
-    raw = stream.read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(raw)
+def parsed_body(raw: bytes, content_type: str) -> Any:
+    """What a verified body holds, parsed the way Bolt parses it; None when it cannot be read (not UTF-8,
+    not JSON, nested deeper than any Slack payload)."""
     try:
         text = raw.decode("utf-8")
-        if "json" in environ.get("CONTENT_TYPE", ""):
-            return raw, json.loads(text)
-        form = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
-        return raw, json.loads(form["payload"]) if "payload" in form else form
-    except ValueError:
-        return raw, None
+        if content_type.split(";")[0].strip() == "application/json" or text.startswith("{"):  # as Bolt decides
+            parsed = json.loads(text)
+        else:
+            form = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+            parsed = json.loads(form["payload"]) if "payload" in form else form
+    except (ValueError, RecursionError):
+        return None
+    return parsed if _depth_within(parsed, MAX_NESTING) else None
 
 
 def _answer_or_400(slack: SlackRequestHandler, environ: dict[str, Any],
@@ -123,15 +211,27 @@ def _answer_or_400(slack: SlackRequestHandler, environ: dict[str, Any],
         return [b"unreadable request body\n"]
 
 
+def _plain(start_response: Callable[..., Any], status: str, body: bytes) -> Iterable[bytes]:
+    # With a length the connection stays open for the next request (a flood costs no reconnects either).
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def _unauthorized(start_response: Callable[..., Any]) -> Iterable[bytes]:
-    start_response("401 Unauthorized", [("Content-Type", "text/plain")])
-    return [b"invalid request\n"]
-# --- end of the adversarial suite fix ---
+    return _plain(start_response, "401 Unauthorized", b"invalid request\n")
+
+
+def _unreadable(start_response: Callable[..., Any]) -> Iterable[bytes]:
+    return _plain(start_response, "400 Bad Request", b"unreadable request body\n")
 
 
 def wsgi_app(app: App, room: WarRoom) -> Wsgi:
+    """Slack's requests are checked here, in this order, before Bolt sees them: size, signature on the raw
+    body, replay, then parsing. Bolt checks the signature again (harmless)."""
     slack = SlackRequestHandler(app)
-    replays = ReplayGuard()
+    signed = SignedRequests(room.settings.slack_signing_secret or "")
+    replays = ReplayMemory(room.database)
+    refusals = RefusalLog()
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -150,17 +250,19 @@ def wsgi_app(app: App, room: WarRoom) -> Wsgi:
             if length < 0 or length > MAX_BODY_BYTES:
                 start_response("413 Payload Too Large", [("Content-Type", "text/plain")])
                 return [b"request body too large\n"]
+            raw = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(raw)  # put back for Bolt
             timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "")
-            signature = environ.get("HTTP_X_SLACK_SIGNATURE", "")
-            if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
-                return _unauthorized(start_response)  # Bolt would raise on int() and answer 500
-            if signature and not replays.first_time(_replay_key(environ, signature)):
-                log.warning("refused a replayed request (same signature within 5 minutes)")
+            if not signed.verified(timestamp, environ.get("HTTP_X_SLACK_SIGNATURE", ""), raw):
+                refusals.refused("unsigned or forged requests")
                 return _unauthorized(start_response)
-            _, parsed = _parsed_body(environ, length)
-            if malformed_payload(parsed):
-                start_response("400 Bad Request", [("Content-Type", "text/plain")])
-                return [b"unreadable request body\n"]
+            if not replays.first_time(timestamp, raw):
+                refusals.refused("replayed requests")
+                return _unauthorized(start_response)
+            parsed = parsed_body(raw, environ.get("CONTENT_TYPE", ""))
+            if parsed is None or malformed_payload(parsed):
+                log.warning("refused a signed request with an unreadable body")
+                return _unreadable(start_response)
             return _answer_or_400(slack, environ, start_response)
         start_response("404 Not Found", [("Content-Type", "text/plain")])
         return [b"not found\n"]

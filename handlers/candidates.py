@@ -11,7 +11,7 @@ import re
 import shlex
 from typing import Any
 
-from slack_bolt import Ack, App, BoltRequest, Respond
+from slack_bolt import Ack, App, Respond
 
 from bot.access import Access
 from bot.errors import BadInput, WarRoomError
@@ -25,7 +25,7 @@ from bot.messages.candidate_lists import (
     read_page_value,
 )
 from bot.messages.mrkdwn import escape
-from bot.services import candidates
+from bot.services import candidates, slack_events
 from bot.services.candidate_cards import refresh_card, show_card
 from bot.war_room import WarRoom
 from handlers.errors import guard
@@ -111,14 +111,14 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
 
     @app.event({"type": "message", "subtype": "file_share"}, matchers=[asks_for_import])
     @guard(room)
-    def file_shared(ack: Ack, body: dict[str, Any], request: BoltRequest) -> None:
+    def file_shared(ack: Ack, body: dict[str, Any]) -> None:
         ack()
-        if request.headers.get("x-slack-retry-num"):
-            return  # a redelivery: we acknowledged late and the first delivery is still importing
         event = body.get("event") or {}
         actor = actor_of(room, body)
         if actor.program is None or event.get("channel") != actor.program.channel_id:
             return  # not a war room: not ours to answer
+        if not slack_events.claim(room.database, body.get("event_id"), room.clock()):
+            return  # a redelivery of a share already taken (maybe still importing)
         thread = str(event.get("thread_ts") or event.get("ts") or "")
         channel = actor.program.channel_id
 

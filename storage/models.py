@@ -204,6 +204,16 @@ class ProcessedEvent(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class SeenRequest(Base):
+    """A verified Slack request, by the hash of what its signature covers (timestamp and body), kept until
+    that signature expires: every web worker and process refuses the same request a second time."""
+
+    __tablename__ = "seen_requests"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 # --- voting and the preference list ----------------------------------------------------------
 
 

@@ -4,8 +4,8 @@
 acknowledgement) are one tracked pool, so a test can wait until every listener a request started,
 and the work it handed on, has finished (`served.idle()`) before it asserts that *nothing*
 happened. Without that, "zero posts" would only mean "zero posts yet".
-`snapshot(served)` counts the rows of every table of the schema (storage.models.Base), so a
-test that compares two snapshots notices a store in any table, including tables added later.
+`snapshot(served)` counts the rows of every table of the schema (storage.models.Base) but the replay
+memory, so a test that compares two snapshots notices a store in any table, including tables added later.
 """
 
 from __future__ import annotations
@@ -40,11 +40,16 @@ served = e2e.served
 AdversarialServed = Served
 
 
+# The transport's memory of verified requests (bot.web.ReplayMemory) grows with every signed request,
+# stored or not: it is not something a request stores about a program.
+TRANSPORT_TABLES = ("seen_requests",)
+
+
 def snapshot(database: Database) -> dict[str, int]:
-    """Row count of every table in the schema."""
+    """Row count of every table in the schema (but the transport's)."""
     with database.reading() as session:
         return {table.name: session.scalar(select(func.count()).select_from(table)) or 0
-                for table in Base.metadata.sorted_tables}
+                for table in Base.metadata.sorted_tables if table.name not in TRANSPORT_TABLES}
 
 
 def posts(standin: SlackStandIn) -> list[str]:

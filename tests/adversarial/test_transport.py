@@ -26,6 +26,11 @@ from tests.harness.slack_api import SlackStandIn
 FORM = "application/x-www-form-urlencoded"
 
 
+def _later(retry: int | None) -> int | None:
+    """The timestamp Slack signs a redelivery with: it signs each delivery when it sends it, later."""
+    return int(time.time()) + retry if retry else None
+
+
 def _bodies(slack: SlackClientSim) -> dict[str, tuple[str, str]]:
     """One write of each kind Slack sends: (body, content type)."""
     command = urlencode(slack.command_payload(f"vote {aamc_id(1)} high", MEMBERS[0], WAR_ROOM))
@@ -99,7 +104,7 @@ def test_slack_retries_of_an_event_store_once(served: AdversarialServed, slack: 
                                 thread_ts=thread)
     event_id = new_event_id()
     for retry in (None, 1, 2, 3):
-        assert slack.event(event, event_id=event_id, retry_num=retry).status == 200
+        assert slack.event(event, event_id=event_id, retry_num=retry, timestamp=_later(retry)).status == 200
     served.idle()
     assert snapshot(served.room.database)["reference_notes"] == 2
 
@@ -161,7 +166,8 @@ def test_a_retried_file_share_event_imports_and_answers_once(served: Adversarial
     served.idle()
     first = snapshot(served.room.database)
     for retry in (1, 2, 3):
-        assert slack.event(event, event_id=event_id, retry_num=retry, retry_reason="http_timeout").status == 200
+        assert slack.event(event, event_id=event_id, retry_num=retry, retry_reason="http_timeout",
+                           timestamp=_later(retry)).status == 200
     served.idle()
     assert first["candidates"] == 5
     assert snapshot(served.room.database) == first
