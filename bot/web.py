@@ -24,7 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.war_room import WarRoom
-from storage.database import Database
+from storage.database import Database, forget_inherited_engines
 from storage.models import SeenRequest
 
 log = logging.getLogger(__name__)
@@ -276,6 +276,7 @@ def build_wsgi(settings_loader: Callable[[], Any] | None = None) -> Wsgi:
     from bot.bootstrap import build_war_room
     from bot.settings import load_settings
 
+    forget_inherited_engines()  # `soapbot serve` checked the schema in the master before forking
     settings = settings_loader() if settings_loader else load_settings()
     room = build_war_room(settings)
     return wsgi_app(create_app(room), room)

@@ -79,6 +79,17 @@ def dispose_engines() -> None:
         _engines.clear()
 
 
+def forget_inherited_engines() -> None:
+    """In a process just forked from one that used the database (a gunicorn worker): drop the parent's
+    engines without closing their connections, which the parent still owns. Two processes talking over
+    one PostgreSQL socket corrupt each other's transactions ("connection in transaction status
+    INTRANS" at checkout)."""
+    with _engines_lock:
+        for engine in _engines.values():
+            engine.dispose(close=False)
+        _engines.clear()
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url

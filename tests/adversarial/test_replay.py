@@ -22,9 +22,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.app import create_app
+from bot.bootstrap import build_war_room
 from bot.console import TrackedExecutor
 from bot.logs import JsonFormatter
-from bot.war_room import build_war_room
 from bot.web import wsgi_app
 from storage.models import SeenRequest
 from tests.adversarial.conftest import AdversarialServed, snapshot

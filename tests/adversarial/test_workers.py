@@ -152,7 +152,7 @@ def test_a_replay_is_refused_by_every_worker_even_after_a_flood_of_unsigned_post
         rounds += 1
         connections = [socket.create_connection((host, int(port)), timeout=10) for _ in range(16)]
         try:
-            assert {_status(c, replay, bytearray()) for c in connections} == {401}
+            assert {_status(c, replay, bytearray()) for c in connections} == {401}, log_path.read_text()[-3000:]
         finally:
             for connection in connections:
                 connection.close()
