@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.bootstrap import build_war_room
 from bot.settings import load_settings
 from bot.socket import run_socket_mode
-from bot.war_room import build_war_room
 from tests.e2e.conftest import BOT_TOKEN, MEMBERS, WAR_ROOM
 from tests.harness.payloads import slash_command_payload
 from tests.harness.slack_api import SlackStandIn
