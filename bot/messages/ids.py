@@ -18,6 +18,9 @@ class ActionId(StrEnum):
     OFFER_OUTCOME = "offer.outcome"
     CARD_REFRESH = "card.refresh"
     # lists and pages
+    LIST_LOCK_CONFIRM = "list.lock_confirm"
+    LIST_LOCK_CANCEL = "list.lock_cancel"
+    LIST_CERTIFIED = "list.certified"
     PAGE = "page"
     PURGE_OPEN = "purge.open"
 
