@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
+from bot.domain.thread_replies import RULE as THREAD_NOTE_RULE
 from bot.messages.blocks import sections
 from bot.messages.mrkdwn import clip
 
@@ -18,7 +19,8 @@ class HelpEntry:
 
 
 def help_text(entries: list[HelpEntry]) -> str:
-    return "SOAP War Room commands:\n" + "\n".join(f"`{e.usage}`: {e.summary}" for e in entries)
+    return ("SOAP War Room commands:\n" + "\n".join(f"`{e.usage}`: {e.summary}" for e in entries)
+            + f"\n{THREAD_NOTE_RULE}")
 
 
 def help_blocks(entries: list[HelpEntry], problem: str | None = None) -> list[dict[str, Any]]:
@@ -28,5 +30,5 @@ def help_blocks(entries: list[HelpEntry], problem: str | None = None) -> list[di
     # Several sections so the help stays under Slack's 3,000 characters per section.
     blocks.extend(sections([f"`{e.usage}`\n{e.summary}" for e in entries]))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(
-        "Only you can see this. Applicant data stays in the war-room channel.", 2000))]))
+        f"{THREAD_NOTE_RULE}\nOnly you can see this. Applicant data stays in the war-room channel.", 2000))]))
     return [block.to_dict() for block in blocks[:50]]

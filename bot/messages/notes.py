@@ -30,6 +30,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.domain.thread_replies import gist
 from bot.messages.ids import ActionId, CallbackId
 from bot.messages.mrkdwn import clip, escape, mention
 
@@ -112,12 +113,31 @@ def sentiment_summary(counts: Mapping[str | None, int]) -> str:
     return ", ".join(parts)
 
 
-def card_lines(counts: Mapping[str | None, int]) -> tuple[str, ...]:
+def gist_line(note: NoteLine) -> str:
+    """One note in a line: who called whom, the sentiment, the first words (`_Neutral_` when rated)."""
+    called = escape(note.called_name) if note.called_name else ""
+    about = ", ".join(escape(x) for x in (note.role, note.institution) if x)
+    if called:
+        who = f"{mention(note.author)} called {called}" + (f" ({about})" if about else "")
+    else:
+        who = mention(note.author) + (f" ({about})" if about else "")
+    try:
+        label, _, emoji = _SENTIMENTS[Sentiment(note.sentiment or "")]
+        rated = f" {emoji} _{label}_"
+    except ValueError:
+        rated = ""
+    return clip(f"• {who}{rated}: “{escape(gist(note.text))}”", 400)
+
+
+def card_lines(counts: Mapping[str | None, int], latest: Sequence[NoteLine] = ()) -> tuple[str, ...]:
     total = sum(counts.values())
     if total == 0:
         return ("No reference notes yet.",)
     noun = "note" if total == 1 else "notes"
-    return (f"*{total}* reference {noun}: {sentiment_summary(counts)}",)
+    heading = f"*{total}* reference {noun}: {sentiment_summary(counts)}"
+    if latest:
+        heading += "; latest first:" if len(latest) > 1 else ":"
+    return (heading, *(gist_line(note) for note in latest))
 
 
 # --- the modal --------------------------------------------------------------------------------

@@ -14,7 +14,9 @@ How it behaves, and why (decisions a program director, coordinator and IT person
   thread gets one: the card if the candidates feature can post it, otherwise a short parent
   message "Reference notes for <name> (<id>)"; if two notes race to start the thread, the first
   stored ts wins and the loser's parent message is deleted.
-- A person's reply typed in a candidate's thread becomes a note by that person (`source="thread"`,
+- A person's reply typed in a candidate's thread becomes a note by that person when it carries
+  substance (`bot.domain.thread_replies`: a leading `ref:`, 12 words, or a rating in 4; "+1" and
+  "will call his PD after lunch" are not notes) (`source="thread"`,
   `source_ts` = the message ts, unique per program). Edits update it, deletions remove it. Slack's
   redeliveries of one event are recorded in `processed_events` in the same transaction as the
   note, so they never create a second note. Observers' and outsiders' replies are not stored
@@ -44,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
 from bot.domain.cards import CardButton, CardSection, CardViewer
+from bot.domain.thread_replies import note_text
 from bot.errors import BadInput
 from bot.messages import notes as messages
 from bot.messages.ids import ActionId
@@ -355,8 +358,9 @@ def _thread_candidate(session: Session, program_id: int, thread_ts: str | None) 
 
 def capture_thread_reply(database: Database, *, program_id: int, author: str, thread_ts: str, ts: str,
                          text: str, event_id: str | None, now: datetime) -> SavedNote | None:
-    """A person's reply in a candidate's thread becomes their note. None when it is not one (or a redelivery)."""
-    body = unslack(text or "").strip()
+    """A person's reply in a candidate's thread becomes their note when it carries substance (see
+    `bot.domain.thread_replies`). None when it is not one (a reaction, logistics, a redelivery)."""
+    body = note_text(unslack(text or ""))
     if not body or not ts:
         return None
     try:
@@ -391,8 +395,10 @@ def _thread_note(session: Session, program_id: int, ts: str) -> ReferenceNote | 
 
 def mirror_edit(database: Database, *, program_id: int, editor: str, thread_ts: str | None, ts: str, text: str,
                 event_id: str | None, now: datetime, may_create: bool) -> SavedNote | None:
-    """An edited thread reply updates its note (or becomes one, when `may_create` and it was missed)."""
-    body = unslack(text or "").strip()
+    """An edited thread reply updates its note (or becomes one, when `may_create` and it was missed or
+    has become substantive)."""
+    raw = unslack(text or "").strip()
+    body = note_text(raw) or raw  # a note edited short stays a note: only its author's delete removes it
     try:
         with database.transaction() as session:
             note = _thread_note(session, program_id, ts)
@@ -467,9 +473,16 @@ def list_notes(database: Database, *, program_id: int, aamc_id: str, page: int =
                          pages, counts)
 
 
+CARD_LATEST_NOTES = 3
+
+
 def notes_card_section(session: Session, candidate: Candidate, viewer: CardViewer) -> CardSection:
-    """The card's notes section: count, sentiment summary, "Add reference note"."""
-    return CardSection(title="Reference notes", lines=messages.card_lines(sentiment_counts(session, candidate.id)),
+    """The card's notes section: count, sentiment summary, the latest notes' gist, "Add reference note"."""
+    latest = [_line(note) for note in session.scalars(
+        select(ReferenceNote).where(ReferenceNote.candidate_id == candidate.id)
+        .order_by(ReferenceNote.created_at.desc(), ReferenceNote.id.desc()).limit(CARD_LATEST_NOTES))]
+    return CardSection(title="Reference notes",
+                       lines=messages.card_lines(sentiment_counts(session, candidate.id), latest),
                        buttons=(CardButton(action_id=ActionId.ADD_NOTE.value, text="Add reference note",
                                            value=candidate.aamc_id),))
 

@@ -144,7 +144,7 @@ def _try_everything(slack: SlackClientSim, standin: SlackStandIn, served: Advers
     if in_room:
         _in_room_only(slack, served, user, channel, buttons)
     if thread_ts:
-        slack.event(slack.message_event(channel, user, "planted thread note", thread_ts=thread_ts))
+        slack.event(slack.message_event(channel, user, "ref: planted thread note", thread_ts=thread_ts))
     file = standin.share_file("soap.csv", b"AAMC ID,First Name,Last Name\r\n29999999,Planted,Row\r\n", user)
     share = slack.message_event(channel, user, "import this")
     share.update({"subtype": "file_share", "files": [file]})

@@ -161,7 +161,7 @@ def test_typed_text_notes_reasons_and_echoed_errors_are_escaped(served: Adversar
     with served.room.database.reading() as session:
         thread = session.scalar(select(Candidate.thread_ts).where(Candidate.aamc_id == A))
     assert thread
-    slack.event(slack.message_event(WAR_ROOM, COLLEAGUE, f"thread note {_mix(0)} {_mix(3)}", thread_ts=thread))
+    slack.event(slack.message_event(WAR_ROOM, COLLEAGUE, f"ref: thread note {_mix(0)} {_mix(3)}", thread_ts=thread))
     served.idle()
     for text in (f"notes {A}", f"candidate {A}", f"audit {A}"):
         slack.command(text, CHAIR, WAR_ROOM)

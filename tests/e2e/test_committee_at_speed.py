@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.services.candidates import import_export
-from storage.models import Candidate, Program, Ranking, Vote
+from storage.models import Candidate, Program, Ranking, ReferenceNote, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.factories import aamc_id, applicant_row, eras_csv, img_row
 from tests.harness.signing import SlackClientSim
@@ -156,3 +156,26 @@ def test_a_second_candidate_then_a_vote_leaves_no_message_with_an_outdated_count
     for message in standin.messages(room):
         shown = json.dumps(message, ensure_ascii=False)
         assert "(1 vote)" not in shown and "no votes yet" not in shown, shown[:300]
+
+
+def test_a_plus_one_reply_is_no_note_and_a_substantive_reply_is_one_shown_on_the_card(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, applicants: str) -> None:
+    room = applicants
+    slack.command(f"candidate {aamc_id(2)}", M1, room)
+    parent = standin.wait_for("chat.postMessage")[0].response["ts"]
+    for text in ("+1", "ok I will call his PD after lunch"):
+        assert slack.event(slack.message_event(room, M2, text, thread_ts=parent)).status == 200
+    served.idle()
+    with served.room.database.reading() as session:
+        assert session.scalars(select(ReferenceNote)).all() == []
+    card = json.dumps(standin.message(room, parent), ensure_ascii=False)
+    assert "No reference notes yet." in card
+    updates = len(standin.calls_to("chat.update"))
+
+    said = "Called his PD at Example General: strong clinician, would rank him again"
+    assert slack.event(slack.message_event(room, M2, said, thread_ts=parent)).status == 200
+    standin.wait_for("chat.update", count=updates + 1)
+    served.idle()
+    card = json.dumps(standin.message(room, parent), ensure_ascii=False)
+    assert "*1* reference note" in card
+    assert f"<@{M2}>" in card and "Called his PD at Example General" in card

@@ -170,11 +170,11 @@ def test_the_same_event_delivered_three_times_gives_one_note(served: Served, sla
         # Slack signs each redelivery when it sends it, seconds or minutes after the first.
         timestamp = int(time.time()) + retry if retry else None
         assert slack.event(event, event_id=event_id, retry_num=retry, timestamp=timestamp).status == 200
-    sentinel = slack.message_event(candidates, WRITER, "Second reference: agrees", thread_ts=thread)
+    sentinel = slack.message_event(candidates, WRITER, "ref: Second reference agrees", thread_ts=thread)
     slack.event(sentinel)
     eventually(lambda: any(n.source_ts == sentinel["ts"] for n in _notes(served)))
     captured = [n for n in _notes(served) if n.source == "thread"]
-    assert sorted(n.text for n in captured) == ["Letter writer: top 5% of students", "Second reference: agrees"]
+    assert sorted(n.text for n in captured) == ["Letter writer: top 5% of students", "Second reference agrees"]
 
 
 def test_messages_that_are_not_committee_replies_in_a_candidate_thread_are_ignored(
@@ -183,20 +183,20 @@ def test_messages_that_are_not_committee_replies_in_a_candidate_thread_are_ignor
     slack.command(f"observer add <@{OBSERVER}>", DIRECTOR, candidates)
     _answer(standin)
     ignored = [
-        slack.message_event(candidates, OBSERVER, "observer's aside", thread_ts=thread),
-        slack.message_event(candidates, OUTSIDER, "outsider", thread_ts=thread),
-        slack.message_event(candidates, WRITER, "top-level chatter"),
-        slack.message_event(candidates, WRITER, "another thread", thread_ts=new_ts()),
-        slack.message_event(OTHER_CHANNEL, DIRECTOR, "other channel", thread_ts=thread),
+        slack.message_event(candidates, OBSERVER, "ref: observer's aside", thread_ts=thread),
+        slack.message_event(candidates, OUTSIDER, "ref: outsider", thread_ts=thread),
+        slack.message_event(candidates, WRITER, "ref: top-level chatter"),
+        slack.message_event(candidates, WRITER, "ref: another thread", thread_ts=new_ts()),
+        slack.message_event(OTHER_CHANNEL, DIRECTOR, "ref: other channel", thread_ts=thread),
         slack.bot_message_event(candidates, "bot says", thread_ts=thread),
         slack.bot_message_event(candidates, "bot echo", thread_ts=thread, subtype=None),
     ]
     for event in ignored:
         assert slack.event(event).status == 200
-    sentinel = slack.message_event(candidates, DIRECTOR, "PD call: strong", thread_ts=thread)
+    sentinel = slack.message_event(candidates, DIRECTOR, "ref: PD call, strong", thread_ts=thread)
     slack.event(sentinel)
     eventually(lambda: any(n.source_ts == sentinel["ts"] for n in _notes(served)))
-    assert [n.text for n in _notes(served) if n.source == "thread"] == ["PD call: strong"]
+    assert [n.text for n in _notes(served) if n.source == "thread"] == ["PD call, strong"]
     assert standin.calls_to("chat.postEphemeral") == []  # ignored, not answered
 
 
@@ -254,7 +254,7 @@ def test_observers_cannot_add_notes_and_unknown_ids_are_named(served: Served, sl
 def test_a_thread_reply_with_a_file_attached_is_a_note_not_an_import(
         served: Served, slack: SlackClientSim, standin: SlackStandIn, candidates: str) -> None:
     thread = _open_thread(slack, standin, served)
-    event = slack.message_event(candidates, OTHER_WRITER, "Her letter writer's email, attached", new_ts(),
+    event = slack.message_event(candidates, OTHER_WRITER, "ref: Her letter writer's email, attached", new_ts(),
                                 thread_ts=thread)
     event.update(subtype="file_share", files=[{"id": "F0LETTER01", "name": "email.pdf", "filetype": "pdf"}])
     slack.event(event)

@@ -205,7 +205,7 @@ def test_edits_and_deletions_are_mirrored(room: WarRoom, program: ProgramRef) ->
     thread = _thread_ts(room.database, FIRST)
     ts = "1800000000.000200"
     notes.capture_thread_reply(room.database, program_id=program.id, author=MEMBER, thread_ts=str(thread), ts=ts,
-                               text="First version", event_id="EvA", now=room.clock())
+                               text="ref: First version", event_id="EvA", now=room.clock())
     edited = notes.mirror_edit(room.database, program_id=program.id, editor=MEMBER, thread_ts=thread, ts=ts,
                                text="Second version", event_id="EvB", now=room.clock(), may_create=True)
     assert edited is not None
@@ -243,7 +243,11 @@ def test_the_card_section_counts_notes_and_offers_the_button(room: WarRoom, prog
         assert second is not None
         section = notes.notes_card_section(session, first, CardViewer())
         empty = notes.notes_card_section(session, second, CardViewer())
-    assert section.lines == ("*3* reference notes: 2 strong advocates, 1 concern",)
+    assert section.lines == (
+        "*3* reference notes: 2 strong advocates, 1 concern; latest first:",
+        f"• <@{MEMBER}> :warning: _Concern_: “Reliable; would take them again.”",
+        f"• <@{MEMBER}> :large_green_circle: _Strong advocate_: “Reliable; would take them again.”",
+        f"• <@{MEMBER}> :large_green_circle: _Strong advocate_: “Reliable; would take them again.”")
     assert [(b.action_id, b.value) for b in section.buttons] == [(ActionId.ADD_NOTE.value, FIRST)]
     assert empty.lines == ("No reference notes yet.",)
 
