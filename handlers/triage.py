@@ -2,7 +2,8 @@
 
 Reading the policy and the triage counts is open to the whole committee; changing the policy and
 overriding a bucket are for directors. A policy change is announced in the war room (who, what
-changed, how many candidates moved) and answered ephemerally with the same words.
+changed in the policy's own words, who moved between buckets and which of them are on a preference
+list) and answered ephemerally with the same words.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from bot.access import Access
 from bot.errors import BadInput
 from bot.messages.candidate_lists import (
     TRIAGE_BLOCK,
+    policy_change_text,
     policy_text,
     read_page_value,
     triage_blocks,
     triage_text,
 )
-from bot.messages.mrkdwn import escape, mention
+from bot.messages.mrkdwn import escape
 from bot.services import triage
 from bot.services.candidate_cards import refresh_card
 from bot.services.candidates import program_today
@@ -57,15 +59,9 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
         if not change.changed_keys:
             cmd.reply("The policy already says that; nothing changed.\n" + policy_text(change.after, program.name))
             return
-        old, new = change.before.model_dump(), change.after.model_dump()
-        what = "; ".join(f"{key}: {_show(old[key])} → {_show(new[key])}" for key in change.changed_keys)
-        moved = triage.describe_moves(change.moves)
-        summary = (f"{len(change.moves)} candidate(s) changed bucket: " + ", ".join(moved) + "."
-                   if change.moves else "No candidate changed bucket.")
-        room.gateway.post(program.channel_id,
-                          f":gear: {mention(cmd.actor.user_id)} changed the triage policy ({escape(what)}). "
-                          f"{summary}")
-        cmd.reply(f"Policy changed ({escape(what)}). {summary}")
+        report = policy_change_text(cmd.actor.user_id, change.before, change.after, change.moves)
+        room.gateway.post(program.channel_id, report)
+        cmd.reply(report)
 
     @router.subcommand("triage", access=Access.READ, usage="triage | triage 12345678 interviewed <reason>",
                        summary="Counts per bucket; directors override a bucket with a reason (`clear` undoes).",
@@ -108,10 +104,3 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
         respond(text=triage_text(summary), blocks=triage_blocks(summary), response_type="ephemeral",
                 replace_original=True)
 
-
-def _show(value: Any) -> str:
-    if isinstance(value, list | tuple):
-        return ",".join(str(v) for v in value) or "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)

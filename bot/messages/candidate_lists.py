@@ -4,6 +4,7 @@ and import reports (Slack and terminal). Pure builders; names are escaped here."
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -13,10 +14,10 @@ from bot.domain.triage import Bucket, TriagePolicy
 from bot.messages.blocks import SLACK_SECTION_TEXT, chunks, plural, section
 from bot.messages.candidate_card import BUCKET_EMOJI, RISK_EMOJI
 from bot.messages.ids import ActionId
-from bot.messages.mrkdwn import clip, escape
+from bot.messages.mrkdwn import clip, escape, mention
 from bot.services.candidate_cards import redraw_minutes
 from bot.services.candidates import CandidateRef, FindPage, ImportResult
-from bot.services.triage import TriageSummary
+from bot.services.triage import Move, TriageSummary, describe_moves
 
 FIND_BLOCK = "find.page"
 TRIAGE_BLOCK = "triage.page"
@@ -152,6 +153,47 @@ def policy_text(policy: TriagePolicy, program_name: str) -> str:
     return (f"*Triage policy of {escape(program_name)}*\n" + "\n".join(policy_lines(policy))
             + "\nDirectors change it with `/soap policy set key=value …`, e.g. "
               "`/soap policy set visas=J-1 max_failures=1 home_states=OH,PA`.")
+
+
+MOVES_NAMED = 15
+_POLICY_LINE = re.compile(r"^(?P<label>[^:]+): (?P<value>.*) \((?P<key>\w+)\)$")
+
+
+def policy_changes(before: TriagePolicy, after: TriagePolicy) -> list[str]:
+    """Each changed setting in `/soap policy`'s words: "visas sponsored: J-1 only → J-1 and H-1B"."""
+    changes = []
+    for old, new in zip(before.describe(), after.describe(), strict=True):
+        if old == new:
+            continue
+        old_match, new_match = _POLICY_LINE.match(old), _POLICY_LINE.match(new)
+        if old_match and new_match:
+            changes.append(f"{old_match['label']}: {old_match['value']} → {new_match['value']}")
+        else:
+            changes.append(f"{old} → {new}")
+    return changes
+
+
+def policy_change_text(actor: str, before: TriagePolicy, after: TriagePolicy, moves: Sequence[Move]) -> str:
+    """What a policy change did, for the war room: the settings, who moved between buckets (those on a
+    preference list first, so none is hidden behind "and N more"), and which of them are on a list."""
+    head = f":gear: {mention(actor)} changed the triage policy: {escape('; '.join(policy_changes(before, after)))}."
+    if not moves:
+        return head + "\nNo candidate changed bucket."
+    ordered = sorted(moves, key=lambda m: (m.on_list is None, m.name.casefold(), m.aamc_id))
+    counts = ", ".join(describe_moves(moves))
+    lines = [head, f"{plural(len(moves), 'candidate')} changed bucket ({escape(counts)}):"]
+    for move in ordered[:MOVES_NAMED]:
+        listed = f" · :clipboard: on {escape(move.on_list)}" if move.on_list else ""
+        lines.append(f"• {escape(move.name)} ({escape(move.aamc_id)}): {escape(move.before or 'not triaged')} → "
+                     f"*{escape(move.after)}*{listed}")
+    if len(moves) > MOVES_NAMED:
+        lines.append(f"…and {len(moves) - MOVES_NAMED} more (`/soap triage` shows every bucket).")
+    listed_count = sum(1 for move in moves if move.on_list)
+    if listed_count:
+        verb = "is" if listed_count == 1 else "are"
+        lines.append(f":warning: {listed_count} of them {verb} on a preference list: check their place with "
+                     "`/soap list`.")
+    return clip("\n".join(lines), 3900)
 
 
 # --- import reports ---------------------------------------------------------------------------

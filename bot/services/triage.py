@@ -14,6 +14,7 @@ Decisions (written down for the committee):
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,7 +31,8 @@ from bot.errors import BadInput
 from bot.messages.mrkdwn import escape
 from bot.services import audit
 from storage.database import Database
-from storage.models import Candidate, Program
+from storage.models import Candidate, ListEntry, ListSnapshot, Program, Ranking
+from storage.models import Vote as VoteRow
 
 MAX_OVERRIDE_REASON = 500
 
@@ -146,6 +148,11 @@ def summary(database: Database, program_id: int, *, per_bucket: int = 5, page: i
 class Move:
     before: str | None
     after: str
+    candidate_id: int = 0
+    aamc_id: str = ""
+    name: str = ""
+    on_list: str | None = None
+    """Where the candidate stands on a preference list ("round 1's locked list", "the current list"), if anywhere."""
 
 
 def recompute(session: Session, program_id: int, policy: TriagePolicy, today: date,
@@ -154,7 +161,8 @@ def recompute(session: Session, program_id: int, policy: TriagePolicy, today: da
 
     Returns the effective-bucket moves (overridden candidates never move).
     """
-    query = select(Candidate.id, Candidate.profile, Candidate.bucket, Candidate.risk, Candidate.triage_reasons,
+    query = select(Candidate.id, Candidate.aamc_id, Candidate.first_name, Candidate.last_name, Candidate.profile,
+                   Candidate.bucket, Candidate.risk, Candidate.triage_reasons,
                    Candidate.override_bucket, *[getattr(Candidate, name) for name in CONNECTION_COLUMNS]
                    ).where(Candidate.program_id == program_id)
     wanted: set[int] | None = None
@@ -174,7 +182,8 @@ def recompute(session: Session, program_id: int, policy: TriagePolicy, today: da
                                                                            row.triage_reasons):
             changes.append({"id": row.id, **values})
             if row.override_bucket is None and values["bucket"] != row.bucket:
-                moves.append(Move(row.bucket, values["bucket"]))
+                moves.append(Move(row.bucket, values["bucket"], row.id, row.aamc_id,
+                                  f"{row.first_name} {row.last_name}".strip()))
     if changes:
         session.execute(update(Candidate), changes)
     return moves
@@ -188,6 +197,31 @@ def describe_moves(moves: Iterable[Move]) -> list[str]:
     lines = [f"{n} moved out of {bucket}" for bucket, n in out_of.most_common()]
     lines += [f"{n} moved into {bucket}" for bucket, n in into.most_common()]
     return lines
+
+
+def on_lists(session: Session, program_id: int, candidate_ids: Iterable[int]) -> dict[int, str]:
+    """Where each of `candidate_ids` is on a preference list: a locked round's list first, else the
+    current list (someone voted on, ranked or pinned them). Candidates on no list are left out."""
+    wanted = set(candidate_ids)
+    if not wanted:
+        return {}
+    found: dict[int, str] = {}
+    for candidate_id, round_number in session.execute(
+            select(ListEntry.candidate_id, ListSnapshot.round)
+            .join(ListSnapshot, ListSnapshot.id == ListEntry.snapshot_id)
+            .where(ListSnapshot.program_id == program_id, ListSnapshot.unlocked_at.is_(None),
+                   ListEntry.candidate_id.in_(wanted)).order_by(ListSnapshot.round)):
+        if candidate_id is not None:
+            found.setdefault(candidate_id, f"round {round_number}'s locked list")
+    current = set(session.scalars(select(VoteRow.candidate_id).where(VoteRow.program_id == program_id,
+                                                                    VoteRow.candidate_id.in_(wanted))))
+    current |= set(session.scalars(select(Ranking.candidate_id).where(Ranking.program_id == program_id,
+                                                                     Ranking.candidate_id.in_(wanted))))
+    current |= set(session.scalars(select(Candidate.id).where(Candidate.id.in_(wanted),
+                                                              Candidate.pinned_by.is_not(None))))
+    for candidate_id in current:
+        found.setdefault(candidate_id, "the current list")
+    return found
 
 
 # --- policy -----------------------------------------------------------------------------------
@@ -227,6 +261,8 @@ def set_policy(database: Database, *, program: ProgramRef, actor: str, pairs: Ma
             return change
         row.policy = after.model_dump(mode="json")
         moves = recompute(session, program.id, after, today)
+        listed = on_lists(session, program.id, [move.candidate_id for move in moves])
+        moves = [dataclasses.replace(move, on_list=listed.get(move.candidate_id)) for move in moves]
         audit.record(session, program_id=program.id, actor=actor, action="triage.policy",
                      target=f"program:{program.id}",
                      before=before.model_dump(mode="json"),

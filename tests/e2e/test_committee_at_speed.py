@@ -179,3 +179,26 @@ def test_a_plus_one_reply_is_no_note_and_a_substantive_reply_is_one_shown_on_the
     card = json.dumps(standin.message(room, parent), ensure_ascii=False)
     assert "*1* reference note" in card
     assert f"<@{M2}>" in card and "Called his PD at Example General" in card
+
+
+def test_a_policy_change_names_who_moved_and_flags_those_on_a_list(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, applicants: str) -> None:
+    room = applicants
+    with served.room.database.reading() as session:
+        program_id = session.scalar(select(Program.id).where(Program.channel_id == room))
+    assert program_id is not None
+    more = [img_row(100 + n, "J-1", first_name="Kai", last_name=f"Visacase{n:02d}") for n in range(18)]
+    assert import_export(served.room.database, program_id, eras_csv(more), filename="more.csv", actor=DIRECTOR,
+                         today=TODAY).ok
+    command(slack, standin, M1, room, f"vote {aamc_id(117)} high")  # last by name: must not hide in "more"
+    command(slack, standin, DIRECTOR, room, "policy set visas=none")
+    post = standin.wait_for("chat.postMessage")[-1].params["text"]
+    assert "visas sponsored: J-1 only → none (any visa need is a deal-breaker)" in post
+    assert "visas_sponsored" not in post
+    assert "19 candidates changed bucket" in post  # the 18 and Emery Placeholder
+    named = [line for line in post.splitlines() if line.startswith("• ")]
+    assert len(named) == 15
+    assert named[0].startswith(f"• Kai Visacase17 ({aamc_id(117)}): ") and "on the current list" in named[0]
+    assert "*do not rank*" in named[0]
+    assert "…and 4 more" in post
+    assert "1 of them is on a preference list" in post

@@ -57,7 +57,8 @@ def test_policy_shows_defaults_and_visas_none_to_j1_moves_j1_applicants(
     reply = _reply(standin)
     assert reply["response_type"] == "ephemeral"
     assert "5 moved out of do not rank" in reply["text"]
-    assert "visas_sponsored: none → J-1" in reply["text"]
+    assert "visas sponsored: none (any visa need is a deal-breaker) → J-1 only" in reply["text"]
+    assert "visas_sponsored" not in reply["text"]
     announcement = standin.wait_for("chat.postMessage")[0].params
     assert announcement["channel"] == war_room
     assert "5 moved out of do not rank" in announcement["text"]
