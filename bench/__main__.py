@@ -316,10 +316,24 @@ def _import(imp: dict[str, Any]) -> list[str]:
         f"| bare: `csv` + `executemany` | {imp['bare_s']} | "
         f"{_n(round(imp['rows'] / imp['bare_s']) if imp['bare_s'] else None)} |",
         f"| ratio | {_x(imp['ratio'])} (target ≤ {imp['target_ratio']:g}×: {_verdict(imp['met'])}) | |",
+        *_import_archive(imp),
         "",
         f"Samples (s): ours {imp['ours_samples_s']}, bare {imp['bare_samples_s']}.",
         "",
         *_import_floor(imp),
+    ]
+
+
+def _import_archive(imp: dict[str, Any]) -> list[str]:
+    """The same applicants from an export in the archive shape PDWS produces (`Applicant Name`, `_1` tracks,
+    AOA phrases, Y/N flags), beside the figure above."""
+    if "archive_s" not in imp:
+        return []
+    return [
+        f"| ours: the same {imp['rows']:,} applicants as an archive-shape PDWS export (`Applicant Name`, `_1` "
+        f"tracks, AOA phrases, Y/N flags) | {imp['archive_s']} | {_n(imp['archive_rows_per_s'])} |",
+        f"| bare: `csv` + `executemany` of that file | {imp['archive_bare_s']} | |",
+        f"| ratio, archive shape | {_x(imp['archive_ratio'])} | |",
     ]
 
 

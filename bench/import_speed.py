@@ -10,6 +10,11 @@ pragmas), and both include reading the file:
 - bare: `csv.reader` over the file, then one `executemany` of the same rows into a table with one
   TEXT column per CSV column, in one transaction.
 
+The same 5,000 applicants are also imported from an export in the archive shape PDWS produces
+(`write_archive_export`: one `Applicant Name` in capitals, `Medical Degree`, `Medical School Degree Date
+of Graduation`, AOA phrases, Y/N red flags, `Tracks Applied by Applicant` and `_1`, ignored columns):
+`archive_s` beside `ours_s`, against the same bare import of that file (`archive_bare_s`).
+
 Each side runs `repeats` times on a fresh database; the figure is the best (fastest) run, the one
 least disturbed by whatever else the machine was doing, and the ratio is best(ours) / best(bare).
 Also timed: the read and validation step alone (`bot.eras_export.read_export`), so the doc can say
@@ -55,8 +60,55 @@ def write_synthetic_export(path: Path, rows: int, start: int = 0) -> Path:
     return write_export(path, applicant_rows(rows, start=start), "csv")
 
 
+#: The archive shape (../shared/DOMAIN.md §4): one `Applicant Name`, `Medical Degree`, `Medical School Degree
+#: Date of Graduation`, `Alpha Omega Alpha` phrases, Y/N red flags, `Tracks Applied by Applicant` and `_1`.
+ARCHIVE_HEADER = ("AAMC ID", "Applicant Name", "Medical School of Graduation", "Medical School Country",
+                  "Medical School State/Province", "Medical School Type", "Medical Degree",
+                  "Medical School Degree Date of Graduation", "USMLE Step 1 Score", "USMLE Step 2 CK Score",
+                  "COMLEX-USA Level 1 Score", "COMLEX-USA Level 2 CE Score", "Citizenship", "Visa Sponsorship Needed",
+                  "Expected Visa Status", "Alpha Omega Alpha", "Misdemeanor Conviction", "Felony Conviction",
+                  "Permanent State", "Preferred Phone", "Tracks Applied by Applicant", "Tracks Applied by Applicant_1",
+                  "Gender", "Date of Birth", "Count of Poster Presentation")
+_AOA_PHRASES = ("Alpha Omega Alpha (Member of AOA)", "No Alpha Omega Alpha (AOA) chapter at my school",
+                "Alpha Omega Alpha (AOA) elections held during senior year", "")
+_TRACKS = ("Internal Medicine|1234140C0 (Categorical)", "Internal Medicine|1234140P0 (Preliminary)")
+_DEGREES = {"MD": "M.D.", "DO": "D.O.", "MBBS": "M.B.,B.S."}
+
+
+def write_archive_export(path: Path, rows: int, start: int = 0) -> Path:
+    """The same synthetic applicants as `write_synthetic_export`, in the archive shape PDWS produces:
+    names as `LAST, FIRST` in capitals, degrees and dates as PDWS writes them, AOA as phrases, Y/N flags."""
+    import io
+
+    from tests.factories import applicant_rows
+
+    def yn(value: object) -> str:
+        return {"Yes": "Y", "No": "N"}.get(str(value or ""), "")
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(ARCHIVE_HEADER)
+    for index, row in enumerate(applicant_rows(rows, start=start)):
+        month, _, year = str(row.get("Medical School Graduation Date", "")).rpartition("/")
+        writer.writerow([
+            row["AAMC ID"], f"{row['Last Name'].upper()}, {row['First Name'].upper()}",
+            row.get("Medical School of Graduation", ""), row.get("Medical School Country", ""),
+            row.get("Medical School State/Province") or "", row.get("Medical School Type", ""),
+            _DEGREES.get(str(row.get("Degree")), row.get("Degree", "")), f"{month[:2]}/{year}" if year else "",
+            row.get("USMLE Step 1 Score") or "", row.get("USMLE Step 2 CK Score") or "",
+            row.get("COMLEX-USA Level 1 Score") or "", row.get("COMLEX-USA Level 2 CE Score") or "",
+            row.get("Citizenship", ""), yn(row.get("Visa Sponsorship Needed")), row.get("Expected Visa Status") or "",
+            _AOA_PHRASES[index % len(_AOA_PHRASES)], yn(row.get("Misdemeanor Conviction")),
+            yn(row.get("Felony Conviction")), row.get("Permanent State") or "", f"(555) 010-{index % 10000:04d}",
+            _TRACKS[0], _TRACKS[1] if index % 3 == 0 else "", "", "", "0",
+        ])
+    path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode())  # as Excel saves "CSV UTF-8"
+    return path
+
+
 def prepare_program(database_url: str) -> int:
     """A migrated database with one program (war room `WAR_ROOM`, director `DIRECTOR`); its id."""
+    from bot.bootstrap import SETUP_HOOKS
     from bot.services.programs import ChannelFacts, setup_war_room
     from storage.database import Database
     from storage.migrate import upgrade
@@ -65,7 +117,7 @@ def prepare_program(database_url: str) -> int:
     upgrade(database)
     program, _ = setup_war_room(database, name="Internal Medicine – Bench", team_id=TEAM_ID,
                                 channel=ChannelFacts(WAR_ROOM, is_private=True), user_id=DIRECTOR,
-                                timezone="America/New_York", members=frozenset(COMMITTEE))
+                                timezone="America/New_York", members=frozenset(COMMITTEE), seed=SETUP_HOOKS)
     return program.id
 
 
@@ -170,6 +222,9 @@ def run(rows: int = IMPORT_ROWS, repeats: int = 5) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="soap-bench-import-") as tmp:
         work = Path(tmp)
         export = write_synthetic_export(work / "export.csv", rows)
+        archive = write_archive_export(work / "archive.csv", rows)
+        archive_ours: list[float] = []
+        archive_bare: list[float] = []
         ours: list[float] = []
         bare: list[float] = []
         read_only: list[float] = []
@@ -203,6 +258,14 @@ def run(rows: int = IMPORT_ROWS, repeats: int = 5) -> dict[str, Any]:
             dispose_engines()
             seconds, _ = _timed(partial(store_raw, floor_db, columns, finished))
             store_only.append(seconds)
+            url = f"sqlite:///{work / f'archive-{attempt}.db'}"
+            program_id = prepare_program(url)
+            seconds, result = _timed(partial(import_ours, url, program_id, archive))
+            archive_ours.append(seconds)
+            if result.new != rows:
+                raise RuntimeError(f"archive import wrote {result.new} rows, expected {rows}")
+            seconds, _ = _timed(partial(import_bare, work / f"archive-bare-{attempt}.db", archive))
+            archive_bare.append(seconds)
             typed = [imported.profile.model_dump() for imported in report.rows]
             seconds, _ = _timed(partial(validate_only, typed))
             validate.append(seconds)
@@ -233,6 +296,11 @@ def run(rows: int = IMPORT_ROWS, repeats: int = 5) -> dict[str, Any]:
             "floor_s": round(floor_s, 3),
             "floor_leanest_s": round(floor_leanest_s, 3),
             "floor_ratio": ratio(floor_s, bare_s),
+            "archive_s": round(min(archive_ours), 3),
+            "archive_bare_s": round(min(archive_bare), 3),
+            "archive_ratio": ratio(min(archive_ours), min(archive_bare)),
+            "archive_rows_per_s": round(rows / min(archive_ours)) if min(archive_ours) else None,
+            "archive_file_bytes": archive.stat().st_size,
             "target_ratio": 3.0,
             "met": bool(bare_s and ours_s / bare_s <= 3.0),
         }

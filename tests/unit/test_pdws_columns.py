@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -235,3 +236,16 @@ def test_the_report_names_each_rule_that_had_nothing_to_read() -> None:
     assert not any("visa" in line for line in report.rules_off)
     assert [rule.key for rule in rules_without_data(report.rows[0].profile)] == [
         "exams", "recent_clinical", "us_clinical", "professionalism", "red_flags", "ties"]
+
+
+def test_the_bench_archive_export_is_read_whole(tmp_path: Path) -> None:
+    from bench.__main__ import _import_archive
+    from bench.import_speed import write_archive_export
+
+    report = read_export(write_archive_export(tmp_path / "archive.csv", 40))
+    assert report.ok and len(report.rows) == 40 and report.unknown_columns == []
+    assert report.rows[0].profile.exported_name == report.rows[0].profile.exported_name.upper()
+    assert any(len(row.profile.tracks) == 2 for row in report.rows)
+    shown = "\n".join(_import_archive({"rows": 5000, "archive_s": 1.2, "archive_rows_per_s": 4129,
+                                       "archive_bare_s": 0.1, "archive_ratio": 12.0}))
+    assert "archive-shape PDWS export" in shown and "4,129" in shown
