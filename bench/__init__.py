@@ -81,10 +81,10 @@ def free_port() -> int:
 
 
 def slack_stand_ins() -> tuple[Any, Any, Any]:
-    """(SlackStandIn, SlackClientSim, sign): the local Slack of `bot.local_slack` (the Web API stand-in
+    """(SlackStandIn, SlackClientSim, sign): the local Slack of `bot.console` and `tests.harness` (the Web API stand-in
     and the signed-request client the tests use)."""
-    from bot.local_slack.signing import SlackClientSim, sign
-    from bot.local_slack.web_api import SlackStandIn
+    from bot.console.signing import SlackClientSim, sign
+    from tests.harness.slack_api import SlackStandIn
 
     return SlackStandIn, SlackClientSim, sign
 

@@ -471,9 +471,9 @@ def _reproduce(results: dict[str, Any]) -> list[str]:
         ".venv/bin/python bench/bench_aggregation.py",
         "```",
         "",
-        "- Everything runs on 127.0.0.1: the Web API stand-in (`bot.local_slack.web_api.SlackStandIn`) runs in the "
+        "- Everything runs on 127.0.0.1: the Web API stand-in (`tests.harness.slack_api.SlackStandIn`) runs in the "
         "bench process and both servers point `SLACK_API_URL` at it; signed requests are built with "
-        "`bot.local_slack.signing.SlackClientSim` and sent from a separate (spawned) process, so the stand-in's "
+        "`bot.console.signing.SlackClientSim` and sent from a separate (spawned) process, so the stand-in's "
         "work does not slow the clients' clocks. Nothing reaches Slack.",
         "- Data: synthetic applicants from `tests/factories.py` (never real people), imported through the import "
         "service into a fresh SQLite file per scale before the server starts; 8 members' votes on 150 candidates. "

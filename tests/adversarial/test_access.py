@@ -16,14 +16,14 @@ import re
 from typing import Any
 
 from bot.access import CommitteeDirectory
+from bot.console.payloads import static_select
+from bot.console.signing import SlackClientSim
 from bot.messages.ids import ActionId, CallbackId
 from bot.messages.notes import NoteField
 from bot.messages.records import CONFIRM_ACTION, CONFIRM_BLOCK
 from tests.adversarial.conftest import POST_METHODS, AdversarialServed, program_id, snapshot
 from tests.e2e.conftest import DIRECTOR, MEMBERS, OTHER_CHANNEL, OUTSIDER, WAR_ROOM
 from tests.factories import aamc_id, applicant_row
-from tests.harness.payloads import static_select
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.waiting import eventually
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.console.payloads import static_select
+from bot.console.signing import SlackClientSim
 from bot.messages.notes import NoteField
 from tests.adversarial.conftest import AdversarialServed, import_rows, program_id
 from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM
 from tests.factories import aamc_id, applicant_row, eras_csv
-from tests.harness.payloads import static_select
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 
 HOSTILE = ("<!channel>", "<!here>", f"<@{DIRECTOR}>", "<https://evil.example|click>", "<!subteam^S0ADMINS>",

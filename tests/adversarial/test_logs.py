@@ -18,14 +18,14 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from bot.console.payloads import static_select
+from bot.console.signing import SlackClientSim, sign
 from bot.logs import JsonFormatter, redact
 from bot.messages.notes import NoteField
 from storage.models import Candidate
 from tests.adversarial.conftest import AdversarialServed, program_id
 from tests.e2e.conftest import BOT_TOKEN, MEMBERS, SIGNING_SECRET, WAR_ROOM
 from tests.factories import aamc_id, applicant_row, eras_csv
-from tests.harness.payloads import static_select
-from tests.harness.signing import SlackClientSim, sign
 from tests.harness.slack_api import SlackStandIn
 
 FIRST, LAST, SCHOOL = "Quennell", "Zarathwaite", "Ironbridge Synthetic College of Medicine"

@@ -19,13 +19,13 @@ from typing import Any
 
 from sqlalchemy import event, select, text
 
+from bot.console.signing import SlackClientSim
 from bot.services import notes
 from storage.database import Database
 from storage.models import ReferenceNote, Vote
 from tests.adversarial.conftest import TRANSPORT_TABLES, AdversarialServed, snapshot
 from tests.e2e.conftest import MEMBERS, WAR_ROOM
 from tests.factories import aamc_id, applicant_rows, eras_csv
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.waiting import eventually
 

@@ -16,13 +16,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.console.signing import SlackClientSim
 from bot.eras_export import ExportFileError, read_export
 from bot.services.records import export_archive
 from bot.spreadsheet import FORMULA_STARTS, csv_bytes
 from tests.adversarial.conftest import AdversarialServed, import_rows, program_id, snapshot
 from tests.e2e.conftest import MEMBERS, WAR_ROOM
 from tests.factories import applicant_row, applicant_rows, eras_csv, eras_xlsx, table
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 
 FORMULA = '=HYPERLINK("http://evil.example","click me")'

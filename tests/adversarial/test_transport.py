@@ -14,13 +14,13 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import select
 
+from bot.console.payloads import new_event_id
+from bot.console.signing import SlackClientSim, sign
 from bot.web import MAX_BODY_BYTES
 from storage.models import Candidate
 from tests.adversarial.conftest import AdversarialServed, snapshot
 from tests.e2e.conftest import MEMBERS, SIGNING_SECRET, WAR_ROOM
 from tests.factories import aamc_id, applicant_rows, eras_csv
-from tests.harness.payloads import new_event_id
-from tests.harness.signing import SlackClientSim, sign
 from tests.harness.slack_api import SlackStandIn
 
 FORM = "application/x-www-form-urlencoded"

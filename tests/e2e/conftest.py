@@ -18,13 +18,13 @@ import pytest
 
 from bot.app import create_app
 from bot.bootstrap import build_war_room
-from bot.console import TrackedExecutor
+from bot.console.payloads import BOT_USER_ID
+from bot.console.signing import SlackClientSim
+from bot.console.workspace import TrackedExecutor
 from bot.settings import Settings, load_settings
 from bot.war_room import WarRoom
 from bot.web import wsgi_app
 from tests.fakes import FakeClock
-from tests.harness.payloads import BOT_USER_ID
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 
 SIGNING_SECRET = "e2e-signing-secret-0123456789abcdef"

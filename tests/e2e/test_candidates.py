@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli_commands.import_file import run_import
+from bot.console.signing import SlackClientSim
 from bot.services.candidates import import_export
 from storage.models import AuditEvent, Candidate, Program
 from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM, Served
 from tests.factories import applicant_row, applicant_rows, eras_csv, img_row, write_export
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.waiting import eventually
 

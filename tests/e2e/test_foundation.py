@@ -7,6 +7,7 @@ import time
 
 from sqlalchemy import func, select
 
+from bot.console.signing import SlackClientSim, sign
 from storage.models import AuditEvent, CommitteeRole, Program
 from tests.e2e.conftest import (
     DIRECTOR,
@@ -18,7 +19,6 @@ from tests.e2e.conftest import (
     WAR_ROOM,
     Served,
 )
-from tests.harness.signing import SlackClientSim, sign
 from tests.harness.slack_api import SlackStandIn
 
 

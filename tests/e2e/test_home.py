@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.console.payloads import app_home_opened_event
+from bot.console.signing import SlackClientSim
 from storage.models import Candidate, Program, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, OUTSIDER, Served
-from tests.harness.payloads import app_home_opened_event
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 
 M1, M2 = MEMBERS[0], MEMBERS[1]

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.bootstrap import build_war_room
+from bot.console.payloads import number_input, state_values, static_select
+from bot.console.signing import SlackClientSim
 from bot.messages.ids import ActionId, CallbackId
 from bot.messages.interviews import ScorecardField
 from bot.services import reminders
@@ -19,8 +21,6 @@ from storage.models import AuditEvent, Candidate, Interview, Program, Reminder, 
 from tests.e2e.conftest import DIRECTOR, MEMBERS, OUTSIDER, Served
 from tests.factories import aamc_id, applicant_row, eras_csv
 from tests.fakes import FakeClock
-from tests.harness.payloads import number_input, state_values, static_select
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 
 M1, M2, M3, _ = MEMBERS

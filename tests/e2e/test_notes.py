@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.console.payloads import new_event_id, new_ts, static_select
+from bot.console.signing import SlackClientSim
 from bot.messages.ids import ActionId, CallbackId
 from bot.messages.notes import NoteField
 from bot.services.candidates import import_export
 from storage.models import Candidate, Program, ReferenceNote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, OTHER_CHANNEL, OUTSIDER, Served
 from tests.factories import aamc_id, applicant_row, eras_csv
-from tests.harness.payloads import new_event_id, new_ts, static_select
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import RecordedCall, SlackStandIn
 from tests.harness.waiting import eventually
 

@@ -9,10 +9,10 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
+from bot.console.signing import SlackClientSim
 from bot.services import reminders
 from storage.models import AuditEvent, Candidate, Offer, Position, Program, Reminder
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 
 M1, M2 = MEMBERS[0], MEMBERS[1]

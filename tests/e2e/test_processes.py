@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.console.payloads import slash_command_payload
+from bot.console.signing import SlackClientSim
 from tests.e2e.conftest import BOT_TOKEN, MEMBERS, SIGNING_SECRET, WAR_ROOM
-from tests.harness.payloads import slash_command_payload
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.socket_mode import SocketModeStandIn
 

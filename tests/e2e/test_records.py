@@ -6,11 +6,11 @@ import json
 
 from sqlalchemy import func, select
 
+from bot.console.signing import SlackClientSim, state_values
 from bot.messages.ids import CallbackId
 from bot.messages.records import CONFIRM_ACTION, CONFIRM_BLOCK
 from storage.models import Candidate, Program, ReferenceNote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
-from tests.harness.signing import SlackClientSim, state_values
 from tests.harness.slack_api import SlackStandIn
 
 

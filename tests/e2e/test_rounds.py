@@ -9,11 +9,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
+from bot.console.payloads import BOT_USER_ID
+from bot.console.signing import SlackClientSim
 from bot.services import reminders
 from storage.models import AuditEvent, Candidate, ListSnapshot, Program, Reminder, Round
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
-from tests.harness.payloads import BOT_USER_ID
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")

@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.cli import main as soapbot
+from bot.console.signing import SlackClientSim
 from bot.services.candidates import import_export
 from storage.models import AuditEvent, Candidate, Program, Ranking, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.factories import aamc_id, applicant_row, eras_csv
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import RecordedCall, SlackStandIn
 from tests.harness.waiting import eventually
 

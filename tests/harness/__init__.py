@@ -1,13 +1,15 @@
 """Slack stand-ins for tests: nothing here reaches Slack.
 
-- ``slack_api.SlackStandIn``: the Web API (``WebClient(base_url=standin.url)``), response_urls, uploads.
-- ``signing.SlackClientSim``: signed slash commands, clicks, modal submissions and events to the app.
+The local Slack itself is the console's (``bot.console``: ``web_api``, ``signing``, ``payloads``,
+``blockkit``); tests import those modules directly. What only tests need lives here:
+
+- ``slack_api.SlackStandIn``: the console's Web API plus fault injection (``fail``, ``hold``),
+  ``reset``, ``wait_for`` and the inspection tests assert on.
 - ``socket_mode.SocketModeStandIn``: a Socket Mode WebSocket endpoint (wire with ``attach(standin)``).
-- ``payloads``: the payload builders both transports share; ``blockkit``: Slack's Block Kit limits.
-- ``fixtures``: ready pytest fixtures (import them into a conftest).
+- ``fixtures``: ready pytest fixtures (import them into a conftest); ``waiting``: ``eventually``.
 """
 
-from tests.harness.signing import SimResponse, SlackClientSim, sign
+from bot.console.signing import SimResponse, SlackClientSim, sign
 from tests.harness.slack_api import RecordedCall, SlackStandIn, UploadedFile
 from tests.harness.socket_mode import SocketModeStandIn
 

@@ -3,8 +3,8 @@
 Protocol as Slack documents it:
 
 - the app calls ``apps.connections.open`` (app-level ``xapp-`` token) and gets a one-time WebSocket
-  URL; wire this server to the Web API stand-in with ``SlackStandIn.socket_mode = this`` (or
-  ``slack.set_socket_url(...)``) so that call returns ``new_connection_url()``;
+  URL; wire this server to the Web API stand-in with ``SlackStandIn.socket_mode = this`` so that
+  call returns ``new_connection_url()``;
 - on connect the server sends ``{"type": "hello", "num_connections", "debug_info", "connection_info"}``;
 - it pushes envelopes ``{"envelope_id", "type": "slash_commands" | "interactive" | "events_api",
   "payload", "accepts_response_payload"}`` (events also carry ``retry_attempt``/``retry_reason``);
@@ -25,7 +25,7 @@ from typing import Any
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import Server, ServerConnection, serve
 
-from tests.harness import payloads
+from bot.console import payloads
 
 
 class SocketModeStandIn:

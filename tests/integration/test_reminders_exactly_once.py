@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 
 from bot.bootstrap import SETUP_HOOKS, build_war_room
 from bot.clock import make_scheduler, run_job
+from bot.console.payloads import BOT_USER_ID, TEAM_ID
 from bot.errors import BadInput, Conflict
 from bot.messages.schedule import reminder_label, schedule_change_text
 from bot.services import programs, reminders, round_status, schedule
@@ -24,7 +25,6 @@ from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import AuditEvent, Candidate, ListSnapshot, Offer, Reminder, Round
 from tests.fakes import FakeClock
-from tests.harness.payloads import BOT_USER_ID, TEAM_ID
 from tests.harness.slack_api import SlackStandIn
 
 WAR_ROOM = "G0WARROOM1"

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.console.blockkit import validate_blocks
 from bot.domain.cards import CardButton, CardSection
 from bot.messages.candidate_card import CardFacts, ExamLine, Override, candidate_card_blocks, card_text
 from bot.messages.ids import ActionId
-from tests.harness.blockkit import validate_blocks
 
 
 def _facts(**overrides: object) -> CardFacts:

@@ -24,9 +24,9 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from websockets.sync.client import connect as ws_connect
 
-from tests.harness import payloads
-from tests.harness.blockkit import LIMITS, validate_blocks
-from tests.harness.signing import SlackClientSim, sign
+from bot.console import payloads
+from bot.console.blockkit import LIMITS, validate_blocks
+from bot.console.signing import SlackClientSim, sign
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.socket_mode import SocketModeStandIn
 

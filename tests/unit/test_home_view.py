@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.access import ProgramRef, Role
+from bot.console.blockkit import validate_view
 from bot.domain.soap_calendar import CalendarEvent, EventKind
-from bot.local_slack.blockkit import validate_view
 from bot.messages.home import home_view, outsider_view
 from bot.services.home import Dashboard
 from bot.services.offers import TrackStatus

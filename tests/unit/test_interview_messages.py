@@ -12,6 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.console.blockkit import validate_blocks, validate_view
+from bot.console.payloads import number_input, state_values, static_select
 from bot.errors import BadInput
 from bot.messages.ids import ActionId, CallbackId
 from bot.messages.interviews import (
@@ -31,8 +33,6 @@ from bot.messages.interviews import (
     scorecard_post,
 )
 from bot.services.interviews import ScorecardInputError, check_scorecard, read_when
-from tests.harness.blockkit import validate_blocks, validate_view
-from tests.harness.payloads import number_input, state_values, static_select
 
 NY = ZoneInfo("America/New_York")
 PHOENIX = ZoneInfo("America/Phoenix")

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 from bot.bootstrap import build_war_room
-from bot.local_slack.web_api import SlackStandIn
 from bot.settings import load_settings
 from handlers.router import SoapRouter
+from tests.harness.slack_api import SlackStandIn
 
 MANIFEST = (Path(__file__).parents[2] / "manifest.yml").read_text()
 

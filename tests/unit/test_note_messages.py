@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.console.blockkit import validate_blocks, validate_view
+from bot.console.payloads import state_values, static_select
 from bot.messages.ids import CallbackId
 from bot.messages.notes import (
     MAX_NOTE_CHARS,
@@ -23,8 +25,6 @@ from bot.messages.notes import (
     sentiment_summary,
     thread_parent,
 )
-from tests.harness.blockkit import validate_blocks, validate_view
-from tests.harness.payloads import state_values, static_select
 
 AT = datetime(2027, 3, 17, 18, 5, tzinfo=UTC)
 HOSTILE = "<!channel> see <https://evil.example|click> & <@U0SOMEONE>"

@@ -7,6 +7,7 @@ import io
 import json
 from datetime import UTC, datetime
 
+from bot.console.blockkit import validate_blocks
 from bot.domain.preference_list import Vote
 from bot.messages import preference_list as messages
 from bot.services.preference_list import (
@@ -20,7 +21,6 @@ from bot.services.preference_list import (
 )
 from bot.services.voting import RankingResult, VoteResult
 from bot.spreadsheet import safe_cell
-from tests.harness.blockkit import validate_blocks
 
 LONG = "<!channel> Wolfeschlegelsteinhausenbergerdorff-" * 4
 MEMBERS = tuple(f"U0MEMBER{n:02d}" for n in range(15))

@@ -21,7 +21,7 @@ like SOAP Thursday morning, so a program director's IT contact can try every com
 Every name is generated from parts that are obviously synthetic ("Testa Mockford", "Synthetic
 State University"): never a real person. The generator is seeded, so the same AAMC ID always
 names the same applicant; with the scripted clock (`DEMO_START`) the whole demo is the same on
-every run. Demo data lives in var/demo.db only (see bot.console).
+every run. Demo data lives in var/demo.db only (see bot.console.session).
 """
 
 from __future__ import annotations
@@ -31,13 +31,12 @@ import io
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.bootstrap import SETUP_HOOKS
-
-if TYPE_CHECKING:
-    from bot.console import LocalWorkspace, SessionPlan
+from bot.console.payloads import TEAM_ID
+from bot.console.workspace import ChannelInfo, LocalWorkspace, Member, SessionPlan
 
 DEMO_SEED = 2027
 DEMO_APPLICANTS = 300
@@ -282,8 +281,6 @@ def demo_csv(rows: list[dict[str, Any]]) -> bytes:
 
 def seed_demo(workspace: LocalWorkspace) -> SessionPlan:
     """Set up the demo war room in `workspace` (its stand-in and its database); return the session plan."""
-    from bot.console import ChannelInfo, Member, SessionPlan
-    from bot.local_slack.payloads import TEAM_ID
     from bot.services import programs
 
     room = workspace.room

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from bot.local_slack.payloads import (
+from bot.console.payloads import (
     APP_ID,
     BOT_USER_ID,
     TEAM_DOMAIN,
@@ -113,7 +113,7 @@ class SimResponse(tuple):
 class SlackClientSim:
     """Sends the app what Slack would send, signed, to ``{app_url}/slack/events``.
 
-    Thread-safe: holds no per-request state. Pass ``standin`` (a ``SlackStandIn``) so the
+    Thread-safe: holds no per-request state. Pass ``standin`` (a ``LocalWebApi``) so the
     ``response_url`` of commands and clicks points at the stand-in, which records the posts.
     """
 

@@ -1,16 +1,20 @@
-"""A Slack Web API stand-in on loopback, for ``WebClient(base_url=standin.url)``.
+"""The console's local Slack Web API on loopback, for ``WebClient(base_url=web_api.url)``.
 
 It records every call, answers with Slack's response shapes, and rejects what Slack rejects
-(Block Kit limits in ``bot.local_slack.blockkit.LIMITS``). Also served here: the upload URLs that
+(Block Kit limits in ``bot.console.blockkit.LIMITS``), so the console shows a call the real
+Slack would refuse. Also served here: the upload URLs that
 ``files.getUploadURLExternal`` hands out (step 2 of ``files_upload_v2``) and ``response_url``
 endpoints for ``respond()``.
 
-    with SlackStandIn() as slack:
+    with LocalWebApi() as slack:
         slack.set_channel("C0COMMITTEE", name="soap-committee", is_private=True)
         slack.set_members("C0COMMITTEE", ["U1", "U2"])
         client = WebClient(base_url=slack.url, token="xoxb-test")
         client.chat_postMessage(channel="C0COMMITTEE", text="hi")
-        assert slack.calls_to("chat.postMessage")[0].params["text"] == "hi"
+        assert slack.calls[-1].params["text"] == "hi"
+
+Tests use a subclass (``tests.harness.slack_api.SlackStandIn``) that can also fail a method, keep
+a call waiting, forget what it recorded and wait for a call; the console needs none of that.
 """
 
 from __future__ import annotations
@@ -26,8 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, quote, urlsplit
 
-from bot.local_slack import payloads
-from bot.local_slack.blockkit import LIMITS, BlockKitError, parse_json_field, validate_blocks, validate_view
+from bot.console import payloads
+from bot.console.blockkit import LIMITS, BlockKitError, parse_json_field, validate_blocks, validate_view
 
 RESPONSE_URL_METHOD = "response_url"
 FILE_UPLOAD_METHOD = "files.upload_url"  # the POST of file bytes to the URL from getUploadURLExternal
@@ -73,14 +77,6 @@ class UploadedFile:
 
 
 @dataclass
-class _Failure:
-    remaining: int
-    status: int
-    retry_after: int | None
-    error: str
-
-
-@dataclass
 class _Channel:
     id: str
     name: str
@@ -103,7 +99,7 @@ class SlackApiError(Exception):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    standin: SlackStandIn
+    web_api: LocalWebApi
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -114,25 +110,14 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        self.server.standin._handle(self)
+        self.server.web_api._handle(self)
 
     def do_POST(self) -> None:
-        self.server.standin._handle(self)
+        self.server.web_api._handle(self)
 
 
-@dataclass
-class HeldCall:
-    """A Web API call the stand-in keeps waiting (see ``SlackStandIn.hold``)."""
-
-    arrived: threading.Event = field(default_factory=threading.Event)
-    released: threading.Event = field(default_factory=threading.Event)
-
-    def release(self) -> None:
-        self.released.set()
-
-
-class SlackStandIn:
-    """Thread-safe Web API stand-in. Use as a context manager or ``start()``/``stop()``."""
+class LocalWebApi:
+    """Thread-safe local Web API. Use as a context manager or ``start()``/``stop()``."""
 
     def __init__(
         self,
@@ -153,14 +138,9 @@ class SlackStandIn:
         self.app_id = app_id
         self.require_token = require_token
         self.action_id_scope = action_id_scope
-        self.socket_mode: Any | None = None  # a SocketModeStandIn; apps.connections.open returns its URL
-        self._socket_url: str | None = None
 
         self._lock = threading.RLock()
-        self._cond = threading.Condition(self._lock)
         self._calls: list[RecordedCall] = []
-        self._failures: dict[str, list[_Failure]] = {}
-        self._holds: dict[str, list[HeldCall]] = {}
         self._channels: dict[str, _Channel] = {}
         self._users: dict[str, dict[str, Any]] = {}
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
@@ -177,11 +157,11 @@ class SlackStandIn:
         self.add_user(bot_user_id, "soap-war-room", "SOAP War Room", is_bot=True)
 
     # -- lifecycle ----------------------------------------------------------------------------
-    def start(self) -> SlackStandIn:
+    def start(self) -> LocalWebApi:
         if self._server is not None:
             return self
         server = _Server(("127.0.0.1", 0), _Handler)
-        server.standin = self
+        server.web_api = self
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-standin", daemon=True
@@ -198,7 +178,7 @@ class SlackStandIn:
         if thread is not None:
             thread.join(timeout=5)
 
-    def __enter__(self) -> SlackStandIn:
+    def __enter__(self) -> LocalWebApi:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -207,7 +187,7 @@ class SlackStandIn:
     @property
     def port(self) -> int:
         if self._server is None:
-            raise RuntimeError("SlackStandIn is not started")
+            raise RuntimeError(f"{type(self).__name__} is not started")
         return int(self._server.server_address[1])
 
     @property
@@ -224,11 +204,6 @@ class SlackStandIn:
         return f"{self.root_url}/hooks/response/{quote(key, safe='')}"
 
     # -- configuration --------------------------------------------------------------------------
-    def set_socket_url(self, url: str | None) -> None:
-        """What apps.connections.open returns (overrides ``socket_mode``)."""
-        with self._lock:
-            self._socket_url = url
-
     def set_channel(
         self,
         channel: str,
@@ -322,57 +297,6 @@ class SlackStandIn:
             self._users[user_id] = user
         return user
 
-    def fail(
-        self,
-        method: str,
-        times: int = 3,
-        status: int = 429,
-        retry_after: int | None = 1,
-        error: str | None = None,
-    ) -> None:
-        """The next ``times`` calls to ``method`` fail.
-
-        429: HTTP 429 + ``Retry-After`` + ``{"ok": false, "error": "ratelimited"}``; 5xx: that status
-        with ``{"ok": false, "error": error or "internal_error"}``; 200 with ``error=``: Slack's
-        error-only answer ``{"ok": false, "error": error}``.
-        """
-        if status == 429:
-            err = error or "ratelimited"
-        elif status >= 500:
-            err = error or "internal_error"
-        else:
-            err = error or "fatal_error"
-        with self._lock:
-            self._failures.setdefault(method, []).append(
-                _Failure(times, status, retry_after if status == 429 else None, err)
-            )
-
-    def hold(self, method: str) -> HeldCall:
-        """The next call to ``method`` waits (Slack is slow) until ``release()``, then is answered as
-        usual; ``arrived`` is set once the call is waiting. At most 30 s, so a forgotten hold cannot
-        hang a test run."""
-        held = HeldCall()
-        with self._lock:
-            self._holds.setdefault(method, []).append(held)
-        return held
-
-    def reset(self, *, state: bool = False) -> None:
-        """Forget recorded calls and pending failures. Slack's own state (posted messages, views,
-        uploads, used trigger_ids / response_urls) survives, so a message posted before the reset
-        can still be updated; ``state=True`` clears that too. Channels and users always stay."""
-        with self._lock:
-            self._calls.clear()
-            self._failures.clear()
-            for held in (held for waiting in self._holds.values() for held in waiting):
-                held.release()
-            self._holds.clear()
-            if state:
-                self._messages.clear()
-                self._views.clear()
-                self._used_triggers.clear()
-                self._uploads.clear()
-                self._response_url_uses.clear()
-
     def user_posts(self, channel: str, user: str, text: str, *, thread_ts: str | None = None,
                    files: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """A person types ``text`` in the Slack client (the console's plain messages and thread replies).
@@ -407,33 +331,6 @@ class SlackStandIn:
         with self._lock:
             return list(self._calls)
 
-    def calls_to(self, method: str) -> list[RecordedCall]:
-        with self._lock:
-            return [c for c in self._calls if c.method == method]
-
-    def wait_for(self, method: str, count: int = 1, timeout: float = 5) -> list[RecordedCall]:
-        """Block until ``count`` calls to ``method`` were recorded; return them (AssertionError on timeout)."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                found = [c for c in self._calls if c.method == method]
-                if len(found) >= count:
-                    return found
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    seen = sorted({c.method for c in self._calls})
-                    raise AssertionError(
-                        f"expected {count} call(s) to {method} within {timeout}s, got {len(found)}; seen: {seen}"
-                    )
-                self._cond.wait(remaining)
-
-    def response_url_posts(self, key: str | None = None) -> list[RecordedCall]:
-        calls = self.calls_to(RESPONSE_URL_METHOD)
-        if key is None:
-            return calls
-        suffix = "/" + quote(key, safe="")
-        return [c for c in calls if c.path.endswith(suffix)]
-
     @property
     def uploads(self) -> list[UploadedFile]:
         with self._lock:
@@ -450,25 +347,6 @@ class SlackStandIn:
             return [
                 json.loads(json.dumps(m)) for (ch, _), m in self._messages.items() if channel is None or ch == channel
             ]
-
-    def views(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [json.loads(json.dumps(v)) for v in self._views.values()]
-
-    def all_text(self, *, include_files: bool = False) -> str:
-        """Every text / blocks / attachments / view payload sent, serialised (one per line)."""
-        parts: list[str] = []
-        keys = ("text", "blocks", "attachments", "view", "initial_comment", "title")
-        for call in self.calls:
-            if call.method == FILE_UPLOAD_METHOD:
-                if include_files:
-                    parts.append(call.body.decode("utf-8", errors="replace"))
-                continue
-            for key in keys:
-                if key in call.params:
-                    value = call.params[key]
-                    parts.append(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
-        return "\n".join(parts)
 
     # -- ids ------------------------------------------------------------------------------------
     def _next_ts(self) -> str:
@@ -532,9 +410,7 @@ class SlackStandIn:
 
         status, payload, extra_headers = self._dispatch(method, path, params, headers, body)
         # Record before answering: once the client has its answer, the call is visible.
-        with self._cond:
-            self._calls.append(RecordedCall(method, params, headers, time.time(), path, body, status, payload))
-            self._cond.notify_all()
+        self._record(RecordedCall(method, params, headers, time.time(), path, body, status, payload))
         if isinstance(payload, str | bytes):
             out = payload.encode() if isinstance(payload, str) else payload
             ctype = "text/plain; charset=utf-8"
@@ -576,26 +452,20 @@ class SlackStandIn:
                 merge_qs(text)
         return params
 
+    def _record(self, call: RecordedCall) -> None:
+        with self._lock:
+            self._calls.append(call)
+
+    def _intercept(self, method: str) -> tuple[int, Any, dict[str, str]] | None:
+        """An answer given instead of the method's own (none here: a subclass may fail a method)."""
+        return None
+
     def _dispatch(
         self, method: str, path: str, params: dict[str, Any], headers: dict[str, str], body: bytes
     ) -> tuple[int, Any, dict[str, str]]:
-        with self._lock:
-            holds = self._holds.get(method)
-            held = holds.pop(0) if holds else None
-        if held is not None:
-            held.arrived.set()
-            held.released.wait(30)
-        with self._lock:
-            queue = self._failures.get(method)
-            failure = queue[0] if queue else None
-            if failure is not None:
-                failure.remaining -= 1
-                if failure.remaining <= 0:
-                    queue.pop(0)  # type: ignore[union-attr]
-        if failure is not None:
-            extra = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
-            return failure.status, {"ok": False, "error": failure.error}, extra
-
+        intercepted = self._intercept(method)
+        if intercepted is not None:
+            return intercepted
         if method == RESPONSE_URL_METHOD:
             return self._response_url_post(path, params)
         if method == FILE_UPLOAD_METHOD:
@@ -650,7 +520,6 @@ class SlackStandIn:
             "users.list": self._users_list,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
-            "apps.connections.open": self._apps_connections_open,
         }
 
     # -- validation helpers -----------------------------------------------------------------------
@@ -1023,14 +892,6 @@ class SlackStandIn:
             )
         return {"files": out}
 
-    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
-        url = self._socket_url
-        if url is None and self.socket_mode is not None:
-            url = self.socket_mode.new_connection_url()
-        if url is None:
-            raise SlackApiError("invalid_app_token")  # nothing to connect to
-        return {"url": url}
-
     # -- response_url -----------------------------------------------------------------------------
     def _response_url_post(self, path: str, params: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
         key = path.rsplit("/", 1)[-1]
@@ -1053,7 +914,7 @@ __all__ = [
     "FILE_UPLOAD_METHOD",
     "LIMITS",
     "RESPONSE_URL_METHOD",
+    "LocalWebApi",
     "RecordedCall",
-    "SlackStandIn",
     "UploadedFile",
 ]

@@ -1,10 +1,10 @@
-"""The console workspace: a local war room in the terminal, through the real dispatch path.
+"""The console session: a local war room in the terminal, through the real dispatch path.
 
 `soapbot console [--as <member>] [--demo]` (and `soapbot run` with no Slack credentials) runs the
 SAME Bolt app as production (`bot.app.create_app`), served the same way (`bot.web.wsgi_app` on a
 loopback port, in a thread), and sends it requests signed exactly as Slack signs them
-(`bot.local_slack.signing.SlackClientSim`). The Web API (`SLACK_API_URL`) points at an in-process
-stand-in (`bot.local_slack.web_api.SlackStandIn`), which records what the app posts; the console
+(`bot.console.signing.SlackClientSim`). The Web API (`SLACK_API_URL`) points at an in-process
+local Web API (`bot.console.web_api.LocalWebApi`), which records what the app posts; the console
 renders those calls as text. There is no second code path for any behaviour: whatever a feature
 registers with the app shows up here.
 
@@ -43,44 +43,40 @@ Decisions (for the IT person and the developer who use it):
 
 from __future__ import annotations
 
-import argparse
 import difflib
 import logging
 import mimetypes
 import re
-import secrets
 import shlex
 import sys
 import threading
-import time
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from socketserver import ThreadingMixIn
-from typing import IO, Any, ParamSpec, TypeVar
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from bot.bootstrap import build_war_room
-from bot.local_slack import payloads
-from bot.local_slack.signing import SimResponse, SlackClientSim
-from bot.local_slack.web_api import RESPONSE_URL_METHOD, RecordedCall, SlackStandIn
+from bot.console import payloads
+from bot.console.demo import DEMO_START, seed_demo
+from bot.console.rendering import Control, Renderer, _options, _text_of, mrkdwn_to_text
+from bot.console.signing import SimResponse
+from bot.console.web_api import RESPONSE_URL_METHOD, RecordedCall
+from bot.console.workspace import (
+    ChannelInfo,
+    ConsoleClock,
+    LocalWorkspace,
+    Member,
+    SessionPlan,
+    parse_duration,
+)
 from bot.settings import Settings, load_settings
-from bot.war_room import WarRoom
 
 log = logging.getLogger(__name__)
 
-P = ParamSpec("P")
-T = TypeVar("T")
-
-CONSOLE_BOT_TOKEN = "xoxb-local-console-not-a-real-token"  # noqa: S105 (the stand-in's token, not a secret)
 LOCAL_CHANNEL = "G0LOCALWR1"
 LOCAL_USER = "U0LOCALYOU"
-SETTLE_TIMEOUT = 30.0
 RULE = "═" * 72
 
 CONSOLE_HELP = """\
@@ -97,347 +93,11 @@ Console keys (everything else you type is a message in the war-room channel):
 In a modal, answer each field; an empty answer keeps the default; `cancel` closes the modal."""
 
 
-# --- the clock ----------------------------------------------------------------------------------
-
-
-class ConsoleClock:
-    """The app's clock in the console: real time (running) or standing still, plus `wait` offsets."""
-
-    def __init__(self, start: datetime | None = None, *, running: bool = True) -> None:
-        self._lock = threading.Lock()
-        self._start = (start or datetime.now(UTC)).astimezone(UTC)
-        self._started = time.monotonic()
-        self._offset = timedelta()
-        self.running = running
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            elapsed = timedelta(seconds=time.monotonic() - self._started) if self.running else timedelta()
-            return self._start + elapsed + self._offset
-
-    def advance(self, delta: timedelta) -> datetime:
-        with self._lock:
-            self._offset += delta
-        return self()
-
-
-DURATION = re.compile(r"^\s*(\d+)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?)?\s*$", re.IGNORECASE)
-
-
-def parse_duration(text: str) -> timedelta:
-    match = DURATION.match(text)
-    if not match:
-        raise ValueError("say how long, e.g. `wait 5m`, `wait 1h` or `wait 30s`")
-    amount = int(match.group(1))
-    unit = (match.group(2) or "m").lower()
-    if unit.startswith("s"):
-        delta = timedelta(seconds=amount)
-    elif unit.startswith("h"):
-        delta = timedelta(hours=amount)
-    else:
-        delta = timedelta(minutes=amount)
-    if delta > timedelta(days=30):
-        raise ValueError("wait at most 30 days at a time")
-    return delta
-
-
-# --- knowing when the app is done -----------------------------------------------------------------
-
-
-class TrackedExecutor(ThreadPoolExecutor):
-    """Bolt's listener pool, counting work in flight, so the console renders once the app is done."""
-
-    def __init__(self, max_workers: int = 8) -> None:
-        super().__init__(max_workers=max_workers, thread_name_prefix="console-listener")
-        self._cond = threading.Condition()
-        self._pending = 0
-
-    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
-        with self._cond:
-            self._pending += 1
-
-        def run() -> T:
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                with self._cond:
-                    self._pending -= 1
-                    self._cond.notify_all()
-
-        return super().submit(run)
-
-    def wait_idle(self, timeout: float = SETTLE_TIMEOUT) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self._pending:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._cond.wait(remaining)
-        return True
-
-
-# --- the local workspace: app + stand-in + signed client -----------------------------------------
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@dataclass(frozen=True)
-class Member:
-    user_id: str
-    handle: str
-    real_name: str
-    title: str = ""
-
-    @property
-    def label(self) -> str:
-        return f"{self.real_name} ({self.title})" if self.title else self.real_name
-
-
-class LocalWorkspace:
-    """The production app served on loopback, Slack's Web API stand-in, and a signed-request client."""
-
-    def __init__(self, settings: Settings, clock: ConsoleClock) -> None:
-        self.standin = SlackStandIn().start()
-        self.signing_secret = secrets.token_hex(16)
-        self.settings = load_settings(env_file=None, **{
-            **settings.model_dump(),
-            "slack_bot_token": CONSOLE_BOT_TOKEN, "slack_signing_secret": self.signing_secret,
-            "slack_app_token": None, "slack_api_url": self.standin.url,
-        })
-        self.clock = clock
-        self.executor = TrackedExecutor()
-        # One tracked pool for Bolt's listeners and the work they defer (room.work): idle means done.
-        self.room: WarRoom = build_war_room(self.settings, clock=clock, work=self.executor)
-        from bot.app import create_app
-        from bot.web import wsgi_app
-
-        self.app = create_app(self.room, listener_executor=self.executor)
-        self._server = make_server("127.0.0.1", 0, wsgi_app(self.app, self.room), server_class=_ThreadingServer,
-                                   handler_class=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="console-app", daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        self.team_id = payloads.TEAM_ID
-        self.sim = SlackClientSim(self.url, self.signing_secret, standin=self.standin)
-        self._scheduler: Any = None
-
-    def use_team(self, team_id: str) -> None:
-        """Send requests as coming from `team_id` (the workspace of an existing program)."""
-        self.team_id = team_id
-        self.sim = SlackClientSim(self.url, self.signing_secret, team_id, standin=self.standin)
-
-    def settle(self) -> None:
-        """Wait until the app has finished what the last request started."""
-        if not self.executor.wait_idle():
-            log.warning("the app was still busy after %ss", SETTLE_TIMEOUT)
-        # Belt and braces: no new Web API call for a moment.
-        seen = len(self.standin.calls)
-        while True:
-            time.sleep(0.02)
-            now = len(self.standin.calls)
-            if now == seen and self.executor.wait_idle(0):
-                return
-            seen = now
-            self.executor.wait_idle()
-
-    def run_clock_jobs(self) -> None:
-        """Run every periodic clock job once, now (what `soapbot clock` does on its interval)."""
-        from bot import clock as clock_module
-
-        for job_id, _seconds, job in list(clock_module.JOBS):
-            try:
-                job(self.room)
-            except Exception as error:
-                log.error("clock job %s failed: %s", job_id, type(error).__name__, exc_info=error)
-
-    def start_clock(self) -> None:
-        from bot.clock import start_in_process
-
-        self._scheduler = start_in_process(self.room)
-
-    def close(self) -> None:
-        if self._scheduler is not None:
-            try:
-                self._scheduler.shutdown(wait=False)
-            except Exception as error:  # shutting down: nothing left to tell anyone
-                log.debug("scheduler shutdown: %s", type(error).__name__)
-        self._server.shutdown()
-        self._server.server_close()
-        self.executor.shutdown(wait=True)
-        self.standin.stop()
-
-
-# --- rendering ------------------------------------------------------------------------------------
-
-_LINK = re.compile(r"<([^<>]+)>")
-
-
-def mrkdwn_to_text(text: str, names: Callable[[str], str]) -> str:
-    """Slack mrkdwn as a person reads it: mentions by name, links as `label (url)`, entities decoded."""
-
-    def link(match: re.Match[str]) -> str:
-        inner = match.group(1)
-        target, _, label = inner.partition("|")
-        if target.startswith("@"):
-            return "@" + (label or names(target[1:]))
-        if target.startswith("#"):
-            return "#" + (label or target[1:])
-        if target.startswith("!subteam^"):
-            return "@" + (label or "group")
-        if target.startswith("!date^"):
-            return label or target
-        if target.startswith("!"):
-            return "@" + target[1:]
-        return f"{label} ({target})" if label and label != target else target
-
-    text = _LINK.sub(link, text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-@dataclass
-class Control:
-    """A numbered button or menu the person can press."""
-
-    number: int
-    element: dict[str, Any]
-    block_id: str
-    channel: str
-    message_ts: str | None = None
-    thread_ts: str | None = None
-    ephemeral: bool = False
-    view: dict[str, Any] | None = None
-
-    @property
-    def action_id(self) -> str:
-        return str(self.element.get("action_id") or f"console-{self.number}")
-
-    @property
-    def kind(self) -> str:
-        return str(self.element.get("type") or "button")
-
-
-def _text_of(obj: Any) -> str:
-    if isinstance(obj, dict):
-        return str(obj.get("text") or "")
-    return str(obj or "")
-
-
-def _options(element: dict[str, Any]) -> list[dict[str, Any]]:
-    options = list(element.get("options") or [])
-    for group in element.get("option_groups") or []:
-        options.extend(group.get("options") or [])
-    return options
-
-
-class Renderer:
-    """Block Kit to readable lines; buttons and menus get numbers from `register`."""
-
-    def __init__(self, names: Callable[[str], str], register: Callable[[dict[str, Any], str], int]) -> None:
-        self.names = names
-        self.register = register
-
-    def text(self, obj: Any) -> str:
-        raw = _text_of(obj)
-        if isinstance(obj, dict) and obj.get("type") == "plain_text":
-            return raw
-        return mrkdwn_to_text(raw, self.names)
-
-    def control(self, element: dict[str, Any], block_id: str) -> str:
-        kind = element.get("type")
-        number = self.register(element, block_id)
-        if kind == "button":
-            label = self.text(element.get("text"))
-            url = f" → {element['url']}" if element.get("url") else ""
-            return f"[{number} {label}]{url}"
-        if kind in ("static_select", "overflow", "radio_buttons", "checkboxes", "multi_static_select"):
-            labels = " | ".join(self.text(o.get("text")) for o in _options(element))
-            name = self.text(element.get("placeholder")) or ("more" if kind == "overflow" else "choose")
-            return f"[{number} ▾ {name}: {labels}]"
-        if kind in ("users_select", "multi_users_select"):
-            return f"[{number} ▾ choose a person]"
-        if kind == "datepicker":
-            return f"[{number} ▾ date]"
-        return f"[{number} {kind}]"
-
-    def blocks(self, blocks: list[dict[str, Any]], fallback: str = "") -> list[str]:
-        if not blocks:
-            return self.text(fallback).splitlines() or [""]
-        lines: list[str] = []
-        for index, block in enumerate(blocks):
-            kind = block.get("type")
-            block_id = str(block.get("block_id") or f"b{index}")
-            if kind == "header":
-                lines.append(f"== {self.text(block.get('text'))} ==")
-            elif kind == "section":
-                if block.get("text"):
-                    lines.extend(self.text(block["text"]).splitlines())
-                for item in block.get("fields") or []:
-                    field_lines = self.text(item).splitlines() or [""]
-                    lines.append("  " + "  ".join(part.strip() for part in field_lines))
-                accessory = block.get("accessory")
-                if isinstance(accessory, dict) and accessory.get("type") != "image":
-                    lines.append("  " + self.control(accessory, block_id))
-            elif kind == "divider":
-                lines.append("─" * 40)
-            elif kind == "context":
-                parts = [self.text(e) if e.get("type") != "image" else f"[{e.get('alt_text', 'image')}]"
-                         for e in block.get("elements") or []]
-                lines.append("· " + " · ".join(p.replace("\n", " ") for p in parts))
-            elif kind == "actions":
-                lines.append("  ".join(self.control(e, block_id) for e in block.get("elements") or []))
-            elif kind == "image":
-                lines.append(f"[image: {block.get('alt_text', '')}]")
-            elif kind == "rich_text":
-                lines.extend(_rich_text(block).splitlines())
-            elif kind == "markdown":
-                lines.extend(mrkdwn_to_text(str(block.get("text") or ""), self.names).splitlines())
-            elif kind == "input":
-                lines.append(f"(field) {self.text(block.get('label'))}")
-            else:
-                lines.append(f"[{kind} block]")
-        return lines
-
-
-def _rich_text(block: dict[str, Any]) -> str:
-    out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "text":
-                out.append(str(node.get("text") or ""))
-            elif node.get("type") == "user":
-                out.append(f"<@{node.get('user_id')}>")
-            elif node.get("type") == "link":
-                out.append(str(node.get("text") or node.get("url") or ""))
-            for child in node.get("elements") or []:
-                walk(child)
-        elif isinstance(node, list):
-            for child in node:
-                walk(child)
-
-    walk(block.get("elements") or [])
-    return "".join(out)
-
-
 # --- the session ------------------------------------------------------------------------------------
 
 
 class ConsoleExit(Exception):
     """The person ended the session (quit, or the end of the script)."""
-
-
-@dataclass
-class ChannelInfo:
-    channel_id: str
-    name: str
 
 
 @dataclass
@@ -1314,17 +974,6 @@ def find_member(members: list[Member], who: str) -> Member | None:
 # --- starting a session ----------------------------------------------------------------------------
 
 
-@dataclass
-class SessionPlan:
-    """What the console needs to open: the channel, the committee, who types first, the clock start."""
-
-    channel: ChannelInfo
-    members: list[Member]
-    first: Member
-    timezone: ZoneInfo
-    notes: list[str] = field(default_factory=list)
-
-
 DEMO_DATABASE = Path("var") / "demo.db"
 
 
@@ -1413,16 +1062,12 @@ def run_console(settings: Settings, *, demo: bool, member: str | None, now: date
     except SchemaBehind as error:
         print(error, file=sys.stderr)
         return 2
-    from bot.demo import DEMO_START
-
     start = now or (DEMO_START if demo and not interactive else None)
     clock = ConsoleClock(start, running=interactive)
     log_path = _route_logs(settings.log_level)
     workspace = LocalWorkspace(settings, clock)
     try:
         if demo:
-            from bot.demo import seed_demo
-
             plan = seed_demo(workspace)
         else:
             plan = _existing_plan(workspace)
@@ -1514,26 +1159,6 @@ def _existing_plan(workspace: LocalWorkspace) -> SessionPlan:
                               "(Slack is not asked who is in the real channel), plus you as a member."])
 
 
-def configure_parser(parser: argparse.ArgumentParser) -> None:
-    parser.description = ("A local war room in the terminal: the real app, with a stand-in for Slack. "
-                          "Nothing reaches Slack.")
-    parser.add_argument("--demo", action="store_true",
-                        help="a synthetic program with ~300 applicants, in var/demo.db (rebuilt each time)")
-    parser.add_argument("--as", dest="member", metavar="MEMBER",
-                        help="act as this committee member (name, handle or user id)")
-    parser.add_argument("--now", type=_iso_time, default=None, metavar="ISO-TIME",
-                        help="start the console clock at this time (e.g. 2027-03-18T08:50-04:00)")
-
-
-def _iso_time(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO time: {text!r}") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-
 __all__ = [
     "CONSOLE_HELP",
     "ChannelInfo",
@@ -1543,7 +1168,6 @@ __all__ = [
     "Member",
     "Renderer",
     "SessionPlan",
-    "configure_parser",
     "find_member",
     "mrkdwn_to_text",
     "parse_duration",
