@@ -128,6 +128,29 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+class LoopbackServer:
+    """A WSGI application served on a free 127.0.0.1 port, a thread per request, until `stop()`.
+
+    The serving loop looks for `stop()` every 50 ms: the standard library's half second would be
+    waited out by every session end and every test that serves the app.
+    """
+
+    POLL_INTERVAL = 0.05
+
+    def __init__(self, application: Any, *, name: str = "loopback-wsgi") -> None:
+        self._server = make_server("127.0.0.1", 0, application, server_class=_ThreadingServer,
+                                   handler_class=_QuietHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": self.POLL_INTERVAL},
+                                        name=name, daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
 @dataclass(frozen=True)
 class Member:
     user_id: str
@@ -159,11 +182,8 @@ class LocalWorkspace:
         from bot.web import wsgi_app
 
         self.app = create_app(self.room, listener_executor=self.executor)
-        self._server = make_server("127.0.0.1", 0, wsgi_app(self.app, self.room), server_class=_ThreadingServer,
-                                   handler_class=_QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="console-app", daemon=True)
-        self._thread.start()
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._server = LoopbackServer(wsgi_app(self.app, self.room), name="console-app")
+        self.url = self._server.url
         self.team_id = payloads.TEAM_ID
         self.sim = SlackClientSim(self.url, self.signing_secret, standin=self.standin)
         self._scheduler: Any = None
@@ -208,8 +228,7 @@ class LocalWorkspace:
                 self._scheduler.shutdown(wait=False)
             except Exception as error:  # shutting down: nothing left to tell anyone
                 log.debug("scheduler shutdown: %s", type(error).__name__)
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
         self.executor.shutdown(wait=True)
         self.standin.stop()
 

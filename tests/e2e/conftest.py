@@ -8,11 +8,8 @@ app did through `standin` (recorded Web API calls) and the database.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from socketserver import ThreadingMixIn
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import pytest
 
@@ -20,7 +17,7 @@ from bot.app import create_app
 from bot.bootstrap import build_war_room
 from bot.console.payloads import BOT_USER_ID
 from bot.console.signing import SlackClientSim
-from bot.console.workspace import TrackedExecutor
+from bot.console.workspace import LoopbackServer, TrackedExecutor
 from bot.settings import Settings, load_settings
 from bot.war_room import WarRoom
 from bot.web import wsgi_app
@@ -35,15 +32,6 @@ MEMBERS = ("U0MEMBER01", "U0MEMBER02", "U0MEMBER03", "U0MEMBER04")
 OUTSIDER = "U0OUTSIDER"
 OTHER_CHANNEL = "G0ELSEWHER"
 PUBLIC_CHANNEL = "C0PUBLIC01"
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
 
 
 @dataclass
@@ -91,15 +79,11 @@ def served(standin: SlackStandIn, database_url: str, clock: FakeClock) -> Iterat
     tracked = TrackedExecutor()
     room = build_war_room(settings, clock=clock, sleep=lambda _s: None, work=tracked)
     app = create_app(room, listener_executor=tracked)
-    server = make_server("127.0.0.1", 0, wsgi_app(app, room), server_class=_ThreadingServer,
-                         handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = LoopbackServer(wsgi_app(app, room), name="e2e-app")
     try:
-        yield Served(room, f"http://127.0.0.1:{server.server_port}", clock, settings, tracked)
+        yield Served(room, server.url, clock, settings, tracked)
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
         tracked.shutdown(wait=True)
 
 

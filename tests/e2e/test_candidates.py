@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-import time
+import threading
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.cli_commands.import_file import run_import
 from bot.console.signing import SlackClientSim
+from bot.services import candidate_cards
 from bot.services.candidates import import_export
 from storage.models import AuditEvent, Candidate, Program
 from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM, Served
@@ -22,6 +24,20 @@ from tests.harness.slack_api import SlackStandIn
 from tests.harness.waiting import eventually
 
 TODAY = date(2027, 3, 17)
+
+
+@pytest.fixture
+def waiting_for_first_card(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Set once a request has found another request posting the candidate's first card and waits for it."""
+    waiting = threading.Event()
+    real_time = candidate_cards.time
+
+    def pause(seconds: float) -> None:
+        waiting.set()
+        real_time.sleep(seconds)
+
+    monkeypatch.setattr(candidate_cards, "time", SimpleNamespace(monotonic=real_time.monotonic, sleep=pause))
+    return waiting
 
 
 def _program_id(served: Served) -> int:
@@ -274,14 +290,15 @@ def test_candidate_card_by_id_then_by_fragment_replies_in_its_thread_and_refresh
 
 
 def test_two_people_asking_for_a_new_candidate_at_once_get_one_card_and_one_reply_in_its_thread(
-        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str,
+        waiting_for_first_card: threading.Event) -> None:
     row = applicant_row(9, first_name="Perpetua", last_name="Quillfeather")
     _import(served, [row])
     slow_post = standin.hold("chat.postMessage")  # Slack takes its time with the first card
     slack.command(f"candidate {row['AAMC ID']}", MEMBERS[0], war_room)
     assert slow_post.arrived.wait(5), "the first request never posted the card"
     slack.command("candidate quillfeather", MEMBERS[1], war_room)
-    time.sleep(0.5)  # the second request runs while the first card is still on its way
+    assert waiting_for_first_card.wait(5), "the second request never waited for the first card"
     slow_post.release()
     standin.wait_for("chat.postMessage", count=2)
     served.idle()
@@ -298,7 +315,8 @@ def test_two_people_asking_for_a_new_candidate_at_once_get_one_card_and_one_repl
 
 
 def test_when_the_first_card_fails_to_post_the_waiting_request_posts_it(
-        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str,
+        waiting_for_first_card: threading.Event) -> None:
     row = applicant_row(14, first_name="Wilhelmina", last_name="Yarrowby")
     _import(served, [row])
     slow_post = standin.hold("chat.postMessage")
@@ -306,7 +324,7 @@ def test_when_the_first_card_fails_to_post_the_waiting_request_posts_it(
     slack.command(f"candidate {row['AAMC ID']}", MEMBERS[0], war_room)
     assert slow_post.arrived.wait(5)
     slack.command(f"candidate {row['AAMC ID']}", MEMBERS[1], war_room)
-    time.sleep(0.5)  # the second request is waiting for the first one's card
+    assert waiting_for_first_card.wait(5), "the second request never waited for the first card"
     slow_post.release()
     card = eventually(lambda: next((c for c in standin.calls_to("chat.postMessage") if c.response.get("ok")), None))
     assert card is not None and "thread_ts" not in card.params

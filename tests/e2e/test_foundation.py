@@ -64,7 +64,8 @@ def test_a_typo_answers_one_short_line_suggesting_the_subcommand(slack: SlackCli
     assert "\n" not in answer["text"] and len(answer["text"]) < 160
 
 
-def test_bad_signatures_get_401_and_cause_no_web_api_call(slack: SlackClientSim, standin: SlackStandIn) -> None:
+def test_bad_signatures_get_401_and_cause_no_web_api_call(served: Served, slack: SlackClientSim,
+                                                          standin: SlackStandIn) -> None:
     body = "token=x&team_id=T0WARROOM&channel_id=G0WARROOM1&user_id=U0MEMBER01&command=%2Fsoap&text=help"
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     standin.reset()
@@ -74,7 +75,7 @@ def test_bad_signatures_get_401_and_cause_no_web_api_call(slack: SlackClientSim,
     tampered_headers = sign(body, SIGNING_SECRET)
     tampered = slack.raw_post(body.replace("help", "setup+Evil"), {**form, **tampered_headers})
     assert [r.status for r in (unsigned, wrong, stale, tampered)] == [401, 401, 401, 401]
-    time.sleep(0.2)  # give a (wrongly) dispatched listener the chance to call out; none may
+    served.idle()  # a (wrongly) dispatched listener has finished, and called out or not; none may
     assert standin.calls == []
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
@@ -14,6 +12,7 @@ from bot.services import reminders
 from storage.models import AuditEvent, Candidate, Offer, Position, Program, Reminder
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.harness.slack_api import SlackStandIn
+from tests.harness.waiting import eventually
 
 M1, M2 = MEMBERS[0], MEMBERS[1]
 IDS = [f"3000000{n}" for n in range(1, 9)]  # list order: IDS[0] best
@@ -40,14 +39,6 @@ def command(slack: SlackClientSim, standin: SlackStandIn, user: str, channel: st
     answer = standin.wait_for("response_url", count=before + 1)[-1].params
     assert answer["response_type"] == "ephemeral"
     return answer
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 5.0) -> None:
-    """Poll `check` (a database read) until it holds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def first_call(standin: SlackStandIn, method: str, needle: str) -> dict:
@@ -109,7 +100,7 @@ def test_after_two_accepts_on_four_positions_next_names_the_next_two(served: Ser
         with served.room.database.reading() as session:
             return session.scalar(select(Candidate.thread_ts).where(Candidate.aamc_id == IDS[1])) is not None
 
-    wait_until(card_has_thread)  # the card's ts is stored just after Slack took the post
+    eventually(card_has_thread)  # the card's ts is stored just after Slack took the post
     buttons = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
                if e["action_id"].startswith("offer.outcome.")]
     assert [b["action_id"] for b in buttons] == ["offer.outcome.accepted", "offer.outcome.rejected",
