@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.console.signing import SlackClientSim
 from bot.services.candidates import import_export
 from storage.models import Candidate, Program, Ranking, ReferenceNote, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.factories import aamc_id, applicant_row, eras_csv, img_row
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 
 M1, M2 = MEMBERS[0], MEMBERS[1]

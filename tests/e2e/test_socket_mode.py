@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import build_war_room
+from bot.console.payloads import slash_command_payload
 from bot.settings import load_settings
 from bot.socket import run_socket_mode
 from tests.e2e.conftest import BOT_TOKEN, MEMBERS, WAR_ROOM
-from tests.harness.payloads import slash_command_payload
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.socket_mode import SocketModeStandIn
 
