@@ -18,9 +18,9 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
+from bot.console.signing import SlackClientSim
 from storage.models import Program, Reminder, Round
 from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET, Served
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 
 SOAPBOT = str(Path(sys.executable).with_name("soapbot"))
