@@ -11,34 +11,27 @@ from __future__ import annotations
 import io
 import json
 import logging
-import threading
 import time
 from collections.abc import Iterator
-from socketserver import ThreadingMixIn
 from urllib.parse import urlencode
-from wsgiref.simple_server import WSGIServer, make_server
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import create_app
 from bot.bootstrap import build_war_room
-from bot.console import TrackedExecutor
+from bot.console.payloads import new_event_id
+from bot.console.signing import SlackClientSim, sign
+from bot.console.workspace import LoopbackServer, TrackedExecutor
 from bot.logs import JsonFormatter
 from bot.web import wsgi_app
 from storage.models import SeenRequest
 from tests.adversarial.conftest import AdversarialServed, snapshot
-from tests.e2e.conftest import MEMBERS, SIGNING_SECRET, WAR_ROOM, _QuietHandler
+from tests.e2e.conftest import MEMBERS, SIGNING_SECRET, WAR_ROOM
 from tests.factories import aamc_id, applicant_rows, eras_csv
-from tests.harness.payloads import new_event_id
-from tests.harness.signing import SlackClientSim, sign
 from tests.harness.slack_api import SlackStandIn
 
 FORM = "application/x-www-form-urlencoded"
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
 
 
 @pytest.fixture
@@ -64,15 +57,11 @@ def second_worker(served: AdversarialServed) -> Iterator[str]:
     second gunicorn worker has). tests/e2e/test_processes.py does the same with real gunicorn workers."""
     tracked = TrackedExecutor()
     room = build_war_room(served.settings, clock=served.clock, sleep=lambda _s: None, work=tracked)
-    server = make_server("127.0.0.1", 0, wsgi_app(create_app(room, listener_executor=tracked), room),
-                         server_class=_ThreadingServer, handler_class=_QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = LoopbackServer(wsgi_app(create_app(room, listener_executor=tracked), room), name="second-worker")
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield server.url
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
         tracked.shutdown(wait=True)
 
 

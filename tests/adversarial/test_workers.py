@@ -22,13 +22,13 @@ from urllib.parse import urlencode
 import pytest
 from sqlalchemy import func, select
 
+from bot.console.signing import SlackClientSim, sign
 from storage.database import Database
 from storage.models import ReferenceNote
 from tests.adversarial.conftest import import_rows
 from tests.e2e.conftest import BOT_TOKEN, DIRECTOR, MEMBERS, SIGNING_SECRET, WAR_ROOM
 from tests.e2e.test_processes import SOAPBOT, _env, _free_port, _stop
 from tests.factories import aamc_id, applicant_row
-from tests.harness.signing import SlackClientSim, sign
 from tests.harness.slack_api import SlackStandIn
 
 FORM = "application/x-www-form-urlencoded"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
