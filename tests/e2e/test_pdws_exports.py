@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bot.console.signing import SlackClientSim
 from storage.models import Candidate, ReferenceNote, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM, Served
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.waiting import eventually
 
