@@ -931,8 +931,8 @@ def read_export(
 
 
 def rules_off_lines(profiles: Sequence[ApplicantProfile]) -> list[str]:
-    """One line per triage rule that had nothing to read, with how many applicants it is off for:
-    "No graduation date in this export: the years-since-graduation rule is off for these 412 applicants."."""
+    """One line per triage rule that had nothing to read, with how many applicants it is off for: "Not in
+    this export: graduation date, so the years-since-graduation rule is off for these 412 applicants."."""
     counts: dict[str, int] = {}
     rules: dict[str, Any] = {}
     for profile in profiles:
@@ -943,11 +943,11 @@ def rules_off_lines(profiles: Sequence[ApplicantProfile]) -> list[str]:
     for key, count in counts.items():
         rule = rules[key]
         if count == len(profiles):
-            lines.append(f"No {rule.what} in this export: the {rule.rule} is off for "
+            lines.append(f"Not in this export: {rule.what}, so the {rule.rule} is off for "
                          + ("this applicant." if count == 1 else f"these {count} applicants."))
         else:
-            lines.append(f"No {rule.what} for {count} of {len(profiles)} applicants: the {rule.rule} is off "
-                         "for them.")
+            lines.append(f"Not in this export for {count} of {len(profiles)} applicants: {rule.what}, so the "
+                         f"{rule.rule} is off for them.")
     return lines
 
 

@@ -255,8 +255,8 @@ def _triage(facts: CardFacts, zone: ZoneInfo) -> str:
     if facts.offsets:
         lines.append("Offsets: " + _list(facts.offsets, ""))
     if facts.not_in_export:
-        lines.append("Not in the export, so off for this applicant: "
-                     + "; ".join(f"{escape(rule)} (no {escape(what)})" for what, rule in facts.not_in_export))
+        lines.append("Not in the export: "
+                     + "; ".join(f"{escape(what)} ({escape(rule)} off)" for what, rule in facts.not_in_export))
     return "\n".join(lines)
 
 

@@ -119,7 +119,7 @@ def test_the_card_shows_both_tracks_with_codes_the_phone_aoa_and_the_years_out_r
     assert "graduated 10 years ago, recent clinical work not in the export" in card
     assert _candidate(served, OBRIEN).bucket == "do not rank"  # outside the default 5-year policy
     assert "no AOA chapter at their school" in card
-    assert "Not in the export, so off for this applicant" in card
+    assert "Not in the export: recent clinical work (recent-clinical waiver of the years limit off)" in card
 
 
 def test_both_aoa_forms_import_and_the_report_names_unknown_phrases_and_the_rules_off(
@@ -128,8 +128,8 @@ def test_both_aoa_forms_import_and_the_report_names_unknown_phrases_and_the_rule
     assert "4 new" in text
     assert ("Honor-society values not recognised (kept as text on the card): Sigma Sigma Phi: "
             "'Sigma Sigma Phi (SSP) inducted pending'; Alpha Omega Alpha: 'Honorary mention (AOA)'") in text
-    assert "No professionalism concern in this export: the professionalism rule is off for these 4 applicants." \
-        in text
+    assert ("Not in this export: professionalism concern, so the professionalism rule is off for these 4 "
+            "applicants.") in text
     assert "Known ERAS columns the bot does not use: Participating as a Couple in NRMP" in text
     assert "1 applicant(s) had no SOAP track" in text
     obrien = _candidate(served, OBRIEN)

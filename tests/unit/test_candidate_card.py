@@ -125,5 +125,5 @@ def test_the_card_says_not_in_the_export_where_a_rule_had_nothing_to_read() -> N
                                   ("exam results", "exam-failures rule"), ("visa status", "visa rule")))
     text = _text(candidate_card_blocks(facts))
     assert text.count("not in the export") == 4  # graduated, exams, visa, and no phone or e-mail
-    assert "Not in the export, so off for this applicant: years-since-graduation rule (no graduation date)" in text
+    assert "Not in the export: graduation date (years-since-graduation rule off); exam results" in text
     assert "screened: felony conviction" in text

@@ -229,9 +229,9 @@ def test_the_report_names_each_rule_that_had_nothing_to_read() -> None:
                      "Visa Sponsorship Needed"],
                     ["14100021", "Morgan", "Example", "05/2016", "No"],
                     ["14100022", "Parker", "Example", "", "No"])
-    assert "No graduation date for 1 of 2 applicants: the years-since-graduation rule is off for them." \
-        in report.rules_off
-    assert "No exam results in this export: the exam-failures rule is off for these 2 applicants." \
+    assert ("Not in this export for 1 of 2 applicants: graduation date, so the years-since-graduation rule is off "
+            "for them.") in report.rules_off
+    assert "Not in this export: exam results, so the exam-failures rule is off for these 2 applicants." \
         in report.rules_off
     assert not any("visa" in line for line in report.rules_off)
     assert [rule.key for rule in rules_without_data(report.rows[0].profile)] == [
