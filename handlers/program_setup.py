@@ -12,7 +12,8 @@ from bot.bootstrap import SETUP_HOOKS
 from bot.errors import BadInput
 from bot.messages.help import help_blocks, help_text
 from bot.messages.mrkdwn import escape, mention
-from bot.services import programs
+from bot.messages.roles import role_change_answer, role_change_post
+from bot.services import programs, role_changes
 from bot.war_room import WarRoom
 from handlers.router import SoapCommand, SoapRouter
 
@@ -64,15 +65,14 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
             user_id = parse_user(cmd.args.words[1])
             new_role = role if cmd.args.words[0].lower() == "add" else Role.MEMBER
             members = room.directory.members(cmd.program.channel_id)
-            before, after = programs.set_role(room.database, program=cmd.program, actor=cmd.actor.user_id,
-                                              user_id=user_id, role=new_role, members=members)
-            if before is after:
-                cmd.reply(f"{mention(user_id)} is already {_a(after)}.")
+            change = role_changes.change_role(room.database, program=cmd.program, actor=cmd.actor.user_id,
+                                              user_id=user_id, role=new_role, members=members,
+                                              committee=room.people(cmd.program.channel_id))
+            if not change.changed:
+                cmd.reply(f"{mention(user_id)} is already {_a(new_role)}.")
             else:
-                room.gateway.post(cmd.program.channel_id,
-                                  f"{mention(cmd.actor.user_id)} made {mention(user_id)} {_a(after)} "
-                                  f"(was {_a(before)}).")
-                cmd.reply(f"{mention(user_id)} is now {_a(after)}.")
+                room.gateway.post(cmd.program.channel_id, role_change_post(cmd.actor.user_id, change))
+                cmd.reply(role_change_answer(change))
 
     role_command(Role.DIRECTOR)
     role_command(Role.OBSERVER)

@@ -202,3 +202,23 @@ def test_a_policy_change_names_who_moved_and_flags_those_on_a_list(
     assert "*do not rank*" in named[0]
     assert "…and 4 more" in post
     assert "1 of them is on a preference list" in post
+
+
+def test_making_a_voter_an_observer_says_which_ballot_stops_counting_and_who_left_the_list(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, applicants: str) -> None:
+    room = applicants
+    command(slack, standin, M1, room, f"vote {aamc_id(1)} high")
+    command(slack, standin, M2, room, f"vote {aamc_id(1)} rank")
+    command(slack, standin, M2, room, f"vote {aamc_id(2)} high")  # only M2 has voted on Avery Demohurst
+    command(slack, standin, M2, room, f"rank {aamc_id(2)}, {aamc_id(1)}")
+    answer = command(slack, standin, DIRECTOR, room, f"observer add <@{M2}>")["text"]
+    assert "is now an observer" in answer
+    assert "Their 2 votes and an ordering of 2 candidates are kept but no longer count" in answer
+    assert "left the list: Demohurst, Avery (20000002)" in answer
+    post = standin.wait_for("chat.postMessage")[-1].params["text"]
+    assert "left the list: Demohurst, Avery" in post and f"<@{DIRECTOR}> made <@{M2}> an observer" in post
+
+    back = command(slack, standin, DIRECTOR, room, f"observer remove <@{M2}>")["text"]
+    assert "count again" in back and "joined the list: Demohurst, Avery (20000002)" in back
+    quiet = command(slack, standin, DIRECTOR, room, f"observer add <@{MEMBERS[3]}>")["text"]
+    assert "has no votes or ordering" in quiet and "The preference list is unchanged." in quiet
