@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -167,6 +167,10 @@ def _claim_first_card(room: WarRoom, program: ProgramRef, candidate_id: int, rep
     """True when this request may post the candidate's (new) parent card: nobody else is posting it."""
     now = room.clock()
     with room.database.transaction() as session:
+        if room.database.backend == "postgresql":
+            # A claim is a 30-second lease nobody needs after a crash: its commit need not wait for
+            # the WAL to reach the disk (the thread it leads to is stored durably).
+            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         claimed = session.execute(  # type: ignore[attr-defined]
             update(Candidate).where(
                 Candidate.id == candidate_id, Candidate.program_id == program.id,
@@ -190,19 +194,20 @@ def _take_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str,
     Unless the claim ran out while Slack was slow and another request's card took over: then this
     card stays as posted."""
     with room.database.transaction() as session:
-        taken = session.execute(  # type: ignore[attr-defined]
+        # The stale mark comes back from the update itself, read under the row lock it takes: a change
+        # marked before it is seen here, one after it finds the thread set and redraws the card itself.
+        stale = session.execute(
             update(Candidate).where(
                 Candidate.id == candidate_id, Candidate.program_id == program.id,
                 _thread_is(replacing))
-            .values(thread_ts=ts, card_claimed_at=None).execution_options(synchronize_session=False)).rowcount
-        if not taken:
+            .values(thread_ts=ts, card_claimed_at=None).returning(Candidate.card_stale)
+            .execution_options(synchronize_session=False)).scalar()
+        if stale is None:
             log.info("candidate %s got a thread from another request; this card stays as posted", candidate_id)
             return False
         audit.record(session, program_id=program.id, actor=actor, action="candidates.thread",
                      target=f"candidate:{candidate_id}", before={"thread_ts": replacing}, after={"thread_ts": ts})
-        # Read under the row lock the update holds: a change marked before it is seen here, one
-        # after it finds the thread set and redraws the card itself.
-        return bool(session.scalar(select(Candidate.card_stale).where(Candidate.id == candidate_id)))
+        return bool(stale)
 
 
 def _mark_card_in_flight(room: WarRoom, candidate_id: int) -> bool:
