@@ -71,6 +71,7 @@ from bot.console.workspace import (
     SessionPlan,
     parse_duration,
 )
+from bot.services import reminders
 from bot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
@@ -584,9 +585,17 @@ class Console:
             self.say(str(error).capitalize() + ".")
             self.say()
             return
-        now = self.workspace.clock.advance(delta)
-        self.say(f"⏱ The clock moves forward {_human(delta)}: it is now {self._fmt(now)}.")
+        clock = self.workspace.clock
+        target = clock() + delta
+        self.say(f"⏱ The clock moves forward {_human(delta)}: it is now {self._fmt(target)}.")
         self.say()
+        # Stop at each reminder's time on the way, as a running clock would tick through the wait,
+        # so a reminder due in the middle is sent on time instead of late or missed.
+        while (due := reminders.next_due_at(self.workspace.room.database, clock(), target)) is not None:
+            clock.advance(due - clock())
+            self.workspace.run_clock_jobs()
+            self.after_request()
+        clock.advance(max(target - clock(), timedelta()))
         self.workspace.run_clock_jobs()
         self.after_request()
 

@@ -62,7 +62,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -455,6 +455,13 @@ def run_due_reminders(room: WarRoom, now: datetime, clock_id: str, *, limit: int
     if sent:
         log.info("clock %s posted %d reminder(s)", clock_id, len(sent))
     return sent
+
+
+def next_due_at(database: Database, after: datetime, until: datetime) -> datetime | None:
+    """The due time of the next pending reminder after `after` and at or before `until`."""
+    with database.reading() as session:
+        return session.scalar(select(func.min(Reminder.due_at)).where(
+            Reminder.state == "pending", Reminder.due_at > after, Reminder.due_at <= until))
 
 
 def send_due_now(room: WarRoom, program_id: int) -> list[str]:

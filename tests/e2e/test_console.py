@@ -180,3 +180,20 @@ def test_an_export_shared_from_the_console_is_imported_and_a_reimport_redraws_it
               "1 card already in the war room will be redrawn", "› wait 1m", "was updated",
               "+   *Exams*  no failures  Step 1: Pass  Step 2 CK: 251", "› share missing.csv",
               "There is no file missing.csv on this computer.")
+
+
+def test_a_schedule_change_inside_the_window_and_a_deadline_passing_unlocked_are_both_said(tmp_path: Path) -> None:
+    # The demo starts at 08:39 EDT with round 1's deadline at 08:55.
+    result = _soapbot(tmp_path, "console", "--demo", stdin="/soap schedule set leads=30\nwait 20m\n")
+    assert result.returncode == 0, result.stderr
+    _in_order(result.stdout,
+              "Dr. Ada Testwell › /soap schedule set leads=30",
+              "Sent now, because its time has passed and its deadline is still ahead: "
+              "round 1's reminder 30 min before the deadline.",
+              "Round 1 preference-list deadline:* Thu 18 Mar 08:55 EDT (in 16 min)",
+              "wait 20m",
+              "the round 1 list is *not locked*",  # the lock warning at 08:40, on time on the way
+              "*round 1's preference-list deadline has passed* (Thu 18 Mar 08:55 EDT)",
+              "The list: not locked")
+    assert "This reminder is late" not in result.stdout
+    assert "could not be sent in time" not in result.stdout
