@@ -31,6 +31,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.services import reminders
 from bot.services.candidate_cards import REDRAW_EVERY_SECONDS, redraw_stale_cards
 from bot.services.notes import forget_old_events, retry_unposted_notes
+from bot.services.plan_war_room import post_plan_notes
 from bot.war_room import WarRoom
 
 log = logging.getLogger(__name__)
@@ -44,12 +45,14 @@ def _reminder_job(room: WarRoom) -> None:
 
 
 # (job id, seconds between runs, function(room)): reminders; reference notes whose post failed or
-# was interrupted; handled event ids to forget; the candidate cards a re-import changed.
+# was interrupted; handled event ids to forget; the candidate cards a re-import changed; the
+# pre-SOAP plan's notes an import from the command line stored.
 JOBS: tuple[tuple[str, int, Callable[[WarRoom], object]], ...] = (
     ("reminders.tick", REMINDER_TICK_SECONDS, _reminder_job),
     ("notes.retry_unposted", 60, retry_unposted_notes),
     ("events.forget_old", 3600, forget_old_events),
     ("cards.redraw", REDRAW_EVERY_SECONDS, redraw_stale_cards),
+    ("plan.notes", 60, post_plan_notes),
 )
 
 _room: WarRoom | None = None
@@ -102,4 +105,3 @@ def run_clock(room: WarRoom, stop: threading.Event | None = None) -> None:
     scheduler = start_in_process(room)
     stop.wait()
     scheduler.shutdown(wait=True)
-

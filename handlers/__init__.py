@@ -13,6 +13,7 @@ from handlers import (
     interviews,
     notes,
     offers,
+    plan,
     program_setup,
     records,
     rounds,
@@ -23,7 +24,8 @@ from handlers.router import SoapRouter
 
 # Order sets the order of `/soap help`. `home` comes before `votes`: Bolt runs the first listener that
 # matches, and home's vote listeners (clicks inside the Home tab only) must be tried before the card's.
-FEATURES = [program_setup, candidates, triage, notes, home, votes, rounds, offers, interviews, records]
+# `plan` comes before `candidates`: a file shared with "import the plan" is a plan, never SOAP applicants.
+FEATURES = [program_setup, plan, candidates, triage, notes, home, votes, rounds, offers, interviews, records]
 
 
 def register_listeners(app: App, room: WarRoom) -> SoapRouter:

@@ -25,7 +25,7 @@ from bot.messages.candidate_lists import (
     read_page_value,
 )
 from bot.messages.mrkdwn import escape
-from bot.services import candidates, slack_events
+from bot.services import candidates, plan, slack_events
 from bot.services.candidate_cards import refresh_card, show_card
 from bot.war_room import WarRoom
 from handlers.errors import guard
@@ -63,7 +63,10 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
         found = show_card(room, cmd.program, key, cmd.actor.user_id)
         if isinstance(found, list):
             cmd.reply(matches_text(key, found), matches_blocks(key, found))
-        elif not found.new_thread:
+            return
+        plan.record_view(room.database, program_id=cmd.program.id, candidate_id=found.candidate_id,
+                         user_id=cmd.actor.user_id, now=room.clock())
+        if not found.new_thread:
             where = f"<{found.permalink}|the card>" if found.permalink else "the card"
             cmd.reply(f"{escape(found.aamc_id)} already has a card: {where} is refreshed, and its thread points to it.")
 

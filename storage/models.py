@@ -3,7 +3,8 @@
 Times are stored as UTC (`UTCDateTime` refuses naive datetimes and always gives
 back aware UTC values, on SQLite too) and shown in the program's time zone by
 the application. Applicant data lives in `candidates`, `reference_notes`,
-`votes`, `rankings`, `list_entries`, `offers`, `applicant_availability`, `interviews`, `scorecards`: a purge
+`votes`, `rankings`, `list_entries`, `offers`, `applicant_availability`, `interviews`, `scorecards`,
+`plan_entries`, `card_views`: a purge
 deletes those rows of the program and keeps `purge_records` (anonymous counts).
 """
 
@@ -212,6 +213,41 @@ class SeenRequest(Base):
 
     digest: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# --- the pre-SOAP plan and who has looked at whom ----------------------------------------------
+
+
+class PlanEntry(Base):
+    """One row of the program's pre-SOAP plan (bot.domain.plan): someone the program knew before
+    SOAP, keyed by AAMC ID, whether or not they have applied in SOAP. Re-importing replaces them all."""
+
+    __tablename__ = "plan_entries"
+
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
+    aamc_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    first_name: Mapped[str] = mapped_column(String(200))
+    last_name: Mapped[str] = mapped_column(String(200))
+    choice: Mapped[str] = mapped_column(String(16))  # thrilled | soap-only | no
+    word: Mapped[str] = mapped_column(String(200))  # as the program wrote it
+    interviewed: Mapped[bool] = mapped_column(Boolean, default=False)
+    rotated_here: Mapped[bool] = mapped_column(Boolean, default=False)
+    home_student: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    row_number: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CardView(Base):
+    """A committee member opened a candidate's card (the first time is enough for `/soap unseen`)."""
+
+    __tablename__ = "card_views"
+
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    first_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- voting and the preference list ----------------------------------------------------------

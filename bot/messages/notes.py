@@ -86,7 +86,7 @@ class NoteLine:
 
     id: int
     author: str
-    source: str  # command | modal | thread
+    source: str  # command | modal | thread | plan
     text: str
     created_at: datetime
     sentiment: str | None = None
@@ -239,7 +239,9 @@ def thread_parent(*, candidate_name: str, aamc_id: str) -> tuple[str, list[dict[
 def note_post(note: NoteLine, *, candidate_name: str, aamc_id: str) -> tuple[str, list[dict[str, Any]]]:
     """The reply posted in the candidate's thread: author, sentiment, who was called, the note."""
     about = f"about *{escape(candidate_name)}* ({escape(aamc_id)})"
-    if note.sentiment in set(Sentiment):
+    if note.source == "plan":
+        head = f":clipboard: Note from the pre-SOAP plan {about} (imported by {mention(note.author)})"
+    elif note.sentiment in set(Sentiment):
         emoji = _SENTIMENTS[Sentiment(note.sentiment)][2]
         head = f"{emoji} *{sentiment_label(note.sentiment)}*: reference note from {mention(note.author)} {about}"
     else:
@@ -250,7 +252,9 @@ def note_post(note: NoteLine, *, candidate_name: str, aamc_id: str) -> tuple[str
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(called, 2000))]))
     for piece in _split(escape(note.text))[:10]:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=piece)))
-    if note.sentiment in set(Sentiment):
+    if note.source == "plan":
+        text = "Note from the pre-SOAP plan"
+    elif note.sentiment in set(Sentiment):
         text = f"Reference note ({sentiment_label(note.sentiment).lower()}) from {mention(note.author)}"
     else:
         text = f"Reference note from {mention(note.author)}"
@@ -269,7 +273,7 @@ def _when(at: datetime, timezone: str) -> str:
     return local.strftime("%a %d %b %H:%M %Z")
 
 
-_SOURCES = {"command": "by command", "modal": "by form", "thread": "in the thread"}
+_SOURCES = {"command": "by command", "modal": "by form", "thread": "in the thread", "plan": "from the pre-SOAP plan"}
 
 
 def notes_list(*, candidate_name: str, aamc_id: str, notes: Sequence[NoteLine], total: int, page: int,

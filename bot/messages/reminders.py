@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlo
 from bot.domain.reminders import ListState, ReminderKind
 from bot.domain.soap_calendar import format_countdown, format_local
 from bot.messages.mrkdwn import clip, escape, mention
+from bot.messages.plan import unseen_reminder_line
 
 MAX_MENTIONS = 60
 MAX_MISSED_SHOWN = 8
@@ -52,6 +53,7 @@ class ReminderView:
     next_offers: tuple[str, ...] = ()  # escaped mrkdwn from bot.services.offers.next_offers_summary
     lists: tuple[ListState, ...] = ()  # the round's lists: locked? certified in R3?
     unanswered: tuple[str, ...] = ()  # escaped mrkdwn: offers of the round still without an outcome
+    unseen: int = 0  # eligible applicants nobody has looked at (deadline reminders)
 
     @property
     def all_locked(self) -> bool:
@@ -172,7 +174,10 @@ def reminder_message(view: ReminderView) -> tuple[str, list[dict[str, Any]]]:
     projected = clip("\n".join(view.next_offers), SECTION_LIMIT) if view.next_offers else ""
     if projected:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=projected)))
+    unseen = unseen_reminder_line(view.unseen) if view.kind is ReminderKind.DEADLINE_LEAD else None
+    if unseen:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=unseen)))
     for note in notes:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))
-    text = "\n".join(line for line in (head, votes, projected, *notes) if line)
+    text = "\n".join(line for line in (head, votes, projected, unseen, *notes) if line)
     return text, [block.to_dict() for block in blocks]

@@ -27,10 +27,12 @@ from storage.database import Database
 from storage.models import (
     AuditEvent,
     Candidate,
+    CardView,
     Interview,
     ListEntry,
     ListSnapshot,
     Offer,
+    PlanEntry,
     Program,
     PurgeRecord,
     Ranking,
@@ -92,7 +94,7 @@ def purge(database: Database, *, program_id: int, actor: str, now: datetime) -> 
         snapshot_ids = select(ListSnapshot.id).where(ListSnapshot.program_id == program_id)
         session.execute(delete(ListEntry).where(ListEntry.snapshot_id.in_(snapshot_ids)))
         session.execute(delete(ListSnapshot).where(ListSnapshot.program_id == program_id))
-        for model in (Scorecard, Interview, Offer, Ranking, Vote, ReferenceNote):
+        for model in (Scorecard, Interview, Offer, Ranking, Vote, ReferenceNote, CardView, PlanEntry):
             session.execute(delete(model).where(model.program_id == program_id))
         session.execute(delete(Reminder).where(Reminder.program_id == program_id, Reminder.interview_id.is_not(None)))
         session.execute(delete(Candidate).where(Candidate.program_id == program_id))

@@ -83,7 +83,7 @@ from bot.domain.reminders import (
 from bot.domain.soap_calendar import Round as CalendarRound
 from bot.messages.mrkdwn import escape
 from bot.messages.reminders import MissedNote, ReminderView, reminder_message
-from bot.services import audit, offers, preference_list, programs, round_status
+from bot.services import audit, offers, plan, preference_list, programs, round_status
 from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import CommitteeRole, ListSnapshot, Program, Reminder, Round
@@ -377,7 +377,9 @@ def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Co
     view = ReminderView(kind=spec.kind, round=spec.round, subject_at=spec.subject_at, now=now, tz=tz, late=late,
                         missing=missing, candidates_total=total, directors=directors, expires_at=expires_at,
                         missed=missed, next_offers=projected, lists=lists, unanswered=unanswered,
-                        deadline_at=deadline_at)
+                        deadline_at=deadline_at,
+                        unseen=plan.unseen_count(room.database, program_id)
+                        if spec.kind is ReminderKind.DEADLINE_LEAD else 0)
     text, blocks = reminder_message(view)
     return _Composed(channel, text, blocks, missed_keys)
 

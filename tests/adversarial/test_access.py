@@ -63,6 +63,8 @@ READS = {
     "next": "next",
     "interviews": "interviews",
     "audit": "audit",
+    "plan": "plan",
+    "unseen": "unseen",
 }
 NEEDS_NO_WAR_ROOM = {"help", "setup"}  # help answers anyone; setup in another private channel makes a new room
 

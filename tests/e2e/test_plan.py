@@ -1,0 +1,135 @@
+"""The pre-SOAP plan carried into SOAP, and no applicant left unseen, through signed requests and the CLI."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.cli_commands.import_plan import run_import_plan
+from bot.clock import JOBS
+from bot.console.signing import SlackClientSim
+from storage.models import Candidate
+from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM, Served
+from tests.factories import aamc_id, applicant_row, eras_csv, img_row, synthetic_name, write_export
+from tests.harness.slack_api import SlackStandIn
+
+COORDINATOR = MEMBERS[0]
+NOTES = {1: "strong interview, no rank", 2: "failed Step 1, improved Step 2", 3: "rotated here in October"}
+
+
+def plan_row(index: int, choice: str, note: str = "", **flags: str) -> dict[str, Any]:
+    first, last = synthetic_name(index)
+    return {"AAMC ID": aamc_id(index), "Applicant Name": f"{last.upper()}, {first.upper()}", "Pre-SOAP": choice,
+            "Interviewed": flags.get("interviewed", ""), "Rotated Here": flags.get("rotated", ""),
+            "Home Student": flags.get("home", ""), "Note": note}
+
+
+FIVE = [plan_row(1, "thrilled", NOTES[1], interviewed="Yes"), plan_row(2, "soap-only", NOTES[2]),
+        plan_row(3, "no way", NOTES[3], rotated="Yes"), plan_row(4, "thrilled", home="Yes"), plan_row(5, "no")]
+
+
+def share(slack: SlackClientSim, standin: SlackStandIn, user: str, name: str, content: bytes, text: str
+          ) -> dict[str, Any]:
+    file = standin.share_file(name, content, user)
+    event = slack.message_event(WAR_ROOM, user, text)
+    event.update({"subtype": "file_share", "files": [file], "upload": False, "display_as_bot": False})
+    assert slack.event(event, event_id=f"Ev{event['ts'].replace('.', '')}").status == 200
+    return event
+
+
+def command(slack: SlackClientSim, standin: SlackStandIn, user: str, text: str) -> dict[str, Any]:
+    before = len(standin.calls_to("response_url"))
+    slack.command(text, user, WAR_ROOM)
+    answer = standin.wait_for("response_url", count=before + 1)[-1].params
+    assert answer["response_type"] == "ephemeral"
+    return answer
+
+
+def replies_in(served: Served, standin: SlackStandIn, channel_ts: str) -> list[str]:
+    return [json.dumps(m, ensure_ascii=False) for m in standin.messages(WAR_ROOM)
+            if m.get("thread_ts") == channel_ts and m.get("ts") != channel_ts]
+
+
+def card_of(served: Served, standin: SlackStandIn, index: int) -> tuple[str, str]:
+    with served.room.database.reading() as session:
+        ts = session.scalar(select(Candidate.thread_ts).where(Candidate.aamc_id == aamc_id(index)))
+    assert ts, f"no card for applicant {index}"
+    message = standin.message(WAR_ROOM, ts)
+    assert message is not None
+    return ts, json.dumps(message, ensure_ascii=False)
+
+
+def _candidate_bucket(served: Served, index: int) -> str | None:
+    with served.room.database.reading() as session:
+        return session.scalar(select(Candidate.override_bucket).where(Candidate.aamc_id == aamc_id(index)))
+
+
+def _has_card(served: Served, index: int) -> bool:
+    with served.room.database.reading() as session:
+        return session.scalar(select(Candidate.thread_ts).where(Candidate.aamc_id == aamc_id(index))) is not None
+
+
+def test_unseen_lists_an_untouched_eligible_applicant_until_a_member_opens_the_card_or_votes(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    share(slack, standin, COORDINATOR, "soap.csv",
+          eras_csv([applicant_row(21), applicant_row(22), img_row(23, "H-1B")]), "import")
+    standin.wait_for("chat.postMessage")
+    answer = command(slack, standin, MEMBERS[1], "unseen")
+    shown = json.dumps(answer, ensure_ascii=False)
+    assert aamc_id(21) in shown and aamc_id(22) in shown
+    assert aamc_id(23) not in shown  # needs a visa we do not sponsor: a deal-breaker, never "eligible"
+    buttons = [b["accessory"] for b in answer["blocks"] if b.get("accessory")]
+    assert {b["value"] for b in buttons} == {aamc_id(21), aamc_id(22)}
+
+    before = len(standin.calls_to("response_url"))
+    slack.block_action(MEMBERS[1], WAR_ROOM, buttons[0]["action_id"], value=aamc_id(21),
+                       block_id=answer["blocks"][1].get("block_id", "x"))
+    redrawn = standin.wait_for("response_url", count=before + 1)[-1].params
+    shown = json.dumps(redrawn, ensure_ascii=False)
+    assert aamc_id(21) not in shown and aamc_id(22) in shown
+    assert _has_card(served, 21)  # the button opened (posted) the card in the war room
+
+    command(slack, standin, MEMBERS[2], f"vote {aamc_id(22)} rank")
+    assert "Every eligible applicant" in command(slack, standin, MEMBERS[1], "unseen")["text"]
+
+    slack.command(f"candidate {aamc_id(23)}", MEMBERS[2], WAR_ROOM)  # opening a card by command counts too
+    served.idle()
+    with served.room.database.reading() as session:
+        from storage.models import CardView
+
+        assert session.scalar(select(CardView.user_id).where(CardView.candidate_id == select(Candidate.id).where(
+            Candidate.aamc_id == aamc_id(23)).scalar_subquery())) == MEMBERS[2]
+
+
+def test_the_cli_imports_a_plan_and_the_clock_posts_its_notes(
+        served: Served, standin: SlackStandIn, war_room: str, tmp_path: Path) -> None:
+    url = served.settings.database_url
+    share_free = [applicant_row(31)]
+    from bot.services.candidates import import_export
+    from bot.services.programs import find_program
+
+    with served.room.database.reading() as session:
+        program_id = find_program(session, war_room).id
+    assert import_export(served.room.database, program_id, eras_csv(share_free), filename="soap.csv",
+                         actor=DIRECTOR, today=served.clock().date()).ok
+    out = io.StringIO()
+    plan = write_export(tmp_path / "plan.xlsx", [plan_row(31, "thrilled", "our sub-intern"), plan_row(32, "no")])
+    assert run_import_plan(url, str(plan), war_room, out=out) == 0
+    assert "2 applicants (1 thrilled, 0 soap-only, 1 no)" in out.getvalue()
+    assert "1 of them have applied in SOAP" in out.getvalue()
+
+    bad = write_export(tmp_path / "bad.csv", [plan_row(31, "perhaps"), {**plan_row(33, "no"), "AAMC ID": "x"}])
+    out = io.StringIO()
+    assert run_import_plan(url, str(bad), war_room, out=out) == 1
+    assert "row 2, Pre-SOAP" in out.getvalue() and "row 3, AAMC ID" in out.getvalue()
+
+    job = next(fn for job_id, _, fn in JOBS if job_id == "plan.notes")
+    assert job(served.room) == 1
+    ts, card = card_of(served, standin, 31)
+    assert "pre-SOAP plan: thrilled" in card
+    assert "our sub-intern" in " ".join(replies_in(served, standin, ts))
+    assert job(served.room) == 0  # posted once

@@ -1,0 +1,149 @@
+"""The pre-SOAP plan in storage: all-or-nothing import, carried into SOAP by the export's import,
+the committee winning over it, the purge deleting it, and who nobody has looked at."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.access import ProgramRef
+from bot.bootstrap import SETUP_HOOKS
+from bot.domain.preference_list import Vote
+from bot.services import programs
+from bot.services.candidates import import_export
+from bot.services.plan import import_plan, overview, record_view, unseen, unseen_count
+from bot.services.records import purge
+from bot.services.triage import set_override
+from bot.services.voting import cast_vote
+from storage.database import Database
+from storage.models import AuditEvent, Candidate, CardView, PlanEntry, ReferenceNote
+from tests.factories import aamc_id, applicant_row, eras_csv, eras_xlsx, img_row, synthetic_name
+
+TODAY = date(2027, 3, 15)
+NOW = datetime(2027, 3, 15, 16, 0, tzinfo=UTC)
+DIRECTOR = "U0DIRECTOR"
+COORDINATOR = "U0COORDIN8"
+
+
+def _program(database: Database) -> ProgramRef:
+    ref, _ = programs.setup_war_room(database, name="IM Plan", team_id="T0TEST", user_id=DIRECTOR,
+                                     channel=programs.ChannelFacts("G0PLAN0001", is_private=True),
+                                     seed=SETUP_HOOKS, timezone="America/New_York",
+                                     members=frozenset({DIRECTOR, COORDINATOR}))
+    return ref
+
+
+def plan_row(index: int, choice: str, note: str | None = None, **flags: str) -> dict[str, Any]:
+    first, last = synthetic_name(index)
+    row = {"AAMC ID": aamc_id(index), "Applicant Name": f"{last.upper()}, {first.upper()}", "Pre-SOAP": choice}
+    row.update({"Interviewed": flags.get("interviewed", ""), "Rotated Here": flags.get("rotated", ""),
+                "Home Student": flags.get("home", ""), "Note": note or ""})
+    return row
+
+
+def _import_plan(database: Database, program: ProgramRef, rows: list[dict[str, Any]], name: str = "plan.csv"
+                 ) -> Any:
+    data = eras_xlsx(rows) if name.endswith(".xlsx") else eras_csv(rows)
+    return import_plan(database, program.id, data, filename=name, actor=COORDINATOR, today=TODAY, now=NOW)
+
+
+def _import_export(database: Database, program: ProgramRef, rows: list[dict[str, Any]]) -> Any:
+    result = import_export(database, program.id, eras_csv(rows), filename="soap.csv", actor=COORDINATOR,
+                           today=TODAY, now=NOW)
+    assert result.ok, result.errors
+    return result
+
+
+def _candidate(database: Database, index: int) -> Candidate:
+    with database.reading() as session:
+        found = session.scalar(select(Candidate).where(Candidate.aamc_id == aamc_id(index)))
+        assert found is not None
+        session.expunge(found)
+        return found
+
+
+def _plan_notes(database: Database) -> dict[str, str]:
+    with database.reading() as session:
+        return {aamc: text for aamc, text in session.execute(
+            select(Candidate.aamc_id, ReferenceNote.text).join(Candidate, Candidate.id == ReferenceNote.candidate_id)
+            .where(ReferenceNote.source == "plan"))}
+
+
+def test_a_bad_plan_stores_nothing_names_every_bad_row_and_keeps_the_old_plan(database: Database) -> None:
+    program = _program(database)
+    assert _import_plan(database, program, [plan_row(1, "thrilled"), plan_row(2, "no")]).ok
+    bad = [plan_row(3, "thrilled"), plan_row(4, "perhaps"), plan_row(5, "no", interviewed="sometimes"),
+           {**plan_row(6, "no"), "AAMC ID": "12AB"}, plan_row(3, "no")]
+    result = _import_plan(database, program, bad, "plan-v2.csv")
+    assert not result.ok
+    assert result.bad_rows == [3, 4, 5, 6]
+    assert [(e.row_number, e.column) for e in result.errors] == [
+        (3, "Pre-SOAP"), (4, "Interviewed"), (5, "AAMC ID"), (6, "AAMC ID")]
+    with database.reading() as session:
+        assert set(session.scalars(select(PlanEntry.aamc_id))) == {aamc_id(1), aamc_id(2)}
+    missing = _import_plan(database, program, [{"AAMC ID": aamc_id(1), "Pre-SOAP": "no"}])
+    assert missing.missing_required == ["Applicant Name (or First Name and Last Name)"]
+
+
+def test_reimporting_the_plan_replaces_it_and_never_replaces_a_directors_override(database: Database) -> None:
+    program = _program(database)
+    _import_export(database, program, [applicant_row(i) for i in (1, 2, 3)])
+    result = _import_plan(database, program, [plan_row(1, "thrilled"), plan_row(2, "thrilled"), plan_row(3, "no")])
+    assert result.in_soap == 3
+    set_override(database, program=program, actor=DIRECTOR, candidate_key=aamc_id(2), bucket_text="strong",
+                 reason="we read the letters again", now=NOW)
+    result = _import_plan(database, program, [plan_row(2, "no"), plan_row(3, "soap-only")], "plan-v2.xlsx")
+    assert result.ok and result.replaced == 3
+    assert _candidate(database, 1).override_bucket is None  # no longer in the plan
+    assert _candidate(database, 2).override_bucket == "strong paper"  # the director's choice stays
+    assert _candidate(database, 3).override_bucket == "backup"
+    with database.reading() as session:
+        assert session.scalar(select(func.count()).select_from(PlanEntry)) == 2
+        audit = session.scalars(select(AuditEvent).where(AuditEvent.action == "plan.import")
+                                .order_by(AuditEvent.id.desc())).first()
+        assert audit is not None and audit.after == {"rows": 2, "in_soap": 2, "replaced": 3, "thrilled": 0,
+                                                     "soap-only": 1, "no": 1}
+        assert "Alvarez" not in str(audit.after)
+
+
+def test_a_thrilled_plan_row_never_hides_the_deal_breaker_the_export_shows(database: Database) -> None:
+    program = _program(database)
+    _import_export(database, program, [img_row(7, "H-1B")])  # the default policy sponsors J-1 only
+    assert _import_plan(database, program, [plan_row(7, "thrilled")]).in_soap == 1
+    candidate = _candidate(database, 7)
+    assert (candidate.bucket, candidate.override_bucket) == ("do not rank", "internal")
+    assert any("H-1B" in str(r.get("text")) for r in candidate.triage_reasons)
+    assert unseen_count(database, program.id) == 0  # a deal-breaker is never "eligible"
+    assert overview(database, program.id).applied[0].computed_bucket == "do not rank"
+
+
+def test_unseen_lists_eligible_untouched_applicants_best_first_until_someone_looks(database: Database) -> None:
+    program = _program(database)
+    _import_export(database, program, [applicant_row(1), applicant_row(2, step1="Fail, Pass", step2ck="221"),
+                                       applicant_row(3), applicant_row(4), img_row(5, "H-1B")])
+    _import_plan(database, program, [plan_row(3, "no"), plan_row(4, "thrilled", "great")])
+    listed = unseen(database, program.id)
+    # thrilled (internal) first, then by bucket; "no" (do not rank) and the H-1B deal-breaker are not listed,
+    # and the plan's own note does not count as someone looking.
+    assert listed[0].aamc_id == aamc_id(4)
+    assert {item.aamc_id for item in listed} == {aamc_id(1), aamc_id(2), aamc_id(4)}
+    assert unseen_count(database, program.id) == 3
+
+    candidate = _candidate(database, 1)
+    assert record_view(database, program_id=program.id, candidate_id=candidate.id, user_id=DIRECTOR, now=NOW)
+    assert not record_view(database, program_id=program.id, candidate_id=candidate.id, user_id=DIRECTOR, now=NOW)
+    cast_vote(database, program_id=program.id, actor=COORDINATOR, aamc_id=aamc_id(2), vote=Vote.RANK, now=NOW)
+    assert [item.aamc_id for item in unseen(database, program.id)] == [aamc_id(4)]
+
+
+def test_the_purge_deletes_the_plan_and_the_card_views(database: Database) -> None:
+    program = _program(database)
+    _import_export(database, program, [applicant_row(1)])
+    _import_plan(database, program, [plan_row(1, "thrilled", "note"), plan_row(2, "no")])
+    record_view(database, program_id=program.id, candidate_id=_candidate(database, 1).id, user_id=DIRECTOR, now=NOW)
+    purge(database, program_id=program.id, actor=DIRECTOR, now=NOW)
+    with database.reading() as session:
+        for model in (PlanEntry, CardView, ReferenceNote, Candidate):
+            assert session.scalar(select(func.count()).select_from(model)) == 0, model.__name__
