@@ -27,6 +27,7 @@ from bot.messages.candidate_lists import (
 from bot.messages.mrkdwn import escape
 from bot.services import candidates, plan, slack_events
 from bot.services.candidate_cards import refresh_card, show_card
+from bot.services.plan_war_room import post_plan_notes
 from bot.war_room import WarRoom
 from handlers.errors import guard
 from handlers.gate import actor_of, require
@@ -147,6 +148,8 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
                 refuse(error)
                 continue
             room.gateway.post(channel, import_text(result), thread_ts=thread or None)
+            if result.from_plan:  # the plan's notes go in the new candidates' threads now, not at the clock's turn
+                post_plan_notes(room, program.id)
 
     @app.action({"block_id": FIND_BLOCK, "action_id": re.compile(r"^page(\.next)?$")})
     @guard(room)

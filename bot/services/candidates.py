@@ -66,6 +66,7 @@ from bot.eras_export import ColumnsMappingError, ExportFileError, ImportReport, 
 from bot.errors import BadInput, CandidateNotFound, WarRoomError
 from bot.messages.mrkdwn import escape
 from bot.services import audit
+from bot.services.plan import apply_plan
 from bot.services.triage import CONNECTION_COLUMNS, connections_of, policy_of, recompute, triage_values
 from bot.war_room import WarRoom
 from storage.database import Database
@@ -149,6 +150,8 @@ class ImportResult:
     moved: int = 0
     cards_to_redraw: int = 0
     """Updated candidates whose card is already posted in the war room (the clock redraws them)."""
+    from_plan: int = 0
+    """New candidates the pre-SOAP plan holds: they start in the plan's bucket (bot.services.plan)."""
     problem: str | None = None
     """The file could not be read at all (one message)."""
 
@@ -248,6 +251,9 @@ def import_export(database: Database, program_id: int, source: ExportSource, *, 
             session.execute(insert(CANDIDATES), inserts)
         if updates:
             session.execute(update(Candidate), updates)
+        if inserts:
+            result = dataclasses.replace(result, from_plan=len(apply_plan(
+                session, program_id, [row["aamc_id"] for row in inserts], actor=actor, today=today, now=stamp)))
         audit.record(session, program_id=program_id, actor=actor, action="candidates.import",
                      target=f"program:{program_id}",
                      after={"file_rows": report.data_rows, "new": result.new, "updated": result.updated,

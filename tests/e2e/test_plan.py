@@ -12,10 +12,11 @@ from sqlalchemy import select
 from bot.cli_commands.import_plan import run_import_plan
 from bot.clock import JOBS
 from bot.console.signing import SlackClientSim
-from storage.models import Candidate
+from storage.models import Candidate, ReferenceNote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM, Served
 from tests.factories import aamc_id, applicant_row, eras_csv, img_row, synthetic_name, write_export
 from tests.harness.slack_api import SlackStandIn
+from tests.harness.waiting import eventually
 
 COORDINATOR = MEMBERS[0]
 NOTES = {1: "strong interview, no rank", 2: "failed Step 1, improved Step 2", 3: "rotated here in October"}
@@ -63,6 +64,51 @@ def card_of(served: Served, standin: SlackStandIn, index: int) -> tuple[str, str
     return ts, json.dumps(message, ensure_ascii=False)
 
 
+def test_a_plan_of_five_three_in_soap_cards_notes_and_who_did_not_apply(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    event = share(slack, standin, COORDINATOR, "pre-soap.csv", eras_csv(FIVE), "our pre-SOAP plan")
+    reply = standin.wait_for("chat.postMessage")[0].params
+    assert reply["thread_ts"] == event["ts"]
+    assert "Imported the pre-SOAP plan pre-soap.csv: 5 applicants (2 thrilled, 1 soap-only, 2 no)" in reply["text"]
+
+    # Monday: the export holds 3 of the 5 (and 2 applicants the plan does not know).
+    share(slack, standin, COORDINATOR, "soap-monday.csv",
+          eras_csv([applicant_row(i) for i in (1, 2, 3, 11, 12)]), "import")
+    served.idle()
+    for index, (bucket, reason) in {1: ("internal", "pre-SOAP plan: thrilled"),
+                                    2: ("backup", "pre-SOAP plan: soap-only"),
+                                    3: ("do not rank", "pre-SOAP plan: no (“no way”)")}.items():
+        ts, card = card_of(served, standin, index)
+        assert bucket in card and reason in card
+        thread = " ".join(replies_in(served, standin, ts))
+        assert NOTES[index] in thread and "pre-SOAP plan" in thread
+    assert "1 rotated here" not in card_of(served, standin, 3)[1]
+    with served.room.database.reading() as session:
+        assert set(session.scalars(select(ReferenceNote.source))) == {"plan"}
+        flags = session.execute(select(Candidate.interviewed, Candidate.rotated_here)
+                                .where(Candidate.aamc_id.in_([aamc_id(1), aamc_id(3)]))
+                                .order_by(Candidate.aamc_id)).all()
+    assert [tuple(f) for f in flags] == [(True, False), (False, True)]
+    import_reply = next(c.params["text"] for c in standin.calls_to("chat.postMessage")
+                        if "soap-monday.csv" in str(c.params.get("text")))
+    assert "3 new applicants in the pre-SOAP plan start in the plan's bucket" in import_reply
+
+    shown = json.dumps(command(slack, standin, MEMBERS[2], "plan"), ensure_ascii=False)
+    assert "Applied in SOAP (3)" in shown and "Not applied (2)" in shown and "2 SOAP applicants" in shown
+    not_applied = shown[shown.index("Not applied"):shown.index("Not in the plan")]
+    assert aamc_id(4) in not_applied and aamc_id(5) in not_applied and aamc_id(1) not in not_applied
+    assert "NRMP rules allow neither contacting them nor putting them on a preference list" in not_applied
+
+    # Tuesday: applicant 4 applies; the re-import moves them to "applied", in the plan's bucket.
+    share(slack, standin, COORDINATOR, "soap-tuesday.csv",
+          eras_csv([applicant_row(i) for i in (1, 2, 3, 11, 12, 4)]), "import")
+    served.idle()
+    assert _candidate_bucket(served, 4) == "internal"
+    shown = json.dumps(command(slack, standin, MEMBERS[2], "plan"), ensure_ascii=False)
+    assert "Applied in SOAP (4)" in shown and "Not applied (1)" in shown
+    assert aamc_id(4) not in shown[shown.index("Not applied"):]
+
+
 def _candidate_bucket(served: Served, index: int) -> str | None:
     with served.room.database.reading() as session:
         return session.scalar(select(Candidate.override_bucket).where(Candidate.aamc_id == aamc_id(index)))
@@ -71,6 +117,23 @@ def _candidate_bucket(served: Served, index: int) -> str | None:
 def _has_card(served: Served, index: int) -> bool:
     with served.room.database.reading() as session:
         return session.scalar(select(Candidate.thread_ts).where(Candidate.aamc_id == aamc_id(index))) is not None
+
+
+def test_a_plan_no_voted_high_by_the_committee_is_on_the_list_and_the_card_shows_both(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    share(slack, standin, COORDINATOR, "plan.csv", eras_csv([plan_row(7, "no", "no show at interview day")]),
+          "plan")
+    standin.wait_for("chat.postMessage")
+    share(slack, standin, COORDINATOR, "soap.csv", eras_csv([applicant_row(7), applicant_row(8)]), "import")
+    served.idle()
+    assert _has_card(served, 7)
+    for member in (DIRECTOR, *MEMBERS[:3]):
+        command(slack, standin, member, f"vote {aamc_id(7)} high")
+    listed = json.dumps(command(slack, standin, MEMBERS[3], "list"), ensure_ascii=False)
+    assert aamc_id(7) in listed or synthetic_name(7)[1] in listed
+    _, card = eventually(lambda: (lambda c: c if "4" in c[1] and "Rank high" in c[1] else None)(
+        card_of(served, standin, 7)), timeout=10)
+    assert "pre-SOAP plan: no" in card and "Rank high" in card
 
 
 def test_unseen_lists_an_untouched_eligible_applicant_until_a_member_opens_the_card_or_votes(

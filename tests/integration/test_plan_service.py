@@ -71,6 +71,48 @@ def _plan_notes(database: Database) -> dict[str, str]:
             .where(ReferenceNote.source == "plan"))}
 
 
+def test_a_plan_of_five_then_an_export_of_three_starts_them_in_the_plans_buckets(database: Database) -> None:
+    program = _program(database)
+    result = _import_plan(database, program, [
+        plan_row(1, "thrilled", "strong interview, no rank", interviewed="Yes"),
+        plan_row(2, "SOAP only", "failed Step 1, improved Step 2"),
+        plan_row(3, "no way", "unprofessional on the away rotation", rotated="Y"),
+        plan_row(4, "thrilled", home="Yes"),
+        plan_row(5, "soap-only"),
+    ])
+    assert result.ok and result.rows == 5 and result.in_soap == 0
+    assert result.counts == {"thrilled": 2, "soap-only": 2, "no": 1}
+
+    imported = _import_export(database, program, [applicant_row(i) for i in (1, 2, 3, 9)])
+    assert imported.from_plan == 3
+    expected = {1: ("internal", "pre-SOAP plan: thrilled"), 2: ("backup", "pre-SOAP plan: soap-only"),
+                3: ("do not rank", "pre-SOAP plan: no (“no way”)")}
+    for index, (bucket, reason) in expected.items():
+        candidate = _candidate(database, index)
+        assert (candidate.override_bucket, candidate.override_reason, candidate.override_by) == (
+            bucket, reason, COORDINATOR)
+    assert _candidate(database, 1).interviewed and _candidate(database, 3).rotated_here
+    assert _candidate(database, 9).override_bucket is None
+    assert _plan_notes(database) == {aamc_id(1): "strong interview, no rank",
+                                     aamc_id(2): "failed Step 1, improved Step 2",
+                                     aamc_id(3): "unprofessional on the away rotation"}
+
+    shown = overview(database, program.id)
+    assert [(p.aamc_id, p.bucket) for p in shown.applied] == sorted(
+        [(aamc_id(1), "internal"), (aamc_id(2), "backup"), (aamc_id(3), "do not rank")],
+        key=lambda item: [p.aamc_id for p in shown.applied].index(item[0]))
+    assert {p.aamc_id for p in shown.not_applied} == {aamc_id(4), aamc_id(5)}
+    assert shown.not_in_plan == 1
+
+    again = _import_export(database, program, [applicant_row(i) for i in (1, 2, 3, 9, 4)])
+    assert again.from_plan == 1
+    assert _candidate(database, 4).override_bucket == "internal" and _candidate(database, 4).home_student
+    shown = overview(database, program.id)
+    assert {p.aamc_id for p in shown.not_applied} == {aamc_id(5)}
+    assert aamc_id(4) in {p.aamc_id for p in shown.applied}
+    assert len(_plan_notes(database)) == 3  # a re-import never adds the plan's note twice
+
+
 def test_a_bad_plan_stores_nothing_names_every_bad_row_and_keeps_the_old_plan(database: Database) -> None:
     program = _program(database)
     assert _import_plan(database, program, [plan_row(1, "thrilled"), plan_row(2, "no")]).ok
