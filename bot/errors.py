@@ -29,7 +29,7 @@ class NotInCommittee(WarRoomError):
 
 class NotADirector(WarRoomError):
     def __init__(self, what: str = "do this") -> None:
-        super().__init__(f"Only a program director can {what}. Directors are listed by `/soap help`.")
+        super().__init__(f"Only a program director can {what}. Directors are listed by `/soap committee`.")
 
 
 class ReadOnlyObserver(WarRoomError):

@@ -66,11 +66,12 @@ def read_page_value(value: str) -> tuple[str, str, int]:
 
 
 def find_text(page: FindPage) -> str:
-    return f"{page.total} candidate(s) for {escape(page.filters.describe())} (page {page.page} of {page.pages})"
+    return (f"{plural(page.total, 'candidate')} for {escape(page.filters.describe())} "
+            f"(page {page.page} of {page.pages})")
 
 
 def find_blocks(page: FindPage, query: str) -> list[dict[str, Any]]:
-    blocks: list[Block] = [_section(f"*{page.total} candidate(s)* for {escape(page.filters.describe())}")]
+    blocks: list[Block] = [_section(f"*{plural(page.total, 'candidate')}* for {escape(page.filters.describe())}")]
     lines = []
     for item in page.items:
         bits = [item.degree_type or "?", f"grad {item.graduation_year}" if item.graduation_year else "grad ?",
@@ -106,7 +107,7 @@ def triage_text(summary: TriageSummary) -> str:
 
 def triage_blocks(summary: TriageSummary) -> list[dict[str, Any]]:
     counts = " · ".join(f"{BUCKET_EMOJI[b.value]} {b.value}: *{summary.counts[b]}*" for b in Bucket)
-    head = f"*Triage of {summary.total} candidate(s)*\n{counts}"
+    head = f"*Triage of {plural(summary.total, 'candidate')}*\n{counts}"
     if summary.overridden:
         head += f"\n:pushpin: {summary.overridden} overridden by a director"
     if summary.untriaged:

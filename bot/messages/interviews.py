@@ -184,7 +184,7 @@ def status_line(line: InterviewLine, tz: ZoneInfo, now: datetime | None = None) 
 def interview_post(line: InterviewLine, tz: ZoneInfo,
                    warning: DeadlineWarning | None = None) -> tuple[str, list[dict[str, Any]]]:
     """The interview's message in the thread (posted once, updated as it changes): status and next step."""
-    blocks: list[Block] = [_section(f"*Interview with {_who(line)}*\n{status_line(line, tz)}")]
+    blocks: list[Block] = [_section(f"Interview with {_who(line)}\n{status_line(line, tz)}")]
     if line.outcome_note:
         blocks.append(_section(f"> {escape(clip(line.outcome_note, 2000))}"))
     if warning is not None and line.state == InterviewState.SCHEDULED:
@@ -300,8 +300,9 @@ def averages_line(scorecards: Sequence[ScorecardLine]) -> str:
     parts = []
     for _, attr, label in SCORE_FIELDS:
         average = sum(getattr(s, attr) for s in scorecards) / n
-        parts.append(f"{label.split(' ')[0]} *{average:.1f}*")
-    return f"Scorecard{'s' if n != 1 else ''} ({n}), average of 5: " + " · ".join(parts)
+        parts.append(f"{label.split(' ')[0]} *{average:.1f}* of 5")
+    what = "1 scorecard" if n == 1 else f"{n} scorecards, averages"
+    return f"{what}: " + " · ".join(parts)
 
 
 def recommendations_line(scorecards: Sequence[ScorecardLine]) -> str:

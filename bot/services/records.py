@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -119,9 +121,17 @@ class ProgramName:
     name: str
 
 
+def _comparable_name(name: str) -> str:
+    """A program name as a person may type it: any dash (–, —, -) and any spacing around it alike, any case."""
+    dashed = "".join("-" if unicodedata.category(c) == "Pd" or c == "\u2212" else c for c in name)
+    return re.sub(r"\s*-\s*", "-", " ".join(dashed.split())).casefold()
+
+
 def confirm_purge(program: ProgramRef | ProgramName, typed_name: str) -> None:
-    if " ".join(typed_name.split()).casefold() != " ".join(program.name.split()).casefold():
-        raise BadInput(f"Type the program's name exactly ({escape(program.name)}) to confirm.")
+    """The typed name must be the program's; a hyphen for its en dash, spacing and case do not matter."""
+    if _comparable_name(typed_name) != _comparable_name(program.name):
+        raise BadInput(f"Type the program's name ({escape(program.name)}) to confirm; any dash and any case "
+                       "will do.")
 
 
 def audit_trail(database: Database, program_id: int, target: str | None, limit: int = 30) -> list[AuditEvent]:

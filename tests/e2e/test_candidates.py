@@ -443,7 +443,7 @@ def test_flag_recomputes_triage_and_find_pages(served: Served, slack: SlackClien
 
     slack.command("find visa:no fails:0", MEMBERS[2], war_room)
     page_one = _reply(standin)
-    assert "20 candidate(s)" in page_one["text"]
+    assert "20 candidates" in page_one["text"]
     assert "page 1 of 2" in page_one["text"]
     button = next(e for b in page_one["blocks"] if b["type"] == "actions" for e in b["elements"])
     standin.reset()

@@ -85,6 +85,8 @@ def test_a_vote_by_last_name_is_recorded_for_that_applicant(served: Served, slac
     command(slack, standin, M1, applicants, "vote Casey Demohurst if needed")
     assert votes_of(served, M1) == {aamc_id(1): "rank high", aamc_id(4): "only if needed"}
     # A name that is nobody's gets the closest names, in plain English.
+    refused = command(slack, standin, M1, applicants, "pin nunez")["text"]
+    assert "Only a program director can pin candidates. Directors are listed by `/soap committee`." in refused
     missing = command(slack, standin, M1, applicants, "vote Demohurts high")["text"]
     assert "No candidate matches “Demohurts”" in missing
     assert "Demohurst" in missing
@@ -134,7 +136,7 @@ def test_an_unknown_filter_is_an_error_naming_the_filters(served: Served, slack:
     for query in ("foo>=1", "step2>=240 colour:blue", "step2>=abc"):
         answer = command(slack, standin, M1, applicants, f"find {query}")["text"]
         assert answer.startswith(":no_entry:"), answer
-        assert "candidate(s)" not in answer
+        assert "candidates for" not in answer
     answer = command(slack, standin, M1, applicants, "find foo>=1")["text"]
     assert "Unknown filter `foo`" in answer
     for name in ("step2", "comlex2", "grad", "type", "track", "bucket", "voted"):

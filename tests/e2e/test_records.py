@@ -50,9 +50,9 @@ def test_purge_asks_for_the_name_then_deletes_and_says_so(served: Served, slack:
         assert session.scalar(select(func.count()).select_from(Candidate)) == 1
 
     done = slack.view_submission(DIRECTOR, CallbackId.PURGE_MODAL.value,
-                                 state_values({CONFIRM_BLOCK: {CONFIRM_ACTION: "internal medicine – test"}}),
+                                 state_values({CONFIRM_BLOCK: {CONFIRM_ACTION: "internal medicine-test"}}),
                                  private_metadata=metadata)
-    assert done.status == 200
+    assert done.status == 200  # a hyphen typed for the en dash, no spaces, any case
     summary = standin.wait_for("chat.postMessage")[0].params
     assert summary["channel"] == war_room and "purged" in summary["text"]
     assert standin.calls_to("chat.delete")[0].params["ts"] == "1711000000.000900"

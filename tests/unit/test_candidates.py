@@ -303,3 +303,17 @@ def test_profile_hash_is_the_one_earlier_versions_stored(p: ApplicantProfile) ->
     earlier = {key: value for key, value in p.model_dump(mode="json").items() if key not in LATER_FIELDS}
     text = json.dumps(earlier, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     assert profile_hash(p) == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_the_purge_confirmation_takes_any_dash_spacing_and_case() -> None:
+    from bot.errors import BadInput
+    from bot.services.records import ProgramName, confirm_purge
+
+    program = ProgramName("Internal Medicine – Mercy General")
+    for typed in ("Internal Medicine – Mercy General", "internal medicine - mercy general",
+                  "INTERNAL MEDICINE-MERCY GENERAL", "Internal  Medicine — Mercy General",
+                  "internal medicine −mercy general"):
+        confirm_purge(program, typed)
+    for typed in ("Internal Medicine", "Internal Medicine Mercy General", "Surgery – Mercy General"):
+        with pytest.raises(BadInput, match="any dash"):
+            confirm_purge(program, typed)

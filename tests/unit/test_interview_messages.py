@@ -97,6 +97,9 @@ def test_proposed_interview_post_has_a_claim_button_and_no_scorecard() -> None:
     assert actions == [ActionId.INTERVIEW_CLAIM.value]
     assert "nobody has claimed it yet" in blocks[0]["text"]["text"]
     assert validate_blocks(blocks) == []
+    # Bold is never nested (Slack shows `*Interview with *Name* (…)*` with stray asterisks).
+    heading = blocks[0]["text"]["text"].splitlines()[0]
+    assert heading.startswith("Interview with *") and heading.count("*") == 2
 
 
 def test_scheduled_post_shows_interviewer_time_and_the_deadline_warning() -> None:
@@ -144,7 +147,10 @@ def test_card_lines_average_each_dimension_and_count_recommendations() -> None:
     cards = [_card(), _card(author="U0MEMBER03", clinical=3, communication=4, reliability=4, fit=5,
                             recommendation="rank", red_flags="Vague about a gap year")]
     lines = card_lines(_line(state="done", reached_at=NOW), cards, NY)
-    assert "Clinical *3.5* · Communication *4.5* · Reliability *3.5* · Fit *4.5*" in lines[1]
+    assert lines[1] == ("2 scorecards, averages: Clinical *3.5* of 5 · Communication *4.5* of 5 · "
+                        "Reliability *3.5* of 5 · Fit *4.5* of 5")
+    one = card_lines(_line(state="done", reached_at=NOW), cards[:1], NY)
+    assert one[1].startswith("1 scorecard: Clinical *4.0* of 5")
     assert lines[2] == "Recommendation: *rank high*, *rank*"
     assert lines[3].startswith(":warning: Red flags heard in 1 of 2 scorecards")
     assert card_lines(None, [], NY) == ("No interview yet.",)
