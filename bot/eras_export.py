@@ -422,6 +422,12 @@ def _parse_text(value: object, *, literal: bool = False) -> str | None:
     return text
 
 
+def _parse_list_item(value: object) -> str | None:
+    """One value of a repeated field, spaces collapsed, so the same track written twice is kept once."""
+    text = _parse_text(value)
+    return " ".join(text.split()) if text else None
+
+
 def _parse_bool(value: object) -> bool | None:
     if isinstance(value, bool):
         return value
@@ -992,8 +998,10 @@ def _cell_parser(column: _Column) -> Callable[[object], object]:
     kind, target = column.kind, column.target
     if kind == "aamc":
         return _parse_aamc
-    if kind in ("text", "list"):
+    if kind == "text":
         return _parse_text
+    if kind == "list":
+        return _parse_list_item
     if kind == "applicant_name":
         return _parse_applicant_name
     if kind == "red_flag":

@@ -249,3 +249,30 @@ def test_the_bench_archive_export_is_read_whole(tmp_path: Path) -> None:
     shown = "\n".join(_import_archive({"rows": 5000, "archive_s": 1.2, "archive_rows_per_s": 4129,
                                        "archive_bare_s": 0.1, "archive_ratio": 12.0}))
     assert "archive-shape PDWS export" in shown and "4,129" in shown
+
+
+def test_an_applicant_from_an_old_shape_file_hashes_as_before_so_a_reimport_says_unchanged() -> None:
+    """Fields added for PDWS shapes only change the hash when they say something new."""
+    import hashlib
+    import json
+
+    from bot.domain.candidates import LATER_FIELDS
+    from bot.services.candidates import profile_hash
+
+    tracks = "Tracks Applied by Applicant"
+    profile = only(export(["AAMC ID", "First Name", "Last Name", "Degree", "Medical School Graduation Date",
+                           "Medical School of Graduation", tracks, tracks],
+                          ["14100023", "Rowan", "Example", "MD", "05/15/2025", "Example State University",
+                           "Categorical", "Preliminary"]))
+    earlier = {key: value for key, value in profile.model_dump(mode="json").items() if key not in LATER_FIELDS}
+    text = json.dumps(earlier, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert profile_hash(profile) == hashlib.sha256(text.encode()).hexdigest()
+    two_schools = profile.model_copy(update={"medical_schools": ["Example State University", "Another"]})
+    assert profile_hash(two_schools) != profile_hash(profile)
+
+
+def test_the_same_track_written_with_other_spacing_is_kept_once() -> None:
+    profile = only(export(["AAMC ID", "First Name", "Last Name", "Tracks Applied by Applicant",
+                           "Tracks Applied by Applicant_1"],
+                          ["14100024", "Sage", "Example", CATEGORICAL, CATEGORICAL.replace(" (", "  (")]))
+    assert profile.tracks == [CATEGORICAL]
