@@ -28,8 +28,9 @@ from collections.abc import Callable
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from bot.domain.cards import REDRAW_EVERY_SECONDS
 from bot.services import reminders
-from bot.services.candidate_cards import REDRAW_EVERY_SECONDS, redraw_stale_cards
+from bot.services.candidate_cards import redraw_stale_cards
 from bot.services.notes import forget_old_events, retry_unposted_notes
 from bot.services.plan_war_room import post_plan_notes
 from bot.war_room import WarRoom

@@ -40,22 +40,11 @@ from bot.domain.candidates import (
     normalize_state,
     split_applicant_name,
 )
+from bot.domain.import_result import RowError
 from bot.domain.triage import rules_without_data
 
 # --------------------------------------------------------------------------------------------------
 # Results
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class RowError:
-    """A problem with one cell (or one row): ``row_number`` as the spreadsheet shows it (header = 1)."""
-
-    row_number: int
-    column: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"row {self.row_number}, {self.column}: {self.reason}"
 
 
 class ImportedRow(NamedTuple):

@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.slack_payloads import malformed_payload
 from bot.war_room import WarRoom
 from storage.database import Database, forget_inherited_engines
 from storage.models import SeenRequest
@@ -147,32 +148,6 @@ def _depth_within(value: Any, limit: int) -> bool:
                 return False
             stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
     return True
-
-
-def malformed_payload(body: Any) -> bool:
-    """A payload whose well-known fields have the wrong types (Slack never sends one): Bolt's own
-    middleware and matchers would crash on it and answer 500 (tests/adversarial/test_malformed.py)."""
-    if not isinstance(body, dict):
-        return True
-    if body.get("type") == "event_callback" or "event" in body:
-        return not isinstance(body.get("event"), dict)
-    if "actions" in body and not (isinstance(body["actions"], list)
-                                  and all(isinstance(a, dict) for a in body["actions"])):
-        return True
-    if "user" in body and "command" not in body and not isinstance(body["user"], dict):
-        return True
-    for key in ("team", "channel", "container", "message"):
-        if body.get(key) is not None and not isinstance(body[key], dict):
-            return True
-    view = body.get("view")
-    if view is not None:
-        if not isinstance(view, dict):
-            return True
-        state = view.get("state")
-        values = state.get("values", {}) if isinstance(state, dict) else None
-        if state is not None and not (isinstance(values, dict) and all(isinstance(v, dict) for v in values.values())):
-            return True
-    return False
 
 
 def parsed_body(raw: bytes, content_type: str) -> Any:

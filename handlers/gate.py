@@ -20,8 +20,8 @@ from slack_bolt.response import BoltResponse
 from bot.access import Access, Actor, ProgramRef
 from bot.logs import request_id
 from bot.services.programs import resolve_actor
+from bot.slack_payloads import malformed_payload
 from bot.war_room import WarRoom
-from bot.web import malformed_payload
 
 
 @dataclass(frozen=True)

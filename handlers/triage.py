@@ -24,7 +24,7 @@ from bot.messages.candidate_lists import (
     triage_text,
 )
 from bot.messages.mrkdwn import escape
-from bot.services import triage
+from bot.services import overrides, triage
 from bot.services.candidate_cards import refresh_card
 from bot.services.candidates import program_today
 from bot.war_room import WarRoom
@@ -82,7 +82,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
         key, bucket = words[0], words[1]
         clearing = bucket.lower() in ("clear", "reset", "none", "auto")
         reason = " ".join(words[2:]) if not clearing else None
-        result = triage.set_override(room.database, program=program, actor=cmd.actor.user_id, candidate_key=key,
+        result = overrides.set_override(room.database, program=program, actor=cmd.actor.user_id, candidate_key=key,
                                      bucket_text=None if clearing else bucket, reason=reason, now=room.clock())
         refresh_card(room, program, result.candidate_id)
         who = f"{escape(result.name)} ({escape(result.aamc_id)})"

@@ -30,3 +30,15 @@ class CardViewer:
 
     user_id: str | None = None
     is_director: bool = False
+
+
+# The pace of the clock's `cards.redraw` (cards a re-import changed): 15 cards every 20 s, 45 a
+# minute, under chat.update's rate tier.
+REDRAW_PER_RUN = 15
+REDRAW_EVERY_SECONDS = 20
+
+
+def redraw_minutes(cards: int) -> int:
+    """How many minutes the clock takes to redraw `cards` stale cards (at least 1)."""
+    per_minute = REDRAW_PER_RUN * 60 // REDRAW_EVERY_SECONDS
+    return max(1, -(-cards // per_minute))

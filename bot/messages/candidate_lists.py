@@ -5,19 +5,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, MarkdownTextObject, SectionBlock
 
+from bot.domain.candidate_search import CandidateRef, FindPage
+from bot.domain.cards import redraw_minutes
+from bot.domain.import_result import ImportResult
 from bot.domain.triage import Bucket, TriagePolicy
+from bot.domain.triage_summary import Move, TriageSummary
 from bot.messages.blocks import SLACK_SECTION_TEXT, chunks, plural, section
 from bot.messages.candidate_card import BUCKET_EMOJI, RISK_EMOJI
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
-from bot.services.candidate_cards import redraw_minutes
-from bot.services.candidates import CandidateRef, FindPage, ImportResult
-from bot.services.triage import Move, TriageSummary, describe_moves
 
 FIND_BLOCK = "find.page"
 TRIAGE_BLOCK = "triage.page"
@@ -247,3 +249,13 @@ def import_lines(result: ImportResult, *, max_errors: int | None = None,
 def import_text(result: ImportResult) -> str:
     """For the war-room thread: at most the first 20 bad rows."""
     return clip("\n".join(import_lines(result, max_errors=SLACK_ERRORS_SHOWN)), 3900)
+
+
+def describe_moves(moves: Iterable[Move]) -> list[str]:
+    """"12 moved out of do not rank", "3 moved into do not rank", … (largest first)."""
+    moves = list(moves)
+    out_of = Counter(m.before for m in moves if m.before is not None)
+    into = Counter(m.after for m in moves)
+    lines = [f"{n} moved out of {bucket}" for bucket, n in out_of.most_common()]
+    lines += [f"{n} moved into {bucket}" for bucket, n in into.most_common()]
+    return lines

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.access import ProgramRef
+from bot.domain.candidate_search import CandidateRef
 from bot.domain.candidates import (
     EXAM_NAMES,
     ApplicantProfile,
@@ -48,7 +49,7 @@ from bot.domain.candidates import (
     visa_need,
     years_since_graduation,
 )
-from bot.domain.cards import CardViewer
+from bot.domain.cards import REDRAW_PER_RUN, CardViewer
 from bot.domain.triage import TriagePolicy, rules_without_data
 from bot.errors import BadInput
 from bot.messages.candidate_card import (
@@ -61,7 +62,7 @@ from bot.messages.candidate_card import (
 )
 from bot.messages.mrkdwn import escape
 from bot.services import audit
-from bot.services.candidates import CandidateRef, lookup, program_today
+from bot.services.candidates import lookup, program_today
 from bot.services.cards import SectionProvider, card_sections
 from bot.services.programs import program_ref
 from bot.services.triage import connections_of, policy_of, reasons_of
@@ -338,17 +339,6 @@ def refresh_card(room: WarRoom, program: ProgramRef, candidate_id: int) -> bool:
         log.warning("card refresh failed for candidate %s: %s", candidate_id, type(error).__name__)
         return False
     return True
-
-
-#: Cards redrawn per run of `cards.redraw` (every 20 s): 45 a minute, under chat.update's rate tier.
-REDRAW_PER_RUN = 15
-REDRAW_EVERY_SECONDS = 20
-
-
-def redraw_minutes(cards: int) -> int:
-    """How many minutes the clock takes to redraw `cards` stale cards (at least 1)."""
-    per_minute = REDRAW_PER_RUN * 60 // REDRAW_EVERY_SECONDS
-    return max(1, -(-cards // per_minute))
 
 
 def redraw_stale_cards(room: WarRoom) -> int:

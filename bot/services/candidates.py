@@ -25,8 +25,8 @@ import re
 import unicodedata
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.access import ProgramRef
+from bot.domain.candidate_search import CandidateRef, FindFilters, FindPage, FoundCandidate, ScoreFilter
 from bot.domain.candidates import (
     COMLEX_LEVEL_1,
     COMLEX_LEVEL_2_CE,
@@ -50,7 +51,6 @@ from bot.domain.candidates import (
     USMLE_STEP_3,
     ApplicantProfile,
     Connections,
-    ExamResult,
     UnknownFlagError,
     apply_flag,
     degree_type,
@@ -60,9 +60,10 @@ from bot.domain.candidates import (
     states,
     visa_need,
 )
+from bot.domain.import_result import ImportResult
 from bot.domain.program_codes import parse_track
 from bot.domain.triage import Bucket
-from bot.eras_export import ColumnsMappingError, ExportFileError, ImportReport, RowError, read_export
+from bot.eras_export import ColumnsMappingError, ExportFileError, ImportReport, read_export
 from bot.errors import BadInput, CandidateNotFound, WarRoomError
 from bot.messages.mrkdwn import escape
 from bot.services import audit
@@ -128,44 +129,6 @@ def searchable_columns(profile: ApplicantProfile) -> dict[str, Any]:
 
 
 # --- import -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    filename: str
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    unknown_columns: list[str] = field(default_factory=list)
-    missing_required: list[str] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    honor_phrases: list[str] = field(default_factory=list)
-    """Honor-society values not recognised, each once (kept as text, not errors)."""
-    rules_off: list[str] = field(default_factory=list)
-    """Each triage rule that had nothing to read in the file, and for how many applicants."""
-    data_rows: int = 0
-    dry_run: bool = False
-    moved: int = 0
-    cards_to_redraw: int = 0
-    """Updated candidates whose card is already posted in the war room (the clock redraws them)."""
-    from_plan: int = 0
-    """New candidates the pre-SOAP plan holds: they start in the plan's bucket (bot.services.plan)."""
-    problem: str | None = None
-    """The file could not be read at all (one message)."""
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None and not self.errors and not self.missing_required
-
-    @property
-    def bad_rows(self) -> list[int]:
-        return sorted({error.row_number for error in self.errors})
-
-    @property
-    def total(self) -> int:
-        return self.new + self.updated + self.unchanged
 
 
 ExportSource = ImportReport | str | Path | bytes | BinaryIO
@@ -330,14 +293,6 @@ def import_shared_file(room: WarRoom, program: ProgramRef, file: Mapping[str, An
 
 _AAMC = re.compile(r"^[0-9]{6,8}$")
 MAX_MATCHES_SHOWN = 20
-
-
-@dataclass(frozen=True)
-class CandidateRef:
-    id: int
-    aamc_id: str
-    name: str
-    bucket: str | None = None
 
 
 class SeveralCandidates(WarRoomError):
@@ -511,81 +466,6 @@ _ALIASES = {"visas": "visa", "failures": "fails", "fail": "fails", "graduated": 
             "known": "flag", "tracks": "track", "vote": "voted", "buckets": "bucket"}
 
 
-@dataclass(frozen=True)
-class ScoreFilter:
-    """One exam condition: a score comparison (`step2>=240`) or a result (`step1:pass`)."""
-
-    exam: str
-    op: str
-    score: int | None = None
-    passed: bool | None = None
-
-    def describe(self) -> str:
-        if self.passed is not None:
-            return f"{self.exam} {'passed' if self.passed else 'failed at least once'}"
-        return f"{self.exam} {self.op} {self.score}"
-
-    def holds(self, exams: Mapping[str, Any]) -> bool:
-        """Whether a profile's `exams` (as stored: exam name → {score, passed, …}) meet the condition.
-        An applicant without that exam never matches."""
-        raw = exams.get(self.exam)
-        if not isinstance(raw, Mapping):
-            return False
-        try:
-            result = ExamResult.model_validate(raw)
-        except ValueError:
-            return False
-        if self.passed is True:
-            return result.passed is True or (result.passed is None and result.score is not None)
-        if self.passed is False:
-            return result.failure_count > 0
-        if result.score is None or self.score is None:
-            return False
-        return _COMPARE[self.op](result.score, self.score)
-
-
-_COMPARE: dict[str, Callable[[int, int], bool]] = {
-    "=": lambda a, b: a == b, ">=": lambda a, b: a >= b, "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b, "<": lambda a, b: a < b,
-}
-
-
-@dataclass(frozen=True)
-class FindFilters:
-    """Parsed `/soap find` words (pure)."""
-
-    visa: bool | None = None
-    fails: tuple[str, int] | None = None
-    grad: tuple[str, int] | None = None
-    degree_types: tuple[str, ...] = ()
-    states: tuple[str, ...] = ()
-    flags: tuple[str, ...] = ()
-    buckets: tuple[str, ...] = ()
-    risks: tuple[str, ...] = ()
-    tracks: tuple[str, ...] = ()
-    names: tuple[str, ...] = ()
-    scores: tuple[ScoreFilter, ...] = ()
-    voted: bool | None = None
-    """Whether the member asking has voted on the candidate (`voted:no`: not yet)."""
-
-    def describe(self) -> str:
-        parts: list[str] = [score.describe() for score in self.scores]
-        if self.visa is not None:
-            parts.append("needs a visa" if self.visa else "no visa needed")
-        if self.fails:
-            parts.append(f"exam failures {self.fails[0]} {self.fails[1]}")
-        if self.grad:
-            parts.append(f"graduated {self.grad[0]} {self.grad[1]}")
-        for label, values in (("type", self.degree_types), ("state", self.states), ("flag", self.flags),
-                              ("bucket", self.buckets), ("risk", self.risks), ("track", self.tracks),
-                              ("name", self.names)):
-            if values:
-                parts.append(f"{label} {' or '.join(values)}")
-        if self.voted is not None:
-            parts.append("you voted" if self.voted else "you have not voted")
-        return ", ".join(parts) or "everyone"
-
-
 def _op(op: str) -> str:
     return "=" if op == ":" else op
 
@@ -715,36 +595,6 @@ def track_matches(wanted: str, values: Sequence[str]) -> bool:
 def _compare(column: Any, op: str, value: int) -> ColumnElement[bool]:
     return {"=": column == value, ">=": column >= value, "<=": column <= value,
             ">": column > value, "<": column < value}[op]
-
-
-@dataclass(frozen=True)
-class FoundCandidate:
-    aamc_id: str
-    name: str
-    degree_type: str | None
-    graduation_year: int | None
-    exam_failures: int
-    visa_needed: bool | None
-    bucket: str | None
-    risk: str | None
-    flags: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class FindPage:
-    filters: FindFilters
-    items: list[FoundCandidate]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def find(database: Database, program_id: int, filters: FindFilters, *, page: int = 1,

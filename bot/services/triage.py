@@ -15,10 +15,9 @@ Decisions (written down for the committee):
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -27,14 +26,13 @@ from sqlalchemy.orm import Session
 from bot.access import ProgramRef
 from bot.domain.candidates import ApplicantProfile, Connections
 from bot.domain.triage import Bucket, PolicyError, TriagePolicy, triage
+from bot.domain.triage_summary import BucketPreview, Move, TriageSummary
 from bot.errors import BadInput
 from bot.messages.mrkdwn import escape
 from bot.services import audit
 from storage.database import Database
 from storage.models import Candidate, ListEntry, ListSnapshot, Program, Ranking
 from storage.models import Vote as VoteRow
-
-MAX_OVERRIDE_REASON = 500
 
 CONNECTION_COLUMNS: tuple[str, ...] = (
     "home_student", "rotated_here", "interviewed", "prior_contact", "prelim_here", "strong_letters",
@@ -84,32 +82,6 @@ def program_policy(database: Database, program_id: int) -> TriagePolicy:
         return policy_of(session, program_id)
 
 
-@dataclass(frozen=True)
-class BucketPreview:
-    aamc_id: str
-    name: str
-    risk: str | None
-    overridden: bool
-
-
-@dataclass(frozen=True)
-class TriageSummary:
-    counts: dict[Bucket, int]
-    first: dict[Bucket, list[BucketPreview]]
-    overridden: int
-    untriaged: int
-    page: int = 1
-    per_bucket: int = 5
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values()) + self.untriaged
-
-    @property
-    def has_more(self) -> bool:
-        return any(self.counts[b] > self.page * self.per_bucket for b in Bucket)
-
-
 def summary(database: Database, program_id: int, *, per_bucket: int = 5, page: int = 1) -> TriageSummary:
     """Counts per effective bucket and the page-th few of each (best risk first, then by name)."""
     page = max(1, page)
@@ -144,17 +116,6 @@ def summary(database: Database, program_id: int, *, per_bucket: int = 5, page: i
 # --- recomputing ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Move:
-    before: str | None
-    after: str
-    candidate_id: int = 0
-    aamc_id: str = ""
-    name: str = ""
-    on_list: str | None = None
-    """Where the candidate stands on a preference list ("round 1's locked list", "the current list"), if anywhere."""
-
-
 def recompute(session: Session, program_id: int, policy: TriagePolicy, today: date,
               candidate_ids: Iterable[int] | None = None) -> list[Move]:
     """Recompute stored triage (all of the program, or `candidate_ids`); bulk-update what changed.
@@ -187,16 +148,6 @@ def recompute(session: Session, program_id: int, policy: TriagePolicy, today: da
     if changes:
         session.execute(update(Candidate), changes)
     return moves
-
-
-def describe_moves(moves: Iterable[Move]) -> list[str]:
-    """"12 moved out of do not rank", "3 moved into do not rank", … (largest first)."""
-    moves = list(moves)
-    out_of = Counter(m.before for m in moves if m.before is not None)
-    into = Counter(m.after for m in moves)
-    lines = [f"{n} moved out of {bucket}" for bucket, n in out_of.most_common()]
-    lines += [f"{n} moved into {bucket}" for bucket, n in into.most_common()]
-    return lines
 
 
 def on_lists(session: Session, program_id: int, candidate_ids: Iterable[int]) -> dict[int, str]:
@@ -276,53 +227,3 @@ def _first_line(error: Exception) -> str:
 
 # --- overrides --------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class OverrideResult:
-    candidate_id: int
-    aamc_id: str
-    name: str
-    computed: str | None
-    before: str | None
-    after: str | None
-    reason: str | None
-
-
-def set_override(database: Database, *, program: ProgramRef, actor: str, candidate_key: str,
-                 bucket_text: str | None, reason: str | None, now: datetime) -> OverrideResult:
-    """A director's bucket for one candidate (`bucket_text=None` clears it). Kept until cleared."""
-    from bot.services.candidates import resolve_one  # the lookup lives with candidates
-
-    bucket: Bucket | None = None
-    if bucket_text is not None:
-        try:
-            bucket = Bucket.parse(bucket_text)
-        except ValueError as error:
-            raise BadInput(f"Nothing changed: {escape(str(error))}.") from None
-        reason = " ".join((reason or "").split())
-        if not reason:
-            raise BadInput("Say why: `/soap triage <id> <bucket> <reason>`, e.g. "
-                           "`/soap triage 12345678 interviewed we met her at the fall open house`.")
-        if len(reason) > MAX_OVERRIDE_REASON:
-            raise BadInput(f"The reason is {len(reason)} characters; keep it under {MAX_OVERRIDE_REASON}.")
-    with database.transaction() as session:
-        candidate = resolve_one(session, program.id, candidate_key)
-        before = {"override_bucket": candidate.override_bucket, "override_reason": candidate.override_reason,
-                  "override_by": candidate.override_by}
-        if bucket is None:
-            if candidate.override_bucket is None:
-                raise BadInput(f"{candidate.aamc_id} has no override to clear.")
-            candidate.override_bucket = candidate.override_reason = candidate.override_by = None
-            candidate.override_at = None
-        else:
-            candidate.override_bucket, candidate.override_reason = bucket.value, reason
-            candidate.override_by, candidate.override_at = actor, now
-        audit.record(session, program_id=program.id, actor=actor,
-                     action="triage.override" if bucket else "triage.override_clear",
-                     target=f"candidate:{candidate.id}", before=before,
-                     after={"override_bucket": candidate.override_bucket,
-                            "override_reason": candidate.override_reason, "override_by": candidate.override_by,
-                            "computed_bucket": candidate.bucket})
-        return OverrideResult(candidate.id, candidate.aamc_id, f"{candidate.first_name} {candidate.last_name}",
-                              candidate.bucket, effective(candidate.bucket, before["override_bucket"]),
-                              effective(candidate.bucket, candidate.override_bucket), candidate.override_reason)

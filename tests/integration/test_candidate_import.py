@@ -21,7 +21,7 @@ from bot.services.candidates import (
     resolve_one,
     set_flag,
 )
-from bot.services.triage import set_override
+from bot.services.overrides import set_override
 from storage.database import Database
 from storage.models import AuditEvent, Candidate
 from tests.factories import applicant_row, applicant_rows, eras_csv, img_row, write_export

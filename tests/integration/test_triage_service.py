@@ -11,9 +11,11 @@ from bot.access import ProgramRef
 from bot.bootstrap import SETUP_HOOKS
 from bot.domain.triage import Bucket
 from bot.errors import BadInput
+from bot.messages.candidate_lists import describe_moves
 from bot.services import programs
 from bot.services.candidates import import_export
-from bot.services.triage import describe_moves, program_policy, set_override, set_policy, summary
+from bot.services.overrides import set_override
+from bot.services.triage import program_policy, set_policy, summary
 from storage.database import Database
 from storage.models import AuditEvent, Candidate, Program
 from tests.factories import applicant_row, applicant_rows, eras_csv, img_row

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.domain.import_result import ImportResult
 from bot.messages.candidate_lists import import_text
-from bot.services.candidates import ImportResult
 
 
 @pytest.mark.parametrize(("cards", "expected"), [
