@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, PlainTextObject, SectionBlock
 
 from bot.domain.preference_list import Vote
+from bot.domain.votes import VOTE_LABELS, CandidateVotes, PinResult, RankingResult, VoteResult
 from bot.messages.mrkdwn import clip, escape, mention
 from bot.services.preference_list import CurrentList, ListLine, LockedList, Unlocked
-from bot.services.voting import VOTE_LABELS, CandidateVotes, PinResult, RankingResult, VoteResult
 
 PAGE_SIZE = 20
 SECTION_CHARS = 2800

@@ -18,7 +18,6 @@ Decisions (a program director's expectations, written down):
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cards import CardButton, CardSection, CardViewer
 from bot.domain.preference_list import Ballot, Vote
+from bot.domain.votes import VOTE_LABELS, CandidateVotes, PinResult, RankingResult, VoteResult
 from bot.errors import BadInput, CandidateNotFound
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
@@ -99,20 +99,6 @@ def find_candidate(session: Session, program_id: int, key: str) -> Candidate:
 # --------------------------------------------------------------------------- votes
 
 
-@dataclass(frozen=True)
-class VoteResult:
-    candidate_id: int
-    aamc_id: str
-    name: str
-    before: Vote | None
-    after: Vote
-    tally: dict[Vote, int]
-
-    @property
-    def changed(self) -> bool:
-        return self.before is not self.after
-
-
 def _upsert_vote(session: Session, values: dict[str, Any]) -> None:
     """INSERT … ON CONFLICT (candidate_id, user_id) DO UPDATE: atomic on both backends."""
     dialect = session.get_bind().dialect.name
@@ -165,18 +151,6 @@ def cast_vote(database: Database, *, program_id: int, actor: str, aamc_id: str, 
                           tally(session, candidate.id))
 
 
-@dataclass(frozen=True)
-class CandidateVotes:
-    """Who voted what on one candidate (for directors), and the member's ranking positions."""
-
-    candidate_id: int
-    aamc_id: str
-    name: str
-    pinned_by: str | None
-    by_vote: dict[Vote, tuple[str, ...]]
-    ranked_at: dict[str, int]  # member -> position in their own ordering
-
-
 def voters_by_step(session: Session, candidate_id: int) -> dict[Vote, list[str]]:
     """Who voted what on a candidate: each scale step with its members, in user-id order."""
     by_vote: dict[Vote, list[str]] = {vote: [] for vote in Vote}
@@ -200,13 +174,6 @@ def candidate_votes(database: Database, *, program_id: int, aamc_id: str) -> Can
 
 
 # --------------------------------------------------------------------------- rankings
-
-
-@dataclass(frozen=True)
-class RankingResult:
-    ordering: tuple[tuple[str, str], ...]  # (AAMC ID, name), best first
-    before: tuple[str, ...]
-    contradictions: tuple[tuple[str, str], ...]  # (a, b): ranked a above b although the votes say b is better
 
 
 def lock_program_row(session: Session, program_id: int) -> None:
@@ -295,19 +262,6 @@ def _ordering(session: Session, program_id: int, user_id: str) -> tuple[str, ...
 # --------------------------------------------------------------------------- pins
 
 
-@dataclass(frozen=True)
-class PinResult:
-    candidate_id: int
-    aamc_id: str
-    name: str
-    before: str | None  # who had pinned it
-    after: str | None
-
-    @property
-    def changed(self) -> bool:
-        return self.before != self.after
-
-
 def set_pin(database: Database, *, program_id: int, actor: str, aamc_id: str, pinned: bool) -> PinResult:
     """Pin (first on the list, whatever the votes) or unpin a candidate. Directors only (the router checks)."""
     with database.transaction() as session:
@@ -325,8 +279,6 @@ def set_pin(database: Database, *, program_id: int, actor: str, aamc_id: str, pi
 
 # --------------------------------------------------------------------------- the card's section
 
-VOTE_LABELS: dict[Vote, str] = {Vote.RANK_HIGH: "Rank high", Vote.RANK: "Rank", Vote.IF_NEEDED: "Only if needed",
-                                Vote.DO_NOT_RANK: "Do not rank"}
 CARD_NAMES_LIMIT = 12  # names per scale step on a director's card
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from bot.console.blockkit import validate_blocks
 from bot.domain.preference_list import Vote
+from bot.domain.votes import RankingResult, VoteResult
 from bot.messages import preference_list as messages
 from bot.services.preference_list import (
     CurrentList,
@@ -19,7 +20,6 @@ from bot.services.preference_list import (
     Unlocked,
     list_csv,
 )
-from bot.services.voting import RankingResult, VoteResult
 from bot.spreadsheet import safe_cell
 
 LONG = "<!channel> Wolfeschlegelsteinhausenbergerdorff-" * 4
