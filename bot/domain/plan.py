@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
+from bot.domain.candidates import split_applicant_name
 from bot.domain.triage import Bucket
 
 MAX_NOTE_CHARS = 3000
@@ -175,18 +176,11 @@ def _choice(value: object) -> tuple[PlanChoice, str]:
     return choice, text[:MAX_WORD_CHARS]
 
 
-def split_applicant_name(text: str) -> tuple[str, str]:
-    """(first, last) from ERAS's ``LAST, FIRST MIDDLE`` (often all capitals); ``FIRST … LAST`` without a comma."""
-    text = " ".join(text.split())
-    if "," in text:
-        last, _, given = text.partition(",")
-        first = (given.split() or [""])[0]
-    else:
-        parts = text.split()
-        first, last = " ".join(parts[:-1]), (parts[-1] if parts else "")
-    if text.isupper():
-        return first.title(), last.strip().title()
-    return first, last.strip()
+def is_plan_file(headers: Iterable[str]) -> bool:
+    """A sheet with a Pre-SOAP column is the plan, whatever else it holds: imported as an ERAS export,
+    people who never applied would look like SOAP applicants (DOMAIN.md §3)."""
+    return any(_HEADERS.get(re.sub(r"[^a-z0-9]", "", str(header).lower())) == "Pre-SOAP" and
+               re.sub(r"[^a-z0-9]", "", str(header).lower()) != "plan" for header in headers)
 
 
 def _header(row: Sequence[object]) -> dict[str, int]:
@@ -241,9 +235,13 @@ def read_plan_rows(rows: Iterable[Sequence[object]], filename: str) -> PlanRepor
                 errors.append(PlanRowError(number, column, str(bad)))
         first, last = _text(cell(row, "First Name")), _text(cell(row, "Last Name"))
         if not (first or last):
-            first, last = split_applicant_name(_text(cell(row, "Applicant Name")))
-        if not (first or last):
-            errors.append(PlanRowError(number, "Applicant Name", "no name"))
+            written = _text(cell(row, "Applicant Name"))
+            name = split_applicant_name(written) if written else None
+            if name is not None:
+                first, last = name.first, name.last
+            else:
+                errors.append(PlanRowError(number, "Applicant Name", f"expected LAST, FIRST, got {written[:40]!r}"
+                                           if written else "no name"))
         note = _text(cell(row, "Note")) or None
         if note and len(note) > MAX_NOTE_CHARS:
             errors.append(PlanRowError(number, "Note", f"{len(note)} characters; at most {MAX_NOTE_CHARS}"))

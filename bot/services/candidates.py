@@ -61,6 +61,7 @@ from bot.domain.candidates import (
     visa_need,
 )
 from bot.domain.import_result import ImportResult
+from bot.domain.plan import is_plan_file
 from bot.domain.program_codes import parse_track
 from bot.domain.triage import Bucket
 from bot.eras_export import ColumnsMappingError, ExportFileError, ImportReport, read_export
@@ -162,6 +163,10 @@ def import_export(database: Database, program_id: int, source: ExportSource, *, 
                         data_rows=report.data_rows, dry_run=dry_run)
     if not base.ok:
         return base
+    if is_plan_file(report.unknown_columns):  # its people have not all applied: never SOAP applicants
+        return dataclasses.replace(base, problem=f"{report.filename} is a pre-SOAP plan (it has a Pre-SOAP column), "
+                                                 "not an ERAS export: share it with the word `plan`, or run "
+                                                 "`soapbot import-plan`.")
     if not report.rows:
         return dataclasses.replace(base, problem=f"{report.filename}: no applicant rows below the header")
     stamp = now or datetime.now(UTC)

@@ -189,3 +189,12 @@ def test_the_purge_deletes_the_plan_and_the_card_views(database: Database) -> No
     with database.reading() as session:
         for model in (PlanEntry, CardView, ReferenceNote, Candidate):
             assert session.scalar(select(func.count()).select_from(model)) == 0, model.__name__
+
+
+def test_the_plan_shared_as_an_export_imports_nobody_as_a_soap_applicant(database: Database) -> None:
+    program = _program(database)
+    result = import_export(database, program.id, eras_csv([plan_row(1, "thrilled"), plan_row(2, "no")]),
+                           filename="plan.csv", actor=COORDINATOR, today=TODAY, now=NOW)
+    assert not result.ok and "is a pre-SOAP plan" in (result.problem or "")
+    with database.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Candidate)) == 0

@@ -15,7 +15,6 @@ from bot.domain.plan import (
     UnseenApplicant,
     plan_reason,
     read_plan_rows,
-    split_applicant_name,
 )
 from bot.domain.triage import Bucket
 from bot.messages.plan import UNSEEN_OPEN, plan_import_lines, plan_overview, unseen_list, unseen_reminder_line
@@ -83,7 +82,10 @@ def test_missing_columns_are_named() -> None:
 
 
 def test_eras_names_and_reason_words() -> None:
-    assert split_applicant_name("O'BRIEN-SMITH, MARY ANN") == ("Mary", "O'Brien-Smith")
+    report = read_plan_rows([HEADER, ["12345678", "O'BRIEN-SMITH, MARY ANN", "no"], ["23456789", "Cher", "no"]],
+                            "p.csv")
+    assert (report.rows[0].first_name, report.rows[0].last_name) == ("Mary", "O'Brien-Smith")
+    assert [(e.row_number, e.column) for e in report.errors] == [(3, "Applicant Name")]
     assert plan_reason(PlanChoice.THRILLED, "Thrilled") == "pre-SOAP plan: thrilled"
     assert plan_reason(PlanChoice.NO, "no way") == "pre-SOAP plan: no (“no way”)"
     assert all(key == key.strip().lower() for key in PLAN_WORDS)
