@@ -36,5 +36,5 @@ SETUP_HOOKS: tuple[SetupHook, ...] = (schedule.seed_default_calendar,)
 def build_war_room(settings: Settings, *, clock: Callable[[], datetime] = system_clock,
                    sleep: Callable[[float], None] | None = None, work: Executor | None = None) -> WarRoom:
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
-    return WarRoom(settings=settings, database=Database(settings.database_url), client=client,
+    return WarRoom(settings=settings, database=Database(settings.database_url, clock=clock), client=client,
                    card_sections=CARD_SECTIONS, clock=clock, sleep=sleep, work_pool=work)

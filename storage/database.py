@@ -7,8 +7,9 @@ normally and rolls back on any exception, so a failed request stores nothing.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -95,10 +96,12 @@ def forget_inherited_engines() -> None:
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, clock: Callable[[], datetime] | None = None) -> None:
         self.url = url
         self.engine = engine_for(url)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Rows that stamp their own time (the audit trail) read the process's clock from the session,
+        # so a console or a test running on its own clock records that time, not the wall clock.
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info={"clock": clock} if clock else {})
         self._readers = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     @property

@@ -13,6 +13,8 @@ What a person can type (see `help`):
 - plain text: a message in the channel; `reply <n> <text>`: a reply in message n's thread;
 - `press <n> [choice]`: click button n (a real `block_actions` payload); menus take a choice;
 - `as <member>`: switch member; `who`: the committee; `thread <n>`: show a thread again;
+- `home`: the App Home the app publishes for the current member (`app_home_opened`, then views.publish);
+- `@handle` / `@Full Name` in a command or message: a mention, as the Slack client sends it;
 - `wait <5m|1h|30s>`: move the console clock and run the clock's jobs (reminders); `time`;
 - `share <file> [text]`: upload a file from this computer with a message (an ERAS export with
   `import`, the default text);
@@ -86,12 +88,14 @@ Console keys (everything else you type is a message in the war-room channel):
   press <n> [choice]     press button n; for a menu, give the option's number or name
   reply <n> <text>       reply in the thread of message n (a note typed in a candidate's thread)
   thread <n>             show message n and its thread as they are now
-  as <member>            act as another committee member (name, handle or user id); `who` lists them
+  as <member>            act as another committee member (name, @handle or user id); `who` lists them
+  home                   open the bot's App Home tab: what the app publishes for you
   wait <5m|1h|30s>       move the clock forward and run the reminder clock now; `time` shows it
   share <file> [text]    upload a file from this computer with a message (default "import": the ERAS export)
   say <text>             a plain message that starts with one of these words
   help                   this list;  quit (or Ctrl-D) ends the session
-In a modal, answer each field; an empty answer keeps the default; `cancel` closes the modal."""
+In a modal, answer each field; an empty answer keeps the default; `cancel` closes the modal.
+Mention a member as `@handle` or `@Full Name` (`@eve.demoray`, `@Eve Demoray`), as Slack's autocomplete does."""
 
 
 # --- the session ------------------------------------------------------------------------------------
@@ -137,6 +141,7 @@ class Console:
         self._stop = threading.Event()
         self._keys = 0
         self._ephemeral_ts = 0
+        self._home_open = False  # the person is looking at their App Home: what the app publishes is drawn
 
     # -- output ----------------------------------------------------------------------------------
     def say(self, text: str = "") -> None:
@@ -262,9 +267,12 @@ class Console:
             self._modals = [v for v in self._modals if v.get("id") != view.get("id")] + [view]
         elif method == "views.publish":
             user = str(params.get("user_id"))
-            self.say(f"(App Home refreshed for {self.name_of(user)}: the bot's tab in Slack; "
-                     "not shown in the console)")
-            self.say()
+            view = call.response["view"]
+            if user == self.current.user_id and self._home_open:
+                self._draw_home(view)
+            else:
+                self.say(f"(the app updated the App Home of {self.name_of(user)}; `home` shows yours)")
+                self.say()
         elif method == "files.completeUploadExternal":
             self._render_files(call)
 
@@ -408,6 +416,8 @@ class Console:
             self.switch(rest)
         elif command == "who":
             self.who()
+        elif command == "home":
+            self.home()
         elif command == "press":
             self.press(rest)
         elif command == "reply":
@@ -442,6 +452,7 @@ class Console:
             self.say()
             return
         key = self._new_key(_Origin(self.current.user_id, self.channel.channel_id))
+        text = with_mentions(text, self.members, labelled=True)
         response = self.workspace.sim.command(text, self.current.user_id, self.channel.channel_id,
                                               response_url_key=key, channel_name=self.channel.name,
                                               user_name=self.current.handle)
@@ -467,7 +478,8 @@ class Console:
     def message(self, text: str) -> None:
         if not text:
             return
-        event = self.workspace.standin.user_posts(self.channel.channel_id, self.current.user_id, text)
+        event = self.workspace.standin.user_posts(self.channel.channel_id, self.current.user_id,
+                                                  with_mentions(text, self.members))
         number = self._number_message(self.channel.channel_id, str(event["ts"]))
         if not self.interactive:
             self.say(f"    (message {number} in #{self.channel.name})")
@@ -514,7 +526,8 @@ class Console:
         channel, ts = target
         parent = self.workspace.standin.message(channel, ts)
         thread_ts = str((parent or {}).get("thread_ts") or ts)
-        event = self.workspace.standin.user_posts(channel, self.current.user_id, text, thread_ts=thread_ts)
+        event = self.workspace.standin.user_posts(channel, self.current.user_id, with_mentions(text, self.members),
+                                                  thread_ts=thread_ts)
         self.workspace.sim.event(event)
         self.after_request()
 
@@ -570,6 +583,33 @@ class Console:
         self.say(f"You are now {member.label}.")
         self.say()
 
+    def home(self) -> None:
+        """`home`: open the bot's App Home tab, as Slack does: an `app_home_opened` event, then whatever
+        the app publishes for this member (views.publish) is drawn."""
+        standin = self.workspace.standin
+        user = self.current.user_id
+        published = standin.home_view(user)
+        self._home_open = True
+        before = len(standin.calls)
+        try:
+            self.workspace.sim.event(payloads.app_home_opened_event(user, view=published))
+            self.after_request()
+            if not any(c.method == "views.publish" and c.params.get("user_id") == user
+                       for c in standin.calls[before:]):
+                view = standin.home_view(user)
+                if view is None:
+                    self.say("(the app published no App Home for you: Slack would show an empty Home tab)")
+                    self.say()
+                else:
+                    self._draw_home(view)
+        finally:
+            self._home_open = False
+
+    def _draw_home(self, view: dict[str, Any]) -> None:
+        renderer = self._renderer(self.channel.channel_id, view=view)
+        lines = renderer.blocks(view.get("blocks") or [])
+        self._block(f"App Home · {self.current.real_name} (the bot's Home tab, only you see it)", lines)
+
     def who(self) -> None:
         self.say(f"In #{self.channel.name} (the war room):")
         for member in self.members:
@@ -610,7 +650,16 @@ class Console:
             self.say()
             return
         element = control.element
-        if control.view is not None and not any(v.get("id") == control.view.get("id") for v in self._modals):
+        on_home = control.view is not None and control.view.get("type") == "home"
+        if on_home:
+            home = self.workspace.standin.home_view(self.current.user_id)
+            if home is None or home.get("id") != (control.view or {}).get("id"):
+                self.say("That button is on another member's App Home: `home` shows yours.")
+                self.say()
+                return
+            control = Control(control.number, control.element, control.block_id, control.channel,
+                              view=home)
+        elif control.view is not None and not any(v.get("id") == control.view.get("id") for v in self._modals):
             self.say("That button was in a modal that is closed now.")
             self.say()
             return
@@ -665,7 +714,11 @@ class Console:
                                         control.block_id, control.message_ts, control.thread_ts,
                                         response_url_key=key, message=message, **extras)
         self._show_http_problem(response)
-        self.after_request()
+        self._home_open = on_home  # the app answers a click on the Home tab by publishing it again
+        try:
+            self.after_request()
+        finally:
+            self._home_open = False
 
     def _choose_option(self, options: list[dict[str, Any]], choice: str) -> dict[str, Any] | None:
         if not options:
@@ -978,6 +1031,50 @@ def find_member(members: list[Member], who: str) -> Member | None:
             return member
     matches = [m for m in members if key in m.real_name.lower() or key in m.handle.lower()]
     return matches[0] if len(matches) == 1 else None
+
+
+def _aliases(member: Member) -> list[str]:
+    names = [member.handle, member.real_name, member.user_id]
+    if member.real_name.startswith("Dr. "):
+        names.append(member.real_name.removeprefix("Dr. "))
+    return [name for name in names if name]
+
+
+def with_mentions(text: str, members: list[Member], *, labelled: bool = False) -> str:
+    """`@handle` and `@Full Name` of a member as the Slack client sends a picked mention: `<@U…>` in a
+    message, `<@U…|handle>` in a slash command (the manifest asks Slack to escape them). Anything
+    else after an `@` is sent as typed, as Slack does."""
+    aliases = sorted(((alias.lower(), member) for member in members for alias in _aliases(member)),
+                     key=lambda pair: -len(pair[0]))
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == "@" and (index == 0 or not (text[index - 1].isalnum() or text[index - 1] in "<|")):
+            rest = text[index + 1:]
+            for alias, member in aliases:
+                end = len(alias)
+                if rest[:end].lower() == alias and _ends_name(rest, end):
+                    out.append(f"<@{member.user_id}|{member.handle}>" if labelled else f"<@{member.user_id}>")
+                    index += 1 + end
+                    break
+            else:
+                out.append(char)
+                index += 1
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _ends_name(rest: str, end: int) -> bool:
+    """The name ends at `end`: the text ends, or a space or punctuation follows (not more of a name)."""
+    if end >= len(rest):
+        return True
+    following = rest[end]
+    if following.isalnum() or following in "_-":
+        return False
+    return not (following == "." and end + 1 < len(rest) and rest[end + 1].isalnum())
 
 
 # --- starting a session ----------------------------------------------------------------------------

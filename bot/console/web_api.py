@@ -342,6 +342,16 @@ class LocalWebApi:
             msg = self._messages.get((channel, ts))
             return json.loads(json.dumps(msg)) if msg is not None else None
 
+    def home_view(self, user_id: str) -> dict[str, Any] | None:
+        """The App Home view the app last published for this person (views.publish), or None."""
+        with self._lock:
+            view = self._views.get(self._home_view_id(user_id))
+            return json.loads(json.dumps(view)) if view is not None else None
+
+    @staticmethod
+    def _home_view_id(user_id: str) -> str:
+        return f"VHOME{user_id[1:]}"
+
     def messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         with self._lock:
             return [
@@ -736,7 +746,7 @@ class LocalWebApi:
         view = self._parse_view(params)
         if view.get("type") != "home":
             raise SlackApiError("invalid_arguments", response_metadata={"messages": ["[ERROR] must be home"]})
-        return {"view": self._store_view(view, view_id=f"VHOME{str(user_id)[1:]}")}
+        return {"view": self._store_view(view, view_id=self._home_view_id(str(user_id)))}
 
     def _paginate(self, items: list[Any], params: dict[str, Any], prefix: str) -> tuple[list[Any], str]:
         try:

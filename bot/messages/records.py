@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,17 +25,38 @@ CONFIRM_BLOCK = "purge_confirm"
 CONFIRM_ACTION = "program_name"
 
 
+def _plain(value: Any) -> str:
+    """A recorded value as a person reads it: lists joined, no quotes or braces."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(item) for item in value) or "none"
+    if isinstance(value, dict):
+        return "; ".join(f"{str(key).replace('_', ' ')}: {_plain(item)}" for key, item in value.items())
+    return str(value)
+
+
 def _values(data: dict[str, Any] | None) -> str:
     if not data:
         return "–"
-    return escape(clip(json.dumps(data, ensure_ascii=False, default=str), 180))
+    return escape(clip(_plain(data), 180))
+
+
+def _target(target: str | None) -> str:
+    """`user:U…` as the person (Slack shows their name); other targets as recorded (`candidate:<AAMC ID>`)."""
+    kind, _, key = (target or "").partition(":")
+    if kind == "user" and key:
+        return mention(key)
+    return escape(target or "")
 
 
 def audit_blocks(events: list[AuditEvent], tz: ZoneInfo, what: str) -> list[dict[str, Any]]:
     lines = [f"*Audit trail* ({escape(what)}, newest first, {len(events)} shown)"]
     for event in events:
         when = event.at.astimezone(tz).strftime("%a %d %b %H:%M")
-        lines.append(f"• {when} {mention(event.actor)} `{escape(event.action)}` {escape(event.target or '')}: "
+        lines.append(f"• {when} {mention(event.actor)} `{escape(event.action)}` {_target(event.target)}: "
                      f"{_values(event.before)} → {_values(event.after)}")
     if len(events) == 0:
         lines.append("Nothing recorded yet.")

@@ -12,8 +12,9 @@ from storage.models import AuditEvent
 
 def record(session: Session, *, program_id: int | None, actor: str, action: str, target: str | None = None,
            before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> AuditEvent:
+    clock = session.info.get("clock")  # the room's clock (storage.database.Database); else the model's now
     event = AuditEvent(program_id=program_id, actor=actor, action=action, target=target,
-                       before=before, after=after)
+                       before=before, after=after, **({"at": clock()} if clock else {}))
     session.add(event)
     return event
 

@@ -114,6 +114,30 @@ def test_scripted_session_shows_each_step(scripted: tuple[Path, str]) -> None:
     assert "⚠" not in out, "no refused Web API call and no app error during the session"
 
 
+def test_members_are_mentioned_by_handle_or_name_and_home_draws_what_the_app_published(
+        scripted: tuple[Path, str]) -> None:
+    _, out = scripted
+    # `as @handle`, then the Home tab: the dashboard the app published for Eve with views.publish.
+    home = _section(out, "› as @eve.demoray", "› as @Dr. Ada Testwell")
+    _in_order(home, "You are now Eve Demoray", "Eve Demoray › home", "App Home · Eve Demoray",
+              "== SOAP war room: Internal Medicine – Demo General Hospital (synthetic) ==",
+              "Times in America/New_York · updated Thu 18 Mar 08:40 EDT", "Top of the committee's current list",
+              "Mockton, Proto (27000061)")
+    # `@Full Name` in a command reaches the app as Slack's mention of that member.
+    _in_order(out, "› as @Dr. Ada Testwell", "You are now Dr. Ada Testwell", "› /soap observer add @Eve Demoray",
+              "@Dr. Ada Testwell made @Eve Demoray an observer (was a member)", "@Eve Demoray is now an observer")
+
+
+def test_audit_trail_reads_in_words_on_the_console_clock(scripted: tuple[Path, str]) -> None:
+    _, out = scripted
+    audit = _section(out, "› /soap audit", "› quit")
+    _in_order(audit, "*Audit trail*", "Thu 18 Mar 08:40 @Dr. Ada Testwell `role.set` @Eve Demoray: "
+              "role: member → role: observer", "`list.lock`", "`vote.cast` candidate:27000061: – → choice: do not rank")
+    assert "{" not in audit and '"' not in audit, "recorded values are shown in words, not as JSON"
+    times = [line.strip()[:14] for line in audit.splitlines() if line.strip().startswith("• ")]
+    assert times and set(times) <= {"• Thu 18 Mar 0"}, "every time is the console clock's (SOAP Thursday)"
+
+
 def test_locked_csv_is_the_one_the_export_command_writes(scripted: tuple[Path, str]) -> None:
     cwd, _ = scripted
     saved = list((cwd / "var" / "console-files").glob("*round-1-preference-list.csv"))

@@ -90,6 +90,9 @@ def test_audit_shows_directors_who_did_what(slack: SlackClientSim, standin: Slac
     assert answer["response_type"] == "ephemeral"
     content = json.dumps(answer["blocks"])
     assert "role.set" in content and "program.setup" in content and "observer" in content
+    # Stamped by the app's clock (the test's, 09:00 in New York), the person and the values in words.
+    shown = "\n".join(block["text"]["text"] for block in answer["blocks"] if block.get("text"))
+    assert f"Wed 17 Mar 09:00 <@{DIRECTOR}> `role.set` <@{MEMBERS[2]}>: role: member → role: observer" in shown
     standin.reset()
     slack.command("audit", MEMBERS[0], war_room)
     assert "Only a program director" in standin.wait_for("response_url")[0].params["text"]
