@@ -44,6 +44,18 @@ def _values(data: dict[str, Any] | None) -> str:
     return escape(clip(_plain(data), 180))
 
 
+def _actor(actor: str) -> str:
+    """A person as Slack shows them; the app's own writes as what did them. A clock process records its
+    `host:process:random` name; the committee needs only that the clock did it, on which host."""
+    if actor == "bot":
+        return "the bot"
+    if actor == "clock":
+        return "the clock"
+    if actor.count(":") == 2:
+        return f"the clock on {escape(actor.split(':', 1)[0])}"
+    return mention(actor)
+
+
 def _target(target: str | None) -> str:
     """`user:U…` as the person (Slack shows their name); other targets as recorded (`candidate:<AAMC ID>`)."""
     kind, _, key = (target or "").partition(":")
@@ -56,7 +68,7 @@ def audit_blocks(events: list[AuditEvent], tz: ZoneInfo, what: str) -> list[dict
     lines = [f"*Audit trail* ({escape(what)}, newest first, {len(events)} shown)"]
     for event in events:
         when = event.at.astimezone(tz).strftime("%a %d %b %H:%M")
-        lines.append(f"• {when} {mention(event.actor)} `{escape(event.action)}` {_target(event.target)}: "
+        lines.append(f"• {when} {_actor(event.actor)} `{escape(event.action)}` {_target(event.target)}: "
                      f"{_values(event.before)} → {_values(event.after)}")
     if len(events) == 0:
         lines.append("Nothing recorded yet.")
