@@ -55,8 +55,7 @@ class SlackGateway:
         asked = retry_after_seconds(error) if error else None
         return asked if asked is not None else float(self._backoff(state))
 
-    def call(self, method: str, *, give_up_at: datetime | None = None, **params: Any) -> dict[str, Any]:
-        """Call a Web API method, retrying transient failures until `give_up_at` (default 10 min)."""
+    def _retrying(self, method: str, give_up_at: datetime | None) -> Retrying:
         deadline = give_up_at or self._now() + timedelta(minutes=10)
 
         def before_sleep(state: RetryCallState) -> None:
@@ -71,6 +70,11 @@ class SlackGateway:
         )
         if self._sleep is not None:
             retrying.sleep = self._sleep
+        return retrying
+
+    def call(self, method: str, *, give_up_at: datetime | None = None, **params: Any) -> dict[str, Any]:
+        """Call a Web API method, retrying transient failures until `give_up_at` (default 10 min)."""
+        retrying = self._retrying(method, give_up_at)
         # Write methods take JSON (blocks stay structured); read methods take form fields, as Slack documents.
         body = {"json": params} if method.startswith(("chat.", "views.")) else {"params": params}
         response = retrying(self.client.api_call, method, **body)
@@ -100,6 +104,14 @@ class SlackGateway:
         if thread_ts:
             params["thread_ts"] = thread_ts
         self.call("chat.postEphemeral", **params)
+
+    def upload(self, channel: str, *, content: bytes, filename: str, title: str, initial_comment: str,
+               give_up_at: datetime | None = None) -> None:
+        """Share a file in a channel (files_upload_v2: get an upload URL, send the bytes, complete).
+        A transient failure repeats the three steps; Slack shares the file only at the last one."""
+        self._retrying("files_upload_v2", give_up_at)(
+            self.client.files_upload_v2, channel=channel, content=content, filename=filename, title=title,
+            initial_comment=initial_comment)
 
     def channel_members(self, channel: str) -> set[str]:
         members: set[str] = set()

@@ -1,7 +1,10 @@
-"""`soapbot export-list --program … --round N [--out FILE]`: a locked round's preference list as CSV.
+"""`soapbot export-list --program … --round N [--code CODE] [--out FILE]`: a locked list as CSV.
 
-The bytes are exactly those uploaded into the war room when the round was locked (rank, AAMC ID,
-name, track; formula-safe; UTF-8 with BOM, CRLF). `--out -` writes to standard output.
+Each NRMP program code has its own list (`../shared/DOMAIN.md` §2), so a round of a program with
+several codes needs `--code` (a code or its label). The bytes are exactly those uploaded into the
+war room when the round was locked (rank, AAMC ID, name, track; formula-safe; UTF-8 with BOM, CRLF),
+and the default file name is the upload's (`internal-medicine-1234140C0-round-1.csv`). `--out -`
+writes to standard output.
 """
 
 from __future__ import annotations
@@ -20,12 +23,14 @@ from storage.migrate import SchemaBehind, ensure_current
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
-    parser.description = ("Write a locked round's preference list as CSV (rank, AAMC ID, name, track), "
-                          "the same bytes the bot uploaded into the war room when the round was locked.")
+    parser.description = ("Write a locked round's preference list (one per program code) as CSV (rank, AAMC ID, "
+                          "name, track), the same bytes the bot uploaded into the war room when it was locked.")
     parser.add_argument("--program", required=True, help="war-room channel id or program name")
     parser.add_argument("--round", required=True, type=int, dest="round_number", help="SOAP round number")
-    parser.add_argument("--out", help="file to write (default: <program>-soap-round-<N>-preference-list.csv; "
-                                      "`-` for standard output)")
+    parser.add_argument("--code", help="NRMP program code or its label (needed when the round has one list "
+                                       "per code)")
+    parser.add_argument("--out", help="file to write (default: the name of the file uploaded at the lock, like "
+                                      "internal-medicine-1234140C0-round-1.csv; `-` for standard output)")
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,7 +43,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with database.reading() as session:
             program = program_ref(find_program(session, args.program))
-        data = preference_list.export_csv(database, program.id, args.round_number)
+        locked, data = preference_list.export_csv(database, program.id, args.round_number, args.code)
     except WarRoomError as error:
         print(str(error).replace("`", ""), file=sys.stderr)
         return 1
@@ -46,9 +51,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return 0
-    out = Path(args.out or preference_list.csv_filename(program.name, args.round_number))
+    out = Path(args.out or preference_list.locked_filename(program.name, locked))
     out.write_bytes(data)
-    print(f"wrote {out} ({len(data)} bytes, round {args.round_number})")
+    which = f", {locked.code}" if locked.code else ""
+    print(f"wrote {out} ({len(data)} bytes, round {args.round_number}{which})")
     return 0
 
 

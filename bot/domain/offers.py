@@ -1,224 +1,392 @@
-"""Next-offer projection for a SOAP round (DOMAIN.md section 2), pure domain logic.
+"""Offers as NRMP's R3 system makes them, per program code (`../shared/DOMAIN.md` §2), pure domain logic.
 
-Given the program's locked preference list for the coming round, the outcomes of
-the offers made so far, the positions per track and the round about to run,
-project which applicants R3 will offer to, per track.
+Each track of a program is its own NRMP program with its own code and its own preference list
+(DOMAIN.md §2, "Program codes"). Given each code's list for the coming round, the outcomes of the
+offers made so far, the positions per code, the applicants no longer in SOAP, and the round about
+to run, project which applicants R3 will offer to on each code.
 
-Rules
------
-* Positions and offers are per track. An applicant listed on several tracks is
-  considered on each track independently (R3 may offer on two tracks at once).
-* ``accepted`` fills one position of the offer's track, and the applicant is
-  gone (leaves SOAP): never offered again, on any track.
-* ``rejected`` or ``expired``: the applicant gets no further offer from this
-  program, on any track, even if still on the list.
-* ``offered`` with no answer yet, from the round just before the one about to
-  run (``round_number - 1``), is outstanding: it holds its position and the
-  applicant is not offered again meanwhile, on any track. An unanswered offer
-  from an older round cannot still be open (every offer lapses at the end of
-  its round): it is treated as expired and reported in ``Projection.assumed_expired`` so the
-  committee can record what actually happened.
-* open = total - accepted - outstanding (never below 0; ``over_filled`` reports
-  acceptances beyond the total).
-* The round offers to the first ``open`` eligible applicants of the track's
-  list, in list order. A list changed between rounds is simply the new list:
-  only the outcomes matter, not earlier lists.
-* Fewer eligible applicants than open positions: all of them get an offer and
-  ``unfilled_after`` counts the positions left with nobody on the list.
-* Outcomes must come from rounds that already ran (``< round_number``);
-  anything else, an unknown track, or an applicant listed twice on one track is
-  an input error (``ValueError``).
+Rules (DOMAIN.md §2)
+--------------------
+* Positions, lists and offers are per code. An applicant on several lists is considered on each
+  independently: R3 may offer on two codes of the same committee in one round.
+* ``accepted`` fills one position of its code and ends the applicant's SOAP: they leave every list.
+  So does an applicant marked as having accepted elsewhere or withdrawn from SOAP (``unavailable``).
+* ``rejected`` or ``expired``: no further offer *from that code*. Another code of the same
+  committee may still offer; whether R3 allows it is unverified (DOMAIN.md §2), so
+  :func:`check_new_offer` lets it through with a warning.
+* Every offer expires before the next round's offers go out: nothing from round N-1 is outstanding
+  in round N, so round N offers exactly the positions still unfilled. An offer recorded as
+  ``offered`` with no answer from an earlier round is counted as lapsed (it held nothing and bars
+  the applicant from that code, as an expiry does) and reported in ``Projection.assumed_expired``
+  so the committee records what happened.
+* open = total - accepted (never below 0; ``over_filled`` reports acceptances beyond the total).
+* A round offers to the first ``open`` eligible applicants of each code's list, in list order.
+  Fewer eligible than open: all of them, and ``unfilled_after`` counts what nobody on the list fills.
+* Outcomes must come from rounds before the one projected; anything else, an unknown code, or an
+  applicant listed twice on one code is an input error (``ValueError``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
 
 __all__ = [
-    "ListedApplicant",
+    "Availability",
+    "AvailabilityResult",
+    "CodeNext",
+    "CodePositions",
+    "CodeProjection",
+    "CodeStatus",
+    "FilledSeat",
+    "NewOfferCheck",
+    "NextRound",
+    "OfferCleared",
     "OfferOutcome",
+    "OfferResult",
     "OfferStatus",
+    "PositionsChange",
+    "PositionsStatus",
+    "ProjectedOffer",
     "Projection",
-    "TrackPositions",
-    "TrackProjection",
+    "StoredOffer",
+    "check_new_offer",
     "positions_summary",
     "project_next_round",
 ]
 
 
 class OfferStatus(StrEnum):
-    OFFERED = "offered"  # no answer yet
+    OFFERED = "offered"  # no answer recorded yet
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     EXPIRED = "expired"
 
 
-@dataclass(frozen=True)
-class ListedApplicant:
-    """One line of the locked preference list."""
+class Availability(StrEnum):
+    """Whether an applicant is still in SOAP, as far as the committee knows (DOMAIN.md §2)."""
 
-    aamc_id: str
-    track: str
+    AVAILABLE = "available"
+    ACCEPTED_ELSEWHERE = "accepted-elsewhere"  # accepting is binding and ends their SOAP everywhere
+    WITHDRAWN = "withdrawn"  # withdrew from SOAP
 
 
 @dataclass(frozen=True)
 class OfferOutcome:
-    """One offer this program made, with what is known of its answer."""
+    """One offer this program made on one code, with what is known of its answer."""
 
     aamc_id: str
-    track: str
+    code: str
     round_number: int
     status: OfferStatus
 
 
 @dataclass(frozen=True)
-class TrackPositions:
-    track: str
+class CodePositions:
+    code: str
     total: int
-    filled: int  # accepted offers on this track
-    outstanding: int  # unanswered offers of the last round, holding a position
+    filled: int  # accepted offers on this code
 
     @property
     def open(self) -> int:
-        return max(0, self.total - self.filled - self.outstanding)
+        return max(0, self.total - self.filled)
 
     @property
     def over_filled(self) -> int:
-        """Acceptances beyond the track's total (0 normally; >0 means the counts need checking)."""
+        """Acceptances beyond the code's total (0 normally; >0 means the counts need checking)."""
         return max(0, self.filled - self.total)
 
 
 @dataclass(frozen=True)
-class TrackProjection:
-    track: str
+class CodeProjection:
+    code: str
     total: int
     filled: int
-    outstanding: int
     open: int
     offers: tuple[str, ...]  # AAMC IDs, list order
     unfilled_after: int  # open positions with nobody eligible left on the list
+    skipped: Mapping[str, str]  # listed AAMC ID -> why R3 passes over them on this code
 
 
 @dataclass(frozen=True)
 class Projection:
     round_number: int
-    tracks: Mapping[str, TrackProjection]
-    ineligible: Mapping[str, str]  # AAMC ID -> reason: accepted / rejected / expired / offer outstanding
+    codes: Mapping[str, CodeProjection]
     assumed_expired: tuple[OfferOutcome, ...]
 
     @property
     def total_offers(self) -> int:
-        return sum(len(t.offers) for t in self.tracks.values())
-
-    @property
-    def total_unfilled_after(self) -> int:
-        return sum(t.unfilled_after for t in self.tracks.values())
+        return sum(len(c.offers) for c in self.codes.values())
 
 
-def _check_outcomes(
-    outcomes: Iterable[OfferOutcome], positions: Mapping[str, int], round_number: int
-) -> list[OfferOutcome]:
+def _check_outcomes(outcomes: Iterable[OfferOutcome], positions: Mapping[str, int],
+                    round_number: int) -> list[OfferOutcome]:
     if round_number < 1:
         raise ValueError(f"round number must be 1 or more, not {round_number}")
     checked: list[OfferOutcome] = []
     seen: set[tuple[str, str, int]] = set()
     for o in outcomes:
-        if o.track not in positions:
-            raise ValueError(f"offer to {o.aamc_id} on unknown track {o.track!r}")
+        if o.code not in positions:
+            raise ValueError(f"offer to {o.aamc_id} on unknown code {o.code!r}")
         if not 1 <= o.round_number < round_number:
-            raise ValueError(
-                f"offer to {o.aamc_id} is recorded for round {o.round_number}, but round {round_number} has not run yet"
-            )
-        key = (o.aamc_id, o.track, o.round_number)
+            raise ValueError(f"offer to {o.aamc_id} is recorded for round {o.round_number}, "
+                             f"but round {round_number} has not run yet")
+        key = (o.aamc_id, o.code, o.round_number)
         if key in seen:
-            raise ValueError(f"two outcomes for {o.aamc_id} on {o.track} in round {o.round_number}")
+            raise ValueError(f"two outcomes for {o.aamc_id} on {o.code} in round {o.round_number}")
         seen.add(key)
         checked.append(o)
     return checked
 
 
-def _effective_status(o: OfferOutcome, round_number: int) -> OfferStatus:
-    if o.status is OfferStatus.OFFERED and o.round_number < round_number - 1:
-        return OfferStatus.EXPIRED
-    return o.status
-
-
-def positions_summary(
-    positions: Mapping[str, int], outcomes: Iterable[OfferOutcome], round_number: int
-) -> dict[str, TrackPositions]:
-    """Total / filled / outstanding / open per track, before ``round_number`` runs."""
-    for track, total in positions.items():
-        if total < 0:
-            raise ValueError(f"track {track!r}: negative number of positions")
-    checked = _check_outcomes(outcomes, positions, round_number)
+def positions_summary(positions: Mapping[str, int], outcomes: Iterable[OfferOutcome]) -> dict[str, CodePositions]:
+    """Total / filled per code: only acceptances fill a position (an unanswered offer lapses)."""
     filled = dict.fromkeys(positions, 0)
-    outstanding = dict.fromkeys(positions, 0)
-    for o in checked:
-        status = _effective_status(o, round_number)
-        if status is OfferStatus.ACCEPTED:
-            filled[o.track] += 1
-        elif status is OfferStatus.OFFERED:
-            outstanding[o.track] += 1
-    return {t: TrackPositions(t, total, filled[t], outstanding[t]) for t, total in positions.items()}
-
-
-_REASON_ORDER = {
-    OfferStatus.ACCEPTED: (0, "accepted"),
-    OfferStatus.OFFERED: (1, "offer outstanding"),
-    OfferStatus.REJECTED: (2, "rejected"),
-    OfferStatus.EXPIRED: (3, "expired"),
-}
-
-
-def project_next_round(
-    locked_list: Sequence[ListedApplicant],
-    outcomes: Sequence[OfferOutcome],
-    positions: Mapping[str, int],
-    round_number: int,
-) -> Projection:
-    """Who R3 will offer to in ``round_number``, per track (rules in the module docstring)."""
-    summary = positions_summary(positions, outcomes, round_number)
-
-    ineligible_rank: dict[str, tuple[int, str]] = {}
-    assumed_expired: list[OfferOutcome] = []
+    for code, total in positions.items():
+        if total < 0:
+            raise ValueError(f"code {code!r}: negative number of positions")
     for o in outcomes:
-        status = _effective_status(o, round_number)
-        if status is not o.status:
-            assumed_expired.append(o)
-        reason = _REASON_ORDER[status]
-        if o.aamc_id not in ineligible_rank or reason < ineligible_rank[o.aamc_id]:
-            ineligible_rank[o.aamc_id] = reason
-    ineligible = {a: reason for a, (_, reason) in sorted(ineligible_rank.items())}
+        if o.status is OfferStatus.ACCEPTED and o.code in filled:
+            filled[o.code] += 1
+    return {c: CodePositions(c, total, filled[c]) for c, total in positions.items()}
 
-    by_track: dict[str, list[str]] = {t: [] for t in positions}
-    for entry in locked_list:
-        if entry.track not in positions:
-            raise ValueError(f"{entry.aamc_id} is listed on unknown track {entry.track!r}")
-        if entry.aamc_id in by_track[entry.track]:
-            raise ValueError(f"{entry.aamc_id} is listed twice on track {entry.track!r}")
-        by_track[entry.track].append(entry.aamc_id)
 
-    tracks: dict[str, TrackProjection] = {}
-    for track, counts in summary.items():
-        eligible = [a for a in by_track[track] if a not in ineligible]
+def project_next_round(lists: Mapping[str, Sequence[str]], outcomes: Sequence[OfferOutcome],
+                       positions: Mapping[str, int], round_number: int,
+                       unavailable: Mapping[str, Availability] | None = None) -> Projection:
+    """Who R3 will offer to in ``round_number``, per code (rules in the module docstring).
+
+    ``lists`` maps each code to its preference list (AAMC IDs, best first); a code with positions
+    and no list has an empty one. ``unavailable`` names applicants who accepted elsewhere or withdrew."""
+    checked = _check_outcomes(outcomes, positions, round_number)
+    summary = positions_summary(positions, checked)
+    gone: dict[str, str] = {a: str(v) for a, v in (unavailable or {}).items() if v is not Availability.AVAILABLE}
+    for o in checked:
+        if o.status is OfferStatus.ACCEPTED:
+            gone[o.aamc_id] = f"accepted ({o.code}, round {o.round_number})"
+    barred: dict[tuple[str, str], str] = {}
+    assumed: list[OfferOutcome] = []
+    for o in sorted(checked, key=lambda x: x.round_number):
+        if o.status is OfferStatus.OFFERED:
+            assumed.append(o)
+            barred.setdefault((o.aamc_id, o.code), f"offer of round {o.round_number} lapsed unanswered")
+        elif o.status in (OfferStatus.REJECTED, OfferStatus.EXPIRED):
+            barred.setdefault((o.aamc_id, o.code), f"{o.status.value} in round {o.round_number}")
+
+    codes: dict[str, CodeProjection] = {}
+    for code, counts in summary.items():
+        listed = list(lists.get(code, ()))
+        if len(set(listed)) != len(listed):
+            raise ValueError(f"an applicant is listed twice on code {code!r}")
+        skipped: dict[str, str] = {}
+        eligible: list[str] = []
+        for aamc in listed:
+            reason = gone.get(aamc) or barred.get((aamc, code))
+            if reason:
+                skipped[aamc] = reason
+            else:
+                eligible.append(aamc)
         offers = tuple(eligible[: counts.open])
-        tracks[track] = TrackProjection(
-            track=track,
-            total=counts.total,
-            filled=counts.filled,
-            outstanding=counts.outstanding,
-            open=counts.open,
-            offers=offers,
-            unfilled_after=counts.open - len(offers),
-        )
+        codes[code] = CodeProjection(code, counts.total, counts.filled, counts.open, offers,
+                                     counts.open - len(offers), MappingProxyType(skipped))
+    unknown = set(lists) - set(positions)
+    if unknown:
+        raise ValueError(f"lists for codes without positions: {sorted(unknown)}")
+    assumed.sort(key=lambda o: (o.round_number, o.code, o.aamc_id))
+    return Projection(round_number, MappingProxyType(codes), tuple(assumed))
 
-    assumed_expired.sort(key=lambda o: (o.round_number, o.track, o.aamc_id))
-    return Projection(
-        round_number=round_number,
-        tracks=MappingProxyType(tracks),
-        ineligible=MappingProxyType(ineligible),
-        assumed_expired=tuple(assumed_expired),
-    )
+
+@dataclass(frozen=True)
+class NewOfferCheck:
+    """Whether one more offer record may be stored: ``refusal`` stops it, ``warning`` goes with it."""
+
+    refusal: str | None = None
+    warning: str | None = None
+
+
+def check_new_offer(history: Sequence[OfferOutcome], code: str, round_number: int, status: OfferStatus,
+                    availability: Availability = Availability.AVAILABLE) -> NewOfferCheck:
+    """The re-offer rules for an offer to ``aamc_id`` on ``code`` in ``round_number`` (DOMAIN.md §2).
+
+    ``history`` is every outcome recorded for the applicant except the one being written. Two offers
+    of one round on two codes may both be recorded (an applicant may hold both), but only one accepted."""
+    if availability is not Availability.AVAILABLE:
+        return NewOfferCheck(refusal=f"the applicant is marked {availability.value}: their SOAP is over")
+    for o in sorted(history, key=lambda x: x.round_number):
+        same_round = o.round_number == round_number
+        if o.status is OfferStatus.ACCEPTED and (not same_round or status is OfferStatus.ACCEPTED):
+            return NewOfferCheck(refusal=f"the applicant accepted the round-{o.round_number} {o.code} offer: "
+                                         "accepting ends their SOAP")
+    for o in sorted(history, key=lambda x: x.round_number):
+        if o.code == code and o.round_number < round_number and o.status is not OfferStatus.ACCEPTED:
+            what = "let the offer lapse unanswered" if o.status is OfferStatus.OFFERED else o.status.value
+            return NewOfferCheck(refusal=f"the applicant {what} in round {o.round_number} on {o.code}: R3 makes "
+                                         "no further offer from the same program code")
+    for o in sorted(history, key=lambda x: x.round_number):
+        if o.code != code and o.round_number < round_number and o.status is not OfferStatus.ACCEPTED:
+            return NewOfferCheck(warning=f"the applicant did not take the round-{o.round_number} {o.code} offer; "
+                                         "R3 may count another code of the same committee as the same program "
+                                         "(unverified), so check before offering")
+    return NewOfferCheck()
+
+
+# --------------------------------------------------------------------------- result shapes for the builders
+# The services return these and the message builders read them, so builders import the domain only.
+
+
+@dataclass(frozen=True)
+class CodeStatus:
+    code: str
+    label: str
+    total: int
+    filled: int
+    awaiting: int  # offers of the latest round with offers, no answer recorded
+    open: int
+    over_filled: int
+
+    @property
+    def title(self) -> str:
+        """`1234140C0 Categorical`, or the track name alone for a program without codes."""
+        return f"{self.code} {self.label}" if self.label and self.label != self.code else self.code
+
+
+@dataclass(frozen=True)
+class PositionsStatus:
+    program_id: int
+    codes: tuple[CodeStatus, ...]
+    latest_round: int | None  # the latest round with a recorded offer
+
+    @property
+    def total(self) -> int:
+        return sum(c.total for c in self.codes)
+
+    @property
+    def filled(self) -> int:
+        return sum(min(c.filled, c.total) for c in self.codes)
+
+    @property
+    def all_filled(self) -> bool:
+        return self.total > 0 and all(c.filled >= c.total for c in self.codes)
+
+
+@dataclass(frozen=True)
+class PositionsChange:
+    before: dict[str, int]
+    after: dict[str, int]
+    status: PositionsStatus
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+@dataclass(frozen=True)
+class StoredOffer:
+    candidate_id: int
+    aamc_id: str
+    name: str
+    round: int
+    code: str
+    status: OfferStatus
+    recorded_by: str
+
+
+@dataclass(frozen=True)
+class FilledSeat:
+    code: str
+    aamc_id: str
+    name: str
+    round: int
+
+
+@dataclass(frozen=True)
+class OfferResult:
+    candidate_id: int
+    aamc_id: str
+    name: str
+    round: int
+    code: str
+    before: OfferStatus | None
+    after: OfferStatus
+    status: PositionsStatus
+    code_status: CodeStatus
+    all_filled_now: bool  # this change filled the program's last open position
+    reminders_cancelled: int
+    seats: tuple[FilledSeat, ...]  # every accepted offer (for the all-filled summary)
+    warning: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.before is not self.after
+
+
+@dataclass(frozen=True)
+class ProjectedOffer:
+    aamc_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CodeNext:
+    code: str
+    label: str
+    total: int
+    filled: int
+    open: int
+    offers: tuple[ProjectedOffer, ...]
+    unfilled_after: int
+    listed: int  # applicants on this code's list
+    skipped: int  # listed applicants R3 passes over (accepted, withdrawn, refused this code…)
+    locked: bool  # from this code's locked list; False: the current order, not locked
+
+    @property
+    def title(self) -> str:
+        return f"{self.code} {self.label}" if self.label and self.label != self.code else self.code
+
+
+@dataclass(frozen=True)
+class NextRound:
+    program_id: int
+    round: int
+    locked: bool  # every code's list of the round is locked
+    locked_by: str | None
+    locked_at: datetime | None
+    codes: tuple[CodeNext, ...]
+    assumed_expired: tuple[StoredOffer, ...]  # unanswered offers of earlier rounds, counted as lapsed
+    list_size: int
+
+    @property
+    def total_offers(self) -> int:
+        return sum(len(c.offers) for c in self.codes)
+
+
+@dataclass(frozen=True)
+class OfferCleared:
+    """A mistaken offer record removed, and what that changed in the next round's projection."""
+
+    aamc_id: str
+    name: str
+    round: int
+    code: str
+    status: OfferStatus
+    next_round: int | None
+    offers_before: tuple[tuple[str, tuple[str, ...]], ...]  # (code, AAMC IDs R3 would offer to) before
+    offers_after: tuple[tuple[str, tuple[str, ...]], ...]
+    names: Mapping[str, str]
+    status_after: PositionsStatus
+
+
+@dataclass(frozen=True)
+class AvailabilityResult:
+    candidate_id: int
+    aamc_id: str
+    name: str
+    before: Availability
+    after: Availability
+
+    @property
+    def changed(self) -> bool:
+        return self.before is not self.after

@@ -8,9 +8,10 @@ NRMP Match Participation Agreement and the ERAS PDWS export format). Pure domain
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["TRACK_LETTERS", "ProgramCode", "parse_track"]
+__all__ = ["TRACK_LETTERS", "ProgramCode", "codes_in", "matching", "parse_track"]
 
 #: Track letters NRMP uses in program codes (DOMAIN.md §2).
 TRACK_LETTERS: dict[str, str] = {
@@ -52,3 +53,24 @@ def parse_track(value: str) -> ProgramCode | None:
     labelled = _LABEL.search(rest)
     label = labelled.group(1).strip() if labelled and labelled.group(1).strip() else ""
     return ProgramCode(code=code, label=label or TRACK_LETTERS.get(code[7], code[7]), specialty=specialty.strip())
+
+
+def codes_in(values: Iterable[str]) -> list[ProgramCode]:
+    """The distinct program codes in an applicant's track values, in the order they come."""
+    found: dict[str, ProgramCode] = {}
+    for value in values:
+        parsed = parse_track(value)
+        if parsed is not None and parsed.code not in found:
+            found[parsed.code] = parsed
+    return list(found.values())
+
+
+def matching(codes: Iterable[ProgramCode], text: str) -> list[ProgramCode]:
+    """The codes a person means by ``text``: the code itself (any case), else every code whose label
+    is ``text`` (`categorical` names 1234140C0 when it is the program's one categorical code)."""
+    wanted = " ".join(str(text).split())
+    every = list(codes)
+    exact = [c for c in every if c.code == wanted.upper()]
+    if exact:
+        return exact
+    return [c for c in every if c.label.casefold() == wanted.casefold()]

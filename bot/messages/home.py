@@ -29,7 +29,7 @@ from bot.domain.when import format_local
 from bot.messages.blocks import context, plural_s, section
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape
-from bot.messages.offers import track_line
+from bot.messages.offers import code_line
 from bot.messages.schedule import list_state_line
 from bot.services.home import Dashboard
 from bot.services.preference_list import ListLine
@@ -86,7 +86,7 @@ def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None
     if board.tracks:
         filled = sum(min(t.filled, t.total) for t in board.tracks)
         total = sum(t.total for t in board.tracks)
-        status = f"*Positions*: {filled} of {total} filled\n" + "\n".join(track_line(t) for t in board.tracks)
+        status = f"*Positions*: {filled} of {total} filled\n" + "\n".join(code_line(t) for t in board.tracks)
     else:
         status = "*Positions*: not set yet (a director sets them with `/soap positions set categorical=4`)."
     blocks.append(section(status))

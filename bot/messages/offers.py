@@ -1,7 +1,9 @@
-"""Positions, offer outcomes and the next-round projection, as Slack messages (pure builders).
+"""Positions per program code, offer records, availability and the next round, as Slack messages.
+
+Pure builders: they read the result shapes of `bot.domain.offers` and never import a service.
 
 Every name comes from a file and is escaped; sections stay under Slack's 3,000 characters
-(long lists are cut with "+N more") and messages far under 50 blocks (at most 12 tracks).
+(long lists are cut with "+N more") and messages far under 50 blocks (at most 12 codes).
 """
 
 from __future__ import annotations
@@ -12,26 +14,26 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
-from bot.domain.offers import OfferStatus
+from bot.domain.offers import (
+    AvailabilityResult,
+    CodeNext,
+    CodeStatus,
+    FilledSeat,
+    NextRound,
+    OfferCleared,
+    OfferResult,
+    OfferStatus,
+    PositionsChange,
+    PositionsStatus,
+)
 from bot.domain.when import format_local
 from bot.messages.blocks import context, plural_s, section
 from bot.messages.mrkdwn import clip, escape, mention
-from bot.services.offers import (
-    FilledSeat,
-    NextRound,
-    OfferResult,
-    PositionsChange,
-    PositionsStatus,
-    TrackNext,
-    TrackStatus,
-)
 
 SECTION_TEXT = 2900
 NAMES_PER_TRACK = 40
 NAME_CHARS = 80
 SUMMARY_NAMES = 8
-
-
 
 
 def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
@@ -45,45 +47,47 @@ def _name(name: str, aamc_id: str) -> str:
 # --------------------------------------------------------------------------- positions
 
 
-def track_line(t: TrackStatus) -> str:
-    parts = [f"*{escape(t.track)}*: {min(t.filled, t.total)} of {t.total} filled"]
-    if t.outstanding:
-        parts.append(f"{t.outstanding} offer{plural_s(t.outstanding)} awaiting an answer")
-    parts.append(f"{t.open} open")
+def code_line(c: CodeStatus) -> str:
+    parts = [f"*{escape(c.title)}*: {c.total} position{plural_s(c.total)} · {min(c.filled, c.total)} filled"]
+    if c.awaiting:
+        parts.append(f"{c.awaiting} offer{plural_s(c.awaiting)} awaiting an answer")
+    parts.append(f"{c.open} open")
     line = " · ".join(parts)
-    if t.over_filled:
-        line += f" · :warning: {t.over_filled} acceptance{plural_s(t.over_filled)} more than the positions"
+    if c.over_filled:
+        line += f" · :warning: {c.over_filled} acceptance{plural_s(c.over_filled)} more than the positions"
     return line
 
 
 def positions_blocks(status: PositionsStatus, program_name: str) -> tuple[str, list[dict[str, Any]]]:
-    if not status.tracks:
-        text = ("No positions are set yet. A director sets them per track: "
-                "`/soap positions set categorical=4 preliminary=2`.")
+    if not status.codes:
+        text = ("No positions are set yet. A director sets them per program code, by code or label: "
+                "`/soap positions set categorical=3 preliminary=1`.")
         return text, _dicts([section(text)])
-    lines = [track_line(t) for t in status.tracks]
+    lines = [code_line(c) for c in status.codes]
     head = f"Positions of {escape(program_name)}: {status.filled} of {status.total} filled"
     if status.all_filled:
         head += " :tada: every position is filled"
-    footer = ("Filled = accepted offers. Record an outcome with `/soap offer <AAMC ID> <round> "
-              "offered|accepted|rejected|expired [track]`; see who the next round would offer to with `/soap next`.")
+    footer = ("Filled = accepted offers; an offer R3 made and nobody answered lapses before the next round. "
+              "Record an outcome with `/soap offer <AAMC ID> <round> offered|accepted|rejected|expired [code]`; "
+              "see who the next round would offer to with `/soap next`.")
     text = head + "\n" + "\n".join(lines)
     return text, _dicts([section(f"*{head}*"), section("\n".join(lines)), context(footer)])
 
 
 def positions_change_post(change: PositionsChange, actor: str) -> str:
-    tracks = sorted(set(change.before) | set(change.after))
+    titles = {c.code: c.title for c in change.status.codes}
     parts = []
-    for track in tracks:
-        before, after = change.before.get(track), change.after.get(track)
+    for code in sorted(set(change.before) | set(change.after)):
+        before, after = change.before.get(code), change.after.get(code)
+        name = escape(titles.get(code, code))
         if before == after:
             continue
         if before is None:
-            parts.append(f"{escape(track)}: {after} (new track)")
+            parts.append(f"{name}: {after} (new)")
         elif after is None:
-            parts.append(f"{escape(track)}: removed (was {before})")
+            parts.append(f"{name}: removed (was {before})")
         else:
-            parts.append(f"{escape(track)}: {after} (was {before})")
+            parts.append(f"{name}: {after} (was {before})")
     return f"{mention(actor)} set the positions: " + "; ".join(parts) + "."
 
 
@@ -96,31 +100,74 @@ _DONE = {OfferStatus.OFFERED: "was offered", OfferStatus.ACCEPTED: "accepted", O
 def _outcome_sentence(result: OfferResult) -> str:
     who = _name(result.name, result.aamc_id)
     if result.after is OfferStatus.OFFERED:
-        return f"{who} was offered a {escape(result.track)} position in round {result.round}"
-    return f"{who} {_DONE[result.after]} the round-{result.round} {escape(result.track)} offer"
+        return f"{who} was offered a {escape(result.code_status.title)} position in round {result.round}"
+    return f"{who} {_DONE[result.after]} the round-{result.round} {escape(result.code_status.title)} offer"
 
 
 def offer_answer(result: OfferResult) -> str:
     if not result.changed:
         return f"Already recorded: {_outcome_sentence(result)}. Nothing changed."
-    return f"Recorded: {_outcome_sentence(result)}. {track_line(result.track_status)}."
+    warning = f"\n:warning: Recorded, but {escape(result.warning)}." if result.warning else ""
+    return f"Recorded: {_outcome_sentence(result)}. {code_line(result.code_status)}.{warning}"
 
 
 def offer_post(result: OfferResult, actor: str) -> str:
     corrected = f" (corrected from {result.before.value})" if result.before is not None else ""
     return (f"{mention(actor)} recorded: {_outcome_sentence(result)}{corrected}. "
-            f"{track_line(result.track_status)}.")
+            f"{code_line(result.code_status)}.")
+
+
+def _projected_offers(offers: Sequence[tuple[str, tuple[str, ...]]], names: dict[str, str]) -> str:
+    if not offers:
+        return "nothing to project"
+    return "; ".join(f"{escape(code)}: " + (", ".join(_name(names.get(a, a), a) for a in ids) or "nobody")
+                     for code, ids in offers)
+
+
+def cleared_answer(cleared: OfferCleared) -> str:
+    """What a removed record changed in the next round's projection, in one message."""
+    head = (f"Cleared the round-{cleared.round} {escape(cleared.code)} record of "
+            f"{_name(cleared.name, cleared.aamc_id)} (it said {cleared.status.value}).")
+    names = dict(cleared.names)
+    before, after = _projected_offers(cleared.offers_before, names), _projected_offers(cleared.offers_after, names)
+    if before == after:
+        change = f"The projection of the next round is unchanged: {after}."
+    else:
+        rnd = f"round {cleared.next_round}" if cleared.next_round else "the next round"
+        change = f"The projection changed. Before: {before}. Now ({rnd}): {after}."
+    return f"{head} {change}"
+
+
+def cleared_post(cleared: OfferCleared, actor: str) -> str:
+    return (f"{mention(actor)} cleared a mistaken record: round {cleared.round}, {escape(cleared.code)}, "
+            f"{_name(cleared.name, cleared.aamc_id)} ({cleared.status.value}). `/soap next` shows the projection.")
+
+
+_AVAILABILITY_TEXT = {"accepted-elsewhere": "accepted a position elsewhere: off every list, no offer from R3",
+                      "withdrawn": "withdrew from SOAP: off every list, no offer from R3",
+                      "available": "available again: back on the lists they applied to"}
+
+
+def availability_answer(result: AvailabilityResult) -> str:
+    who = _name(result.name, result.aamc_id)
+    if not result.changed:
+        return f"{who} is already marked {result.after.value}; nothing changed."
+    return f"Recorded: {who} {_AVAILABILITY_TEXT[result.after.value]}."
+
+
+def availability_post(result: AvailabilityResult, actor: str) -> str:
+    return f"{mention(actor)} recorded: {_name(result.name, result.aamc_id)} {_AVAILABILITY_TEXT[result.after.value]}."
 
 
 def all_filled_post(seats: Sequence[FilledSeat], status: PositionsStatus,
                     program_name: str, reminders_cancelled: int) -> tuple[str, list[dict[str, Any]]]:
     head = f":tada: Every position of {escape(program_name)} is filled ({status.total} of {status.total})."
     lines = []
-    for t in status.tracks:
-        mine = [s for s in seats if s.track == t.track]
+    for c in status.codes:
+        mine = [s for s in seats if s.code == c.code]
         names = ", ".join(f"{_name(s.name, s.aamc_id)} (round {s.round})" for s in mine[:SUMMARY_NAMES])
         more = f", +{len(mine) - SUMMARY_NAMES} more" if len(mine) > SUMMARY_NAMES else ""
-        lines.append(f"*{escape(t.track)}* {min(t.filled, t.total)}/{t.total}: {names or 'none'}{more}")
+        lines.append(f"*{escape(c.title)}* {min(c.filled, c.total)}/{c.total}: {names or 'none'}{more}")
     tail = (f"The remaining reminders are cancelled ({reminders_cancelled})." if reminders_cancelled
             else "No reminders were left to cancel.")
     text = head + "\n" + "\n".join(lines) + "\n" + tail
@@ -134,48 +181,45 @@ def _source(projection: NextRound, tz: ZoneInfo | None) -> str:
     if projection.locked:
         when = f", {format_local(projection.locked_at, tz)}" if projection.locked_at and tz else ""
         by = f" by {mention(projection.locked_by)}" if projection.locked_by else ""
-        return f"from round {projection.round}'s locked list (locked{by}{when})"
+        return f"from round {projection.round}'s locked lists (locked{by}{when})"
+    if any(c.locked for c in projection.codes):
+        return (f"from round {projection.round}'s locked lists where locked, else the committee's current order "
+                "(marked *not locked*)")
     return (f"from the committee's current order: *not locked* (round {projection.round}'s list is not locked; "
             f"a director locks it with `/soap list lock {projection.round}`)")
 
 
-def _track_text(t: TrackNext, limit: int = NAMES_PER_TRACK) -> str:
-    head = f"*{escape(t.track)}*: {t.open} open ({min(t.filled, t.total)} of {t.total} filled"
-    head += f", {t.outstanding} awaiting an answer)" if t.outstanding else ")"
-    if not t.open:
+def _code_text(c: CodeNext, limit: int = NAMES_PER_TRACK) -> str:
+    head = f"*{escape(c.title)}*: {c.open} open ({min(c.filled, c.total)} of {c.total} filled)"
+    if not c.locked:
+        head += " · *not locked yet*"
+    if not c.open:
         return head + ": no offer this round."
-    names = [f"{n}. {_name(o.name, o.aamc_id)}" for n, o in enumerate(t.offers[:limit], start=1)]
-    if len(t.offers) > limit:
-        names.append(f"+{len(t.offers) - limit} more")
+    names = [f"{n}. {_name(o.name, o.aamc_id)}" for n, o in enumerate(c.offers[:limit], start=1)]
+    if len(c.offers) > limit:
+        names.append(f"+{len(c.offers) - limit} more")
     body = "\n".join(names)
-    if t.unfilled_after:
-        body += (f"\n:warning: {t.unfilled_after} position{plural_s(t.unfilled_after)} would stay open: "
-                 f"nobody eligible is left on the list for this track ({t.listed} listed).")
+    if c.unfilled_after:
+        body += (f"\n:warning: {c.unfilled_after} position{plural_s(c.unfilled_after)} would stay open: "
+                 f"nobody eligible is left on this code's list ({c.listed} listed, {c.skipped} no longer eligible).")
     return head + " would offer to:\n" + body if names else head + "\n" + body.strip()
 
 
 def next_blocks(projection: NextRound, program_name: str, timezone: str) -> tuple[str, list[dict[str, Any]]]:
     tz = ZoneInfo(timezone)
-    title = f"Round {projection.round}: who would get an offer"
-    intro = (f"{escape(program_name)} · {_source(projection, tz)}. Skips applicants who accepted, rejected, let "
-             "an offer expire or hold an unanswered offer.")
+    title = f"Round {projection.round}: who R3 would offer to"
+    intro = (f"{escape(program_name)} · {_source(projection, tz)}. Per program code, top-down to its open "
+             "positions, skipping applicants who accepted (here or elsewhere), withdrew, or refused or let expire "
+             "an offer from that code. Every earlier offer has expired: nothing is held for it.")
     blocks: list[Block] = [HeaderBlock(text=title[:150]), context(intro)]
-    texts = [_track_text(t) for t in projection.tracks]
+    texts = [_code_text(c) for c in projection.codes]
     blocks += [section(text) for text in texts]
     notes: list[str] = []
-    if projection.ineligible:
-        notes.append(f"{projection.ineligible} listed applicant{plural_s(projection.ineligible)} skipped "
-                     "(already offered).")
     if projection.assumed_expired:
-        shown = ", ".join(f"{_name(o.name, o.aamc_id)} (round {o.round}, {escape(o.track)})"
+        shown = ", ".join(f"{_name(o.name, o.aamc_id)} (round {o.round}, {escape(o.code)})"
                           for o in projection.assumed_expired[:10])
-        notes.append(f":warning: Counted as expired, since their round is over: {shown}. Record what happened with "
-                     "`/soap offer <AAMC ID> <round> accepted|rejected|expired`.")
-    if projection.unmatched:
-        shown = ", ".join(f"{_name(n, a)}: “{escape(clip(t, 40))}”" for a, n, t in projection.unmatched[:10])
-        more = f" and {len(projection.unmatched) - 10} more" if len(projection.unmatched) > 10 else ""
-        notes.append(f":warning: On the list with a track this program has not set, so left out: {shown}{more}. "
-                     "A director adds the track with `/soap positions set <track>=<count>`.")
+        notes.append(f":warning: No answer recorded, counted as expired since their round is over: {shown}. Record "
+                     "what happened with `/soap offer <AAMC ID> <round> accepted|rejected|expired`.")
     if not projection.list_size:
         notes.append("The list is empty: nobody has been voted on or pinned yet.")
     if notes:
@@ -185,16 +229,16 @@ def next_blocks(projection: NextRound, program_name: str, timezone: str) -> tupl
 
 
 def next_summary_lines(projection: NextRound) -> list[str]:
-    """Short lines for a reminder: which applicants round N would offer to, per track."""
-    source = "locked list" if projection.locked else "current order, *not locked*"
+    """Short lines for a reminder: which applicants round N would offer to, per code."""
+    source = "locked lists" if projection.locked else "current order, *not locked*"
     lines = [f"*Round {projection.round} would offer to* (from the {source}):"]
-    for t in projection.tracks:
-        if not t.open:
-            lines.append(f"• {escape(t.track)}: no open position")
+    for c in projection.codes:
+        if not c.open:
+            lines.append(f"• {escape(c.title)}: no open position")
             continue
-        names = ", ".join(_name(o.name, o.aamc_id) for o in t.offers[:SUMMARY_NAMES])
-        more = f", +{len(t.offers) - SUMMARY_NAMES} more" if len(t.offers) > SUMMARY_NAMES else ""
-        gap = (f" ({t.unfilled_after} position{plural_s(t.unfilled_after)} with nobody eligible left on the list)"
-               if t.unfilled_after else "")
-        lines.append(f"• {escape(t.track)} ({t.open} open): {names or 'nobody'}{more}{gap}")
+        names = ", ".join(_name(o.name, o.aamc_id) for o in c.offers[:SUMMARY_NAMES])
+        more = f", +{len(c.offers) - SUMMARY_NAMES} more" if len(c.offers) > SUMMARY_NAMES else ""
+        gap = (f" ({c.unfilled_after} position{plural_s(c.unfilled_after)} with nobody eligible left on the list)"
+               if c.unfilled_after else "")
+        lines.append(f"• {escape(c.title)} ({c.open} open): {names or 'nobody'}{more}{gap}")
     return lines

@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTe
 from bot.domain.preference_list import Vote
 from bot.domain.votes import VOTE_LABELS, CandidateVotes, PinResult, RankingResult, VoteResult
 from bot.messages.mrkdwn import clip, escape, mention
-from bot.services.preference_list import CurrentList, ListLine, LockedList, Unlocked
+from bot.services.preference_list import CodeList, CurrentList, ListLine, LockedList, Unlocked
 
 PAGE_SIZE = 20
 SECTION_CHARS = 2800
@@ -176,6 +176,9 @@ def _rank_mark(line: ListLine, group_start: dict[int, int] | None = None) -> str
     return f"{(group_start or {}).get(line.tie_group, line.rank)}="
 
 
+BINDING_NOTE = "an offer if R3 reaches them"
+
+
 def list_line(line: ListLine, group_start: dict[int, int] | None = None) -> str:
     pin = ":pushpin: " if line.pinned else ""
     bucket = f"_{escape(line.bucket)}_" if line.bucket else "_no bucket_"
@@ -183,40 +186,57 @@ def list_line(line: ListLine, group_start: dict[int, int] | None = None) -> str:
              f"support {len(line.support)} · dissent {len(line.dissent)}"]
     if line.not_voted:
         parts.append(f"not voted: {_people(line.not_voted)}")
+    if line.binding:
+        parts.append(f":warning: {escape(line.binding)}: {BINDING_NOTE}")
     return " · ".join(parts)
 
 
 def pages(current: CurrentList, page_size: int = PAGE_SIZE) -> int:
-    return max(1, -(-len(current.lines) // page_size))
+    longest = max((len(x.lines) for x in current.lists), default=len(current.lines))
+    return max(1, -(-longest // page_size))
 
 
-def list_page(current: CurrentList, page: int, timezone: str,
-              page_size: int = PAGE_SIZE) -> tuple[str, list[dict[str, Any]]]:
-    """One page of the current order (ephemeral). `page` is clamped to the pages there are."""
-    total_pages = pages(current, page_size)
-    page = min(max(page, 1), total_pages)
-    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Preference list (current order)"))]
+def list_page(current: CurrentList, page: int, timezone: str, page_size: int = PAGE_SIZE,
+              only: CodeList | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """One page of each program code's list (ephemeral), each ranked from 1; `only` shows one list.
+    `page` is clamped to the pages there are."""
+    shown = [only] if only is not None else list(current.lists) or [CodeList(None, "", "", current.lines)]
+    per_code = any(x.code is not None for x in shown)
+    title = "Preference lists per program code (current order)" if per_code and len(shown) > 1 else (
+        f"{shown[0].title} (current order)" if per_code else "Preference list (current order)")
+    blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=clip(title, 150)))]
     if not current.lines:
         text = ("No one has voted yet. Vote with the buttons on a candidate's card or `/soap vote <AAMC ID> high`, "
                 "or order your picks with `/soap rank <id> <id> …`.")
         blocks.append(SectionBlock(text=MarkdownTextObject(text=text)))
         blocks.extend(_footer(current, timezone))
         return text, _dicts(blocks)
-    chosen = current.lines[(page - 1) * page_size: page * page_size]
-    group_start = {line.tie_group: line.rank for line in reversed(current.lines) if line.tied}
-    lines = [list_line(line, group_start) for line in chosen]
-    sections, placed = _sections(lines, MAX_BLOCKS - 8)
-    blocks.extend(sections)
-    if placed < len(lines):
-        blocks.append(_context(f"{len(lines) - placed} more lines on this page did not fit; "
-                               "use a smaller page."))
-    first, last = chosen[0].rank, chosen[-1].rank
-    nav = f"Page {page} of {total_pages} (ranks {first}–{last} of {len(current.lines)})."
+    total_pages = max(1, max(-(-len(x.lines) // page_size) for x in shown))
+    page = min(max(page, 1), total_pages)
+    budget = max(2, (MAX_BLOCKS - 8) // len(shown) - 2)
+    texts: list[str] = []
+    for listed in shown:
+        if per_code:
+            head = f"*{escape(listed.title)}*: {len(listed.lines)} applicant{'s' if len(listed.lines) != 1 else ''}"
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=head)))
+            texts.append(head)
+        chosen = listed.lines[(page - 1) * page_size: page * page_size]
+        if not chosen:
+            blocks.append(_context("Nobody on this list" + (" on this page." if listed.lines else ".")))
+            continue
+        group_start = {line.tie_group: line.rank for line in reversed(listed.lines) if line.tied}
+        lines = [list_line(line, group_start) for line in chosen]
+        sections, placed = _sections(lines, budget)
+        blocks.extend(sections)
+        if placed < len(lines):
+            blocks.append(_context(f"{len(lines) - placed} more lines on this page did not fit; use a smaller page."))
+        texts.extend(lines)
+        nav = f"Page {page} of {total_pages} (ranks {chosen[0].rank}–{chosen[-1].rank} of {len(listed.lines)})."
+        blocks.append(_context(nav))
     if page < total_pages:
-        nav += f" Next: `/soap list {page + 1}`."
-    blocks.append(_context(nav))
+        blocks.append(_context(f"Next: `/soap list {page + 1}`."))
     blocks.extend(_footer(current, timezone))
-    text = f"Preference list, page {page} of {total_pages}:\n" + "\n".join(lines)
+    text = f"{title}, page {page} of {total_pages}:\n" + "\n".join(texts)
     return clip(text, 3900), _dicts(blocks)
 
 
@@ -239,8 +259,15 @@ def _footer(current: CurrentList, timezone: str) -> list[Block]:
         notes.append(f"`n=` marks a tie in the committee's votes, {count}: {named}{more}. The candidates of a "
                      f"group are level with each other only; inside a group the order follows {breaker}, "
                      "then the triage bucket, then AAMC ID.")
+    if current.gone:
+        names = ", ".join(f"{_name(x.name)} ({escape(x.aamc_id)}): {escape(why)}" for x, why in current.gone[:10])
+        notes.append(f"*Off every list, their SOAP is over*: {names}")
+    if current.without_code:
+        names = ", ".join(f"{_name(x.name)} ({escape(x.aamc_id)})" for x in current.without_code[:10])
+        notes.append(f":warning: Voted on but applied to none of the program codes, so on no list: {names}")
     for lock in current.locks:
-        notes.append(f":lock: Round {lock.round} locked by {mention(lock.locked_by)} "
+        which = f" {escape(lock.code)}" if lock.code else ""
+        notes.append(f":lock: Round {lock.round}{which} locked by {mention(lock.locked_by)} "
                      f"({when(lock.locked_at, timezone)}, {lock.entries} candidates).")
     return [_context("\n".join(notes))]
 
@@ -249,18 +276,26 @@ def _footer(current: CurrentList, timezone: str) -> list[Block]:
 
 
 def locked_post(locked: LockedList, program_name: str, timezone: str) -> tuple[str, list[dict[str, Any]]]:
-    """The war-room post for a locked round: the whole list (the CSV follows as a file)."""
-    title = f"Round {locked.round} preference list locked"
-    intro = (f"{mention(locked.locked_by)} locked the preference list of *{escape(clip(program_name, 120))}* "
-             f"for round {locked.round} ({when(locked.locked_at, timezone)}): {len(locked.entries)} candidates. "
-             "Later votes do not change it. The CSV below is for entry in the NRMP system.")
+    """The war-room post for one locked list: the whole list (the CSV follows as a file)."""
+    which = f" {locked.title}" if locked.code else ""
+    title = clip(f"Round {locked.round}{which} preference list locked", 150)
+    intro = (f"{mention(locked.locked_by)} locked the preference list{escape(which)} of "
+             f"*{escape(clip(program_name, 120))}* for round {locked.round} ({when(locked.locked_at, timezone)}): "
+             f"{len(locked.entries)} candidates, ranked from 1. Later votes do not change it. The CSV below is for "
+             "entry in the NRMP system.")
+    binding = dict(locked.binding)
     lines = [f"*{e.rank}{'=' if e.tied else '.'}* {_name(e.name)} ({escape(e.aamc_id)}) · {escape(e.track)}"
+             + (f" · :warning: {escape(binding[e.aamc_id])}: {BINDING_NOTE}" if e.aamc_id in binding else "")
              for e in locked.entries]
     sections, placed = _sections(lines, LOCK_POST_BLOCKS)
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text=title)),
                            SectionBlock(text=MarkdownTextObject(text=intro)), *sections]
     if placed < len(lines):
         blocks.append(_context(f"… and {len(lines) - placed} more: see the CSV."))
+    if binding:
+        blocks.append(_context(f":warning: {len(binding)} name{'s' if len(binding) != 1 else ''} on this list the "
+                               "committee's policy would leave off: every name on a certified list is "
+                               f"{BINDING_NOTE}. Unlock, change the votes, and lock again if that is not meant."))
     if any(e.tied for e in locked.entries):
         blocks.append(_context("`n=` was a tie in the committee's votes, broken by the director's ballot, "
                                "then the triage bucket, then AAMC ID."))
@@ -268,16 +303,24 @@ def locked_post(locked: LockedList, program_name: str, timezone: str) -> tuple[s
     return text, _dicts(blocks)
 
 
-def lock_answer(locked: LockedList, uploaded: bool) -> str:
+def lock_answer(locked: Sequence[LockedList], uploaded: bool) -> str:
+    rnd = locked[0].round
+    binding = sum(len(x.binding) for x in locked)
+    warn = (f" :warning: {binding} name{'s' if binding != 1 else ''} marked as binding "
+            f"({BINDING_NOTE}); see the post." if binding else "")
+    if len(locked) == 1 and not locked[0].code:
+        what, where = f"with {len(locked[0].entries)} candidates", "the list and its CSV are"
+    else:
+        what = "; ".join(f"{escape(x.title)}: {len(x.entries)} candidates" for x in locked)
+        what, where = f"({what})", "each list and its CSV (one per program code) are"
     if uploaded:
-        return (f"Round {locked.round} is locked with {len(locked.entries)} candidates; "
-                "the list and its CSV are in the war room.")
-    return (f"Round {locked.round} is locked with {len(locked.entries)} candidates, but Slack did not take the "
-            f"post or the CSV. Get the CSV with `soapbot export-list --round {locked.round}` or try "
-            f"`/soap list csv {locked.round}`.")
+        return f"Round {rnd} is locked {what}; {where} in the war room.{warn}"
+    return (f"Round {rnd} is locked {what}, but Slack did not take a post or a CSV. Get each CSV with "
+            f"`soapbot export-list --round {rnd} [--code <code>]` or try `/soap list csv {rnd}`.{warn}")
 
 
 def unlocked_post(unlocked: Unlocked, timezone: str) -> str:
-    return (f":unlock: {mention(unlocked.unlocked_by)} unlocked round {unlocked.round}'s preference list "
+    which = f" ({', '.join(escape(c) for c in unlocked.codes)})" if unlocked.codes else ""
+    return (f":unlock: {mention(unlocked.unlocked_by)} unlocked round {unlocked.round}'s preference list{which} "
             f"(locked by {mention(unlocked.locked_by)}, {when(unlocked.locked_at, timezone)}). "
             f"Reason: {escape(clip(unlocked.reason, 500))}. Lock it again with `/soap list lock {unlocked.round}`.")

@@ -24,11 +24,11 @@ from datetime import datetime
 from sqlalchemy import select
 
 from bot.access import ProgramRef, Role
+from bot.domain.offers import CodeStatus
 from bot.domain.reminders import ListState
 from bot.domain.soap_calendar import CalendarEvent, EventKind
 from bot.errors import WarRoomError
 from bot.services import offers, preference_list, schedule
-from bot.services.offers import TrackStatus
 from bot.services.preference_list import ListLine
 from storage.database import Database
 from storage.models import Offer
@@ -41,7 +41,7 @@ class Dashboard:
     program: ProgramRef
     user_id: str
     role: Role
-    tracks: tuple[TrackStatus, ...]
+    tracks: tuple[CodeStatus, ...]
     next_deadline: CalendarEvent | None
     next_event: CalendarEvent | None
     missing: tuple[ListLine, ...]  # every missing vote, list order (the builder shows the first few)
@@ -73,6 +73,6 @@ def dashboard(database: Database, *, program: ProgramRef, user_id: str, role: Ro
         offered = set(session.scalars(select(Offer.candidate_id).where(Offer.program_id == program.id)))
     missing = (tuple(line for line in current.lines if user_id in line.not_voted and line.candidate_id not in offered)
                if role is not Role.OBSERVER else ())
-    return Dashboard(program, user_id, role, status.tracks, deadline, event, missing,
+    return Dashboard(program, user_id, role, status.codes, deadline, event, missing,
                      current.lines[:TOP_OF_LIST], len(current.lines), tuple(lock.round for lock in current.locks),
                      calendar.lists if calendar is not None else ())

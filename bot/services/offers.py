@@ -1,71 +1,95 @@
-"""Positions per track, offer outcomes per round, and the next round's projected offers.
+"""Positions per NRMP program code, offer records per round, applicant availability, and the next round.
 
 Public functions other features call:
-- `positions_status(database, program_id) -> PositionsStatus`: total / filled / outstanding / open per track.
+- `positions_status(database, program_id) -> PositionsStatus`: code, label, total, filled, open per code.
 - `set_positions(database, program_id=, actor=, pairs=)` (directors; the router checks the role).
-- `record_offer(database, program_id=, actor=, candidate_key=, round_number=, status=, track=, now=)`.
-- `next_round(database, program_id, now, round_number=None, committee=None) -> NextRound`: who the
-  next round would offer to, per track (the pure rules are `bot.domain.offers.project_next_round`).
-- `next_offers_summary(database, program_id, now) -> list[str]`: escaped mrkdwn lines for the
-  pre-deadline reminder ([] when there is nothing to project: no positions set, SOAP over…).
+- `record_offer(database, program_id=, actor=, candidate_key=, round_number=, status=, code=, now=)`.
+- `clear_offer(...)` (directors): removes a mistaken record and says what it changed in the projection.
+- `set_availability(...)`: an applicant accepted elsewhere, withdrew, or is available again.
+- `next_round(database, program_id, now, round_number=None, committee=None) -> NextRound`: who R3
+  will offer to, per code (the pure rules are `bot.domain.offers.project_next_round`).
+- `next_offers_summary(database, program_id, now) -> list[str]`: lines for the pre-deadline reminder.
 - `all_positions_filled(session, program_id) -> bool` (e.g. for the reminder planner).
 
-Decisions (what a program director and coordinator expect, written down):
-- Tracks are names a director chooses (`categorical`, `preliminary`, `primary care`…), stored
-  lower-case. `/soap positions set categorical=4 preliminary=2` creates or changes tracks; a count
-  below the track's accepted offers is refused; `track=0` removes a track that has no recorded
-  offer (a typo can be undone), and keeps it at 0 when offers refer to it.
-- An applicant's ERAS track text ("Categorical", "Internal Medicine - Preliminary") is matched to
-  a configured track case-insensitively: the same name, else the one configured track named as a
-  whole word in it. When the program has one track, every applicant is on it.
-- `/soap offer <id|name> <round> offered|accepted|rejected|expired [track]` records or corrects one
-  outcome (one row per applicant, round and track). The track, when not given: the applicant's
-  offer already recorded in that round (a single one), else their first applied track that is
-  configured, else the program's only track; otherwise the person is asked for it.
-- Round rules (DOMAIN.md section 2), checked before anything is stored:
-  * every offer ends the applicant's SOAP with this program (accepted: they leave SOAP; rejected
-    or expired: no further offer), so all of an applicant's offers are in one round; several
-    tracks in the same round are allowed, but at most one accepted;
-  * a round offers at most the positions open before it (total minus acceptances of earlier
-    rounds) on each track;
-  * accepting when every position of the track is filled is refused.
-- An accepted offer fills one position of its track. When the last open position is filled, the
-  program's pending reminders are cancelled in the same transaction (`reminders.state =
-  'cancelled'`; helper-owned reminder planning may re-plan them, see the report) and the handler
-  posts a summary in the war room.
-- Writers of one program's offers are serialised by a row lock on the program (PostgreSQL), so two
-  people accepting the last position at once cannot both succeed.
-- The projection uses the round's locked list when it is locked, else the committee's current
-  order, labelled "not locked". The round projected by default is the first round whose offers are
-  still ahead on the program's calendar, and never one at or before a round with recorded offers.
-  With an explicit round, only outcomes of earlier rounds count.
+Decisions (`../shared/DOMAIN.md` §2: each track is its own program in R3, with its own code and list):
+- Positions are per program code (`1234140C0`), found in the applicants' track values. `/soap positions
+  set categorical=3 preliminary=1` names a code by its label (or by the code itself); a label shared by
+  two codes must be given as the code. A program whose export has no codes keeps track names chosen by
+  the director (`categorical`), as before, and one list. A count below the code's accepted offers is
+  refused; `code=0` removes a code with no recorded offer (a typo can be undone).
+- `/soap offer <id|name> <round> offered|accepted|rejected|expired [code]` records or corrects one
+  outcome (one row per applicant, round and code). Code, when not given: the one locked list of the
+  round the applicant is on, else their offer already recorded in that round, else the program's
+  only code; otherwise the person is asked for it.
+- A new record is refused, with the reason, when: the round has not started by the program's
+  calendar (offers go out at the round's offer time); the round's list for that code is not locked;
+  the applicant was not on it (R3 offers only to names on the certified list); the applicant accepted
+  (here or elsewhere) or withdrew; or the same code already had their rejection or expiry (R3 makes no
+  further offer from that program). An earlier refusal on *another* code of the committee is allowed
+  with a warning (DOMAIN.md §2 says it is unverified). A round offers at most the positions open
+  before it (total minus earlier acceptances) on a code; an acceptance beyond the total is refused.
+- `/soap offer <id> <round> clear [code]` (directors) removes a mistaken record; it is audited, and
+  the answer compares the next round's projected offers before and after.
+- `/soap status <id> accepted-elsewhere|withdrawn|available` (who may record offers): an applicant who
+  accepted anywhere or withdrew leaves every list and gets no offer; the card says so.
+- An accepted offer fills one position of its code. When the last open position is filled, the
+  program's pending reminders are cancelled in the same transaction and the handler posts a summary.
+- Writers of one program's offers are serialised by a row lock on the program (PostgreSQL).
+- The projection uses each code's locked list of the round when it is locked, else the committee's
+  current order for that code, labelled "not locked". The round projected by default is the first
+  whose offers are still ahead on the calendar, and never one at or before a round with records.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain.cards import CardButton, CardSection, CardViewer
 from bot.domain.offers import (
-    ListedApplicant,
+    Availability,
+    AvailabilityResult,
+    CodeNext,
+    CodeStatus,
+    FilledSeat,
+    NextRound,
+    OfferCleared,
     OfferOutcome,
+    OfferResult,
     OfferStatus,
+    PositionsChange,
+    PositionsStatus,
+    ProjectedOffer,
+    StoredOffer,
+    check_new_offer,
     positions_summary,
     project_next_round,
 )
+from bot.domain.program_codes import ProgramCode, parse_track
+from bot.domain.when import format_local
 from bot.errors import BadInput, Conflict, WarRoomError
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
+from bot.messages.offers import next_summary_lines
 from bot.services import audit, candidates, preference_list
 from bot.services.voting import display_name, lock_program_row
 from storage.database import Database
-from storage.models import Candidate, ListEntry, ListSnapshot, Offer, Position, Reminder, Round
+from storage.models import (
+    ApplicantAvailability,
+    Candidate,
+    ListEntry,
+    ListSnapshot,
+    Offer,
+    Position,
+    Program,
+    Reminder,
+    Round,
+)
 
 TRACK_MAX = 64
 MAX_POSITIONS = 500
@@ -74,7 +98,7 @@ _TRACK_NAME = re.compile(r"^[a-z0-9][a-z0-9 _/.-]*$")
 OUTCOME_ACTION_PREFIX = f"{ActionId.OFFER_OUTCOME.value}."
 
 
-# --------------------------------------------------------------------------- tracks
+# --------------------------------------------------------------------------- codes and track names
 
 
 def normalize_track(text: str) -> str:
@@ -90,7 +114,7 @@ def valid_track_name(text: str) -> str:
 
 
 def match_track(text: str, configured: Sequence[str]) -> str | None:
-    """The configured track an applicant's track text means (module rules), or None."""
+    """The configured track name an applicant's track text means, for a program without codes."""
     if not configured:
         return None
     wanted = normalize_track(text)
@@ -101,61 +125,32 @@ def match_track(text: str, configured: Sequence[str]) -> str | None:
 
 
 def _listed_track(text: str | None, configured: Sequence[str]) -> str | None:
+    """The position key a locked entry's track text belongs to (a code, else a track name)."""
+    parsed = parse_track(text or "")
+    if parsed is not None:
+        return parsed.code if parsed.code in configured else None
+    if text in configured:
+        return text
     if len(configured) == 1:
         return configured[0]
     return match_track(text or "", configured)
 
 
-def _applied_tracks(candidate: Candidate) -> list[str]:
-    return [str(t) for t in (candidate.tracks or []) if str(t).strip()]
-
-
 # --------------------------------------------------------------------------- reading
-
-
-@dataclass(frozen=True)
-class TrackStatus:
-    track: str
-    total: int
-    filled: int
-    outstanding: int  # unanswered offers of the latest round with offers
-    open: int
-    over_filled: int
-
-
-@dataclass(frozen=True)
-class PositionsStatus:
-    program_id: int
-    tracks: tuple[TrackStatus, ...]
-    latest_round: int | None  # the latest round with a recorded offer
-
-    @property
-    def total(self) -> int:
-        return sum(t.total for t in self.tracks)
-
-    @property
-    def filled(self) -> int:
-        return sum(min(t.filled, t.total) for t in self.tracks)
-
-    @property
-    def all_filled(self) -> bool:
-        return self.total > 0 and all(t.filled >= t.total for t in self.tracks)
-
-
-@dataclass(frozen=True)
-class StoredOffer:
-    candidate_id: int
-    aamc_id: str
-    name: str
-    round: int
-    track: str
-    status: OfferStatus
-    recorded_by: str
 
 
 def _positions(session: Session, program_id: int) -> dict[str, int]:
     return {track: total for track, total in session.execute(
         select(Position.track, Position.total).where(Position.program_id == program_id).order_by(Position.track))}
+
+
+def _labels(session: Session, program_id: int) -> dict[str, str]:
+    codes = preference_list.program_codes(session, program_id)
+    labels = {code: c.label for code, c in codes.items()}
+    for track, label in session.execute(select(Position.track, Position.label).where(
+            Position.program_id == program_id)):
+        labels[track] = labels.get(track) or label or ""
+    return labels
 
 
 def _stored_offers(session: Session, program_id: int) -> list[StoredOffer]:
@@ -167,18 +162,28 @@ def _stored_offers(session: Session, program_id: int) -> list[StoredOffer]:
 
 
 def _outcomes(offers: Iterable[StoredOffer], before_round: int | None = None) -> list[OfferOutcome]:
-    return [OfferOutcome(o.aamc_id, o.track, o.round, o.status) for o in offers
+    return [OfferOutcome(o.aamc_id, o.code, o.round, o.status) for o in offers
             if before_round is None or o.round < before_round]
+
+
+def _unavailable(session: Session, program_id: int) -> dict[str, Availability]:
+    return {aamc: Availability(status) for aamc, status in session.execute(
+        select(Candidate.aamc_id, ApplicantAvailability.status)
+        .join(Candidate, Candidate.id == ApplicantAvailability.candidate_id)
+        .where(ApplicantAvailability.program_id == program_id))}
 
 
 def _status(session: Session, program_id: int) -> PositionsStatus:
     positions = _positions(session, program_id)
-    offers = [o for o in _stored_offers(session, program_id) if o.track in positions]
+    labels = _labels(session, program_id)
+    offers = [o for o in _stored_offers(session, program_id) if o.code in positions]
     latest = max((o.round for o in offers), default=None)
-    summary = positions_summary(positions, _outcomes(offers), (latest or 0) + 1)
-    tracks = tuple(TrackStatus(t.track, t.total, t.filled, t.outstanding, t.open, t.over_filled)
-                   for t in summary.values())
-    return PositionsStatus(program_id, tracks, latest)
+    summary = positions_summary(positions, _outcomes(offers))
+    codes = tuple(CodeStatus(c.code, labels.get(c.code, ""), c.total, c.filled,
+                             sum(1 for o in offers if o.code == c.code and o.round == latest
+                                 and o.status is OfferStatus.OFFERED),
+                             c.open, c.over_filled) for c in summary.values())
+    return PositionsStatus(program_id, codes, latest)
 
 
 def positions_status(database: Database, program_id: int) -> PositionsStatus:
@@ -194,58 +199,65 @@ def all_positions_filled(session: Session, program_id: int) -> bool:
 # --------------------------------------------------------------------------- positions
 
 
-@dataclass(frozen=True)
-class PositionsChange:
-    before: dict[str, int]
-    after: dict[str, int]
-    status: PositionsStatus
-
-    @property
-    def changed(self) -> bool:
-        return self.before != self.after
-
-
 def parse_position_pairs(pairs: Mapping[str, str]) -> dict[str, int]:
     if not pairs:
-        raise BadInput("Give the number of positions per track: `/soap positions set categorical=4 preliminary=2`.")
+        raise BadInput("Give the number of positions per code or track: "
+                       "`/soap positions set categorical=3 preliminary=1`.")
     wanted: dict[str, int] = {}
     for key, value in pairs.items():
-        track = valid_track_name(key)
         text = value.strip()
         if not text.isascii() or not text.isdigit() or int(text) > MAX_POSITIONS:
             raise BadInput(f"`{escape(clip(key, 40))}={escape(clip(value, 20))}`: the number of positions is a whole "
                            f"number from 0 to {MAX_POSITIONS}.")
-        if track in wanted:
-            raise BadInput(f"Track `{escape(track)}` is given twice.")
-        wanted[track] = int(text)
+        name = " ".join(key.split())
+        if name.casefold() in {k.casefold() for k in wanted}:
+            raise BadInput(f"`{escape(name)}` is given twice.")
+        wanted[name] = int(text)
     return wanted
 
 
+def _position_keys(codes: Mapping[str, ProgramCode], wanted: Mapping[str, int]) -> dict[str, tuple[str, int]]:
+    """key text -> (position key, count): a program code when the export has codes, else a track name."""
+    keys: dict[str, tuple[str, int]] = {}
+    for text, total in wanted.items():
+        key = preference_list.resolve_code(dict(codes), text).code if codes else valid_track_name(text)
+        if key in {k for k, _ in keys.values()}:
+            raise BadInput(f"`{escape(text)}` names {escape(key)}, which is given twice.")
+        keys[text] = (key, total)
+    return keys
+
+
 def set_positions(database: Database, *, program_id: int, actor: str, pairs: Mapping[str, str]) -> PositionsChange:
-    """`/soap positions set categorical=4 preliminary=2` (directors). Nothing changes on any error."""
+    """`/soap positions set categorical=3 preliminary=1` (directors). Nothing changes on any error."""
     wanted = parse_position_pairs(pairs)
     with database.transaction() as session:
         lock_program_row(session, program_id)
+        codes = preference_list.program_codes(session, program_id)
+        keys = _position_keys(codes, wanted)
         before = _positions(session, program_id)
-        status = {t.track: t for t in _status(session, program_id).tracks}
-        offered_tracks = set(session.scalars(select(Offer.track).where(Offer.program_id == program_id)))
+        labels = {t: label for t, label in session.execute(select(Position.track, Position.label).where(
+            Position.program_id == program_id))}
+        status = {c.code: c for c in _status(session, program_id).codes}
+        offered = set(session.scalars(select(Offer.track).where(Offer.program_id == program_id)))
         after = dict(before)
-        for track, total in wanted.items():
-            filled = status[track].filled if track in status else 0
+        for key, total in keys.values():
+            filled = status[key].filled if key in status else 0
             if total < filled:
-                raise Conflict(f"Track `{escape(track)}` already has {filled} accepted offer{_s(filled)}, so it "
-                               f"cannot have fewer than {filled} position{_s(filled)}. If an acceptance was recorded "
-                               "by mistake, correct it with `/soap offer <id> <round> <outcome>` first. "
-                               "Nothing was changed.")
-            if total == 0 and track not in offered_tracks:
-                after.pop(track, None)
+                raise Conflict(f"`{escape(key)}` already has {filled} accepted offer{_s(filled)}, so it cannot have "
+                               f"fewer than {filled} position{_s(filled)}. If an acceptance was recorded by mistake, "
+                               "a director clears it with `/soap offer <id> <round> clear` first. Nothing was changed.")
+            if total == 0 and key not in offered:
+                after.pop(key, None)
             else:
-                after[track] = total
+                after[key] = total
+            if key in codes:
+                labels[key] = codes[key].label
         if len(after) > MAX_TRACKS:
-            raise BadInput(f"A program has at most {MAX_TRACKS} tracks; remove one with `track=0` first.")
+            raise BadInput(f"A program has at most {MAX_TRACKS} codes; remove one with `code=0` first.")
         if after != before:
             session.execute(delete(Position).where(Position.program_id == program_id))
-            session.add_all(Position(program_id=program_id, track=t, total=n) for t, n in sorted(after.items()))
+            session.add_all(Position(program_id=program_id, track=t, label=labels.get(t, ""), total=n)
+                            for t, n in sorted(after.items()))
             audit.record(session, program_id=program_id, actor=actor, action="positions.set",
                          target=f"program:{program_id}", before={"positions": before}, after={"positions": after})
             session.flush()
@@ -255,12 +267,15 @@ def set_positions(database: Database, *, program_id: int, actor: str, pairs: Map
 # --------------------------------------------------------------------------- recording outcomes
 
 
-@dataclass(frozen=True)
 class OfferRequest:
-    candidate_key: str
-    round_number: int
-    status: OfferStatus
-    track: str | None
+    """`<id or name…> <round> <outcome> [code]`, or `<id> <round> clear [code]`."""
+
+    def __init__(self, candidate_key: str, round_number: int, status: OfferStatus | None, code: str | None) -> None:
+        self.candidate_key, self.round_number, self.status, self.code = candidate_key, round_number, status, code
+
+    @property
+    def clear(self) -> bool:
+        return self.status is None
 
 
 _STATUS_WORDS = {
@@ -270,8 +285,10 @@ _STATUS_WORDS = {
     "decline": OfferStatus.REJECTED,
     "expired": OfferStatus.EXPIRED, "expire": OfferStatus.EXPIRED, "lapsed": OfferStatus.EXPIRED,
 }
-OFFER_USAGE = ("Use `/soap offer <AAMC ID> <round> offered|accepted|rejected|expired [track]`, "
-               "like `/soap offer 12345678 1 accepted` or `/soap offer 12345678 2 offered preliminary`.")
+_CLEAR_WORDS = {"clear", "remove", "delete"}
+OFFER_USAGE = ("Use `/soap offer <AAMC ID> <round> offered|accepted|rejected|expired [code]`, like "
+               "`/soap offer 12345678 1 accepted` or `/soap offer 12345678 2 offered preliminary`; a director "
+               "removes a mistaken record with `/soap offer 12345678 2 clear`.")
 
 
 def parse_status(text: str) -> OfferStatus:
@@ -282,44 +299,18 @@ def parse_status(text: str) -> OfferStatus:
 
 
 def parse_offer_words(words: Sequence[str]) -> OfferRequest:
-    """`<id or name…> <round> <outcome> [track…]`: the outcome word is found, the round is just before it."""
-    at = next((i for i, w in enumerate(words) if w.casefold() in _STATUS_WORDS), None)
+    """`<id or name…> <round> <outcome|clear> [code…]`: the outcome word is found, the round is just before it."""
+    at = next((i for i, w in enumerate(words) if w.casefold() in _STATUS_WORDS or w.casefold() in _CLEAR_WORDS),
+              None)
     if at is None or at < 2:
         raise BadInput(OFFER_USAGE)
     round_word = words[at - 1]
     if not round_word.isascii() or not round_word.isdigit() or len(round_word) > 2:
         raise BadInput(f"`{escape(clip(round_word, 20))}` is not a round number. {OFFER_USAGE}")
-    track_words = words[at + 1:]
-    return OfferRequest(" ".join(words[: at - 1]), int(round_word), parse_status(words[at]),
-                        " ".join(track_words) if track_words else None)
-
-
-@dataclass(frozen=True)
-class FilledSeat:
-    track: str
-    aamc_id: str
-    name: str
-    round: int
-
-
-@dataclass(frozen=True)
-class OfferResult:
-    candidate_id: int
-    aamc_id: str
-    name: str
-    round: int
-    track: str
-    before: OfferStatus | None
-    after: OfferStatus
-    status: PositionsStatus
-    track_status: TrackStatus
-    all_filled_now: bool  # this change filled the program's last open position
-    reminders_cancelled: int
-    seats: tuple[FilledSeat, ...]  # every accepted offer (for the all-filled summary)
-
-    @property
-    def changed(self) -> bool:
-        return self.before is not self.after
+    code_words = words[at + 1:]
+    status = None if words[at].casefold() in _CLEAR_WORDS else parse_status(words[at])
+    return OfferRequest(" ".join(words[: at - 1]), int(round_word), status,
+                        " ".join(code_words) if code_words else None)
 
 
 def _check_round(session: Session, program_id: int, round_number: int) -> None:
@@ -329,77 +320,94 @@ def _check_round(session: Session, program_id: int, round_number: int) -> None:
                        f"{', '.join(str(r) for r in rounds)}.")
 
 
-def _choose_track(candidate: Candidate, requested: str | None, configured: Sequence[str],
-                  same_round: Sequence[StoredOffer]) -> str:
+def _check_started(session: Session, program_id: int, round_number: int, now: datetime) -> None:
+    """R3 sends a round's offers at its offer time: a record before then is a mistake (DOMAIN.md §1)."""
+    offers_at = session.scalar(select(Round.offers_at).where(Round.program_id == program_id,
+                                                             Round.number == round_number))
+    if offers_at is not None and offers_at > now:
+        tz = ZoneInfo(session.scalar(select(Program.timezone).where(Program.id == program_id)) or "UTC")
+        raise Conflict(f"Round {round_number} has not started: its offers go out {format_local(offers_at, tz)} by "
+                       "the program's calendar (`/soap schedule`). Check the round number. Nothing was changed.")
+
+
+def _round_lists(session: Session, program_id: int, round_number: int,
+                 configured: Sequence[str]) -> dict[str, list[str]] | None:
+    """Each position key's locked list of the round (AAMC IDs in rank order), or None if nothing is locked.
+
+    A whole list locked before lists were kept per code is split by each entry's track."""
+    snapshots = list(session.scalars(select(ListSnapshot).where(
+        ListSnapshot.program_id == program_id, ListSnapshot.round == round_number,
+        ListSnapshot.unlocked_at.is_(None)).order_by(ListSnapshot.id)))
+    if not snapshots:
+        return None
+    lists: dict[str, list[str]] = {}
+    for snapshot in snapshots:
+        rows = session.execute(select(ListEntry.aamc_id, ListEntry.track).where(
+            ListEntry.snapshot_id == snapshot.id).order_by(ListEntry.rank))
+        if snapshot.code is not None:
+            lists[snapshot.code] = [aamc for aamc, _ in rows]
+            continue
+        for aamc, track in rows:
+            key = _listed_track(track, configured)
+            if key is not None and key not in {s.code for s in snapshots}:
+                lists.setdefault(key, []).append(aamc)
+    return lists
+
+
+def _choose_code(candidate: Candidate, requested: str | None, configured: Sequence[str],
+                 codes: Mapping[str, ProgramCode], on_lists: Sequence[str], same_round: Sequence[StoredOffer]) -> str:
     names = ", ".join(f"`{escape(t)}`" for t in configured)
     if requested is not None:
-        track = match_track(requested, configured)
-        if track is None:
-            raise BadInput(f"This program has no track `{escape(clip(requested, 40))}`; its tracks are {names}. "
-                           "A director adds one with `/soap positions set <track>=<count>`.")
-        return track
+        if codes:
+            key = preference_list.resolve_code({c: codes[c] for c in configured if c in codes}
+                                               or dict(codes), requested).code
+        else:
+            key = match_track(requested, configured) or ""
+        if key not in configured:
+            raise BadInput(f"This program has no positions on `{escape(clip(requested, 40))}`; it has {names}. "
+                           "A director sets them with `/soap positions set <code or label>=<count>`.")
+        return key
     if len(same_round) == 1:
-        return same_round[0].track
-    if len(same_round) > 1:
-        raise BadInput(f"{escape(display_name(candidate))} has offers on several tracks in this round "
-                       f"({', '.join(escape(o.track) for o in same_round)}); add the track at the end, like "
-                       f"`/soap offer {escape(candidate.aamc_id)} {same_round[0].round} accepted "
-                       f"{escape(same_round[0].track)}`.")
-    for text in _applied_tracks(candidate):
-        track = match_track(text, configured)
-        if track is not None:
-            return track
+        return same_round[0].code
+    if len(on_lists) == 1:
+        return on_lists[0]
     if len(configured) == 1:
         return configured[0]
-    raise BadInput(f"Which track? {escape(display_name(candidate))} applied to no track configured here, and this "
-                   f"program has {len(configured)} ({names}). Add it at the end, like "
+    where = f"on {len(on_lists)} of this round's lists" if on_lists else "on none of this round's locked lists"
+    raise BadInput(f"Which code? {escape(display_name(candidate))} is {where}, and this program has "
+                   f"{len(configured)} ({names}). Add it at the end, like "
                    f"`/soap offer {escape(candidate.aamc_id)} <round> <outcome> {escape(configured[0])}`.")
 
 
-def _check_history(candidate: Candidate, mine: Sequence[StoredOffer], round_number: int, track: str,
-                   status: OfferStatus) -> None:
-    """All of an applicant's offers are in one round, and at most one is accepted (module rules)."""
-    name = escape(display_name(candidate))
-    other_rounds = sorted({o.round for o in mine if o.round != round_number})
-    if other_rounds:
-        earlier = [o for o in mine if o.round != round_number]
-        first = earlier[0]
-        what = {OfferStatus.ACCEPTED: "accepted an offer (and left SOAP)",
-                OfferStatus.REJECTED: "rejected an offer, so R3 makes them no further offer",
-                OfferStatus.EXPIRED: "let an offer expire, so R3 makes them no further offer",
-                OfferStatus.OFFERED: "has an offer recorded with no answer yet"}[first.status]
-        raise Conflict(f"{name} {what} in round {first.round} ({escape(first.track)}); every offer ends an "
-                       f"applicant's SOAP with this program, so there is no offer to record in round {round_number}. "
-                       f"If the round-{first.round} entry is wrong, correct it first "
-                       f"(`/soap offer {escape(candidate.aamc_id)} {first.round} <outcome> {escape(first.track)}`). "
-                       "Nothing was changed.")
-    if status is OfferStatus.ACCEPTED:
-        accepted = [o for o in mine if o.status is OfferStatus.ACCEPTED and o.track != track]
-        if accepted:
-            raise Conflict(f"{name} already accepted the {escape(accepted[0].track)} offer of round "
-                           f"{accepted[0].round}; an applicant accepts one offer. Correct that entry first if it "
-                           "is wrong. Nothing was changed.")
+def _check_listed(candidate: Candidate, round_number: int, code: str, lists: Mapping[str, list[str]] | None) -> None:
+    if lists is None or code not in lists:
+        raise Conflict(f"Round {round_number}'s list for {escape(code)} is not locked, so R3 cannot have offered "
+                       f"from it. A director locks it first (`/soap list lock {round_number}`). Nothing was changed.")
+    if candidate.aamc_id not in lists[code]:
+        raise Conflict(f"{escape(display_name(candidate))} ({escape(candidate.aamc_id)}) was not on round "
+                       f"{round_number}'s locked list for {escape(code)}, and R3 offers only to names on the "
+                       "certified list. Check the applicant, the round and the code. Nothing was changed.")
 
 
-def _check_capacity(offers: Sequence[StoredOffer], candidate_id: int, round_number: int, track: str,
+def _check_capacity(offers: Sequence[StoredOffer], candidate_id: int, round_number: int, code: str,
                     status: OfferStatus, total: int) -> None:
-    others = [o for o in offers if o.track == track and o.candidate_id != candidate_id]
+    others = [o for o in offers if o.code == code and o.candidate_id != candidate_id]
     accepted_earlier = sum(1 for o in others if o.status is OfferStatus.ACCEPTED and o.round < round_number)
     open_before = max(0, total - accepted_earlier)
     made_this_round = sum(1 for o in others if o.round == round_number) + 1
     if status is OfferStatus.ACCEPTED:
         accepted = sum(1 for o in others if o.status is OfferStatus.ACCEPTED)
         if accepted + 1 > total:
-            raise Conflict(f"Every {escape(track)} position is already filled ({accepted} of {total} accepted). "
+            raise Conflict(f"Every {escape(code)} position is already filled ({accepted} of {total} accepted). "
                            "If the count is wrong, a director changes it with "
-                           f"`/soap positions set {escape(track)}=<count>`; if an acceptance was recorded by mistake, "
-                           "correct it first. Nothing was changed.")
+                           f"`/soap positions set {escape(code)}=<count>`; if an acceptance was recorded by mistake, "
+                           "clear it first. Nothing was changed.")
     if made_this_round > open_before:
         made = made_this_round - 1
-        raise Conflict(f"Round {round_number} can offer at most {open_before} {escape(track)} position"
+        raise Conflict(f"Round {round_number} can offer at most {open_before} {escape(code)} position"
                        f"{_s(open_before)} ({total} in all, {accepted_earlier} accepted in earlier rounds), and "
                        f"{made} offer{_s(made)} of that round {_are(made)} already recorded. "
-                       "Check the round and the track (`/soap positions`). Nothing was changed.")
+                       "Check the round and the code (`/soap positions`). Nothing was changed.")
 
 
 def _cancel_reminders(session: Session, program_id: int) -> int:
@@ -410,11 +418,17 @@ def _cancel_reminders(session: Session, program_id: int) -> int:
 
 
 def _seats(offers: Sequence[StoredOffer]) -> tuple[FilledSeat, ...]:
-    return tuple(FilledSeat(o.track, o.aamc_id, o.name, o.round) for o in offers if o.status is OfferStatus.ACCEPTED)
+    return tuple(FilledSeat(o.code, o.aamc_id, o.name, o.round) for o in offers if o.status is OfferStatus.ACCEPTED)
+
+
+def _availability(session: Session, candidate_id: int) -> Availability:
+    status = session.scalar(select(ApplicantAvailability.status).where(
+        ApplicantAvailability.candidate_id == candidate_id))
+    return Availability(status) if status else Availability.AVAILABLE
 
 
 def record_offer(database: Database, *, program_id: int, actor: str, candidate_key: str, round_number: int,
-                 status: OfferStatus, track: str | None = None, now: datetime) -> OfferResult:
+                 status: OfferStatus, code: str | None = None, now: datetime) -> OfferResult:
     """Record (or correct) one offer outcome; the rules in the module docstring are checked first."""
     with database.transaction() as session:
         lock_program_row(session, program_id)
@@ -422,16 +436,31 @@ def record_offer(database: Database, *, program_id: int, actor: str, candidate_k
         positions = _positions(session, program_id)
         if not positions:
             raise Conflict("No positions are set yet, so an offer cannot fill one. A director sets them first: "
-                           "`/soap positions set categorical=4 preliminary=2`.")
+                           "`/soap positions set categorical=3 preliminary=1`.")
         candidate = candidates.resolve_one(session, program_id, candidate_key)
-        offers = _stored_offers(session, program_id)
+        offers = [o for o in _stored_offers(session, program_id) if o.code in positions]
         mine = [o for o in offers if o.candidate_id == candidate.id]
-        chosen = _choose_track(candidate, track, sorted(positions), [o for o in mine if o.round == round_number])
-        _check_history(candidate, mine, round_number, chosen, status)
-        _check_capacity(offers, candidate.id, round_number, chosen, status, positions[chosen])
-        before_status = _status(session, program_id)
+        configured = sorted(positions)
+        lists = _round_lists(session, program_id, round_number, configured)
+        on_lists = [c for c, ids in (lists or {}).items() if candidate.aamc_id in ids and c in positions]
+        chosen = _choose_code(candidate, code, configured, preference_list.program_codes(session, program_id),
+                              on_lists, [o for o in mine if o.round == round_number])
         row = session.scalar(select(Offer).where(Offer.candidate_id == candidate.id, Offer.round == round_number,
                                                  Offer.track == chosen))
+        warning = None
+        if row is None:
+            _check_started(session, program_id, round_number, now)
+            _check_listed(candidate, round_number, chosen, lists)
+        history = [OfferOutcome(o.aamc_id, o.code, o.round, o.status) for o in mine
+                   if (o.code, o.round) != (chosen, round_number)]
+        verdict = check_new_offer(history, chosen, round_number, status, _availability(session, candidate.id))
+        if verdict.refusal:
+            raise Conflict(f"{escape(display_name(candidate))}: {escape(verdict.refusal)}. If an earlier record is "
+                           "wrong, a director clears it (`/soap offer <id> <round> clear`). Nothing was changed.")
+        if row is None:
+            warning = verdict.warning
+        _check_capacity(offers, candidate.id, round_number, chosen, status, positions[chosen])
+        before_status = _status(session, program_id)
         before = OfferStatus(row.status) if row is not None else None
         if before is not status:
             if row is None:
@@ -441,8 +470,8 @@ def record_offer(database: Database, *, program_id: int, actor: str, candidate_k
                 row.status, row.recorded_by, row.recorded_at = status.value, actor, now
             audit.record(session, program_id=program_id, actor=actor, action="offer.record",
                          target=f"candidate:{candidate.aamc_id}",
-                         before={"round": round_number, "track": chosen, "status": before.value} if before else None,
-                         after={"round": round_number, "track": chosen, "status": status.value})
+                         before={"round": round_number, "code": chosen, "status": before.value} if before else None,
+                         after={"round": round_number, "code": chosen, "status": status.value})
             session.flush()
         after_status = _status(session, program_id)
         all_filled_now = after_status.all_filled and not before_status.all_filled
@@ -452,49 +481,103 @@ def record_offer(database: Database, *, program_id: int, actor: str, candidate_k
             audit.record(session, program_id=program_id, actor=actor, action="reminders.cancel",
                          target=f"program:{program_id}", before=None,
                          after={"reason": "all positions filled", "cancelled": cancelled})
-        track_status = next(t for t in after_status.tracks if t.track == chosen)
+        code_status = next(c for c in after_status.codes if c.code == chosen)
         return OfferResult(candidate.id, candidate.aamc_id, display_name(candidate), round_number, chosen, before,
-                           status, after_status, track_status, all_filled_now, cancelled,
-                           _seats(_stored_offers(session, program_id)) if all_filled_now else ())
+                           status, after_status, code_status, all_filled_now, cancelled,
+                           _seats(_stored_offers(session, program_id)) if all_filled_now else (), warning)
+
+
+def _projected(database: Database, program_id: int, now: datetime,
+               committee: Iterable[str] | None) -> NextRound | None:
+    try:
+        return next_round(database, program_id, now, committee=committee)
+    except WarRoomError:
+        return None
+
+
+def clear_offer(database: Database, *, program_id: int, actor: str, candidate_key: str, round_number: int,
+                code: str | None = None, now: datetime, committee: Iterable[str] | None = None) -> OfferCleared:
+    """Remove a mistaken offer record (directors; the caller checks the role), audited, and compare the
+    next round's projection before and after."""
+    before = _projected(database, program_id, now, committee)
+    with database.transaction() as session:
+        lock_program_row(session, program_id)
+        candidate = candidates.resolve_one(session, program_id, candidate_key)
+        rows = list(session.scalars(select(Offer).where(Offer.candidate_id == candidate.id,
+                                                        Offer.round == round_number)))
+        if code is not None:
+            wanted = code.upper() if parse_track(code.upper()) else code
+            codes = preference_list.program_codes(session, program_id)
+            if codes and not parse_track(code.upper()):
+                wanted = preference_list.resolve_code(codes, code).code
+            rows = [r for r in rows if r.track in (wanted, normalize_track(code))]
+        if not rows:
+            raise Conflict(f"No round-{round_number} offer to {escape(display_name(candidate))} is recorded"
+                           f"{' on ' + escape(code) if code else ''}, so there is nothing to clear.")
+        if len(rows) > 1:
+            raise BadInput(f"{escape(display_name(candidate))} has round-{round_number} offers on "
+                           + ", ".join(escape(r.track) for r in rows) + "; add the code at the end, like "
+                           f"`/soap offer {escape(candidate.aamc_id)} {round_number} clear {escape(rows[0].track)}`.")
+        row = rows[0]
+        cleared = (row.track, OfferStatus(row.status))
+        session.delete(row)
+        audit.record(session, program_id=program_id, actor=actor, action="offer.clear",
+                     target=f"candidate:{candidate.aamc_id}",
+                     before={"round": round_number, "code": row.track, "status": row.status,
+                             "recorded_by": row.recorded_by}, after=None)
+        aamc, name = candidate.aamc_id, display_name(candidate)
+    after = _projected(database, program_id, now, committee)
+    with database.reading() as session:
+        status_after = _status(session, program_id)
+    names = {o.aamc_id: o.name for p in (before, after) if p for c in p.codes for o in c.offers}
+
+    def offers_of(p: NextRound | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        return tuple((c.code, tuple(o.aamc_id for o in c.offers)) for c in p.codes) if p else ()
+
+    return OfferCleared(aamc, name, round_number, cleared[0], cleared[1],
+                        after.round if after else None, offers_of(before), offers_of(after), names, status_after)
+
+
+# --------------------------------------------------------------------------- availability
+
+_AVAILABILITY_WORDS = {"accepted-elsewhere": Availability.ACCEPTED_ELSEWHERE,
+                       "elsewhere": Availability.ACCEPTED_ELSEWHERE,
+                       "withdrawn": Availability.WITHDRAWN, "withdrew": Availability.WITHDRAWN,
+                       "available": Availability.AVAILABLE}
+STATUS_USAGE = ("Use `/soap status <AAMC ID> accepted-elsewhere|withdrawn|available`, like "
+                "`/soap status 12345678 withdrawn`.")
+
+
+def parse_availability(text: str) -> Availability:
+    found = _AVAILABILITY_WORDS.get(text.strip().casefold().replace(" ", "-"))
+    if found is None:
+        raise BadInput(f"`{escape(clip(text, 30))}` is not a status. {STATUS_USAGE}")
+    return found
+
+
+def set_availability(database: Database, *, program_id: int, actor: str, candidate_key: str,
+                     availability: Availability, now: datetime) -> AvailabilityResult:
+    """Record that an applicant accepted elsewhere or withdrew (they leave every list), or is available."""
+    with database.transaction() as session:
+        lock_program_row(session, program_id)
+        candidate = candidates.resolve_one(session, program_id, candidate_key)
+        row = session.get(ApplicantAvailability, candidate.id)
+        before = Availability(row.status) if row is not None else Availability.AVAILABLE
+        if before is not availability:
+            if availability is Availability.AVAILABLE:
+                session.delete(row)
+            elif row is None:
+                session.add(ApplicantAvailability(candidate_id=candidate.id, program_id=program_id,
+                                                  status=availability.value, recorded_by=actor, recorded_at=now))
+            else:
+                row.status, row.recorded_by, row.recorded_at = availability.value, actor, now
+            audit.record(session, program_id=program_id, actor=actor, action="candidate.availability",
+                         target=f"candidate:{candidate.aamc_id}", before={"status": before.value},
+                         after={"status": availability.value})
+        return AvailabilityResult(candidate.id, candidate.aamc_id, display_name(candidate), before, availability)
 
 
 # --------------------------------------------------------------------------- the next round
-
-
-@dataclass(frozen=True)
-class ProjectedOffer:
-    aamc_id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class TrackNext:
-    track: str
-    total: int
-    filled: int
-    outstanding: int
-    open: int
-    offers: tuple[ProjectedOffer, ...]
-    unfilled_after: int
-    listed: int  # applicants of the list on this track
-
-
-@dataclass(frozen=True)
-class NextRound:
-    program_id: int
-    round: int
-    locked: bool  # from the round's locked list; False: the current order, not locked
-    locked_by: str | None
-    locked_at: datetime | None
-    tracks: tuple[TrackNext, ...]
-    ineligible: int  # listed applicants skipped: accepted, rejected, expired or holding an offer
-    assumed_expired: tuple[StoredOffer, ...]  # unanswered offers of older rounds, treated as expired
-    unmatched: tuple[tuple[str, str, str], ...]  # (AAMC ID, name, track text) on the list but no configured track
-    list_size: int
-
-    @property
-    def total_offers(self) -> int:
-        return sum(len(t.offers) for t in self.tracks)
 
 
 class NothingToProject(WarRoomError):
@@ -524,60 +607,67 @@ def _pick_round(session: Session, program_id: int, now: datetime, offers: Sequen
 
 def next_round(database: Database, program_id: int, now: datetime, round_number: int | None = None,
                committee: Iterable[str] | None = None) -> NextRound:
-    """Who round `round_number` (default: the next one) would offer to, per track.
+    """Who round `round_number` (default: the next one) would offer to, per code.
 
-    `committee` (the war-room channel's members) decides whose ballots count when the round's list
-    is not locked (see `bot.services.preference_list.current_list`)."""
+    `committee` (the war-room channel's members) decides whose ballots count for a code whose list is
+    not locked (see `bot.services.preference_list.current_list`)."""
     with database.reading() as session:
         positions = _positions(session, program_id)
         if not positions:
             raise NothingToProject("No positions are set yet, so there is nothing to offer. A director sets them: "
-                                   "`/soap positions set categorical=4 preliminary=2`.")
-        offers = [o for o in _stored_offers(session, program_id) if o.track in positions]
+                                   "`/soap positions set categorical=3 preliminary=1`.")
+        labels = _labels(session, program_id)
+        offers = [o for o in _stored_offers(session, program_id) if o.code in positions]
         if round_number is None:
             round_number = _pick_round(session, program_id, now, offers)
         else:
             _check_round(session, program_id, round_number)
-    locked = preference_list.locked_list(database, program_id, round_number)
-    entries: list[tuple[str, str, str]]  # (AAMC ID, name, track text)
-    if locked is not None:
-        entries = [(e.aamc_id, e.name, e.track) for e in locked.entries]
-    else:
+        configured = sorted(positions)
+        locked_lists = _round_lists(session, program_id, round_number, configured) or {}
+        unavailable = _unavailable(session, program_id)
+        snapshot = session.scalar(select(ListSnapshot).where(
+            ListSnapshot.program_id == program_id, ListSnapshot.round == round_number,
+            ListSnapshot.unlocked_at.is_(None)).order_by(ListSnapshot.id.desc()).limit(1))
+        locked_by, locked_at = (snapshot.locked_by, snapshot.locked_at) if snapshot else (None, None)
+    names = {o.aamc_id: o.name for o in offers}
+    lists: dict[str, list[str]] = {code: ids for code, ids in locked_lists.items() if code in positions}
+    if set(lists) != set(positions):
         current = preference_list.current_list(database, program_id, committee)
-        entries = [(line.aamc_id, line.name, line.track) for line in current.lines]
-    configured = sorted(positions)
-    names = {aamc: name for aamc, name, _ in entries}
-    names.update({o.aamc_id: o.name for o in offers})
-    listed: list[ListedApplicant] = []
-    unmatched: list[tuple[str, str, str]] = []
-    for aamc, name, text in entries:
-        track = _listed_track(text, configured)
-        if track is None:
-            unmatched.append((aamc, name, text))
-        else:
-            listed.append(ListedApplicant(aamc, track))
-    projection = project_next_round(listed, _outcomes(offers, before_round=round_number), positions, round_number)
-    counts = {t: sum(1 for entry in listed if entry.track == t) for t in configured}
-    tracks = tuple(TrackNext(p.track, p.total, p.filled, p.outstanding, p.open,
-                             tuple(ProjectedOffer(a, names.get(a, a)) for a in p.offers), p.unfilled_after,
-                             counts[p.track])
-                   for p in projection.tracks.values())
-    listed_ids = {entry.aamc_id for entry in listed}
-    by_key = {(o.aamc_id, o.track, o.round): o for o in offers}
-    assumed = tuple(by_key[(o.aamc_id, o.track, o.round_number)] for o in projection.assumed_expired)
-    return NextRound(program_id, round_number, locked is not None,
-                     locked.locked_by if locked else None, locked.locked_at if locked else None,
-                     tracks, sum(1 for a in projection.ineligible if a in listed_ids), assumed, tuple(unmatched),
-                     len(entries))
+        names.update((line.aamc_id, line.name) for line in current.lines)
+        unlocked: dict[str, list[str]] = {}
+        for listed in current.lists:
+            if listed.code is not None:
+                unlocked[listed.code] = [line.aamc_id for line in listed.lines]
+                continue
+            for line in listed.lines:  # the one list of a program without codes, split by track name
+                key = _listed_track(line.track, configured)
+                if key is not None:
+                    unlocked.setdefault(key, []).append(line.aamc_id)
+        for code in positions:
+            lists.setdefault(code, unlocked.get(code, []))
+    if locked_lists:
+        with database.reading() as session:
+            wanted = sorted({a for ids in locked_lists.values() for a in ids} - set(names))
+            names.update((c.aamc_id, display_name(c)) for c in session.scalars(select(Candidate).where(
+                Candidate.program_id == program_id, Candidate.aamc_id.in_(wanted))))
+    projection = project_next_round(lists, _outcomes(offers, before_round=round_number), positions, round_number,
+                                    unavailable)
+    codes = tuple(CodeNext(p.code, labels.get(p.code, ""), p.total, p.filled, p.open,
+                           tuple(ProjectedOffer(a, names.get(a, a)) for a in p.offers), p.unfilled_after,
+                           len(lists.get(p.code, ())), len(p.skipped), p.code in locked_lists)
+                  for p in projection.codes.values())
+    by_key = {(o.aamc_id, o.code, o.round): o for o in offers}
+    assumed = tuple(by_key[(o.aamc_id, o.code, o.round_number)] for o in projection.assumed_expired)
+    every_locked = all(c.locked for c in codes)
+    return NextRound(program_id, round_number, every_locked, locked_by if every_locked else None,
+                     locked_at if every_locked else None, codes, assumed, sum(len(ids) for ids in lists.values()))
 
 
 def next_offers_summary(database: Database, program_id: int, now: datetime) -> list[str]:
-    """Escaped mrkdwn lines for the pre-deadline reminder: the next round's projected offers per track.
+    """Escaped mrkdwn lines for the pre-deadline reminder: the next round's projected offers per code.
 
-    [] when there is nothing to say (no positions set, no round left). When the round's list is not
+    [] when there is nothing to say (no positions set, no round left). When a code's list is not
     locked the lines say so; ballots of every member count then (no Slack call from the clock)."""
-    from bot.messages.offers import next_summary_lines
-
     try:
         projection = next_round(database, program_id, now)
     except WarRoomError:
@@ -589,10 +679,12 @@ def next_offers_summary(database: Database, program_id: int, now: datetime) -> l
 
 STATUS_LABELS = {OfferStatus.OFFERED: "offered, no answer yet", OfferStatus.ACCEPTED: "accepted",
                  OfferStatus.REJECTED: "rejected", OfferStatus.EXPIRED: "expired"}
+AVAILABILITY_LABELS = {Availability.ACCEPTED_ELSEWHERE: "accepted a position elsewhere",
+                       Availability.WITHDRAWN: "withdrew from SOAP"}
 
 
-def outcome_value(aamc_id: str, round_number: int, status: OfferStatus, track: str) -> str:
-    return f"{aamc_id}|{round_number}|{status.value}|{track}"
+def outcome_value(aamc_id: str, round_number: int, status: OfferStatus, code: str) -> str:
+    return f"{aamc_id}|{round_number}|{status.value}|{code}"
 
 
 def parse_outcome_value(value: str) -> OfferRequest:
@@ -602,39 +694,42 @@ def parse_outcome_value(value: str) -> OfferRequest:
     return OfferRequest(parts[0], int(parts[1]), parse_status(parts[2]), parts[3] if len(parts) == 4 else None)
 
 
-def _button(aamc: str, rnd: int, status: OfferStatus, track: str, text: str, style: str | None) -> CardButton:
+def _button(aamc: str, rnd: int, status: OfferStatus, code: str, text: str, style: str | None) -> CardButton:
     return CardButton(action_id=OUTCOME_ACTION_PREFIX + status.value, text=text,
-                      value=outcome_value(aamc, rnd, status, track), style=style)
+                      value=outcome_value(aamc, rnd, status, code), style=style)
 
 
 def offers_card_section(session: Session, candidate: Candidate, viewer: CardViewer) -> CardSection | None:
-    """The applicant's outcomes; buttons only for what can happen next (module rules)."""
+    """The applicant's outcomes and availability; buttons only for what can happen next (module rules)."""
     positions = _positions(session, candidate.program_id)
     mine = [o for o in _stored_offers(session, candidate.program_id) if o.candidate_id == candidate.id]
-    lines = [f"Round {o.round} · {escape(o.track)}: *{STATUS_LABELS[o.status]}* (recorded by {mention(o.recorded_by)})"
+    lines = [f"Round {o.round} · {escape(o.code)}: *{STATUS_LABELS[o.status]}* (recorded by {mention(o.recorded_by)})"
              for o in mine]
+    availability = session.get(ApplicantAvailability, candidate.id)
+    if availability is not None:
+        lines.insert(0, f"*{AVAILABILITY_LABELS[Availability(availability.status)]}*: off every list, no offer "
+                        f"from R3 (recorded by {mention(availability.recorded_by)})")
+        return CardSection(title="Offers", lines=tuple(lines), buttons=())
     buttons: list[CardButton] = []
     pending = [o for o in mine if o.status is OfferStatus.OFFERED]
     if pending and not any(o.status is OfferStatus.ACCEPTED for o in mine):
         latest = max(o.round for o in mine)
         for o in [p for p in pending if p.round == latest][:1]:
-            suffix = f" ({o.track})" if len(positions) > 1 else ""
-            buttons += [_button(candidate.aamc_id, o.round, OfferStatus.ACCEPTED, o.track, "Accepted" + suffix,
+            suffix = f" ({o.code})" if len(positions) > 1 else ""
+            buttons += [_button(candidate.aamc_id, o.round, OfferStatus.ACCEPTED, o.code, "Accepted" + suffix,
                                 "primary"),
-                        _button(candidate.aamc_id, o.round, OfferStatus.REJECTED, o.track, "Rejected" + suffix, None),
-                        _button(candidate.aamc_id, o.round, OfferStatus.EXPIRED, o.track, "Expired" + suffix, None)]
+                        _button(candidate.aamc_id, o.round, OfferStatus.REJECTED, o.code, "Rejected" + suffix, None),
+                        _button(candidate.aamc_id, o.round, OfferStatus.EXPIRED, o.code, "Expired" + suffix, None)]
     elif not mine and positions:
-        latest_lock = session.scalar(select(ListSnapshot).where(
+        latest_round = session.scalar(select(ListSnapshot.round).where(
             ListSnapshot.program_id == candidate.program_id, ListSnapshot.unlocked_at.is_(None))
-            .order_by(ListSnapshot.round.desc(), ListSnapshot.id.desc()).limit(1))
-        if latest_lock is not None:
-            row = session.execute(select(ListEntry.rank, ListEntry.track).where(
-                ListEntry.snapshot_id == latest_lock.id, ListEntry.aamc_id == candidate.aamc_id)).first()
-            track = (_listed_track(row.track or preference_list.DEFAULT_TRACK, sorted(positions))
-                     if row is not None else None)
-            if track is not None:
-                buttons.append(_button(candidate.aamc_id, latest_lock.round, OfferStatus.OFFERED, track,
-                                       f"Offered in round {latest_lock.round}", None))
+            .order_by(ListSnapshot.round.desc()).limit(1))
+        if latest_round is not None:
+            lists = _round_lists(session, candidate.program_id, latest_round, sorted(positions)) or {}
+            for code in sorted(c for c, ids in lists.items() if candidate.aamc_id in ids and c in positions)[:2]:
+                suffix = f" ({code})" if len(positions) > 1 else ""
+                buttons.append(_button(candidate.aamc_id, latest_round, OfferStatus.OFFERED, code,
+                                       f"Offered in round {latest_round}{suffix}", None))
     if not lines and not buttons:
         return None
     return CardSection(title="Offers", lines=tuple(lines) or ("No offer recorded yet.",), buttons=tuple(buttons))
@@ -651,7 +746,7 @@ def _are(n: int) -> str:
 
 
 __all__ = [
-    "NextRound", "NothingToProject", "OfferRequest", "OfferResult", "PositionsChange", "PositionsStatus",
-    "TrackNext", "TrackStatus", "all_positions_filled", "match_track", "next_offers_summary", "next_round",
-    "parse_offer_words", "parse_outcome_value", "positions_status", "record_offer", "set_positions",
+    "NothingToProject", "OfferRequest", "all_positions_filled", "clear_offer", "match_track", "next_offers_summary",
+    "next_round", "parse_availability", "parse_offer_words", "parse_outcome_value", "positions_status",
+    "record_offer", "set_availability", "set_positions",
 ]

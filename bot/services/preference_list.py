@@ -1,11 +1,13 @@
 """The committee's preference list: ballots from storage, the aggregate, per-round locks and the CSV.
 
 Public functions other features call:
-- `current_list(database, program_id, committee=None) -> CurrentList`: the order right now.
-- `locked_list(database, program_id, round) -> LockedList | None`: the round's locked snapshot.
+- `current_list(database, program_id, committee=None) -> CurrentList`: the order right now, and
+  each program code's list (`CurrentList.lists`).
+- `locked_lists(database, program_id, round)` / `locked_list(database, program_id, round, code)`:
+  the round's locked snapshots, one per code.
 - `missing_votes(database, program_id, committee) -> dict[user, list[AAMC ID]]`: who has not voted
   on which candidates of the current list.
-- `lock_round` / `unlock_round` (directors) and `snapshot_csv(locked) -> bytes`.
+- `lock_round` / `unlock_round` (directors), `snapshot_csv(locked) -> bytes`, `export_csv`.
 
 Decisions (a program director's expectations, written down):
 - The list holds every candidate that at least one counted member voted on or put in their
@@ -21,12 +23,22 @@ Decisions (a program director's expectations, written down):
   granted) who has a ballot, then the triage bucket (the director's override first), then AAMC ID.
 - Pins come first. Among pinned candidates the committee's votes decide (a Schulze count over the
   pinned candidates alone, with the same tie-break), so the order of pins is defensible too.
-- Locking round N stores a snapshot (rank, AAMC ID, name "Last, First", track = first track the
-  applicant applied to, or "categorical"); later votes never change it. A round that is locked
+- One list per NRMP program code (`../shared/DOMAIN.md` §2: each track is its own program in R3,
+  with its own list). The order is computed once from the ballots; a code's list is that order
+  restricted to the applicants whose track values name the code, ranked 1..n (a tie stays marked
+  only if another of its group is on that list). An applicant who accepted an offer (here, on any
+  code) or elsewhere, or withdrew, leaves every list. A program whose export has no codes keeps
+  one list. A listed applicant in the do-not-rank bucket or with a deal-breaker is "binding": every
+  name on a certified list is an offer if R3 reaches it (DOMAIN.md §2), so the list and the lock
+  mark them.
+- Locking round N stores one snapshot per code (rank, AAMC ID, name "Last, First", track = code and
+  label; for a program without codes, the applicant's first track or "categorical"); later votes
+  never change it. A round that is locked
   cannot be locked again until a director unlocks it with a reason; the old snapshot is kept with
   who unlocked it, when and why. Rounds are the program's rounds when the calendar is stored,
   otherwise 1-4 (NRMP's four SOAP rounds).
-- The CSV (rank, AAMC ID, name, track) is UTF-8 with a byte-order mark and CRLF line ends, so
+- The CSV (rank, AAMC ID, name, track), one per code named with the code
+  (`internal-medicine-1234140C0-round-1.csv`), is UTF-8 with a byte-order mark and CRLF line ends, so
   Excel opens accented names correctly; a cell starting with `=`, `+`, `-`, `@`, tab or carriage
   return gets a leading `'` so that a spreadsheet never runs it as a formula.
 """
@@ -34,7 +46,7 @@ Decisions (a program director's expectations, written down):
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -42,15 +54,26 @@ from sqlalchemy.orm import Session
 
 from bot.access import Role
 from bot.domain.preference_list import Ballot, Vote, aggregate
+from bot.domain.program_codes import ProgramCode, codes_in, matching
 from bot.domain.triage import Bucket
 from bot.errors import BadInput, Conflict
-from bot.messages.mrkdwn import mention
+from bot.messages.mrkdwn import clip, escape, mention
 from bot.services import audit
 from bot.services.programs import directors
 from bot.services.voting import display_name, lock_program_row, stored_vote
 from bot.spreadsheet import csv_bytes
 from storage.database import Database
-from storage.models import Candidate, CommitteeRole, ListEntry, ListSnapshot, Ranking, Round
+from storage.models import (
+    ApplicantAvailability,
+    Candidate,
+    CommitteeRole,
+    ListEntry,
+    ListSnapshot,
+    Offer,
+    Position,
+    Ranking,
+    Round,
+)
 from storage.models import Vote as VoteRow
 
 DEFAULT_TRACK = "categorical"
@@ -74,6 +97,8 @@ class ListLine:
     support: tuple[str, ...]  # members who voted rank or rank high
     dissent: tuple[str, ...]  # members who voted do not rank
     not_voted: tuple[str, ...]  # counted members who neither voted nor ranked this candidate
+    codes: tuple[str, ...] = ()  # the program codes the applicant applied to (their lists)
+    binding: str | None = None  # why a name on the list is one the committee may not want (DOMAIN.md §2)
 
 
 @dataclass(frozen=True)
@@ -82,6 +107,23 @@ class LockInfo:
     locked_by: str
     locked_at: datetime
     entries: int
+    code: str | None = None
+
+
+@dataclass(frozen=True)
+class CodeList:
+    """One program code's list: the committee's order restricted to the code's applicants, ranks 1..n."""
+
+    code: str | None  # None: the program's one list (an export without program codes)
+    label: str
+    specialty: str
+    lines: tuple[ListLine, ...]
+
+    @property
+    def title(self) -> str:
+        if self.code is None:
+            return "Preference list"
+        return f"{self.code} {self.label}".strip()
 
 
 @dataclass(frozen=True)
@@ -93,6 +135,9 @@ class CurrentList:
     ballots: int  # members with at least one vote or an ordering
     tie_breaker: str | None  # the director whose ballot breaks ties
     locks: tuple[LockInfo, ...]  # rounds currently locked
+    lists: tuple[CodeList, ...] = ()  # one per program code (one list when the export has no codes)
+    without_code: tuple[ListLine, ...] = ()  # listed applicants whose tracks name none of the codes
+    gone: tuple[tuple[ListLine, str], ...] = ()  # left every list: accepted (here or elsewhere) or withdrew
 
 
 @dataclass(frozen=True)
@@ -112,6 +157,14 @@ class LockedList:
     locked_by: str
     locked_at: datetime
     entries: tuple[LockedEntry, ...]
+    code: str | None = None  # None: the program's one list
+    label: str = ""
+    specialty: str = ""
+    binding: tuple[tuple[str, str], ...] = ()  # (AAMC ID, reason) of binding names, at lock time
+
+    @property
+    def title(self) -> str:
+        return f"{self.code} {self.label}".strip() if self.code else "Preference list"
 
 
 @dataclass(frozen=True)
@@ -122,6 +175,7 @@ class Unlocked:
     unlocked_by: str
     unlocked_at: datetime
     reason: str
+    codes: tuple[str, ...] = ()  # the codes whose lists were unlocked (empty: the program's one list)
 
 
 # --------------------------------------------------------------------------- ballots and the list
@@ -143,6 +197,90 @@ def effective_bucket(candidate: Candidate) -> Bucket | None:
 def first_track(candidate: Candidate) -> str:
     tracks = [str(t).strip() for t in (candidate.tracks or []) if str(t).strip()]
     return (tracks[0] if tracks else DEFAULT_TRACK)[:TRACK_MAX]
+
+
+def applied_codes(candidate: Candidate) -> tuple[str, ...]:
+    """The program codes of the tracks the applicant applied to (their lists), in export order."""
+    return tuple(c.code for c in codes_in(str(t) for t in (candidate.tracks or [])))
+
+
+def program_codes(session: Session, program_id: int) -> dict[str, ProgramCode]:
+    """Every program code of the program, from its applicants' track values and its positions, by code.
+
+    Empty when the export carries no codes: the program then keeps one list (DOMAIN.md §2)."""
+    found: dict[str, ProgramCode] = {}
+    for (tracks,) in session.execute(select(Candidate.tracks).where(Candidate.program_id == program_id)):
+        for code in codes_in(str(t) for t in (tracks or [])):
+            found.setdefault(code.code, code)
+    for track, label in session.execute(select(Position.track, Position.label).where(
+            Position.program_id == program_id)):
+        if track in found or codes_in([track]):
+            found.setdefault(track, ProgramCode(track, label or track))
+    return dict(sorted(found.items()))
+
+
+def resolve_code(codes: dict[str, ProgramCode], text: str) -> ProgramCode:
+    """The program code a person names by code or label; a clear refusal otherwise."""
+    hits = matching(codes.values(), text)
+    names = ", ".join(f"`{escape(str(c))}`" for c in codes.values()) or "none (the export has no program codes)"
+    if len(hits) == 1:
+        return hits[0]
+    if hits:
+        raise BadInput(f"`{escape(clip(text, 40))}` names several program codes ({names}); give the code itself.")
+    raise BadInput(f"`{escape(clip(text, 40))}` is not one of this program's codes: {names}.")
+
+
+def pick_list(current: CurrentList, text: str) -> CodeList:
+    """The one list `/soap list <code or label>` asks for."""
+    coded = {c.code: ProgramCode(c.code, c.label, c.specialty) for c in current.lists if c.code}
+    if not coded:
+        raise BadInput("This program's export has no NRMP program codes, so it keeps one list: `/soap list`.")
+    wanted = resolve_code(coded, text).code
+    return next(c for c in current.lists if c.code == wanted)
+
+
+def binding_reason(candidate: Candidate) -> str | None:
+    """Why a name on a certified list would be an offer the committee may not want (DOMAIN.md §2):
+    a deal-breaker by the policy (a visa not sponsored is one), or the do-not-rank bucket."""
+    reasons = [str(r) for r in (candidate.triage_reasons or []) if str(r).strip()]
+    why = f": {clip(reasons[0], 80)}" if reasons else ""
+    if effective_bucket(candidate) is Bucket.DO_NOT_RANK:
+        return f"do-not-rank bucket{why}"
+    if candidate.bucket == Bucket.DO_NOT_RANK.value:
+        return f"deal-breaker by the policy{why}"
+    return None
+
+
+def out_of_soap(session: Session, program_id: int) -> dict[str, str]:
+    """AAMC ID -> why the applicant left every list: accepting is binding and ends their SOAP, and
+    so does withdrawing (DOMAIN.md §2)."""
+    gone = {aamc: status.replace("-", " ") for aamc, status in session.execute(
+        select(Candidate.aamc_id, ApplicantAvailability.status)
+        .join(Candidate, Candidate.id == ApplicantAvailability.candidate_id)
+        .where(ApplicantAvailability.program_id == program_id))}
+    for aamc, code, number in session.execute(
+            select(Candidate.aamc_id, Offer.track, Offer.round).join(Candidate, Candidate.id == Offer.candidate_id)
+            .where(Offer.program_id == program_id, Offer.status == "accepted")):
+        gone.setdefault(aamc, f"accepted the round-{number} {code} offer")
+    return gone
+
+
+def _code_lists(lines: Sequence[ListLine], codes: dict[str, ProgramCode],
+                with_positions: Iterable[str]) -> tuple[tuple[CodeList, ...], tuple[ListLine, ...]]:
+    def ranked(mine: Sequence[ListLine]) -> tuple[ListLine, ...]:
+        """Ranks 1..n within one list; a tie stays a tie only if another of its group is on this list."""
+        groups: dict[int, int] = {}
+        for line in mine:
+            groups[line.tie_group] = groups.get(line.tie_group, 0) + 1
+        return tuple(replace(line, rank=n, tied=line.tied and groups[line.tie_group] > 1)
+                     for n, line in enumerate(mine, start=1))
+
+    if not codes:
+        return (CodeList(None, "", "", ranked(lines)),), ()
+    shown = {code for line in lines for code in line.codes if code in codes} | set(with_positions) & set(codes)
+    result = [CodeList(code, codes[code].label, codes[code].specialty,
+                       ranked([line for line in lines if code in line.codes])) for code in sorted(shown)]
+    return tuple(result), tuple(line for line in lines if not set(line.codes) & set(codes))
 
 
 def _observers(session: Session, program_id: int) -> set[str]:
@@ -202,12 +340,19 @@ def _compute(session: Session, program_id: int, committee: Iterable[str] | None)
         bucket = effective_bucket(candidate)
         return ListLine(rank, candidate.id, aamc_id, display_name(candidate)[:NAME_MAX],
                         bucket.value if bucket else None, first_track(candidate), tied, group, pin,
-                        result.support[aamc_id], result.dissent[aamc_id], result.not_voted[aamc_id])
+                        result.support[aamc_id], result.dissent[aamc_id], result.not_voted[aamc_id],
+                        applied_codes(candidate), binding_reason(candidate))
 
     lines = tuple(line(e.candidate, e.rank, e.tied, e.tie_group, e.pinned) for e in result.entries)
     excluded = tuple(line(a, 0, False, 0, False) for a in result.excluded)
-    locks = tuple(LockInfo(s.round, s.locked_by, s.locked_at, n) for s, n in _active_snapshots(session, program_id))
-    return CurrentList(program_id, lines, excluded, tuple(members), len(ballots), tie_breaker, locks)
+    locks = tuple(LockInfo(s.round, s.locked_by, s.locked_at, n, s.code)
+                  for s, n in _active_snapshots(session, program_id))
+    codes = program_codes(session, program_id)
+    positioned = session.scalars(select(Position.track).where(Position.program_id == program_id))
+    gone = out_of_soap(session, program_id)
+    lists, without = _code_lists([x for x in lines if x.aamc_id not in gone], codes, positioned)
+    return CurrentList(program_id, lines, excluded, tuple(members), len(ballots), tie_breaker, locks, lists, without,
+                       tuple((x, gone[x.aamc_id]) for x in lines if x.aamc_id in gone))
 
 
 def current_list(database: Database, program_id: int, committee: Iterable[str] | None = None) -> CurrentList:
@@ -241,10 +386,16 @@ def _active_snapshots(session: Session, program_id: int) -> list[tuple[ListSnaps
     return [(s, counts.get(s.id, 0)) for s in snapshots]
 
 
-def _active_snapshot(session: Session, program_id: int, round_number: int) -> ListSnapshot | None:
-    return session.scalar(select(ListSnapshot).where(
+def _active_round(session: Session, program_id: int, round_number: int) -> list[ListSnapshot]:
+    """The round's locked lists (one per code), by code."""
+    return sorted(session.scalars(select(ListSnapshot).where(
         ListSnapshot.program_id == program_id, ListSnapshot.round == round_number,
-        ListSnapshot.unlocked_at.is_(None)).order_by(ListSnapshot.id.desc()).limit(1))
+        ListSnapshot.unlocked_at.is_(None))), key=lambda s: (s.code or "", s.id))
+
+
+def _active_snapshot(session: Session, program_id: int, round_number: int,
+                     code: str | None = None) -> ListSnapshot | None:
+    return next((s for s in _active_round(session, program_id, round_number) if s.code == code), None)
 
 
 def valid_rounds(session: Session, program_id: int) -> tuple[int, ...]:
@@ -265,45 +416,82 @@ def _check_round(session: Session, program_id: int, round_number: int) -> None:
                        f"{', '.join(str(r) for r in rounds)}.")
 
 
-def _locked(session: Session, snapshot: ListSnapshot) -> LockedList:
-    entries = tuple(LockedEntry(e.rank, e.aamc_id, e.name, e.track or DEFAULT_TRACK, e.tied)
-                    for e in session.scalars(select(ListEntry).where(ListEntry.snapshot_id == snapshot.id)
-                                             .order_by(ListEntry.rank)))
+def _locked(session: Session, snapshot: ListSnapshot, codes: dict[str, ProgramCode] | None = None) -> LockedList:
+    rows = list(session.execute(
+        select(ListEntry, Candidate).outerjoin(Candidate, Candidate.id == ListEntry.candidate_id)
+        .where(ListEntry.snapshot_id == snapshot.id).order_by(ListEntry.rank)))
+    entries = tuple(LockedEntry(e.rank, e.aamc_id, e.name, e.track or DEFAULT_TRACK, e.tied) for e, _ in rows)
+    binding = tuple((e.aamc_id, reason) for e, c in rows if c is not None and (reason := binding_reason(c)))
+    known = codes if codes is not None else program_codes(session, snapshot.program_id)
+    code = known.get(snapshot.code) if snapshot.code else None
     return LockedList(snapshot.program_id, snapshot.round, snapshot.id, snapshot.locked_by, snapshot.locked_at,
-                      entries)
+                      entries, snapshot.code, code.label if code else "", code.specialty if code else "", binding)
+
+
+def _pick_lists(session: Session, current: CurrentList, code_text: str | None) -> list[CodeList]:
+    if code_text is None:
+        return list(current.lists)
+    codes = program_codes(session, current.program_id)
+    if not codes:
+        raise BadInput("This program's export has no NRMP program codes, so it keeps one list: "
+                       "leave the code out.")
+    code = resolve_code(codes, code_text).code
+    found = [c for c in current.lists if c.code == code]
+    return found or [CodeList(code, codes[code].label, codes[code].specialty, ())]
 
 
 def lock_round(database: Database, *, program_id: int, actor: str, round_number: int, now: datetime,
-               committee: Iterable[str] | None = None) -> LockedList:
-    """Freeze the current order as round `round_number`'s list (directors; the caller checks the role)."""
+               committee: Iterable[str] | None = None, code: str | None = None) -> tuple[LockedList, ...]:
+    """Freeze each program code's current list as round `round_number`'s (directors; the caller checks
+    the role). `code` (a code or its label) locks that code's list only; without it, every code's list
+    not locked yet for the round is locked."""
     with database.transaction() as session:
         lock_program_row(session, program_id)
         _check_round(session, program_id, round_number)
-        existing = _active_snapshot(session, program_id, round_number)
-        if existing is not None:
-            raise Conflict(f"Round {round_number}'s list is already locked (by {mention(existing.locked_by)}, "
-                           f"{len(_locked(session, existing).entries)} candidates). To lock it again, a director "
-                           f"unlocks it first: `/soap list unlock {round_number} <reason>`.")
         current = _compute(session, program_id, committee)
-        if not current.lines:
-            raise BadInput("There is nothing to lock yet: no candidate has a vote, an ordering or a pin.")
-        snapshot = ListSnapshot(program_id=program_id, round=round_number, locked_by=actor, locked_at=now)
-        session.add(snapshot)
-        session.flush()
-        session.add_all(ListEntry(snapshot_id=snapshot.id, rank=line.rank, candidate_id=line.candidate_id,
-                                  aamc_id=line.aamc_id, name=line.name, track=line.track, tied=line.tied)
-                        for line in current.lines)
-        session.flush()
-        audit.record(session, program_id=program_id, actor=actor, action="list.lock", target=f"round:{round_number}",
-                     before=None, after={"snapshot": snapshot.id, "entries": len(current.lines),
-                                         "order": [line.aamc_id for line in current.lines],
-                                         "excluded": [line.aamc_id for line in current.excluded]})
-        return _locked(session, snapshot)
+        wanted = _pick_lists(session, current, code)
+        active = {s.code: s for s in _active_round(session, program_id, round_number)}
+        if code is not None and wanted[0].code in active:
+            existing = active[wanted[0].code]
+            raise Conflict(f"Round {round_number}'s list for {escape(wanted[0].title)} is already locked (by "
+                           f"{mention(existing.locked_by)}). To lock it again, a director unlocks it first: "
+                           f"`/soap list unlock {round_number} <reason>`.")
+        todo = [c for c in wanted if c.code not in active and c.lines]
+        if not todo:
+            if active and any(c.code in active for c in wanted):
+                first = next(iter(active.values()))
+                raise Conflict(f"Round {round_number}'s list{'s are' if len(active) > 1 else ' is'} already locked "
+                               f"(by {mention(first.locked_by)}). To lock again, a director unlocks first: "
+                               f"`/soap list unlock {round_number} <reason>`.")
+            raise BadInput("There is nothing to lock yet: no candidate of "
+                           + ("that code " if code is not None else "")
+                           + "has a vote, an ordering or a pin.")
+        codes = program_codes(session, program_id)
+        locked: list[LockedList] = []
+        for listed in todo:
+            snapshot = ListSnapshot(program_id=program_id, round=round_number, code=listed.code, locked_by=actor,
+                                    locked_at=now)
+            session.add(snapshot)
+            session.flush()
+            track = listed.title[:TRACK_MAX] if listed.code else None
+            session.add_all(ListEntry(snapshot_id=snapshot.id, rank=line.rank, candidate_id=line.candidate_id,
+                                      aamc_id=line.aamc_id, name=line.name, track=track or line.track,
+                                      tied=line.tied) for line in listed.lines)
+            session.flush()
+            audit.record(session, program_id=program_id, actor=actor, action="list.lock",
+                         target=f"round:{round_number}",
+                         before=None, after={"snapshot": snapshot.id, "code": listed.code,
+                                             "entries": len(listed.lines),
+                                             "order": [line.aamc_id for line in listed.lines],
+                                             "excluded": [line.aamc_id for line in current.excluded]})
+            locked.append(_locked(session, snapshot, codes))
+        return tuple(locked)
 
 
 def unlock_round(database: Database, *, program_id: int, actor: str, round_number: int, reason: str,
-                 now: datetime) -> Unlocked:
-    """Reopen round `round_number`'s list; the snapshot is kept with who unlocked it, when and why."""
+                 now: datetime, code: str | None = None) -> Unlocked:
+    """Reopen round `round_number`'s lists (or one code's); each snapshot is kept with who unlocked it,
+    when and why."""
     reason = " ".join(reason.split())
     if not reason:
         raise BadInput(f"Say why: `/soap list unlock {round_number} <reason>` (the reason is kept in the record).")
@@ -311,20 +499,34 @@ def unlock_round(database: Database, *, program_id: int, actor: str, round_numbe
         raise BadInput(f"The reason is {len(reason)} characters; keep it under {UNLOCK_REASON_MAX}.")
     with database.transaction() as session:
         lock_program_row(session, program_id)
-        snapshot = _active_snapshot(session, program_id, round_number)
-        if snapshot is None:
+        snapshots = _active_round(session, program_id, round_number)
+        if code is not None:
+            wanted = resolve_code(program_codes(session, program_id), code).code
+            snapshots = [s for s in snapshots if s.code == wanted]
+        if not snapshots:
             raise Conflict(f"Round {round_number}'s list is not locked, so there is nothing to unlock.")
-        snapshot.unlocked_by, snapshot.unlocked_at, snapshot.unlock_reason = actor, now, reason
-        audit.record(session, program_id=program_id, actor=actor, action="list.unlock",
-                     target=f"round:{round_number}", before={"snapshot": snapshot.id, "locked": True},
-                     after={"snapshot": snapshot.id, "locked": False, "reason": reason})
-        return Unlocked(round_number, snapshot.locked_by, snapshot.locked_at, actor, now, reason)
+        for snapshot in snapshots:
+            snapshot.unlocked_by, snapshot.unlocked_at, snapshot.unlock_reason = actor, now, reason
+            audit.record(session, program_id=program_id, actor=actor, action="list.unlock",
+                         target=f"round:{round_number}", before={"snapshot": snapshot.id, "locked": True},
+                         after={"snapshot": snapshot.id, "code": snapshot.code, "locked": False, "reason": reason})
+        first = snapshots[0]
+        return Unlocked(round_number, first.locked_by, first.locked_at, actor, now, reason,
+                        tuple(s.code for s in snapshots if s.code))
 
 
-def locked_list(database: Database, program_id: int, round_number: int) -> LockedList | None:
-    """The locked snapshot of round `round_number`, or None when that round is not locked."""
+def locked_lists(database: Database, program_id: int, round_number: int) -> tuple[LockedList, ...]:
+    """Every locked list of round `round_number` (one per code), by code; () when none is locked."""
     with database.reading() as session:
-        snapshot = _active_snapshot(session, program_id, round_number)
+        codes = program_codes(session, program_id)
+        return tuple(_locked(session, s, codes) for s in _active_round(session, program_id, round_number))
+
+
+def locked_list(database: Database, program_id: int, round_number: int,
+                code: str | None = None) -> LockedList | None:
+    """The locked list of round `round_number` for `code` (None: the program's one list), or None."""
+    with database.reading() as session:
+        snapshot = _active_snapshot(session, program_id, round_number, code)
         return _locked(session, snapshot) if snapshot is not None else None
 
 
@@ -342,21 +544,43 @@ def snapshot_csv(locked: LockedList) -> bytes:
     return list_csv(locked.entries)
 
 
-def csv_filename(program_name: str, round_number: int) -> str:
-    slug = "".join(ch if ch.isalnum() else "-" for ch in program_name.lower()).strip("-")
-    slug = "-".join(part for part in slug.split("-") if part)[:60] or "program"
-    return f"{slug}-soap-round-{round_number}-preference-list.csv"
+def _slug(text: str) -> str:
+    slug = "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")
+    return "-".join(part for part in slug.split("-") if part)[:60] or "program"
 
 
-def require_locked(database: Database, program_id: int, round_number: int) -> LockedList:
-    """Round `round_number`'s locked list, or the refusal that says how to lock it."""
-    locked = locked_list(database, program_id, round_number)
-    if locked is None:
-        raise Conflict(f"Round {round_number}'s list is not locked; a director locks it first with "
+def csv_filename(program_name: str, round_number: int, code: str | None = None, specialty: str = "") -> str:
+    """`internal-medicine-1234140C0-round-1.csv` for a code's list (named with the code, as R3 knows it)."""
+    if code:
+        return f"{_slug(specialty or program_name)}-{code}-round-{round_number}.csv"
+    return f"{_slug(program_name)}-soap-round-{round_number}-preference-list.csv"
+
+
+def locked_filename(program_name: str, locked: LockedList) -> str:
+    return csv_filename(program_name, locked.round, locked.code, locked.specialty)
+
+
+def require_locked(database: Database, program_id: int, round_number: int,
+                   code: str | None = None) -> tuple[LockedList, ...]:
+    """Round `round_number`'s locked lists (only `code`'s when given), or the refusal that says how to lock."""
+    lists = locked_lists(database, program_id, round_number)
+    if code is not None:
+        with database.reading() as session:
+            wanted = resolve_code(program_codes(session, program_id), code).code
+        lists = tuple(x for x in lists if x.code == wanted)
+    if not lists:
+        which = f" for {escape(code)}" if code else ""
+        raise Conflict(f"Round {round_number}'s list{which} is not locked; a director locks it first with "
                        f"`/soap list lock {round_number}`.")
-    return locked
+    return lists
 
 
-def export_csv(database: Database, program_id: int, round_number: int) -> bytes:
-    """The CSV of round `round_number`'s locked list, byte for byte what the lock uploaded."""
-    return snapshot_csv(require_locked(database, program_id, round_number))
+def export_csv(database: Database, program_id: int, round_number: int,
+               code: str | None = None) -> tuple[LockedList, bytes]:
+    """The CSV of round `round_number`'s locked list, byte for byte what the lock uploaded. A round
+    with one list per code needs the code."""
+    lists = require_locked(database, program_id, round_number, code)
+    if len(lists) > 1:
+        raise BadInput(f"Round {round_number} has one list per program code; name one with `--code`: "
+                       + ", ".join(x.code or "" for x in lists) + ".")
+    return lists[0], snapshot_csv(lists[0])

@@ -48,6 +48,7 @@ WRITES = {
     "schedule": "schedule set leads=60,15",
     "positions": "positions set categorical=4",
     "offer": f"offer {A} 1 offered categorical",
+    "status": f"status {A} withdrawn",
     "interview": f"interview {A}",
     "scorecard": f"scorecard {A}",
     "purge": "purge",

@@ -67,7 +67,7 @@ def test_member_home_lists_exactly_their_missing_votes(served: Served, slack: Sl
     assert json.loads(mine["private_metadata"])["program"] > 0
     text = json.dumps(mine)
     assert "Waiting for your vote: 3 candidates" in text
-    assert "categorical*: 0 of 4 filled" in text
+    assert "categorical*: 4 positions \\u00b7 0 filled" in text
     assert "Round 1 preference-list deadline" in text
     assert "(in " in text
     assert "Top of the committee's current list" in text
@@ -149,7 +149,9 @@ def test_home_with_three_hundred_candidates_stays_within_slack_limits(served: Se
 def test_applicants_who_had_an_offer_no_longer_wait_for_a_vote(served: Served, slack: SlackClientSim,
                                                               standin: SlackStandIn, war_room: str,
                                                               listed: list[str]) -> None:
+    command(slack, standin, DIRECTOR, war_room, "list lock 1")
+    served.clock.advance(days=1, minutes=5)  # round 1's offers went out (Thu 9:00 a.m. ET)
     command(slack, standin, M1, war_room, f"offer {listed[2]} 1 accepted")
     view = open_home(slack, standin, M2)
     assert waiting(view) == [listed[0], listed[1], listed[3], listed[4]]
-    assert "categorical*: 1 of 4 filled" in json.dumps(view)
+    assert "categorical*: 4 positions \\u00b7 1 filled" in json.dumps(view)

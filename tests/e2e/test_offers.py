@@ -1,35 +1,61 @@
-"""Positions, offer outcomes and `/soap next` as the committee uses them: signed requests, both databases."""
+"""One list per NRMP program code, offers as R3 makes them, and records that are checked and correctable,
+as the committee uses them: signed requests to the served app, the Web API stand-in, both databases.
+
+The applicants are synthetic; their track values are in the ERAS shape (`Specialty|CODE (Track)`,
+`../shared/DOMAIN.md` §2). The fake clock starts Wed 17 Mar 2027 09:00 EDT; the default calendar puts
+round 1's offers at Thu 09:00 EDT and round 2's at 12:00 (DOMAIN.md §1).
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.cli import main as soapbot
 from bot.console.signing import SlackClientSim
-from bot.services import reminders
-from storage.models import AuditEvent, Candidate, Offer, Position, Program, Reminder
+from storage.models import AuditEvent, Candidate, Offer, Position, Program
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.harness.slack_api import SlackStandIn
-from tests.harness.waiting import eventually
 
 M1, M2 = MEMBERS[0], MEMBERS[1]
-IDS = [f"3000000{n}" for n in range(1, 9)]  # list order: IDS[0] best
+CAT, PRE = "1234140C0", "1234140P0"
+CAT_TRACK, PRE_TRACK = f"Internal Medicine|{CAT} (Categorical)", f"Internal Medicine|{PRE} (Preliminary)"
+# AAMC ID -> (first, last, tracks); the committee's order is this order.
+APPLICANTS = {
+    "61000001": ("Ada", "Bothways", [CAT_TRACK, PRE_TRACK]),
+    "61000002": ("Bo", "Catonly", [CAT_TRACK]),
+    "61000003": ("Cy", "Twotracks", [PRE_TRACK, CAT_TRACK]),
+    "61000004": ("Di", "Prelimonly", [PRE_TRACK]),
+    "61000005": ("Ed", "Catlate", [CAT_TRACK]),
+    "61000006": ("Fay", "Visaneed", [PRE_TRACK]),
+}
+IDS = list(APPLICANTS)
+BOTH, CAT2, BOTH3, PRE4, CAT5, PRE6 = IDS
 
 
 @pytest.fixture
-def listed(served: Served, war_room: str) -> str:
-    """Eight synthetic categorical applicants, ordered by the director (his ordering is the whole list)."""
+def coded(served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> str:
+    """Six applicants on two codes (two on both); positions categorical=2 preliminary=1; three members
+    put them in the same order."""
     with served.room.database.transaction() as session:
         program = session.scalars(select(Program).where(Program.channel_id == war_room)).one()
-        for n, aamc in enumerate(IDS, start=1):
-            session.add(Candidate(program_id=program.id, aamc_id=aamc, first_name=f"Rowan{n}",
-                                  last_name=f"Exampleton{n}", tracks=["Categorical"], bucket="strong paper",
-                                  profile={"aamc_id": aamc, "first_name": f"Rowan{n}",
-                                           "last_name": f"Exampleton{n}", "tracks": ["Categorical"]}))
-        session.add(Candidate(program_id=program.id, aamc_id="30000099", first_name="Sky", last_name="Twotrack",
-                              tracks=["Transitional"]))
+        for aamc, (first, last, tracks) in APPLICANTS.items():
+            dnr = aamc == PRE6
+            session.add(Candidate(program_id=program.id, aamc_id=aamc, first_name=first, last_name=last,
+                                  tracks=tracks, bucket="do not rank" if dnr else "strong paper",
+                                  profile={"aamc_id": aamc, "first_name": first, "last_name": last, "tracks": tracks},
+                                  triage_reasons=["needs an H-1B visa, which the program does not sponsor"]
+                                  if dnr else []))
+    answer = command(slack, standin, DIRECTOR, war_room, "positions set categorical=2 preliminary=1")
+    assert "Saved" in answer["text"]
+    for user in (DIRECTOR, M1, M2):
+        command(slack, standin, user, war_room, "rank " + " ".join(IDS))
     return war_room
 
 
@@ -41,155 +67,169 @@ def command(slack: SlackClientSim, standin: SlackStandIn, user: str, channel: st
     return answer
 
 
-def first_call(standin: SlackStandIn, method: str, needle: str) -> dict:
-    """The first `method` call whose text holds `needle`, waiting for it (posts follow the answers)."""
-    for count in range(1, 60):
-        for call in standin.wait_for(method, count=count):
-            if needle in str(call.params.get("text")):
-                return call.params
-    raise AssertionError(f"no {method} with {needle!r}")
+def text_of(answer: dict) -> str:
+    return "\n".join([answer["text"], *(json.dumps(b) for b in answer.get("blocks") or [])])
 
 
-def _offers(served: Served) -> list[tuple[str, int, str, str]]:
+def stored(served: Served) -> list[tuple[str, int, str, str]]:
     with served.room.database.reading() as session:
         return sorted((c.aamc_id, o.round, o.track, o.status) for o, c in session.execute(
             select(Offer, Candidate).join(Candidate, Candidate.id == Offer.candidate_id)))
 
 
-def test_positions_are_set_by_directors_and_shown_to_everyone(served: Served, slack: SlackClientSim,
-                                                              standin: SlackStandIn, listed: str) -> None:
-    refused = command(slack, standin, M1, listed, "positions set categorical=4")
-    assert "Only a program director" in refused["text"]
-    answer = command(slack, standin, DIRECTOR, listed, 'positions set categorical=4 "primary care"=1')
-    assert "Saved" in answer["text"]
-    assert "categorical*: 0 of 4 filled" in answer["text"]
-    assert f"<@{DIRECTOR}> set the positions" in first_call(standin, "chat.postMessage", "set the positions")["text"]
-    shown = command(slack, standin, M2, listed, "positions")["text"]
-    assert "0 of 5 filled" in shown
-    assert "primary care*: 0 of 1 filled · 1 open" in shown
+def offered_to(answer_text: str, code: str) -> list[str]:
+    """AAMC IDs `/soap next` names for one code, in order."""
+    lines = answer_text.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith(f"*{code}"))
+    found = []
+    for line in lines[start + 1:]:
+        if not re.match(r"^\d+\. ", line):
+            break
+        found += [aamc for aamc in IDS if f"({aamc})" in line]
+    return found
+
+
+def posted_card(standin: SlackStandIn, needle: str) -> dict:
+    """The first chat.postMessage with blocks whose text holds `needle`, waiting for it (posts follow answers)."""
+    for count in range(1, 80):
+        for call in standin.wait_for("chat.postMessage", count=count):
+            if needle in str(call.params.get("text")) and call.params.get("blocks"):
+                return call.params
+    raise AssertionError(f"no post with {needle!r}")
+
+
+def round_one(slack: SlackClientSim, standin: SlackStandIn, served: Served, room: str) -> None:
+    """Round 1 as it went: lock, offers out at 09:00, BOTH accepts categorical, CAT2 rejects it, and
+    BOTH's preliminary offer is never answered in the bot."""
+    command(slack, standin, DIRECTOR, room, "list lock 1")
+    served.clock.advance(days=1, minutes=5)  # Thu 09:05 EDT: round 1's offers are out
+    for aamc, code in ((BOTH, "categorical"), (CAT2, "categorical"), (BOTH, "preliminary")):
+        assert "Recorded" in command(slack, standin, M1, room, f"offer {aamc} 1 offered {code}")["text"]
+    assert "Recorded" in command(slack, standin, M1, room, f"offer {BOTH} 1 accepted categorical")["text"]
+    assert "Recorded" in command(slack, standin, M1, room, f"offer {CAT2} 1 rejected")["text"]
+
+
+def test_two_codes_give_two_lists_two_csvs_and_the_same_bytes_from_the_cli(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, coded: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    shown = command(slack, standin, M1, coded, "positions")["text"]
+    assert f"*{CAT} Categorical*: 2 positions · 0 filled · 2 open" in shown
+    assert f"*{PRE} Preliminary*: 1 position · 0 filled · 1 open" in shown
     with served.room.database.reading() as session:
-        assert dict(session.execute(select(Position.track, Position.total)).all()) == {"categorical": 4,
-                                                                                       "primary care": 1}
-        assert session.scalar(select(func.count()).select_from(AuditEvent)
-                              .where(AuditEvent.action == "positions.set")) == 1
+        assert {t: n for t, n in session.execute(select(Position.track, Position.total))} == {CAT: 2, PRE: 1}
+
+    listing = text_of(command(slack, standin, M2, coded, "list"))
+    cat_part, pre_part = listing.split(f"{PRE} Preliminary*")[0], listing.split(f"{PRE} Preliminary*")[1]
+    assert f"*1.* Bothways, Ada ({BOTH})" in cat_part
+    assert f"*2.* Catonly, Bo ({CAT2})" in cat_part
+    assert f"*3.* Twotracks, Cy ({BOTH3})" in cat_part
+    assert f"*4.* Catlate, Ed ({CAT5})" in cat_part
+    assert PRE4 not in cat_part
+    assert f"*1.* Bothways, Ada ({BOTH})" in pre_part
+    assert f"*2.* Twotracks, Cy ({BOTH3})" in pre_part
+    assert f"*3.* Prelimonly, Di ({PRE4})" in pre_part
+    assert f"*4.* Visaneed, Fay ({PRE6})" in pre_part
+    assert "an offer if R3 reaches them" in pre_part  # the do-not-rank name on a list is marked
+    one = text_of(command(slack, standin, M2, coded, "list preliminary"))
+    assert f"*1.* Bothways, Ada ({BOTH})" in one
+    assert CAT2 not in one
+
+    standin.reset()
+    locked = command(slack, standin, DIRECTOR, coded, "list lock 1")["text"]
+    assert f"{CAT} Categorical: 4 candidates" in locked
+    assert f"{PRE} Preliminary: 4 candidates" in locked
+    assert "1 name marked as binding" in locked
+    posts = [c.params for c in standin.wait_for("chat.postMessage", count=2)]
+    assert any("an offer if R3 reaches them" in json.dumps(p["blocks"]) for p in posts if PRE in p["text"])
+    uploads = {u.filename: u for u in standin.uploads if u.completed}
+    assert sorted(uploads) == [f"internal-medicine-{CAT}-round-1.csv", f"internal-medicine-{PRE}-round-1.csv"]
+    cat_rows = list(csv.reader(io.StringIO(uploads[f"internal-medicine-{CAT}-round-1.csv"].text)))
+    pre_rows = list(csv.reader(io.StringIO(uploads[f"internal-medicine-{PRE}-round-1.csv"].text)))
+    assert [r[:2] for r in cat_rows[1:]] == [["1", BOTH], ["2", CAT2], ["3", BOTH3], ["4", CAT5]]
+    assert [r[:2] for r in pre_rows[1:]] == [["1", BOTH], ["2", BOTH3], ["3", PRE4], ["4", PRE6]]
+    assert {r[3] for r in cat_rows[1:]} == {f"{CAT} Categorical"}
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", served.settings.database_url)
+    for code in (CAT, "preliminary"):
+        assert soapbot(["export-list", "--program", coded, "--round", "1", "--code", code]) == 0
+    for name, upload in uploads.items():
+        assert (tmp_path / name).read_bytes() == upload.content
+    assert soapbot(["export-list", "--program", coded, "--round", "1", "--out", "x.csv"]) == 1  # which code?
+    assert not (tmp_path / "x.csv").exists()
 
 
-def test_after_two_accepts_on_four_positions_next_names_the_next_two(served: Served, slack: SlackClientSim,
-                                                                      standin: SlackStandIn, listed: str) -> None:
-    command(slack, standin, DIRECTOR, listed, "positions set categorical=4")
-    command(slack, standin, DIRECTOR, listed, "rank " + " ".join(IDS))
-    command(slack, standin, DIRECTOR, listed, "list lock 1")
-    first = command(slack, standin, M1, listed, "next")["text"]
-    assert "Round 1" in first
-    assert "locked list" in first
-    for aamc in IDS[:4]:
-        assert aamc in first
-    assert IDS[4] not in first
+def test_round_two_offers_exactly_the_open_positions_and_nothing_is_held_for_an_unrecorded_offer(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, coded: str) -> None:
+    before = command(slack, standin, M1, coded, "next")["text"]
+    assert "Round 1" in before
+    assert offered_to(before, CAT) == [BOTH, CAT2]
+    assert offered_to(before, PRE) == [BOTH]
+    assert "not locked yet" in before
 
-    # Round 1: four offers; two accept (one by the card's button), one rejects, one lets it expire.
-    for aamc in IDS[:4]:
-        command(slack, standin, M1, listed, f"offer {aamc} 1 offered")
-    accepted = command(slack, standin, M1, listed, f"offer {IDS[0]} 1 accepted")["text"]
-    assert "Recorded" in accepted
-    assert "1 of 4 filled" in accepted
-    # The second acceptance comes from the button on the applicant's card.
-    slack.command(f"candidate {IDS[1]}", M2, listed)
-    card = first_call(standin, "chat.postMessage", f"Exampleton2 ({IDS[1]})")
-
-    def card_has_thread() -> bool:
-        with served.room.database.reading() as session:
-            return session.scalar(select(Candidate.thread_ts).where(Candidate.aamc_id == IDS[1])) is not None
-
-    eventually(card_has_thread)  # the card's ts is stored just after Slack took the post
-    buttons = [e for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
-               if e["action_id"].startswith("offer.outcome.")]
-    assert [b["action_id"] for b in buttons] == ["offer.outcome.accepted", "offer.outcome.rejected",
-                                                 "offer.outcome.expired"]
-    before = len(standin.calls_to("response_url"))
-    slack.block_action(M2, listed, buttons[0]["action_id"], value=buttons[0]["value"])
-    clicked = standin.wait_for("response_url", count=before + 1)[-1].params
-    assert clicked["response_type"] == "ephemeral"
-    assert "2 of 4 filled" in clicked["text"]
-    redrawn = first_call(standin, "chat.update", IDS[1])  # the card now shows the outcome, without buttons
-    assert "*accepted* (recorded by" in json.dumps(redrawn["blocks"])
-    assert "offer.outcome." not in json.dumps(redrawn["blocks"])
-    command(slack, standin, M1, listed, f"offer {IDS[2]} 1 rejected")
-    command(slack, standin, M1, listed, "offer Rowan4 Exampleton4 1 expired")
-    posted = first_call(standin, "chat.postMessage", f"<@{M2}> recorded:")["text"]
-    assert f"Exampleton2, Rowan2 ({IDS[1]}) accepted the round-1 categorical offer (corrected from offered)" in posted
-
-    command(slack, standin, DIRECTOR, listed, "list lock 2")
-    answer = command(slack, standin, M2, listed, "next")
-    text = answer["text"]
-    assert "Round 2" in text
-    assert "locked list" in text
-    assert "2 open (2 of 4 filled)" in text
-    assert f"1. Exampleton5, Rowan5 ({IDS[4]})" in text
-    assert f"2. Exampleton6, Rowan6 ({IDS[5]})" in text
-    for aamc in (*IDS[:4], *IDS[6:]):
-        assert aamc not in text.split("would offer to:")[1].split("\n\n")[0]
-    assert len(answer["blocks"]) <= 50
-
-    # A declined applicant gets no further offer: the round-2 entry is refused and nothing is stored.
-    stored = _offers(served)
-    refusal = command(slack, standin, M1, listed, f"offer {IDS[2]} 2 offered")["text"]
-    assert "rejected an offer" in refusal
-    assert "Nothing was changed" in refusal
-    assert _offers(served) == stored
+    round_one(slack, standin, served, coded)
+    command(slack, standin, DIRECTOR, coded, "list lock 2")
+    after = command(slack, standin, M2, coded, "next")["text"]
+    assert "Round 2" in after
+    assert f"*{CAT} Categorical*: 1 open (1 of 2 filled)" in after
+    assert f"*{PRE} Preliminary*: 1 open (0 of 1 filled)" in after  # nothing held for the unanswered offer
+    assert offered_to(after, CAT) == [BOTH3]  # BOTH accepted, CAT2 rejected this code
+    assert offered_to(after, PRE) == [BOTH3]  # BOTH accepted categorical: off every list
+    assert "No answer recorded, counted as expired" in after
+    assert "not locked yet" not in after
 
 
-def test_filling_every_position_cancels_reminders_and_posts_a_summary(served: Served, slack: SlackClientSim,
-                                                                       standin: SlackStandIn, listed: str) -> None:
-    command(slack, standin, DIRECTOR, listed, "positions set categorical=2")
+def test_records_are_refused_with_the_reason_and_clear_undoes_a_mistake(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, coded: str) -> None:
+    command(slack, standin, DIRECTOR, coded, "list lock 1")
+    served.clock.advance(days=1, minutes=5)
+    not_listed = command(slack, standin, M1, coded, f"offer {PRE4} 1 offered categorical")["text"]
+    assert f"was not on round 1's locked list for {CAT}" in not_listed
+    too_early = command(slack, standin, M1, coded, f"offer {BOTH3} 2 offered categorical")["text"]
+    assert "Round 2 has not started" in too_early
+    assert stored(served) == []
+
+    command(slack, standin, M1, coded, f"offer {BOTH} 1 accepted categorical")
+    right = command(slack, standin, M1, coded, "next")["text"]
+    assert offered_to(right, CAT) == [CAT2]
+    # The mistake: an acceptance typed against the wrong applicant fills the last categorical position.
+    command(slack, standin, M1, coded, f"offer {CAT2} 1 accepted categorical")
+    wrong = command(slack, standin, M1, coded, "next")["text"]
+    assert offered_to(wrong, CAT) == []
+    refused = command(slack, standin, M1, coded, f"offer {CAT2} 1 clear")["text"]
+    assert "Only a program director" in refused
+    cleared = command(slack, standin, DIRECTOR, coded, f"offer {CAT2} 1 clear")["text"]
+    assert f"Cleared the round-1 {CAT} record of Catonly, Bo ({CAT2})" in cleared
+    assert "The projection changed" in cleared
+    assert command(slack, standin, M1, coded, "next")["text"] == right
+    assert stored(served) == [(BOTH, 1, CAT, "accepted")]
     with served.room.database.reading() as session:
-        pending = session.scalar(select(func.count()).select_from(Reminder).where(Reminder.state == "pending"))
-    assert pending, "the war room's calendar planned reminders at setup"
-    command(slack, standin, M1, listed, f"offer {IDS[0]} 1 accepted")
-    full = command(slack, standin, M1, listed, f"offer {IDS[6]} 1 accepted")["text"]
-    assert "2 of 2 filled" in full
-    summary = first_call(standin, "chat.postMessage", "Every position of")
-    assert summary["channel"] == listed
-    assert "Every position of Internal Medicine – Test is filled" in summary["text"]
-    assert f"Exampleton1, Rowan1 ({IDS[0]}) (round 1)" in summary["text"]
-    assert f"remaining reminders are cancelled ({pending})" in summary["text"]
+        audit = session.scalars(select(AuditEvent).where(AuditEvent.action == "offer.clear")).one()
+    assert (audit.actor, audit.before) == (DIRECTOR, {"round": 1, "code": CAT, "status": "accepted",
+                                                      "recorded_by": M1})
+
+
+def test_re_offers_and_availability(served: Served, slack: SlackClientSim, standin: SlackStandIn, coded: str) -> None:
+    round_one(slack, standin, served, coded)
+    command(slack, standin, DIRECTOR, coded, "list lock 2")
+    served.clock.advance(hours=3)  # Thu 12:05 EDT: round 2's offers are out
+    same = command(slack, standin, M1, coded, f"offer {CAT2} 2 offered categorical")["text"]
+    assert "rejected in round 1" in same
+    assert "Nothing was changed" in same
+
+    gone = command(slack, standin, M1, coded, f"status {BOTH3} accepted-elsewhere")["text"]
+    assert "accepted a position elsewhere" in gone
+    listing = text_of(command(slack, standin, M1, coded, "list"))
+    assert "Off every list" in listing
+    projection = command(slack, standin, M1, coded, "next 3")["text"]
+    assert offered_to(projection, CAT) == [CAT5]
+    assert offered_to(projection, PRE) == [PRE4]
+    refused = command(slack, standin, M1, coded, f"offer {BOTH3} 2 offered categorical")["text"]
+    assert "accepted-elsewhere" in refused
+    slack.command(f"candidate {BOTH3}", M1, coded)
+    card = posted_card(standin, BOTH3)
+    assert "accepted a position elsewhere" in json.dumps(card["blocks"])
+    command(slack, standin, M1, coded, f"status {BOTH3} available")
     with served.room.database.reading() as session:
-        assert session.scalar(select(func.count()).select_from(Reminder).where(Reminder.state == "pending")) == 0
-    # The clock's next tick re-plans from the calendar: a filled program stays quiet.
-    reminders.sync_all(served.room.database, served.clock())
-    with served.room.database.reading() as session:
-        assert session.scalar(select(func.count()).select_from(Reminder).where(Reminder.state == "pending")) == 0
-
-    refused = command(slack, standin, M1, listed, f"offer {IDS[1]} 1 accepted")["text"]
-    assert "Every categorical position is already filled" in refused
-
-
-def test_track_is_asked_for_when_it_cannot_be_told(served: Served, slack: SlackClientSim,
-                                                   standin: SlackStandIn, listed: str) -> None:
-    command(slack, standin, DIRECTOR, listed, "positions set categorical=2 preliminary=1")
-    asked = command(slack, standin, M1, listed, "offer 30000099 1 offered")["text"]
-    assert "Which track?" in asked
-    assert "`categorical`, `preliminary`" in asked
-    assert _offers(served) == []
-    done = command(slack, standin, M1, listed, "offer 30000099 1 offered preliminary")["text"]
-    assert "offered a preliminary position in round 1" in done
-    usage = command(slack, standin, M1, listed, "offer 30000099 accepted")["text"]
-    assert "/soap offer <AAMC ID> <round>" in usage
-    observer = command(slack, standin, DIRECTOR, listed, f"observer add <@{M2}|m2>")
-    assert "observer" in observer["text"]
-    read_only = command(slack, standin, M2, listed, f"offer {IDS[0]} 1 offered")["text"]
-    assert "observer" in read_only
-    assert _offers(served) == [("30000099", 1, "preliminary", "offered")]
-
-
-def test_next_says_when_the_list_is_not_locked(served: Served, slack: SlackClientSim, standin: SlackStandIn,
-                                               listed: str) -> None:
-    none_yet = command(slack, standin, M1, listed, "next")["text"]
-    assert "No positions are set yet" in none_yet
-    command(slack, standin, DIRECTOR, listed, "positions set categorical=1")
-    command(slack, standin, DIRECTOR, listed, f"rank {IDS[3]} {IDS[0]}")
-    text = command(slack, standin, M1, listed, "next")["text"]
-    assert "*not locked*" in text
-    assert "/soap list lock 1" in text
-    assert f"1. Exampleton4, Rowan4 ({IDS[3]})" in text
-    blocks = json.dumps(standin.calls_to("response_url")[-1].params["blocks"])
-    assert "not locked" in blocks
+        assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "candidate.availability")) == 2

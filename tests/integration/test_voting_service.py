@@ -191,8 +191,8 @@ def test_observers_ballots_do_not_count_and_they_are_not_asked_to_vote(database:
 def test_a_locked_round_keeps_its_order_while_votes_go_on_and_exports_the_same_csv(database: Database,
                                                                                   program: int) -> None:
     five_members_vote(database, program)
-    locked = preference_list.lock_round(database, program_id=program, actor=DIRECTOR, round_number=1, now=NOW,
-                                        committee=COMMITTEE)
+    (locked,) = preference_list.lock_round(database, program_id=program, actor=DIRECTOR, round_number=1, now=NOW,
+                                           committee=COMMITTEE)
     assert [(e.rank, e.aamc_id, e.name, e.track) for e in locked.entries] == [
         (1, A, "Testperson, Avery", "Internal Medicine|Categorical"), (2, B, "Sampleton, Blake", "categorical"),
         (3, C, "Fictional, Casey", "Preliminary")]
@@ -201,7 +201,8 @@ def test_a_locked_round_keeps_its_order_while_votes_go_on_and_exports_the_same_c
     assert preference_list.current_list(database, program, COMMITTEE).lines[0].aamc_id == C
     again = preference_list.locked_list(database, program, 1)
     assert again == locked
-    data = preference_list.export_csv(database, program, 1)
+    exported, data = preference_list.export_csv(database, program, 1)
+    assert exported == locked
     assert data == preference_list.snapshot_csv(locked)
     assert data.decode("utf-8-sig").splitlines()[1] == "1,10000001,\"Testperson, Avery\",Internal Medicine|Categorical"
 
@@ -221,8 +222,8 @@ def test_a_locked_round_keeps_its_order_while_votes_go_on_and_exports_the_same_c
     assert preference_list.locked_list(database, program, 1) is None
     with pytest.raises(Conflict, match="not locked"):
         preference_list.export_csv(database, program, 1)
-    relocked = preference_list.lock_round(database, program_id=program, actor=DIRECTOR, round_number=1, now=later,
-                                          committee=COMMITTEE)
+    (relocked,) = preference_list.lock_round(database, program_id=program, actor=DIRECTOR, round_number=1,
+                                             now=later, committee=COMMITTEE)
     assert relocked.entries[0].aamc_id == C
     with database.reading() as session:
         snapshots = session.scalars(select(ListSnapshot).order_by(ListSnapshot.id)).all()

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from bot.access import ProgramRef, Role
 from bot.console.blockkit import validate_view
+from bot.domain.offers import CodeStatus
 from bot.domain.soap_calendar import CalendarEvent, EventKind
 from bot.messages.home import home_view, outsider_view
 from bot.services.home import Dashboard
-from bot.services.offers import TrackStatus
 from bot.services.preference_list import ListLine
 
 NOW = datetime(2027, 3, 17, 13, 0, tzinfo=UTC)
@@ -32,7 +32,8 @@ def _board(missing: int, listed: int | None = None, role: Role = Role.MEMBER, na
     deadline = CalendarEvent(EventKind.LIST_DEADLINE, 1, NOW + timedelta(hours=19, minutes=55),
                              "Round 1 preference-list deadline")
     return Dashboard(program=PROGRAM, user_id="U2", role=role,
-                     tracks=(TrackStatus("categorical", 4, 2, 1, 1, 0), TrackStatus("preliminary", 2, 0, 0, 2, 0)),
+                     tracks=(CodeStatus("categorical", "", 4, 2, 1, 1, 0),
+                             CodeStatus("preliminary", "", 2, 0, 0, 2, 0)),
                      next_deadline=deadline, next_event=deadline, missing=lines[:missing], top=lines[:10],
                      list_size=len(lines), locked_rounds=(1,))
 
@@ -73,7 +74,7 @@ def test_deadline_in_the_program_time_zone_with_a_countdown() -> None:
     text = json.dumps(home_view(_board(0, listed=3), NOW, METADATA))
     assert "Thu 18 Mar 03:55 CDT (in 19 h 55 min)" in text
     assert "nothing is waiting for you" in text
-    assert "categorical*: 2 of 4 filled" in text
+    assert "categorical*: 4 positions" in text
 
 
 def test_names_are_escaped() -> None:

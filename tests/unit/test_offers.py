@@ -1,4 +1,4 @@
-"""Next-round offer projection: who R3 offers to, per track, after earlier rounds."""
+"""Offers per NRMP program code as R3 makes them, against hand-worked rounds (DOMAIN.md §2)."""
 
 from __future__ import annotations
 
@@ -7,208 +7,123 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain.offers import (
-    ListedApplicant,
+    Availability,
     OfferOutcome,
     OfferStatus,
+    check_new_offer,
     positions_summary,
     project_next_round,
 )
 
-CAT, PRELIM = "categorical", "preliminary"
-OFFERED, ACCEPTED, REJECTED, EXPIRED = (
-    OfferStatus.OFFERED,
-    OfferStatus.ACCEPTED,
-    OfferStatus.REJECTED,
-    OfferStatus.EXPIRED,
-)
+CAT, PRE = "1234140C0", "1234140P0"
+OFFERED, ACCEPTED, REJECTED, EXPIRED = (OfferStatus.OFFERED, OfferStatus.ACCEPTED, OfferStatus.REJECTED,
+                                        OfferStatus.EXPIRED)
 
 
-def listed(track: str, *ids: str) -> list[ListedApplicant]:
-    return [ListedApplicant(a, track) for a in ids]
+def out(aamc_id: str, code: str, round_number: int, status: OfferStatus) -> OfferOutcome:
+    return OfferOutcome(aamc_id, code, round_number, status)
 
 
-def out(aamc_id: str, track: str, round_number: int, status: OfferStatus) -> OfferOutcome:
-    return OfferOutcome(aamc_id, track, round_number, status)
+def test_round_one_offers_each_codes_top_applicants_up_to_its_positions() -> None:
+    # "11" applied to both codes and tops both lists: R3 offers on both at once.
+    lists = {CAT: ["11", "12", "13", "14"], PRE: ["11", "15", "16"]}
+    proj = project_next_round(lists, [], {CAT: 2, PRE: 1}, 1)
+    assert proj.codes[CAT].offers == ("11", "12")
+    assert proj.codes[PRE].offers == ("11",)
+    assert proj.total_offers == 3
 
 
-def test_round_one_offers_to_the_top_of_the_list() -> None:
-    proj = project_next_round(listed(CAT, "11", "12", "13", "14"), [], {CAT: 3}, round_number=1)
-    cat = proj.tracks[CAT]
-    assert cat.offers == ("11", "12", "13")
-    assert (cat.total, cat.filled, cat.outstanding, cat.open, cat.unfilled_after) == (3, 0, 0, 3, 0)
+def test_the_applicant_top_of_both_lists_accepts_one_and_leaves_the_other() -> None:
+    # Hand-worked: round 1 offered 11+12 on C (2 positions) and 11 on P (1 position).
+    # 11 accepted C, 12 rejected C; 11's P offer lapsed with their acceptance.
+    lists = {CAT: ["11", "12", "13", "14"], PRE: ["11", "15", "16"]}
+    outcomes = [out("11", CAT, 1, ACCEPTED), out("12", CAT, 1, REJECTED), out("11", PRE, 1, EXPIRED)]
+    proj = project_next_round(lists, outcomes, {CAT: 2, PRE: 1}, 2)
+    assert (proj.codes[CAT].filled, proj.codes[CAT].open, proj.codes[CAT].offers) == (1, 1, ("13",))
+    assert (proj.codes[PRE].filled, proj.codes[PRE].open, proj.codes[PRE].offers) == (0, 1, ("15",))
+    assert proj.codes[PRE].skipped["11"].startswith("accepted")
 
 
-def test_declined_applicants_are_skipped_even_if_still_listed() -> None:
-    outcomes = [out("11", CAT, 1, REJECTED), out("12", CAT, 1, EXPIRED), out("13", CAT, 1, ACCEPTED)]
-    proj = project_next_round(listed(CAT, "11", "12", "13", "14", "15", "16"), outcomes, {CAT: 3}, 2)
-    assert proj.tracks[CAT].offers == ("14", "15")  # one of three filled, two open
-    assert proj.ineligible == {"11": "rejected", "12": "expired", "13": "accepted"}
+def test_an_unrecorded_offer_of_the_last_round_holds_nothing() -> None:
+    # Round 1: P's offer to 15 was never answered in the bot. R3 expired it before round 2, so the
+    # position is open again and 15 is not offered again by P.
+    lists = {CAT: ["11", "12", "13"], PRE: ["15", "16"]}
+    outcomes = [out("11", CAT, 1, ACCEPTED), out("12", CAT, 1, REJECTED), out("15", PRE, 1, OFFERED)]
+    proj = project_next_round(lists, outcomes, {CAT: 2, PRE: 1}, 2)
+    assert proj.codes[PRE].open == 1
+    assert proj.codes[PRE].offers == ("16",)
+    assert proj.assumed_expired == (out("15", PRE, 1, OFFERED),)
+    assert proj.codes[CAT].offers == ("13",)
 
 
-def test_positions_filled_in_earlier_rounds_are_not_offered_again() -> None:
-    outcomes = [
-        out("11", CAT, 1, ACCEPTED),
-        out("12", CAT, 1, ACCEPTED),
-        out("13", CAT, 1, REJECTED),
-        out("14", CAT, 2, ACCEPTED),
-    ]
-    proj = project_next_round(listed(CAT, "11", "12", "13", "14", "15", "16"), outcomes, {CAT: 4}, 3)
-    cat = proj.tracks[CAT]
-    assert cat.filled == 3
-    assert cat.open == 1
-    assert cat.offers == ("15",)
+def test_accepted_elsewhere_and_withdrawn_leave_every_list() -> None:
+    lists = {CAT: ["11", "12", "13"], PRE: ["12", "14"]}
+    gone = {"11": Availability.ACCEPTED_ELSEWHERE, "12": Availability.WITHDRAWN, "13": Availability.AVAILABLE}
+    proj = project_next_round(lists, [], {CAT: 1, PRE: 1}, 1, unavailable=gone)
+    assert proj.codes[CAT].offers == ("13",)
+    assert proj.codes[PRE].offers == ("14",)
+    assert proj.codes[CAT].skipped == {"11": "accepted-elsewhere", "12": "withdrawn"}
 
 
-def test_all_positions_filled_means_no_offers() -> None:
-    outcomes = [out("11", CAT, 1, ACCEPTED), out("12", CAT, 1, ACCEPTED)]
-    proj = project_next_round(listed(CAT, "11", "12", "13"), outcomes, {CAT: 2}, 2)
-    assert proj.tracks[CAT].offers == ()
-    assert proj.tracks[CAT].unfilled_after == 0
-    assert proj.total_offers == 0
+def test_a_refusal_bars_the_same_code_only() -> None:
+    lists = {CAT: ["11", "12"], PRE: ["11", "13"]}
+    proj = project_next_round(lists, [out("11", CAT, 1, REJECTED)], {CAT: 1, PRE: 1}, 2)
+    assert proj.codes[CAT].offers == ("12",)
+    assert proj.codes[PRE].offers == ("11",)
 
 
-def test_outstanding_offer_holds_its_position() -> None:
-    outcomes = [out("11", CAT, 1, ACCEPTED), out("12", CAT, 2, OFFERED)]
-    proj = project_next_round(listed(CAT, "11", "12", "13", "14"), outcomes, {CAT: 3}, 3)
-    cat = proj.tracks[CAT]
-    assert (cat.filled, cat.outstanding, cat.open) == (1, 1, 1)
-    assert cat.offers == ("13",)  # 12 is not offered twice
-    assert proj.ineligible["12"] == "offer outstanding"
+def test_fewer_eligible_than_open_positions_leaves_positions_unfilled() -> None:
+    proj = project_next_round({CAT: ["11"]}, [], {CAT: 3}, 1)
+    assert proj.codes[CAT].offers == ("11",)
+    assert proj.codes[CAT].unfilled_after == 2
 
 
-def test_unanswered_offer_from_an_older_round_counts_as_expired() -> None:
-    stale = out("12", CAT, 1, OFFERED)
-    proj = project_next_round(listed(CAT, "12", "13"), [stale], {CAT: 1}, 3)
-    assert proj.tracks[CAT].outstanding == 0
-    assert proj.tracks[CAT].offers == ("13",)
-    assert proj.assumed_expired == (stale,)
-    assert proj.ineligible["12"] == "expired"
+def test_outcomes_of_the_round_projected_or_later_are_an_input_error() -> None:
+    with pytest.raises(ValueError, match="has not run yet"):
+        project_next_round({CAT: ["11"]}, [out("11", CAT, 2, OFFERED)], {CAT: 1}, 2)
+    with pytest.raises(ValueError, match="unknown code"):
+        project_next_round({CAT: ["11"]}, [out("11", PRE, 1, OFFERED)], {CAT: 1}, 2)
 
 
-def test_list_changed_between_rounds_uses_the_new_list() -> None:
-    # Round 1 list was 11, 12, 13 with 2 positions: 11 accepted, 12 rejected.
-    outcomes = [out("11", CAT, 1, ACCEPTED), out("12", CAT, 1, REJECTED)]
-    # Between rounds the committee drops 13, adds 21 and 22 and puts 22 first; 12 is re-added by mistake.
-    new_list = listed(CAT, "22", "12", "21")
-    proj = project_next_round(new_list, outcomes, {CAT: 2}, 2)
-    assert proj.tracks[CAT].offers == ("22",)
-    assert proj.tracks[CAT].filled == 1  # 11's acceptance still counts although 11 left the list
+def test_re_offer_on_the_same_code_is_refused_naming_the_round() -> None:
+    history = [out("11", CAT, 1, REJECTED)]
+    verdict = check_new_offer(history, CAT, 2, OFFERED)
+    assert verdict.refusal is not None
+    assert "rejected in round 1" in verdict.refusal
 
 
-def test_more_positions_than_listed_applicants() -> None:
-    outcomes = [out("11", CAT, 1, REJECTED)]
-    proj = project_next_round(listed(CAT, "11", "12", "13"), outcomes, {CAT: 4}, 2)
-    cat = proj.tracks[CAT]
-    assert cat.offers == ("12", "13")
-    assert cat.unfilled_after == 2
-    assert proj.total_unfilled_after == 2
+def test_re_offer_on_the_other_code_is_allowed_with_a_warning() -> None:
+    verdict = check_new_offer([out("11", CAT, 1, EXPIRED)], PRE, 2, OFFERED)
+    assert verdict.refusal is None
+    assert verdict.warning is not None
+    assert "unverified" in verdict.warning
 
 
-def test_tracks_are_counted_and_offered_separately() -> None:
-    locked = [
-        *listed(CAT, "11", "12", "13"),
-        *listed(PRELIM, "31", "12", "32", "33"),
-    ]
-    outcomes = [
-        out("11", CAT, 1, ACCEPTED),
-        out("31", PRELIM, 1, ACCEPTED),
-        out("32", PRELIM, 1, EXPIRED),
-    ]
-    proj = project_next_round(locked, outcomes, {CAT: 2, PRELIM: 3, "primary": 1}, 2)
-    assert proj.tracks[CAT].offers == ("12",)
-    assert proj.tracks[PRELIM].offers == ("12", "33")  # listed on both tracks: offered on both
-    assert proj.tracks["primary"].offers == ()
-    assert proj.tracks["primary"].unfilled_after == 1
-    assert list(proj.tracks) == [CAT, PRELIM, "primary"]
+def test_after_accepting_nothing_more_is_offered_but_the_same_rounds_other_offer_may_be_recorded() -> None:
+    history = [out("11", CAT, 1, ACCEPTED)]
+    assert check_new_offer(history, PRE, 1, OFFERED).refusal is None  # they held both offers in round 1
+    assert check_new_offer(history, PRE, 1, ACCEPTED).refusal is not None  # but accept only one
+    assert check_new_offer(history, PRE, 2, OFFERED).refusal is not None
+    assert check_new_offer([], CAT, 1, OFFERED, Availability.ACCEPTED_ELSEWHERE).refusal is not None
 
 
-def test_acceptance_on_one_track_removes_the_applicant_from_the_others() -> None:
-    locked = [*listed(CAT, "12", "13"), *listed(PRELIM, "12", "14")]
-    proj = project_next_round(locked, [out("12", PRELIM, 1, ACCEPTED)], {CAT: 1, PRELIM: 2}, 2)
-    assert proj.tracks[CAT].offers == ("13",)
-    assert proj.tracks[PRELIM].offers == ("14",)
-
-
-def test_rejection_on_one_track_ends_offers_from_the_program() -> None:
-    locked = [*listed(CAT, "12", "13"), *listed(PRELIM, "12", "14")]
-    proj = project_next_round(locked, [out("12", CAT, 1, REJECTED)], {CAT: 1, PRELIM: 1}, 2)
-    assert proj.tracks[CAT].offers == ("13",)
-    assert proj.tracks[PRELIM].offers == ("14",)
-
-
-def test_positions_summary_per_track() -> None:
-    outcomes = [out("11", CAT, 1, ACCEPTED), out("12", CAT, 2, OFFERED), out("31", PRELIM, 2, REJECTED)]
-    summary = positions_summary({CAT: 4, PRELIM: 1}, outcomes, 3)
-    assert (summary[CAT].filled, summary[CAT].outstanding, summary[CAT].open) == (1, 1, 2)
-    assert summary[PRELIM].open == 1
-
-
-def test_more_acceptances_than_positions_are_reported_not_hidden() -> None:
-    outcomes = [out("11", CAT, 1, ACCEPTED), out("12", CAT, 1, ACCEPTED)]
-    summary = positions_summary({CAT: 1}, outcomes, 2)
-    assert summary[CAT].open == 0
-    assert summary[CAT].over_filled == 1
-
-
-@pytest.mark.parametrize(
-    ("locked", "outcomes", "round_number", "message"),
-    [
-        (listed("advanced", "11"), [], 1, "unknown track"),
-        (listed(CAT, "11", "11"), [], 1, "twice"),
-        ([], [out("11", "advanced", 1, ACCEPTED)], 2, "unknown track"),
-        ([], [out("11", CAT, 2, ACCEPTED)], 2, "has not run yet"),
-        ([], [out("11", CAT, 1, ACCEPTED), out("11", CAT, 1, REJECTED)], 2, "two outcomes"),
-        ([], [], 0, "round number"),
-    ],
-)
-def test_inconsistent_input_is_refused(
-    locked: list[ListedApplicant], outcomes: list[OfferOutcome], round_number: int, message: str
-) -> None:
-    with pytest.raises(ValueError, match=message):
-        project_next_round(locked, outcomes, {CAT: 2}, round_number)
-
-
-# --------------------------------------------------------------------------- properties
-
-APPLICANTS = [str(10_000_000 + i) for i in range(12)]
-TRACKS = [CAT, PRELIM]
-
-
-@st.composite
-def scenarios(draw: st.DrawFn) -> tuple[list[ListedApplicant], list[OfferOutcome], dict[str, int], int]:
-    round_number = draw(st.integers(min_value=1, max_value=4))
-    positions = {t: draw(st.integers(min_value=0, max_value=5)) for t in TRACKS}
-    locked = [
-        ListedApplicant(a, t)
-        for t in TRACKS
-        for a in draw(st.lists(st.sampled_from(APPLICANTS), unique=True, max_size=10))
-    ]
-    outcomes: list[OfferOutcome] = []
-    if round_number > 1:
-        for a in draw(st.lists(st.sampled_from(APPLICANTS), unique=True, max_size=8)):
-            outcomes.append(
-                OfferOutcome(
-                    a,
-                    draw(st.sampled_from(TRACKS)),
-                    draw(st.integers(min_value=1, max_value=round_number - 1)),
-                    draw(st.sampled_from(list(OfferStatus))),
-                )
-            )
-    return locked, outcomes, positions, round_number
+def test_only_acceptances_fill_positions() -> None:
+    summary = positions_summary({CAT: 2}, [out("11", CAT, 1, ACCEPTED), out("12", CAT, 1, OFFERED)])
+    assert (summary[CAT].filled, summary[CAT].open) == (1, 1)
 
 
 @settings(max_examples=200, deadline=None)
-@given(scenario=scenarios())
-def test_offers_never_exceed_open_positions_nor_reach_ineligible(
-    scenario: tuple[list[ListedApplicant], list[OfferOutcome], dict[str, int], int],
-) -> None:
-    locked, outcomes, positions, round_number = scenario
-    proj = project_next_round(locked, outcomes, positions, round_number)
-    for track, t in proj.tracks.items():
-        assert len(t.offers) + t.unfilled_after == t.open
-        assert t.open == max(0, positions[track] - t.filled - t.outstanding)
-        assert not set(t.offers) & set(proj.ineligible)
-        listed_here = [e.aamc_id for e in locked if e.track == track]
-        eligible = [a for a in listed_here if a not in proj.ineligible]
-        assert list(t.offers) == eligible[: len(t.offers)]  # top of the list, in order
-        assert t.unfilled_after == 0 or len(t.offers) == len(eligible)
+@given(st.lists(st.sampled_from(["11", "12", "13", "14", "15"]), unique=True),
+       st.integers(min_value=0, max_value=4),
+       st.lists(st.tuples(st.sampled_from(["11", "12", "13", "14", "15"]),
+                          st.sampled_from(list(OfferStatus))), unique_by=lambda t: t[0]))
+def test_never_more_offers_than_open_positions_and_never_to_someone_who_accepted(
+        ranked: list[str], total: int, history: list[tuple[str, OfferStatus]]) -> None:
+    outcomes = [out(a, CAT, 1, s) for a, s in history]
+    proj = project_next_round({CAT: ranked}, outcomes, {CAT: total}, 2)
+    code = proj.codes[CAT]
+    assert len(code.offers) <= code.open
+    accepted = {a for a, s in history if s is ACCEPTED}
+    assert not accepted & set(code.offers)
+    assert not {a for a, s in history} & set(code.offers)  # one code: any earlier offer ends it
+    assert list(code.offers) == [a for a in ranked if a in code.offers]
