@@ -13,9 +13,9 @@ from bot.bootstrap import SETUP_HOOKS
 from bot.domain.preference_list import Vote
 from bot.services import programs
 from bot.services.candidates import import_export
+from bot.services.overrides import set_override
 from bot.services.plan import import_plan, overview, record_view, unseen, unseen_count
 from bot.services.records import purge
-from bot.services.triage import set_override
 from bot.services.voting import cast_vote
 from storage.database import Database
 from storage.models import AuditEvent, Candidate, CardView, PlanEntry, ReferenceNote
