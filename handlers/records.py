@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.access import Access
 from bot.errors import WarRoomError
 from bot.messages.ids import CallbackId
+from bot.messages.mrkdwn import escape
 from bot.messages.records import CONFIRM_ACTION, CONFIRM_BLOCK, audit_blocks, purge_modal
 from bot.services import records
 from bot.war_room import WarRoom
@@ -23,14 +24,15 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:
-    @router.subcommand("audit", access=Access.DIRECTOR, usage="audit [AAMC ID]", what="read the audit trail",
+    @router.subcommand("audit", access=Access.DIRECTOR, usage="audit [AAMC ID | name]", what="read the audit trail",
                        summary="Who changed what and when, for the program or one applicant (directors).")
     def show_audit(cmd: SoapCommand) -> None:
-        target = f"{records.CANDIDATE_TARGET}{cmd.args.words[0]}" if cmd.args.words else None
-        events = records.audit_trail(room.database, cmd.program.id, target)
-        what = f"applicant {cmd.args.words[0]}" if target else cmd.program.name
+        if cmd.args.words:
+            what, events = records.applicant_audit_trail(room.database, cmd.program.id, " ".join(cmd.args.words))
+        else:
+            what, events = cmd.program.name, records.audit_trail(room.database, cmd.program.id, None)
         blocks = audit_blocks(events, ZoneInfo(cmd.program.timezone), what)
-        cmd.reply(f"Audit trail for {what}: {len(events)} events", blocks)
+        cmd.reply(f"Audit trail for {escape(what)}: {len(events)} events", blocks)
 
     @router.subcommand("purge", access=Access.DIRECTOR, usage="purge", what="purge applicant data",
                        summary="After SOAP: delete every applicant's data, keeping anonymous counts (directors).")

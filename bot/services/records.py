@@ -21,9 +21,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
-from bot.errors import BadInput
+from bot.errors import BadInput, CandidateNotFound
 from bot.messages.mrkdwn import escape
 from bot.services import audit
+from bot.services.candidates import resolve_one
 from bot.spreadsheet import csv_bytes
 from storage.database import Database
 from storage.models import (
@@ -137,6 +138,26 @@ def confirm_purge(program: ProgramRef | ProgramName, typed_name: str) -> None:
 def audit_trail(database: Database, program_id: int, target: str | None, limit: int = 30) -> list[AuditEvent]:
     with database.reading() as session:
         return audit.recent(session, program_id, target=target, limit=limit)
+
+
+def applicant_audit_trail(database: Database, program_id: int, key: str,
+                          limit: int = 30) -> tuple[str, list[AuditEvent]]:
+    """(who, events) for one applicant named by AAMC ID or name, as every applicant command takes them.
+    An AAMC ID no longer in the program (purged) still finds what the audit kept under it."""
+    with database.reading() as session:
+        try:
+            candidate = resolve_one(session, program_id, key)
+        except CandidateNotFound:
+            if not re.fullmatch(r"[0-9]{6,8}", key.strip()):
+                raise
+            return f"applicant {key.strip()}", audit.recent(session, program_id, f"{CANDIDATE_TARGET}{key.strip()}",
+                                                            limit)
+        # Some events name the applicant by AAMC ID, others by the row id.
+        targets = [f"{CANDIDATE_TARGET}{candidate.aamc_id}", f"{CANDIDATE_TARGET}{candidate.id}"]
+        events = list(session.scalars(select(AuditEvent).where(
+            AuditEvent.program_id == program_id, AuditEvent.target.in_(targets))
+            .order_by(AuditEvent.id.desc()).limit(limit)))
+        return f"{candidate.first_name} {candidate.last_name} ({candidate.aamc_id})", events
 
 
 def _rows(session: Session, query: Any) -> list[Any]:

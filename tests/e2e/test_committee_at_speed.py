@@ -84,6 +84,9 @@ def test_a_vote_by_last_name_is_recorded_for_that_applicant(served: Served, slac
     # A first name with the last name picks one of them; the vote may be two words.
     command(slack, standin, M1, applicants, "vote Casey Demohurst if needed")
     assert votes_of(served, M1) == {aamc_id(1): "rank high", aamc_id(4): "only if needed"}
+    # The audit of one applicant by name shows that vote (stored under the AAMC ID).
+    trail = everything(command(slack, standin, DIRECTOR, applicants, "audit nunez"))
+    assert "Inés Núñez (20000001)" in trail and "vote.cast" in trail
     # A name that is nobody's gets the closest names, in plain English.
     refused = command(slack, standin, M1, applicants, "pin nunez")["text"]
     assert "Only a program director can pin candidates. Directors are listed by `/soap committee`." in refused
