@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -30,23 +29,14 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.domain.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NoteLine, Sentiment
 from bot.domain.thread_replies import gist
 from bot.messages.ids import ActionId, CallbackId
 from bot.messages.mrkdwn import clip, escape, mention
 
-MAX_NOTE_CHARS = 3000  # what the modal and `/soap ref` accept (the issue's limit)
-MAX_FIELD_CHARS = 200  # who was called, institution, role, relationship (the columns' size)
 NOTES_PER_PAGE = 8
 PAGE_BLOCK_ID = "notes.page"  # the list's pager: ActionId.PAGE is shared, the block id is ours
 _SECTION_LIMIT = 2900  # a little under Slack's 3,000 so an escape is never cut
-
-
-class Sentiment(StrEnum):
-    STRONG_ADVOCATE = "strong_advocate"
-    POSITIVE = "positive"
-    NEUTRAL = "neutral"
-    CONCERN = "concern"
-    ADVISES_AGAINST = "advises_against"
 
 
 # label, plural (for "2 strong advocates"), emoji. Order: from most for to most against.
@@ -78,23 +68,6 @@ class NoteField(StrEnum):
 
 
 FIELD_ACTION = "value"
-
-
-@dataclass(frozen=True)
-class NoteLine:
-    """One stored note, as the builders need it."""
-
-    id: int
-    author: str
-    source: str  # command | modal | thread | plan
-    text: str
-    created_at: datetime
-    sentiment: str | None = None
-    called_name: str | None = None
-    institution: str | None = None
-    role: str | None = None
-    relationship: str | None = None
-    edited: bool = False
 
 
 # --- summary (the card) -----------------------------------------------------------------------

@@ -46,11 +46,12 @@ from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
 from bot.domain.cards import CardButton, CardSection, CardViewer
+from bot.domain.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NoteLine, Sentiment
 from bot.domain.thread_replies import note_text
 from bot.errors import BadInput
 from bot.messages import notes as messages
 from bot.messages.ids import ActionId
-from bot.messages.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NoteField, NoteLine, Sentiment
+from bot.messages.notes import NoteField
 from bot.services import audit
 from bot.services.candidate_cards import CardBeingPosted, show_card
 from bot.services.candidate_cards import refresh_card as refresh_parent_card

@@ -1,0 +1,36 @@
+"""Reference notes' rules, as plain values: how long a note and its fields may be, the sentiment
+scale a caller's opinion is recorded on, and one stored note as the builders see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+MAX_NOTE_CHARS = 3000  # what the modal and `/soap ref` accept
+MAX_FIELD_CHARS = 200  # who was called, institution, role, relationship (the columns' size)
+
+
+class Sentiment(StrEnum):
+    STRONG_ADVOCATE = "strong_advocate"
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    CONCERN = "concern"
+    ADVISES_AGAINST = "advises_against"
+
+
+@dataclass(frozen=True)
+class NoteLine:
+    """One stored note, as the builders need it."""
+
+    id: int
+    author: str
+    source: str  # command | modal | thread | plan
+    text: str
+    created_at: datetime
+    sentiment: str | None = None
+    called_name: str | None = None
+    institution: str | None = None
+    role: str | None = None
+    relationship: str | None = None
+    edited: bool = False
