@@ -915,8 +915,8 @@ def read_export(
     report.rules_off = rules_off_lines([imported.profile for imported in report.rows])
     if soap_fallback:
         report.notes.append(
-            f"{soap_fallback} applicant(s) had no SOAP track in this export; the tracks they applied to count "
-            "for the preference lists instead."
+            f"{soap_fallback} applicant{'' if soap_fallback == 1 else 's'} had no SOAP track in this export; "
+            "the tracks they applied to count for the preference lists instead."
         )
     if padded:
         report.notes.append(

@@ -131,7 +131,7 @@ def test_both_aoa_forms_import_and_the_report_names_unknown_phrases_and_the_rule
     assert ("Not in this export: professionalism concern, so the professionalism rule is off for these 4 "
             "applicants.") in text
     assert "Known ERAS columns the bot does not use: Participating as a Couple in NRMP" in text
-    assert "1 applicant(s) had no SOAP track" in text
+    assert "1 applicant had no SOAP track" in text
     obrien = _candidate(served, OBRIEN)
     assert obrien.profile["aoa"] is False and obrien.profile["ssp"] is True
     card = _card(slack, standin, "31000006")

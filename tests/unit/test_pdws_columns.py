@@ -123,7 +123,7 @@ def test_soap_tracks_are_the_ones_that_count_and_the_others_stay_in_the_profile(
     assert first.tracks_considered == [CATEGORICAL]
     assert first.soap_match_status == "Unmatched"
     assert second.tracks == [CATEGORICAL]  # no SOAP track in the row: the applied ones count
-    assert any("1 applicant(s) had no SOAP track" in note for note in report.notes)
+    assert any("1 applicant had no SOAP track" in note for note in report.notes)
 
 
 def test_known_pdws_columns_the_bot_does_not_use_are_listed_once_as_ignored() -> None:
