@@ -262,12 +262,16 @@ def read_plan_rows(rows: Iterable[Sequence[object]], filename: str) -> PlanRepor
 
 
 def plan_reason(row_choice: PlanChoice, word: str) -> str:
-    """The triage reason the committee reads on the card: "pre-SOAP plan: thrilled (“top choice”)"."""
-    own = f" (“{word}”)" if word_key(word) != word_key(row_choice.value) else ""
+    """The triage reason the committee reads on the card: "pre-SOAP plan: thrilled (top choice)"."""
+    # The card quotes the reason: the program's own word goes in brackets, not in quotes again.
+    own = f" ({word})" if word_key(word) != word_key(row_choice.value) else ""
     return f"{PLAN_REASON_PREFIX} {row_choice.value}{own}"
 
 
 PLAN_REASON_PREFIX = "pre-SOAP plan:"
+#: DOMAIN.md §3: contact and listing only after the applicant's SOAP application arrived.
+NOT_APPLIED_RULE = ("NRMP rules allow neither contacting them nor putting them on a preference list until they "
+                    "apply to us in SOAP.")
 
 
 def is_plan_reason(reason: str | None) -> bool:

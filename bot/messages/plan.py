@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 
-from bot.domain.plan import PlanImportResult, PlanOverview, PlanPerson, UnseenApplicant
+from bot.domain.plan import NOT_APPLIED_RULE, PlanImportResult, PlanOverview, PlanPerson, UnseenApplicant, word_key
 from bot.messages.blocks import chunks, context, plural, section
 from bot.messages.candidate_card import BUCKET_EMOJI
 from bot.messages.mrkdwn import clip, escape
@@ -22,8 +22,6 @@ UNSEEN_PER_PAGE = 15
 UNSEEN_BLOCK = "plan.unseen"
 UNSEEN_OPEN = "plan.unseen.open"
 UNSEEN_PAGE = "plan.unseen.page"
-NOT_APPLIED_RULE = ("NRMP rules allow neither contacting them nor putting them on a preference list until "
-                    "they apply to us in SOAP.")
 
 
 def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
@@ -75,7 +73,7 @@ def _who(person: PlanPerson) -> str:
 
 
 def _plan_word(person: PlanPerson) -> str:
-    own = f" “{escape(person.word)}”" if person.word.strip().lower() != person.choice.value else ""
+    own = f" “{escape(person.word)}”" if word_key(person.word) != word_key(person.choice.value) else ""
     return f"plan: {person.choice.value}{own}"
 
 

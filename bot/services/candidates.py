@@ -68,7 +68,7 @@ from bot.eras_export import ColumnsMappingError, ExportFileError, ImportReport, 
 from bot.errors import BadInput, CandidateNotFound, WarRoomError
 from bot.messages.mrkdwn import escape
 from bot.services import audit
-from bot.services.plan import apply_plan
+from bot.services.plan import apply_plan, not_applied
 from bot.services.triage import CONNECTION_COLUMNS, connections_of, policy_of, recompute, triage_values
 from bot.war_room import WarRoom
 from storage.database import Database
@@ -388,7 +388,7 @@ def lookup(session: Session, program_id: int, key: str) -> Candidate | list[Cand
         if matches:
             return [CandidateRef(r.id, r.aamc_id, _name_of(r.first_name, r.last_name),
                                  r.override_bucket or r.bucket) for r in matches]
-    raise _not_found(key, rows)
+    raise not_applied(session, program_id, key) or _not_found(key, rows)
 
 
 def resolve_one(session: Session, program_id: int, key: str) -> Candidate:

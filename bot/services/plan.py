@@ -35,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain.plan import (
+    NOT_APPLIED_RULE,
     PlanChoice,
     PlanImportResult,
     PlanOverview,
@@ -47,7 +48,8 @@ from bot.domain.plan import (
 )
 from bot.domain.triage import Bucket
 from bot.eras_export import ExportFileError, _load, _rows_of
-from bot.errors import BadInput
+from bot.errors import BadInput, CandidateNotFound
+from bot.messages.mrkdwn import escape
 from bot.services import audit
 from bot.services.triage import policy_of, recompute
 from storage.database import Database
@@ -190,6 +192,21 @@ def pending_plan_notes(database: Database, program_id: int | None = None, limit:
         if program_id is not None:
             query = query.where(ReferenceNote.program_id == program_id)
         return list(session.scalars(query.order_by(ReferenceNote.id).limit(limit)))
+
+
+def not_applied(session: Session, program_id: int, key: str) -> CandidateNotFound | None:
+    """The answer for someone the plan holds who has not applied in SOAP (by AAMC ID or full name):
+    not a card (they may not be contacted or listed), but why not."""
+    entries = list(session.scalars(select(PlanEntry).where(PlanEntry.program_id == program_id)))
+    wanted = " ".join(key.split()).casefold()
+    for entry in entries:
+        names = {f"{entry.first_name} {entry.last_name}".casefold(),
+                 f"{entry.last_name}, {entry.first_name}".casefold()}
+        if wanted == entry.aamc_id or (wanted.isdigit() and wanted.zfill(8) == entry.aamc_id) or wanted in names:
+            return CandidateNotFound(
+                f"{escape(entry.first_name)} {escape(entry.last_name)} ({entry.aamc_id}) is in the pre-SOAP plan "
+                f"({PlanChoice(entry.choice).value}) but has not applied to us in SOAP. {NOT_APPLIED_RULE}")
+    return None
 
 
 # --- /soap plan --------------------------------------------------------------------------------

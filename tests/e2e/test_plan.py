@@ -77,7 +77,7 @@ def test_a_plan_of_five_three_in_soap_cards_notes_and_who_did_not_apply(
     served.idle()
     for index, (bucket, reason) in {1: ("internal", "pre-SOAP plan: thrilled"),
                                     2: ("backup", "pre-SOAP plan: soap-only"),
-                                    3: ("do not rank", "pre-SOAP plan: no (“no way”)")}.items():
+                                    3: ("do not rank", "pre-SOAP plan: no (no way)")}.items():
         ts, card = card_of(served, standin, index)
         assert bucket in card and reason in card
         thread = " ".join(replies_in(served, standin, ts))
@@ -98,6 +98,9 @@ def test_a_plan_of_five_three_in_soap_cards_notes_and_who_did_not_apply(
     not_applied = shown[shown.index("Not applied"):shown.index("Not in the plan")]
     assert aamc_id(4) in not_applied and aamc_id(5) in not_applied and aamc_id(1) not in not_applied
     assert "NRMP rules allow neither contacting them nor putting them on a preference list" in not_applied
+    asked = command(slack, standin, MEMBERS[2], f"candidate {aamc_id(5)}")["text"]  # no card for them
+    assert "is in the pre-SOAP plan (no) but has not applied to us in SOAP" in asked
+    assert not _has_card(served, 5)
 
     # Tuesday: applicant 4 applies; the re-import moves them to "applied", in the plan's bucket.
     share(slack, standin, COORDINATOR, "soap-tuesday.csv",

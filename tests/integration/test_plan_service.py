@@ -86,7 +86,7 @@ def test_a_plan_of_five_then_an_export_of_three_starts_them_in_the_plans_buckets
     imported = _import_export(database, program, [applicant_row(i) for i in (1, 2, 3, 9)])
     assert imported.from_plan == 3
     expected = {1: ("internal", "pre-SOAP plan: thrilled"), 2: ("backup", "pre-SOAP plan: soap-only"),
-                3: ("do not rank", "pre-SOAP plan: no (“no way”)")}
+                3: ("do not rank", "pre-SOAP plan: no (no way)")}
     for index, (bucket, reason) in expected.items():
         candidate = _candidate(database, index)
         assert (candidate.override_bucket, candidate.override_reason, candidate.override_by) == (

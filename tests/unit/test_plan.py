@@ -87,7 +87,7 @@ def test_eras_names_and_reason_words() -> None:
     assert (report.rows[0].first_name, report.rows[0].last_name) == ("Mary", "O'Brien-Smith")
     assert [(e.row_number, e.column) for e in report.errors] == [(3, "Applicant Name")]
     assert plan_reason(PlanChoice.THRILLED, "Thrilled") == "pre-SOAP plan: thrilled"
-    assert plan_reason(PlanChoice.NO, "no way") == "pre-SOAP plan: no (“no way”)"
+    assert plan_reason(PlanChoice.NO, "no way") == "pre-SOAP plan: no (no way)"
     assert all(key == key.strip().lower() for key in PLAN_WORDS)
 
 
