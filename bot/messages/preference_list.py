@@ -235,12 +235,12 @@ def list_page(current: CurrentList, page: int, timezone: str, page_size: int = P
         blocks.append(_context(nav))
     if page < total_pages:
         blocks.append(_context(f"Next: `/soap list {page + 1}`."))
-    blocks.extend(_footer(current, timezone))
+    blocks.extend(_footer(current, timezone, shown))
     text = f"{title}, page {page} of {total_pages}:\n" + "\n".join(texts)
     return clip(text, 3900), _dicts(blocks)
 
 
-def _footer(current: CurrentList, timezone: str) -> list[Block]:
+def _footer(current: CurrentList, timezone: str, shown: Sequence[CodeList] = ()) -> list[Block]:
     notes: list[str] = []
     if current.excluded:
         names = ", ".join(f"{_name(x.name)} ({escape(x.aamc_id)})" for x in current.excluded[:10])
@@ -250,13 +250,22 @@ def _footer(current: CurrentList, timezone: str) -> list[Block]:
         notes.append("Left off by a majority of do not rank: none.")
     notes.append(f"Ballots from {current.ballots} of {len(current.members)} voting members. "
                  "Support = rank or rank high; dissent = do not rank.")
-    groups = tie_groups(current.lines)
+    # Ranks are each list's own, so the groups are named per list (a program without codes has one).
+    per_list: list[tuple[CodeList | None, list[tuple[int, int]]]] = [(x, tie_groups(x.lines)) for x in shown]
+    per_list = per_list or [(None, tie_groups(current.lines))]
+    groups = [g for _, found in per_list for g in found]
     if groups:
         breaker = f"{mention(current.tie_breaker)}'s ballot" if current.tie_breaker else "the director's ballot"
-        named = ", ".join(f"`{first}=` ranks {first}–{last}" for first, last in groups[:TIE_GROUPS_NAMED])
-        more = f" and {len(groups) - TIE_GROUPS_NAMED} more" if len(groups) > TIE_GROUPS_NAMED else ""
+        parts = []
+        for listed, found in per_list:
+            if found:
+                spans = ", ".join(f"`{first}=` ranks {first}–{last}" for first, last in found[:TIE_GROUPS_NAMED])
+                more = f" and {len(found) - TIE_GROUPS_NAMED} more" if len(found) > TIE_GROUPS_NAMED else ""
+                where = f"{escape(listed.title)}: " if listed is not None and listed.code else ""
+                parts.append(f"{where}{spans}{more}")
+        named = "; ".join(parts)
         count = "1 tie group" if len(groups) == 1 else f"{len(groups)} separate tie groups"
-        notes.append(f"`n=` marks a tie in the committee's votes, {count}: {named}{more}. The candidates of a "
+        notes.append(f"`n=` marks a tie in the committee's votes, {count}: {named}. The candidates of a "
                      f"group are level with each other only; inside a group the order follows {breaker}, "
                      "then the triage bucket, then AAMC ID.")
     if current.gone:

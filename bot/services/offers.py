@@ -179,9 +179,11 @@ def _status(session: Session, program_id: int) -> PositionsStatus:
     offers = [o for o in _stored_offers(session, program_id) if o.code in positions]
     latest = max((o.round for o in offers), default=None)
     summary = positions_summary(positions, _outcomes(offers))
+    # An unanswered offer to someone who accepted another one lapsed with that acceptance.
+    settled = {o.candidate_id for o in offers if o.status is OfferStatus.ACCEPTED}
     codes = tuple(CodeStatus(c.code, labels.get(c.code, ""), c.total, c.filled,
                              sum(1 for o in offers if o.code == c.code and o.round == latest
-                                 and o.status is OfferStatus.OFFERED),
+                                 and o.status is OfferStatus.OFFERED and o.candidate_id not in settled),
                              c.open, c.over_filled) for c in summary.values())
     return PositionsStatus(program_id, codes, latest)
 

@@ -242,7 +242,8 @@ def pick_list(current: CurrentList, text: str) -> CodeList:
 def binding_reason(candidate: Candidate) -> str | None:
     """Why a name on a certified list would be an offer the committee may not want (DOMAIN.md §2):
     a deal-breaker by the policy (a visa not sponsored is one), or the do-not-rank bucket."""
-    reasons = [str(r) for r in (candidate.triage_reasons or []) if str(r).strip()]
+    reasons = [text for r in (candidate.triage_reasons or [])
+               if (text := str(r.get("text", "") if isinstance(r, dict) else r).strip())]
     why = f": {clip(reasons[0], 80)}" if reasons else ""
     if effective_bucket(candidate) is Bucket.DO_NOT_RANK:
         return f"do-not-rank bucket{why}"

@@ -1,9 +1,10 @@
 """One list per NRMP program code, offers as R3 makes them, and records that are checked and correctable,
 as the committee uses them: signed requests to the served app, the Web API stand-in, both databases.
 
-The applicants are synthetic; their track values are in the ERAS shape (`Specialty|CODE (Track)`,
-`../shared/DOMAIN.md` §2). The fake clock starts Wed 17 Mar 2027 09:00 EDT; the default calendar puts
-round 1's offers at Thu 09:00 EDT and round 2's at 12:00 (DOMAIN.md §1).
+The applicants are synthetic and come in through an ERAS export whose track values are in the PDWS
+shape (`Specialty|CODE (Track)`, repeated columns; `../shared/DOMAIN.md` §2, §4). The fake clock
+starts Wed 17 Mar 2027 09:00 EDT; the default calendar puts round 1's offers at Thu 09:00 EDT and
+round 2's at 12:00 (DOMAIN.md §1).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import csv
 import io
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -19,8 +21,10 @@ from sqlalchemy import func, select
 
 from bot.cli import main as soapbot
 from bot.console.signing import SlackClientSim
+from bot.services.candidates import import_export
 from storage.models import AuditEvent, Candidate, Offer, Position, Program
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
+from tests.factories import applicant_row, eras_csv, img_row
 from tests.harness.slack_api import SlackStandIn
 
 M1, M2 = MEMBERS[0], MEMBERS[1]
@@ -41,17 +45,22 @@ BOTH, CAT2, BOTH3, PRE4, CAT5, PRE6 = IDS
 
 @pytest.fixture
 def coded(served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> str:
-    """Six applicants on two codes (two on both); positions categorical=2 preliminary=1; three members
-    put them in the same order."""
-    with served.room.database.transaction() as session:
-        program = session.scalars(select(Program).where(Program.channel_id == war_room)).one()
-        for aamc, (first, last, tracks) in APPLICANTS.items():
-            dnr = aamc == PRE6
-            session.add(Candidate(program_id=program.id, aamc_id=aamc, first_name=first, last_name=last,
-                                  tracks=tracks, bucket="do not rank" if dnr else "strong paper",
-                                  profile={"aamc_id": aamc, "first_name": first, "last_name": last, "tracks": tracks},
-                                  triage_reasons=["needs an H-1B visa, which the program does not sponsor"]
-                                  if dnr else []))
+    """An ERAS export of six applicants on two codes (two applied to both; the last needs an H-1B the
+    default policy does not sponsor, so triage puts them in do-not-rank); positions categorical=2
+    preliminary=1; three members put them in the same order."""
+    rows = []
+    for n, (aamc, (first, last, tracks)) in enumerate(APPLICANTS.items(), start=1):
+        names = {"AAMC ID": aamc, "First Name": first, "Last Name": last}
+        rows.append(img_row(n, "H-1B", tracks=tracks, **names) if aamc == PRE6
+                    else applicant_row(n, tracks=tracks, **names))
+    with served.room.database.reading() as session:
+        program_id = session.scalars(select(Program.id).where(Program.channel_id == war_room)).one()
+    imported = import_export(served.room.database, program_id, eras_csv(rows), actor=DIRECTOR,
+                             today=date(2027, 3, 16), filename="export.csv")
+    assert imported.problem is None
+    with served.room.database.reading() as session:
+        assert session.scalar(select(Candidate.tracks).where(Candidate.aamc_id == BOTH)) == [CAT_TRACK, PRE_TRACK]
+        assert session.scalar(select(Candidate.bucket).where(Candidate.aamc_id == PRE6)) == "do not rank"
     answer = command(slack, standin, DIRECTOR, war_room, "positions set categorical=2 preliminary=1")
     assert "Saved" in answer["text"]
     for user in (DIRECTOR, M1, M2):
@@ -129,7 +138,8 @@ def test_two_codes_give_two_lists_two_csvs_and_the_same_bytes_from_the_cli(
     assert f"*2.* Twotracks, Cy ({BOTH3})" in pre_part
     assert f"*3.* Prelimonly, Di ({PRE4})" in pre_part
     assert f"*4.* Visaneed, Fay ({PRE6})" in pre_part
-    assert "an offer if R3 reaches them" in pre_part  # the do-not-rank name on a list is marked
+    assert "do-not-rank bucket: needs H-1B" in pre_part  # the do-not-rank name on a list is marked, with why
+    assert "an offer if R3 reaches them" in pre_part
     one = text_of(command(slack, standin, M2, coded, "list preliminary"))
     assert f"*1.* Bothways, Ada ({BOTH})" in one
     assert CAT2 not in one
