@@ -13,10 +13,13 @@ Each is imported by `soapbot import` run as a process and by a file shared in th
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.console.signing import SlackClientSim
+from bot.logs import JsonFormatter
 from storage.models import Candidate, ReferenceNote, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM, Served
 from tests.harness.slack_api import SlackStandIn
@@ -167,3 +171,53 @@ def test_reimporting_the_same_people_in_another_shape_updates_them_and_keeps_not
 
     text = _share(slack, standin, FIRST_LAST)
     assert "0 new, 0 updated, 5 unchanged" in text, text
+
+
+@pytest.fixture
+def logged() -> Iterator[io.StringIO]:
+    """Every log line at DEBUG, as `soapbot serve` writes them (bot.logs.JsonFormatter)."""
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield buffer
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def test_contact_details_reach_only_the_card_never_the_logs_and_go_with_the_purge(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str, logged: io.StringIO) -> None:
+    from sqlalchemy import MetaData, Table
+
+    from bot.services.records import purge
+
+    _share(slack, standin, FIRST_LAST)
+    card = _card(slack, standin, NUNEZ)
+    served.idle()
+    contact = ("(555) 010-0111", "jose.nunez@example.org")
+    assert all(value in card for value in contact)
+    output = logged.getvalue()
+    assert output and not [value for value in (*contact, "Núñez", "NÚÑEZ") if value in output]
+
+    def tables_holding(value: str) -> set[str]:
+        found: set[str] = set()
+        with served.room.database.reading() as session:
+            metadata = MetaData()
+            metadata.reflect(bind=session.connection())
+            for table in metadata.sorted_tables:
+                assert isinstance(table, Table)
+                rows = session.execute(table.select()).all()
+                if any(value in str(cell) for row in rows for cell in row):
+                    found.add(table.name)
+        return found
+
+    assert tables_holding(contact[0]) == {"candidates"}
+    program_id = _candidate(served, NUNEZ).program_id
+    purge(served.room.database, program_id=program_id, actor=DIRECTOR, now=served.clock())
+    assert tables_holding(contact[0]) == set()
+    assert tables_holding(contact[1]) == set()
