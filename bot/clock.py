@@ -24,6 +24,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -82,11 +83,14 @@ def make_scheduler(room: WarRoom) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(jobstores={"default": store}, timezone="UTC",
                                     job_defaults={"coalesce": True, "max_instances": 1,
                                                   "misfire_grace_time": 300})
+    # Ticks fall on whole minutes (and every `seconds` after): reminders are due on whole minutes, so
+    # a 20 s tick posts them at their minute, not up to 20 s after it, whenever the clock started.
+    minute = datetime.now(UTC).replace(second=0, microsecond=0)  # the scheduler's own time, never a fake
     for job_id, seconds, _job in JOBS:
         if job_id == "reminders.tick":
             seconds = room.settings.clock_tick_seconds
         scheduler.add_job(run_job, "interval", seconds=seconds, args=[job_id], id=job_id,
-                          replace_existing=True, jobstore="default")
+                          replace_existing=True, jobstore="default", start_date=minute)
     return scheduler
 
 
