@@ -54,122 +54,127 @@ def find_words(raw: str) -> tuple[list[str], int]:
     return kept, page
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
-    @router.subcommand("candidate", access=Access.READ, usage="candidate 12345678 | candidate Alvarez",
-                       summary="Posts the applicant's card in the war room (again: refreshes it and points to it "
-                               "in its thread).",
-                       free_text=True)
-    def candidate(cmd: SoapCommand) -> None:
-        key = cmd.args.raw.strip().strip('"“”')
-        found = show_card(room, cmd.program, key, cmd.actor.user_id)
-        if isinstance(found, list):
-            cmd.reply(matches_text(key, found), matches_blocks(key, found))
-            return
-        plan.record_view(room.database, program_id=cmd.program.id, candidate_id=found.candidate_id,
-                         user_id=cmd.actor.user_id, now=room.clock())
-        if not found.new_thread:
-            where = f"<{found.permalink}|the card>" if found.permalink else "the card"
-            cmd.reply(f"{escape(found.aamc_id)} already has a card: {where} is refreshed, and its thread points to it.")
+def candidate(cmd: SoapCommand) -> None:
+    key = cmd.args.raw.strip().strip('"“”')
+    found = show_card(cmd.room, cmd.program, key, cmd.actor.user_id)
+    if isinstance(found, list):
+        cmd.reply(matches_text(key, found), matches_blocks(key, found))
+        return
+    plan.record_view(cmd.room.database, program_id=cmd.program.id, candidate_id=found.candidate_id,
+                     user_id=cmd.actor.user_id, now=cmd.room.clock())
+    if not found.new_thread:
+        where = f"<{found.permalink}|the card>" if found.permalink else "the card"
+        cmd.reply(f"{escape(found.aamc_id)} already has a card: {where} is refreshed, and its thread points to it.")
 
-    @router.subcommand("find", access=Access.READ, usage="find step2>=240 grad>=2024 type:md visa:no voted:no",
-                       summary="Lists the candidates matching every filter (only you see it); `find help` names "
-                               "every filter.", free_text=True)
-    def find(cmd: SoapCommand) -> None:
-        words, page = find_words(cmd.args.raw)
-        if words and words[0].lower() == "help":
-            cmd.reply(candidates.FIND_HELP)
-            return
-        filters = candidates.parse_find(words)
-        result = candidates.find(room.database, cmd.program.id, filters, page=page, member=cmd.actor.user_id)
-        query = " ".join(words)
-        cmd.reply(find_text(result), find_blocks(result, query))
 
-    @router.subcommand("flag", access=Access.WRITE, usage="flag 12345678 rotated|interviewed|home|contact [off]",
-                       summary="Records what ERAS does not hold: rotated here, interviewed, home student, "
-                               "prior contact, prelim, strong letters.", what="flag candidates", free_text=True)
-    def flag(cmd: SoapCommand) -> None:
-        words = list(cmd.args.words)
-        value = True
-        if words and words[-1].lower() in ("off", "no", "clear", "remove", "on", "yes"):
-            value = words.pop().lower() in ("on", "yes")
-        if len(words) < 2:
-            raise BadInput(f"Use {FLAG_USAGE}.")
-        key, word = " ".join(words[:-1]), words[-1]
-        result = candidates.set_flag(room.database, program=cmd.program, actor=cmd.actor.user_id,
-                                     candidate_key=key, word=word, value=value,
-                                     today=candidates.program_today(room.clock(), cmd.program.timezone))
-        who = f"{escape(result.name)} ({escape(result.aamc_id)})"
-        if not result.changed:
-            cmd.reply(f"{who} is already {'' if value else 'not '}flagged *{escape(result.label)}*; nothing changed.")
-            return
-        refresh_card(room, cmd.program, result.candidate_id)
-        moved = (f" Bucket: {escape(result.bucket_before or 'none')} → {escape(result.bucket_after or 'none')}."
-                 if result.bucket_before != result.bucket_after else "")
-        cmd.reply(f"{who}: *{escape(result.label)}* {'set' if value else 'cleared'}.{moved}")
+def find(cmd: SoapCommand) -> None:
+    words, page = find_words(cmd.args.raw)
+    if words and words[0].lower() == "help":
+        cmd.reply(candidates.FIND_HELP)
+        return
+    filters = candidates.parse_find(words)
+    result = candidates.find(cmd.room.database, cmd.program.id, filters, page=page, member=cmd.actor.user_id)
+    query = " ".join(words)
+    cmd.reply(find_text(result), find_blocks(result, query))
 
-    def asks_for_import(body: dict[str, Any]) -> bool:
-        """Only a file shared with the word "import" is an import; other files (one attached to a reply
-        in a candidate's thread, say) go on to the listeners after this one."""
-        event = body.get("event")
-        return isinstance(event, dict) and bool(IMPORT_WORD.search(str(event.get("text") or "")))
 
-    @app.event({"type": "message", "subtype": "file_share"}, matchers=[asks_for_import])
-    @guard(room)
-    def file_shared(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        event = body.get("event") or {}
-        actor = actor_of(room, body)
-        if actor.program is None or event.get("channel") != actor.program.channel_id:
-            return  # not a war room: not ours to answer
-        if not slack_events.claim(room.database, body.get("event_id"), room.clock()):
-            return  # a redelivery of a share already taken (maybe still importing)
-        thread = str(event.get("thread_ts") or event.get("ts") or "")
-        channel = actor.program.channel_id
+def flag(cmd: SoapCommand) -> None:
+    words = list(cmd.args.words)
+    value = True
+    if words and words[-1].lower() in ("off", "no", "clear", "remove", "on", "yes"):
+        value = words.pop().lower() in ("on", "yes")
+    if len(words) < 2:
+        raise BadInput(f"Use {FLAG_USAGE}.")
+    key, word = " ".join(words[:-1]), words[-1]
+    result = candidates.set_flag(cmd.room.database, program=cmd.program, actor=cmd.actor.user_id,
+                                 candidate_key=key, word=word, value=value,
+                                 today=candidates.program_today(cmd.room.clock(), cmd.program.timezone))
+    who = f"{escape(result.name)} ({escape(result.aamc_id)})"
+    if not result.changed:
+        cmd.reply(f"{who} is already {'' if value else 'not '}flagged *{escape(result.label)}*; nothing changed.")
+        return
+    refresh_card(cmd.room, cmd.program, result.candidate_id)
+    moved = (f" Bucket: {escape(result.bucket_before or 'none')} → {escape(result.bucket_after or 'none')}."
+             if result.bucket_before != result.bucket_after else "")
+    cmd.reply(f"{who}: *{escape(result.label)}* {'set' if value else 'cleared'}.{moved}")
 
-        def refuse(error: WarRoomError | str) -> None:
-            room.gateway.post_ephemeral(channel, actor.user_id, f":no_entry: {error}", thread_ts=thread or None)
 
+def asks_for_import(body: dict[str, Any]) -> bool:
+    """Only a file shared with the word "import" is an import; other files (one attached to a reply
+    in a candidate's thread, say) go on to the listeners after this one."""
+    event = body.get("event")
+    return isinstance(event, dict) and bool(IMPORT_WORD.search(str(event.get("text") or "")))
+
+
+def file_shared(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
+    ack()
+    event = body.get("event") or {}
+    actor = actor_of(room, body)
+    if actor.program is None or event.get("channel") != actor.program.channel_id:
+        return  # not a war room: not ours to answer
+    if not slack_events.claim(room.database, body.get("event_id"), room.clock()):
+        return  # a redelivery of a share already taken (maybe still importing)
+    thread = str(event.get("thread_ts") or event.get("ts") or "")
+    channel = actor.program.channel_id
+
+    def refuse(error: WarRoomError | str) -> None:
+        room.gateway.post_ephemeral(channel, actor.user_id, f":no_entry: {error}", thread_ts=thread or None)
+
+    try:
+        program = actor.require(Access.WRITE, "import applicants")
+        shared = event.get("files") or []
+        files = candidates.export_files(shared)
+        if not files:
+            raise BadInput("Share the ERAS export as a .csv or .xlsx file with the word `import`.")
+    except WarRoomError as error:
+        refuse(error)
+        return
+    skipped = [str(f.get("name") or "a file") for f in shared if f not in files]
+    if skipped:
+        refuse(f"Not an export (.csv or .xlsx), not imported: {escape(', '.join(skipped)[:300])}.")
+    for file in files:  # each export on its own, all or nothing, answered in the thread
         try:
-            program = actor.require(Access.WRITE, "import applicants")
-            shared = event.get("files") or []
-            files = candidates.export_files(shared)
-            if not files:
-                raise BadInput("Share the ERAS export as a .csv or .xlsx file with the word `import`.")
+            result = candidates.import_shared_file(room, program, file, actor=actor.user_id)
         except WarRoomError as error:
             refuse(error)
-            return
-        skipped = [str(f.get("name") or "a file") for f in shared if f not in files]
-        if skipped:
-            refuse(f"Not an export (.csv or .xlsx), not imported: {escape(', '.join(skipped)[:300])}.")
-        for file in files:  # each export on its own, all or nothing, answered in the thread
-            try:
-                result = candidates.import_shared_file(room, program, file, actor=actor.user_id)
-            except WarRoomError as error:
-                refuse(error)
-                continue
-            room.gateway.post(channel, import_text(result), thread_ts=thread or None)
-            if result.from_plan:  # the plan's notes go in the new candidates' threads now, not at the clock's turn
-                post_plan_notes(room, program.id)
+            continue
+        room.gateway.post(channel, import_text(result), thread_ts=thread or None)
+        if result.from_plan:  # the plan's notes go in the new candidates' threads now, not at the clock's turn
+            post_plan_notes(room, program.id)
 
-    @app.action({"block_id": FIND_BLOCK, "action_id": re.compile(r"^page(\.next)?$")})
-    @guard(room)
-    def find_page(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        actor, program = require(room, body, Access.READ)
-        action = (body.get("actions") or [{}])[0]
-        _, query, page = read_page_value(str(action.get("value") or ""))
-        words, _ = find_words(query)
-        result = candidates.find(room.database, program.id, candidates.parse_find(words), page=page,
-                                 member=actor.user_id)
-        respond(text=find_text(result), blocks=find_blocks(result, query), response_type="ephemeral",
-                replace_original=True)
 
-    @app.action({"block_id": "card.core", "action_id": "card.refresh"})
-    @guard(room)
-    def refresh(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        _, program = require(room, body, Access.READ)
-        action = (body.get("actions") or [{}])[0]
-        value = str(action.get("value") or "")
-        if value.isdigit():
-            refresh_card(room, program, int(value))
+def find_page(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    ack()
+    actor, program = require(room, body, Access.READ)
+    action = (body.get("actions") or [{}])[0]
+    _, query, page = read_page_value(str(action.get("value") or ""))
+    words, _ = find_words(query)
+    result = candidates.find(room.database, program.id, candidates.parse_find(words), page=page,
+                             member=actor.user_id)
+    respond(text=find_text(result), blocks=find_blocks(result, query), response_type="ephemeral",
+            replace_original=True)
+
+
+def refresh(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
+    ack()
+    _, program = require(room, body, Access.READ)
+    action = (body.get("actions") or [{}])[0]
+    value = str(action.get("value") or "")
+    if value.isdigit():
+        refresh_card(room, program, int(value))
+
+
+def register(app: App, room: WarRoom, router: SoapRouter) -> None:
+    router.subcommand("candidate", access=Access.READ, usage="candidate 12345678 | candidate Alvarez",
+                      summary="Posts the applicant's card in the war room (again: refreshes it and points to it "
+                              "in its thread).",
+                      free_text=True)(candidate)
+    router.subcommand("find", access=Access.READ, usage="find step2>=240 grad>=2024 type:md visa:no voted:no",
+                      summary="Lists the candidates matching every filter (only you see it); `find help` names "
+                              "every filter.", free_text=True)(find)
+    router.subcommand("flag", access=Access.WRITE, usage="flag 12345678 rotated|interviewed|home|contact [off]",
+                      summary="Records what ERAS does not hold: rotated here, interviewed, home student, "
+                              "prior contact, prelim, strong letters.", what="flag candidates", free_text=True)(flag)
+    app.event({"type": "message", "subtype": "file_share"}, matchers=[asks_for_import])(guard(room)(file_shared))
+    app.action({"block_id": FIND_BLOCK, "action_id": re.compile(r"^page(\.next)?$")})(guard(room)(find_page))
+    app.action({"block_id": "card.core", "action_id": "card.refresh"})(guard(room)(refresh))

@@ -77,16 +77,21 @@ def error_view(text: str) -> dict[str, Any]:
 
 
 def guard(room: WarRoom) -> Callable[[Listener], Listener]:
-    """Wrap a listener (which must take `ack` and `body`) so that every failure is answered."""
+    """Wrap a listener (which must take `ack` and `body`) so that every failure is answered.
+
+    A listener that takes `room` (a module-level function) is given this war room; Bolt sees the
+    listener's other arguments only, so it injects those as usual."""
 
     def decorate(listener: Listener) -> Listener:
-        names = inspect.getfullargspec(listener).args
+        signature = inspect.signature(listener)
+        names = list(signature.parameters)
         if "body" not in names or "ack" not in names:
             raise TypeError(f"{listener.__name__} must take `ack` and `body` to be guarded")
+        takes_room = "room" in names
 
         def run(kwargs: dict[str, Any]) -> Any:
             try:
-                return listener(**kwargs)
+                return listener(**kwargs, room=room) if takes_room else listener(**kwargs)
             except Exception as error:
                 ack, body = kwargs["ack"], kwargs["body"]
                 if getattr(ack, "response", None) is None:
@@ -99,7 +104,6 @@ def guard(room: WarRoom) -> Callable[[Listener], Listener]:
                 answer(room, body, error)
                 return None
 
-        @functools.wraps(listener)
         def guarded(**kwargs: Any) -> Any:
             if kwargs["body"].get("type") in ACK_FIRST:
                 # Slack gets its 200 now; the work waits its turn in room.work, never the ack.
@@ -108,6 +112,12 @@ def guard(room: WarRoom) -> Callable[[Listener], Listener]:
                 return None
             return run(kwargs)
 
+        functools.update_wrapper(guarded, listener)
+        # Bolt injects the arguments it finds in the signature (following __wrapped__): show it the
+        # listener's own arguments without `room`, which is not Bolt's to give.
+        del guarded.__wrapped__  # type: ignore[attr-defined]
+        guarded.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=[p for p in signature.parameters.values() if p.name != "room"])
         return guarded  # type: ignore[return-value]
 
     return decorate

@@ -62,43 +62,44 @@ def member_of(room: WarRoom, team_id: str | None, user_id: str) -> Actor | None:
     return None
 
 
+def on_home_opened(room: WarRoom, ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
+    ack()
+    if event.get("tab", "home") != "home":
+        return
+    user_id = str(event.get("user") or "")
+    if not user_id:
+        return
+    publish_home(room, member_of(room, body.get("team_id"), user_id), user_id)
+
+
+def on_home_vote(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
+    ack()
+    ids = payload_ids(body)
+    user_id = ids.user_id or ""
+    actor = actor_of(room, body)
+    action = (body.get("actions") or [{}])[0]
+    try:
+        program = actor.require(Access.WRITE, "vote")
+        result = voting.cast_vote(room.database, program_id=program.id, actor=actor.user_id,
+                                  aamc_id=str(action.get("value") or ""),
+                                  vote=voting.VOTE_BY_ACTION[str(action.get("action_id"))], now=room.clock())
+    except WarRoomError as error:
+        log_failure(error)
+        still_member = actor if actor.role is not Role.OUTSIDER and actor.program is not None else None
+        publish_home(room, still_member or member_of(room, ids.team_id, user_id), user_id,
+                     f":no_entry: {error}")
+        return
+    publish_home(room, actor, user_id,
+                 f":white_check_mark: Your vote on {escape(result.name)} ({escape(result.aamc_id)}): "
+                 f"*{escape(voting.VOTE_LABELS[result.after])}*.")
+    if result.changed and actor.program is not None:
+        refresh_card(room, actor.program, result.candidate_id)
+
+
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:
-    @app.event("app_home_opened")
-    @guard(room)
-    def on_home_opened(ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
-        ack()
-        if event.get("tab", "home") != "home":
-            return
-        user_id = str(event.get("user") or "")
-        if not user_id:
-            return
-        publish_home(room, member_of(room, body.get("team_id"), user_id), user_id)
-
-    def on_home_vote(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        ids = payload_ids(body)
-        user_id = ids.user_id or ""
-        actor = actor_of(room, body)
-        action = (body.get("actions") or [{}])[0]
-        try:
-            program = actor.require(Access.WRITE, "vote")
-            result = voting.cast_vote(room.database, program_id=program.id, actor=actor.user_id,
-                                      aamc_id=str(action.get("value") or ""),
-                                      vote=voting.VOTE_BY_ACTION[str(action.get("action_id"))], now=room.clock())
-        except WarRoomError as error:
-            log_failure(error)
-            still_member = actor if actor.role is not Role.OUTSIDER and actor.program is not None else None
-            publish_home(room, still_member or member_of(room, ids.team_id, user_id), user_id,
-                         f":no_entry: {error}")
-            return
-        publish_home(room, actor, user_id,
-                     f":white_check_mark: Your vote on {escape(result.name)} ({escape(result.aamc_id)}): "
-                     f"*{escape(voting.VOTE_LABELS[result.after])}*.")
-        if result.changed and actor.program is not None:
-            refresh_card(room, actor.program, result.candidate_id)
-
+    app.event("app_home_opened")(guard(room)(on_home_opened))
+    on_vote = guard(room)(on_home_vote)
     for action_id in voting.VOTE_BY_ACTION:
-        on_vote = guard(room)(on_home_vote)
         app.action(action_id, matchers=[_is_home_click])(on_vote)
 
 

@@ -34,105 +34,111 @@ def _value(body: dict[str, Any]) -> str:
     return str(((body.get("actions") or [{}])[0]).get("value") or "")
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
-    def answer_change(program: ProgramRef, change: interviews.InterviewChange) -> str:
-        posted = interviews.publish(room, program, change)
-        tz = ZoneInfo(program.timezone)
-        if change.action == "unchanged":
-            return (f"You already hold the interview with *{escape(change.line.candidate_name)}*. "
-                    "Give a new time to move it: `/soap interview "
-                    f"{escape(change.line.aamc_id)} claim tomorrow 09:00`.")
-        return messages.change_answer(change.action, change.line, tz, room.clock(), change.warning, posted)
+def answer_change(room: WarRoom, program: ProgramRef, change: interviews.InterviewChange) -> str:
+    posted = interviews.publish(room, program, change)
+    tz = ZoneInfo(program.timezone)
+    if change.action == "unchanged":
+        return (f"You already hold the interview with *{escape(change.line.candidate_name)}*. "
+                "Give a new time to move it: `/soap interview "
+                f"{escape(change.line.aamc_id)} claim tomorrow 09:00`.")
+    return messages.change_answer(change.action, change.line, tz, room.clock(), change.warning, posted)
 
-    @router.subcommand("interview", access=Access.WRITE, usage="interview 12345678 [claim tomorrow 09:00 | "
-                       "done|unreachable|declined note]",
-                       summary="Proposes an interview; `claim [when]` makes you the interviewer; "
-                               "`done|unreachable|declined [note]` records how it went.",
-                       what="propose or claim interviews", free_text=True)
-    def interview(cmd: SoapCommand) -> None:
-        words = cmd.args.words
-        if not words:
-            raise BadInput(USAGE)
-        key, verb = words[0], (words[1].lower() if len(words) > 1 else "")
-        if not verb:
-            change = interviews.propose(room.database, program=cmd.program, actor=cmd.actor.user_id, key=key,
-                                        now=room.clock())
-        elif verb == "claim":
-            change = interviews.claim(room.database, program=cmd.program, actor=cmd.actor.user_id, key=key,
-                                      when=cmd.args.rest(2), now=room.clock())
-        elif verb in interviews.OUTCOMES:
-            change = interviews.record_outcome(room.database, program=cmd.program, actor=cmd.actor.user_id,
-                                               is_director=cmd.actor.is_director, key=key, outcome=verb,
-                                               note=cmd.args.rest(2), now=room.clock())
-        else:
-            raise BadInput(f"`{escape(verb[:30])}` is not something an interview can do. {USAGE}")
-        cmd.reply(answer_change(cmd.program, change))
 
-    @router.subcommand("interviews", access=Access.READ, usage="interviews",
-                       summary="The interview queue: unclaimed, scheduled, done today (only you see it).")
-    def queue(cmd: SoapCommand) -> None:
-        found = interviews.queue(room.database, program=cmd.program, now=room.clock())
-        text, blocks = messages.queue_message(found, tz=ZoneInfo(cmd.program.timezone), now=room.clock(),
-                                              viewer=cmd.actor.user_id)
-        cmd.reply(text, blocks)
+def interview(cmd: SoapCommand) -> None:
+    words = cmd.args.words
+    if not words:
+        raise BadInput(USAGE)
+    key, verb = words[0], (words[1].lower() if len(words) > 1 else "")
+    if not verb:
+        change = interviews.propose(cmd.room.database, program=cmd.program, actor=cmd.actor.user_id, key=key,
+                                    now=cmd.room.clock())
+    elif verb == "claim":
+        change = interviews.claim(cmd.room.database, program=cmd.program, actor=cmd.actor.user_id, key=key,
+                                  when=cmd.args.rest(2), now=cmd.room.clock())
+    elif verb in interviews.OUTCOMES:
+        change = interviews.record_outcome(cmd.room.database, program=cmd.program, actor=cmd.actor.user_id,
+                                           is_director=cmd.actor.is_director, key=key, outcome=verb,
+                                           note=cmd.args.rest(2), now=cmd.room.clock())
+    else:
+        raise BadInput(f"`{escape(verb[:30])}` is not something an interview can do. {USAGE}")
+    cmd.reply(answer_change(cmd.room, cmd.program, change))
 
-    def open_scorecard(program: ProgramRef, user_id: str, key: str, trigger_id: str | None) -> None:
-        target = interviews.scorecard_target(room.database, program=program, actor=user_id, key=key)
-        view = messages.scorecard_modal(candidate_name=target.candidate_name, aamc_id=target.aamc_id,
-                                        private_metadata=gate.view_metadata(program.id, candidate=target.aamc_id),
-                                        initial=target.existing)
-        room.gateway.call("views.open", give_up_at=room.clock() + timedelta(seconds=2), trigger_id=trigger_id,
-                          view=view)
 
-    @router.subcommand("scorecard", access=Access.WRITE, usage="scorecard 12345678",
-                       summary="Opens the interview scorecard (the interviewer's).", what="file scorecards")
-    def scorecard(cmd: SoapCommand) -> None:
-        if len(cmd.args.words) != 1:
-            raise BadInput("Use `/soap scorecard <AAMC ID>`.")
-        open_scorecard(cmd.program, cmd.actor.user_id, cmd.args.words[0], cmd.trigger_id)
+def queue(cmd: SoapCommand) -> None:
+    found = interviews.queue(cmd.room.database, program=cmd.program, now=cmd.room.clock())
+    text, blocks = messages.queue_message(found, tz=ZoneInfo(cmd.program.timezone), now=cmd.room.clock(),
+                                          viewer=cmd.actor.user_id)
+    cmd.reply(text, blocks)
 
-    @app.action(ActionId.INTERVIEW_PROPOSE.value)
-    @guard(room)
-    def propose_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        actor, program = gate.require(room, body, Access.WRITE, "propose or claim interviews")
-        change = interviews.propose(room.database, program=program, actor=actor.user_id, key=_value(body),
-                                    now=room.clock())
-        respond(text=answer_change(program, change), response_type="ephemeral", replace_original=False)
 
-    @app.action(ActionId.INTERVIEW_CLAIM.value)
-    @guard(room)
-    def claim_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        actor, program = gate.require(room, body, Access.WRITE, "propose or claim interviews")
-        change = interviews.claim(room.database, program=program, actor=actor.user_id, key=_value(body), when=None,
-                                  now=room.clock())
-        respond(text=answer_change(program, change), response_type="ephemeral", replace_original=False)
+def open_scorecard(room: WarRoom, program: ProgramRef, user_id: str, key: str, trigger_id: str | None) -> None:
+    target = interviews.scorecard_target(room.database, program=program, actor=user_id, key=key)
+    view = messages.scorecard_modal(candidate_name=target.candidate_name, aamc_id=target.aamc_id,
+                                    private_metadata=gate.view_metadata(program.id, candidate=target.aamc_id),
+                                    initial=target.existing)
+    room.gateway.call("views.open", give_up_at=room.clock() + timedelta(seconds=2), trigger_id=trigger_id,
+                      view=view)
 
-    @app.action(ActionId.SCORECARD_OPEN.value)
-    @guard(room)
-    def scorecard_button(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
+
+def scorecard(cmd: SoapCommand) -> None:
+    if len(cmd.args.words) != 1:
+        raise BadInput("Use `/soap scorecard <AAMC ID>`.")
+    open_scorecard(cmd.room, cmd.program, cmd.actor.user_id, cmd.args.words[0], cmd.trigger_id)
+
+
+def propose_button(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    ack()
+    actor, program = gate.require(room, body, Access.WRITE, "propose or claim interviews")
+    change = interviews.propose(room.database, program=program, actor=actor.user_id, key=_value(body),
+                                now=room.clock())
+    respond(text=answer_change(room, program, change), response_type="ephemeral", replace_original=False)
+
+
+def claim_button(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    ack()
+    actor, program = gate.require(room, body, Access.WRITE, "propose or claim interviews")
+    change = interviews.claim(room.database, program=program, actor=actor.user_id, key=_value(body), when=None,
+                              now=room.clock())
+    respond(text=answer_change(room, program, change), response_type="ephemeral", replace_original=False)
+
+
+def scorecard_button(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
+    ack()
+    actor, program = gate.require(room, body, Access.WRITE, "file scorecards")
+    open_scorecard(room, program, actor.user_id, _value(body), body.get("trigger_id"))
+
+
+def submit_scorecard(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
+    raw = messages.read_scorecard(((body.get("view") or {}).get("state") or {}).get("values") or {})
+    key = str(gate.read_view_metadata(body).get("candidate") or "")
+    try:
         actor, program = gate.require(room, body, Access.WRITE, "file scorecards")
-        open_scorecard(program, actor.user_id, _value(body), body.get("trigger_id"))
+        saved = interviews.submit_scorecard(room.database, program=program, actor=actor.user_id, key=key,
+                                            raw=raw, now=room.clock())
+    except interviews.ScorecardInputError as error:
+        ack(response_action="errors", errors=error.errors)
+        return
+    except WarRoomError as error:
+        ack(response_action="errors", errors={ScorecardField.RECOMMENDATION.value: str(error)[:2000]})
+        return
+    ack()
+    posted = interviews.publish_scorecard(room, program, saved)
+    room.gateway.post_ephemeral(program.channel_id, actor.user_id, messages.scorecard_answer(
+        candidate_name=saved.candidate_name, aamc_id=saved.aamc_id, recommendation=saved.card.recommendation,
+        vote_recorded=saved.vote_recorded, own_vote=saved.own_vote, posted=posted))
 
-    @app.view(CallbackId.SCORECARD_MODAL.value)
-    @guard(room)
-    def submit_scorecard(ack: Ack, body: dict[str, Any]) -> None:
-        raw = messages.read_scorecard(((body.get("view") or {}).get("state") or {}).get("values") or {})
-        key = str(gate.read_view_metadata(body).get("candidate") or "")
-        try:
-            actor, program = gate.require(room, body, Access.WRITE, "file scorecards")
-            saved = interviews.submit_scorecard(room.database, program=program, actor=actor.user_id, key=key,
-                                                raw=raw, now=room.clock())
-        except interviews.ScorecardInputError as error:
-            ack(response_action="errors", errors=error.errors)
-            return
-        except WarRoomError as error:
-            ack(response_action="errors", errors={ScorecardField.RECOMMENDATION.value: str(error)[:2000]})
-            return
-        ack()
-        posted = interviews.publish_scorecard(room, program, saved)
-        room.gateway.post_ephemeral(program.channel_id, actor.user_id, messages.scorecard_answer(
-            candidate_name=saved.candidate_name, aamc_id=saved.aamc_id, recommendation=saved.card.recommendation,
-            vote_recorded=saved.vote_recorded, own_vote=saved.own_vote, posted=posted))
+
+def register(app: App, room: WarRoom, router: SoapRouter) -> None:
+    router.subcommand("interview", access=Access.WRITE, usage="interview 12345678 [claim tomorrow 09:00 | "
+                      "done|unreachable|declined note]",
+                      summary="Proposes an interview; `claim [when]` makes you the interviewer; "
+                              "`done|unreachable|declined [note]` records how it went.",
+                      what="propose or claim interviews", free_text=True)(interview)
+    router.subcommand("interviews", access=Access.READ, usage="interviews",
+                      summary="The interview queue: unclaimed, scheduled, done today (only you see it).")(queue)
+    router.subcommand("scorecard", access=Access.WRITE, usage="scorecard 12345678",
+                      summary="Opens the interview scorecard (the interviewer's).", what="file scorecards")(scorecard)
+    app.action(ActionId.INTERVIEW_PROPOSE.value)(guard(room)(propose_button))
+    app.action(ActionId.INTERVIEW_CLAIM.value)(guard(room)(claim_button))
+    app.action(ActionId.SCORECARD_OPEN.value)(guard(room)(scorecard_button))
+    app.view(CallbackId.SCORECARD_MODAL.value)(guard(room)(submit_scorecard))

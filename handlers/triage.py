@@ -41,66 +41,69 @@ def _split(raw: str) -> list[str]:
     return [w.strip('"') for w in re.findall(r'"[^"]*"|\S+', raw)]
 
 
+def policy(cmd: SoapCommand) -> None:
+    words = [w.lower() for w in cmd.args.words]
+    if not words and not cmd.args.pairs:
+        current = triage.program_policy(cmd.room.database, cmd.program.id)
+        cmd.reply(policy_text(current, cmd.program.name))
+        return
+    if words[:1] != ["set"] or len(words) > 1:
+        raise BadInput("Use `/soap policy` to see the policy, or `/soap policy set key=value …`, e.g. "
+                       "`/soap policy set visas=J-1 home_states=OH,PA`.")
+    program = cmd.actor.require(Access.DIRECTOR, "change the triage policy")
+    change = triage.set_policy(cmd.room.database, program=program, actor=cmd.actor.user_id,
+                               pairs=cmd.args.pairs, today=program_today(cmd.room.clock(), program.timezone))
+    if not change.changed_keys:
+        cmd.reply("The policy already says that; nothing changed.\n" + policy_text(change.after, program.name))
+        return
+    report = policy_change_text(cmd.actor.user_id, change.before, change.after, change.moves)
+    cmd.room.gateway.post(program.channel_id, report)
+    cmd.reply(report)
+
+
+def triage_command(cmd: SoapCommand) -> None:
+    words = _split(cmd.args.raw)
+    page = 1
+    if words and re.fullmatch(r"page[=:][0-9]{1,4}", words[0].lower()):
+        page = int(words[0][5:])
+        words = words[1:]
+    if not words:
+        summary = triage.summary(cmd.room.database, cmd.program.id, page=page)
+        cmd.reply(triage_text(summary), triage_blocks(summary))
+        return
+    program = cmd.actor.require(Access.DIRECTOR, "override triage")
+    if len(words) < 2:
+        raise BadInput(f"Use {OVERRIDE_USAGE}.")
+    key, bucket = words[0], words[1]
+    clearing = bucket.lower() in ("clear", "reset", "none", "auto")
+    reason = " ".join(words[2:]) if not clearing else None
+    result = overrides.set_override(cmd.room.database, program=program, actor=cmd.actor.user_id, candidate_key=key,
+                                 bucket_text=None if clearing else bucket, reason=reason, now=cmd.room.clock())
+    refresh_card(cmd.room, program, result.candidate_id)
+    who = f"{escape(result.name)} ({escape(result.aamc_id)})"
+    if clearing:
+        cmd.reply(f"Override cleared: {who} is back in *{escape(result.after or 'none')}* (computed).")
+    else:
+        cmd.reply(f"{who} is now *{escape(result.after or '')}* (was {escape(result.before or 'none')}; "
+                  f"computed: {escape(result.computed or 'none')}). Reason recorded: "
+                  f"“{escape(result.reason or '')}”. It stays until a director clears it.")
+
+
+def triage_page(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    ack()
+    _, program = require(room, body, Access.READ)
+    action = (body.get("actions") or [{}])[0]
+    _, _, page = read_page_value(str(action.get("value") or ""))
+    summary = triage.summary(room.database, program.id, page=page)
+    respond(text=triage_text(summary), blocks=triage_blocks(summary), response_type="ephemeral",
+            replace_original=True)
+
+
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:
-    @router.subcommand("policy", access=Access.READ, usage="policy | policy set visas=J-1 max_failures=1",
-                       summary="Shows the triage policy; directors change it and every bucket is recomputed.")
-    def policy(cmd: SoapCommand) -> None:
-        words = [w.lower() for w in cmd.args.words]
-        if not words and not cmd.args.pairs:
-            current = triage.program_policy(room.database, cmd.program.id)
-            cmd.reply(policy_text(current, cmd.program.name))
-            return
-        if words[:1] != ["set"] or len(words) > 1:
-            raise BadInput("Use `/soap policy` to see the policy, or `/soap policy set key=value …`, e.g. "
-                           "`/soap policy set visas=J-1 home_states=OH,PA`.")
-        program = cmd.actor.require(Access.DIRECTOR, "change the triage policy")
-        change = triage.set_policy(room.database, program=program, actor=cmd.actor.user_id,
-                                   pairs=cmd.args.pairs, today=program_today(room.clock(), program.timezone))
-        if not change.changed_keys:
-            cmd.reply("The policy already says that; nothing changed.\n" + policy_text(change.after, program.name))
-            return
-        report = policy_change_text(cmd.actor.user_id, change.before, change.after, change.moves)
-        room.gateway.post(program.channel_id, report)
-        cmd.reply(report)
-
-    @router.subcommand("triage", access=Access.READ, usage="triage | triage 12345678 interviewed <reason>",
-                       summary="Counts per bucket; directors override a bucket with a reason (`clear` undoes).",
-                       free_text=True)
-    def triage_command(cmd: SoapCommand) -> None:
-        words = _split(cmd.args.raw)
-        page = 1
-        if words and re.fullmatch(r"page[=:][0-9]{1,4}", words[0].lower()):
-            page = int(words[0][5:])
-            words = words[1:]
-        if not words:
-            summary = triage.summary(room.database, cmd.program.id, page=page)
-            cmd.reply(triage_text(summary), triage_blocks(summary))
-            return
-        program = cmd.actor.require(Access.DIRECTOR, "override triage")
-        if len(words) < 2:
-            raise BadInput(f"Use {OVERRIDE_USAGE}.")
-        key, bucket = words[0], words[1]
-        clearing = bucket.lower() in ("clear", "reset", "none", "auto")
-        reason = " ".join(words[2:]) if not clearing else None
-        result = overrides.set_override(room.database, program=program, actor=cmd.actor.user_id, candidate_key=key,
-                                     bucket_text=None if clearing else bucket, reason=reason, now=room.clock())
-        refresh_card(room, program, result.candidate_id)
-        who = f"{escape(result.name)} ({escape(result.aamc_id)})"
-        if clearing:
-            cmd.reply(f"Override cleared: {who} is back in *{escape(result.after or 'none')}* (computed).")
-        else:
-            cmd.reply(f"{who} is now *{escape(result.after or '')}* (was {escape(result.before or 'none')}; "
-                      f"computed: {escape(result.computed or 'none')}). Reason recorded: "
-                      f"“{escape(result.reason or '')}”. It stays until a director clears it.")
-
-    @app.action({"block_id": TRIAGE_BLOCK, "action_id": re.compile(r"^page(\.next)?$")})
-    @guard(room)
-    def triage_page(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        _, program = require(room, body, Access.READ)
-        action = (body.get("actions") or [{}])[0]
-        _, _, page = read_page_value(str(action.get("value") or ""))
-        summary = triage.summary(room.database, program.id, page=page)
-        respond(text=triage_text(summary), blocks=triage_blocks(summary), response_type="ephemeral",
-                replace_original=True)
+    router.subcommand("policy", access=Access.READ, usage="policy | policy set visas=J-1 max_failures=1",
+                      summary="Shows the triage policy; directors change it and every bucket is recomputed.")(policy)
+    router.subcommand("triage", access=Access.READ, usage="triage | triage 12345678 interviewed <reason>",
+                      summary="Counts per bucket; directors override a bucket with a reason (`clear` undoes).",
+                      free_text=True)(triage_command)
+    app.action({"block_id": TRIAGE_BLOCK, "action_id": re.compile(r"^page(\.next)?$")})(guard(room)(triage_page))
 
