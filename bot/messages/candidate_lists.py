@@ -211,16 +211,18 @@ def import_lines(result: ImportResult, *, max_errors: int | None = None,
         return [f"Nothing imported: {esc(result.problem)}"]
     if result.missing_required:
         names = ("First Name" in result.missing_required or "Last Name" in result.missing_required)
-        lines.append(f"Nothing imported from {name}: required column(s) missing: "
+        missing = "a required column is" if len(result.missing_required) == 1 else "required columns are"
+        lines.append(f"Nothing imported from {name}: {missing} missing: "
                      + ", ".join(esc(c) for c in result.missing_required)
                      + (" (or one `Applicant Name` column)" if names else "") + ".")
     elif result.errors:
-        lines.append(f"Nothing imported from {name}: {len(result.bad_rows)} row(s) have problems "
+        bad = len(result.bad_rows)
+        lines.append(f"Nothing imported from {name}: {plural(bad, 'row')} {'has' if bad == 1 else 'have'} problems "
                      "(fix them and share the file again):")
         shown = result.errors if max_errors is None else result.errors[:max_errors]
         lines += [f"  row {e.row_number}, {esc(e.column)}: {esc(e.reason)}" for e in shown]
         if len(shown) < len(result.errors):
-            lines.append(f"  …and {len(result.errors) - len(shown)} more problem(s); "
+            lines.append(f"  …and {plural(len(result.errors) - len(shown), 'more problem')}; "
                          "`soapbot import FILE --dry-run` lists them all.")
     else:
         verb = "Would import" if result.dry_run else "Imported"
