@@ -335,3 +335,15 @@ class UnseenApplicant:
     bucket: str | None
     risk: str | None
     why: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    """The NRMP program codes they applied to (empty when the export names none)."""
+
+
+def within_reach(items: Sequence[UnseenApplicant], open_codes: frozenset[str] | None) -> list[UnseenApplicant]:
+    """The applicants a preference list could still reach: R3 offers only the positions still open,
+    per program code (DOMAIN.md §2), so someone who applied only to codes that are full cannot be
+    reached. ``open_codes`` None: the program has set no positions, everyone counts; an applicant
+    whose tracks name no code counts too (the program keeps one list)."""
+    if open_codes is None:
+        return list(items)
+    return [item for item in items if not item.codes or set(item.codes) & open_codes]

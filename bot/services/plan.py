@@ -45,7 +45,9 @@ from bot.domain.plan import (
     is_plan_reason,
     plan_reason,
     read_plan_rows,
+    within_reach,
 )
+from bot.domain.program_codes import codes_in
 from bot.domain.triage import Bucket
 from bot.eras_export import ExportFileError, _load, _rows_of
 from bot.errors import BadInput, CandidateNotFound
@@ -54,6 +56,7 @@ from bot.services import audit
 from bot.services.triage import policy_of, recompute
 from storage.database import Database
 from storage.models import (
+    ApplicantAvailability,
     Candidate,
     CardView,
     Interview,
@@ -267,9 +270,11 @@ def _unseen_query(program_id: int) -> Any:
         exists().where(Ranking.candidate_id == Candidate.id),
         exists().where(ReferenceNote.candidate_id == Candidate.id, ReferenceNote.source != PLAN_NOTE_SOURCE),
         exists().where(Interview.candidate_id == Candidate.id),
+        # out of SOAP (accepted elsewhere, withdrew): no list can reach them any more
+        exists().where(ApplicantAvailability.candidate_id == Candidate.id),
     ]
     query = select(Candidate.id, Candidate.aamc_id, Candidate.first_name, Candidate.last_name, Candidate.bucket,
-                   Candidate.override_bucket, Candidate.risk, Candidate.triage_reasons).where(
+                   Candidate.override_bucket, Candidate.risk, Candidate.triage_reasons, Candidate.tracks).where(
         Candidate.program_id == program_id, Candidate.pinned_by.is_(None),
         func.coalesce(Candidate.bucket, "") != dnr, func.coalesce(Candidate.override_bucket, "") != dnr)
     for condition in touched:
@@ -289,13 +294,15 @@ def unseen(database: Database, program_id: int) -> list[UnseenApplicant]:
     items = [UnseenApplicant(candidate_id=row.id, aamc_id=row.aamc_id, name=f"{row.first_name} {row.last_name}",
                              bucket=_effective(row), risk=row.risk,
                              why=tuple(str(r.get("text")) for r in (row.triage_reasons or [])
-                                       if isinstance(r, dict) and r.get("kind") == "bucket"))
+                                       if isinstance(r, dict) and r.get("kind") == "bucket"),
+                             codes=tuple(code.code for code in codes_in(str(t) for t in (row.tracks or []))))
              for row in rows]
     items.sort(key=lambda item: (order.get(item.bucket or "", 99), _RISK_ORDER.get(item.risk or "", 3),
                                  item.name.casefold(), item.aamc_id))
     return items
 
 
-def unseen_count(database: Database, program_id: int) -> int:
-    with database.reading() as session:
-        return session.scalar(select(func.count()).select_from(_unseen_query(program_id).subquery())) or 0
+def unseen_count(database: Database, program_id: int, open_codes: frozenset[str] | None = None) -> int:
+    """How many unseen applicants a list could still reach: those who applied to a program code with
+    positions open (`open_codes`; None when the program has set no positions: everyone)."""
+    return len(within_reach(unseen(database, program_id), open_codes))

@@ -340,6 +340,12 @@ class _Composed:
     thread_ts: str | None = None  # interview reminders go in the candidate's thread
 
 
+def _open_codes(database: Database, program_id: int) -> frozenset[str] | None:
+    """The program codes with positions still open (None: no positions set)."""
+    status = offers.positions_status(database, program_id)
+    return frozenset(c.code for c in status.codes if c.open > 0) if status.codes else None
+
+
 def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Composed:
     spec = claimed.spec
     # Read what the database holds first and let the session go: Slack calls and the list
@@ -378,7 +384,7 @@ def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Co
                         missing=missing, candidates_total=total, directors=directors, expires_at=expires_at,
                         missed=missed, next_offers=projected, lists=lists, unanswered=unanswered,
                         deadline_at=deadline_at,
-                        unseen=plan.unseen_count(room.database, program_id)
+                        unseen=plan.unseen_count(room.database, program_id, _open_codes(room.database, program_id))
                         if spec.kind is ReminderKind.DEADLINE_LEAD else 0)
     text, blocks = reminder_message(view)
     return _Composed(channel, text, blocks, missed_keys)

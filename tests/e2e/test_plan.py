@@ -199,3 +199,20 @@ def test_the_cli_imports_a_plan_and_the_clock_posts_its_notes(
     assert "pre-SOAP plan: thrilled" in card
     assert "our sub-intern" in " ".join(replies_in(served, standin, ts))
     assert job(served.room) == 0  # posted once
+
+
+def test_the_reminder_before_a_deadline_says_how_many_eligible_applicants_remain_unseen(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    from datetime import UTC, datetime
+
+    from bot.services import reminders
+
+    share(slack, standin, COORDINATOR, "soap.csv",
+          eras_csv([applicant_row(41), applicant_row(42), applicant_row(43), img_row(44, "H-1B")]), "import")
+    served.idle()
+    command(slack, standin, MEMBERS[1], f"vote {aamc_id(41)} rank")
+    standin.reset()
+    assert reminders.run_due_reminders(served.room, datetime(2027, 3, 18, 11, 55, tzinfo=UTC), "e2e-clock")
+    deadline = next(c.params for c in standin.wait_for("chat.postMessage") if ":alarm_clock:" in c.params["text"])
+    assert "2 eligible applicants still unseen" in deadline["text"]  # 42 and 43; 41 has a vote, 44 a deal-breaker
+    assert "/soap unseen" in json.dumps(deadline["blocks"])

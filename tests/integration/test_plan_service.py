@@ -198,3 +198,23 @@ def test_the_plan_shared_as_an_export_imports_nobody_as_a_soap_applicant(databas
     assert not result.ok and "is a pre-SOAP plan" in (result.problem or "")
     with database.reading() as session:
         assert session.scalar(select(func.count()).select_from(Candidate)) == 0
+
+
+def test_the_reminders_count_only_unseen_applicants_a_list_could_still_reach(database: Database) -> None:
+    from bot.domain.offers import Availability
+    from bot.services.offers import set_availability
+
+    program = _program(database)
+    _import_export(database, program, [
+        applicant_row(1, tracks=["Internal Medicine|1234140C0 (Categorical)"]),
+        applicant_row(2, tracks=["Internal Medicine|1234140P0 (Preliminary)"]),
+        applicant_row(3, tracks=["Categorical"]),  # no code: the program keeps one list
+        applicant_row(4, tracks=["Internal Medicine|1234140C0 (Categorical)"]),
+    ])
+    assert unseen_count(database, program.id) == 4  # no positions set: everyone
+    assert unseen_count(database, program.id, frozenset({"1234140C0"})) == 3  # the prelim code is full
+    assert unseen_count(database, program.id, frozenset()) == 1
+    set_availability(database, program_id=program.id, actor=DIRECTOR, candidate_key=aamc_id(4),
+                     availability=Availability.ACCEPTED_ELSEWHERE, now=NOW)
+    assert aamc_id(4) not in {item.aamc_id for item in unseen(database, program.id)}  # out of SOAP
+    assert unseen(database, program.id)[0].codes in ((), ("1234140C0",), ("1234140P0",))
