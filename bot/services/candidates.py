@@ -485,7 +485,7 @@ def _unknown_filter(key: str) -> BadInput:
     close = difflib.get_close_matches(key, [*FILTER_NAMES, *_EXAM_WORDS, *_ALIASES], n=1, cutoff=0.6)
     guess = f" Did you mean `{escape(close[0])}`?" if close else ""
     return BadInput(f"Unknown filter `{escape(key[:40])}`; nothing was searched.{guess} The filters are "
-                    + ", ".join(f"`{name}`" for name in FILTER_NAMES) + f". {FIND_HELP}")
+                    + ", ".join(f"`{name}`" for name in FILTER_NAMES) + "; `/soap find help` shows an example of each.")
 
 
 def _score(key: str, exam: str, op: str, value: str) -> ScoreFilter:
