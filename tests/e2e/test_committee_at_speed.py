@@ -177,6 +177,8 @@ def test_a_plus_one_reply_is_no_note_and_a_substantive_reply_is_one_shown_on_the
     assert "No reference notes yet." in card
     updates = len(standin.calls_to("chat.update"))
 
+    rule = everything(command(slack, standin, M2, room, "help"))
+    assert "starts with `ref:`" in rule and "at least 12 words" in rule  # the rule is where people look
     said = "Called his PD at Example General: strong clinician, would rank him again"
     assert slack.event(slack.message_event(room, M2, said, thread_ts=parent)).status == 200
     standin.wait_for("chat.update", count=updates + 1)
