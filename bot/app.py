@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from concurrent.futures import Executor
 
 from slack_bolt import App
@@ -19,9 +18,6 @@ def create_app(room: WarRoom, *, token_verification: bool = True,
     passes one that tells it when the app has finished handling a request)."""
     settings = room.settings
     configure_logging(settings.log_level)
-    # Hand the GIL over every 1 ms instead of 5: a request thread waiting to acknowledge gets its turn
-    # sooner while work threads render and query (measured in docs/benchmarks.md).
-    sys.setswitchinterval(0.001)
     app = App(
         token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret,

@@ -17,12 +17,18 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.cli import configure_process
 from storage.database import Database, dispose_engines
 from storage.migrate import upgrade
 from storage.models import Base
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The test process runs the app in process, as a `soapbot` process does: same process settings."""
+    configure_process()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
