@@ -265,7 +265,7 @@ LATER_FIELDS: frozenset[str] = frozenset({
 
 
 #: Lower-case name particles inside a surname (`VAN DER BERG` → `van der Berg`).
-_PARTICLES = frozenset({"van", "der", "den", "de", "del", "della", "di", "da", "du", "la", "le", "von", "dos",
+_PARTICLES = frozenset({"van", "der", "den", "de", "del", "della", "da", "du", "la", "von", "dos",
                         "das", "ter", "ten"})
 _LETTERS = re.compile(r"[^\W\d_]+")
 
