@@ -1,7 +1,8 @@
 """Votes, own orderings, pins and the preference lists (one per program code).
 
 `/soap vote <id> high|rank|if-needed|dnr`, the four vote buttons on the card, `/soap rank <id> <id> …`,
-`/soap votes <id>` (directors), `/soap pin|unpin <id>` (directors), `/soap list [code|label] [page]`,
+`/soap votes <id>` (directors), `/soap pin|unpin|exclude|include <id> [code]` (directors),
+`/soap list [code|label] [page]`,
 `/soap list lock|unlock|csv <round> [code]` (directors).
 """
 
@@ -82,13 +83,34 @@ def rank_command(cmd: SoapCommand) -> None:
 def change_pin(pinned: bool, cmd: SoapCommand) -> None:
     name = "pin" if pinned else "unpin"
     if not cmd.args.words:
-        raise BadInput(f"Use `/soap {name} <AAMC ID or name>`, like `/soap {name} 12345678`.")
+        raise BadInput(f"Use `/soap {name} <AAMC ID or name> [code]`, like `/soap {name} 12345678` (every list) or "
+                       f"`/soap {name} 12345678 preliminary` (that code's list).")
+    key, code = preference_list.split_code(cmd.room.database, cmd.program.id, cmd.args.words)
+    if code is not None:
+        place(cmd, key, code, preference_list.PIN if pinned else None, releasing=preference_list.PIN)
+        return
     result = voting.set_pin(cmd.room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
-                            aamc_id=" ".join(cmd.args.words), pinned=pinned)
+                            aamc_id=key, pinned=pinned)
     cmd.reply(messages.pin_answer(result, pinned))
     if result.changed:
         cmd.room.gateway.post(cmd.program.channel_id, messages.pin_post(result, cmd.actor.user_id, pinned))
         candidate_cards.refresh_card(cmd.room, cmd.program, result.candidate_id)
+
+
+def change_exclusion(excluded: bool, cmd: SoapCommand) -> None:
+    name = "exclude" if excluded else "include"
+    if not cmd.args.words:
+        raise BadInput(f"Use `/soap {name} <AAMC ID or name> [code]`, like `/soap {name} 12345678 categorical`.")
+    key, code = preference_list.split_code(cmd.room.database, cmd.program.id, cmd.args.words)
+    place(cmd, key, code, preference_list.EXCLUDE if excluded else None, releasing=preference_list.EXCLUDE)
+
+
+def place(cmd: SoapCommand, key: str, code: str | None, kind: str | None, releasing: str) -> None:
+    result = preference_list.place(cmd.room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
+                                   candidate_key=key, code=code, kind=kind, now=cmd.room.clock(), releasing=releasing)
+    cmd.reply(messages.placement_answer(result))
+    if result.changed:
+        cmd.room.gateway.post(cmd.program.channel_id, messages.placement_post(result, cmd.actor.user_id))
 
 
 def list_command(cmd: SoapCommand) -> None:
@@ -167,10 +189,20 @@ def upload_csv(room: WarRoom, program: ProgramRef, locked: preference_list.Locke
 
 def _pin_entry(router: SoapRouter, pinned: bool) -> None:
     name = "pin" if pinned else "unpin"
-    router.subcommand(name, access=Access.DIRECTOR, usage=f"{name} 12345678",
-                      summary=("Puts a candidate first on the list, whatever the votes (directors only)."
-                               if pinned else "Lets the votes place a pinned candidate again (directors only)."),
+    router.subcommand(name, access=Access.DIRECTOR, usage=f"{name} 12345678 [code]",
+                      summary=("Puts a candidate first on every list, or on one code's list, whatever the votes "
+                               "(directors only)." if pinned
+                               else "Lets the votes place a pinned candidate again (directors only)."),
                       what=f"{name} candidates")(functools.partial(change_pin, pinned))
+
+
+def _exclusion_entry(router: SoapRouter, excluded: bool) -> None:
+    name = "exclude" if excluded else "include"
+    router.subcommand(name, access=Access.DIRECTOR, usage=f"{name} 12345678 [code]",
+                      summary=("Leaves a candidate off one code's list, or every list, whatever the votes "
+                               "(directors only)." if excluded
+                               else "Lets the votes place an excluded candidate again (directors only)."),
+                      what=f"{name} candidates")(functools.partial(change_exclusion, excluded))
 
 
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:
@@ -189,6 +221,8 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
                       what="rank candidates")(rank_command)
     _pin_entry(router, True)
     _pin_entry(router, False)
+    _exclusion_entry(router, True)
+    _exclusion_entry(router, False)
     router.subcommand("list", access=Access.READ,
                       usage="list [code|label] [page] | list lock|unlock|csv <round> [code|reason]",
                       summary="Each program code's list in the committee's current order, ranked from 1; directors "

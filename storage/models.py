@@ -3,7 +3,7 @@
 Times are stored as UTC (`UTCDateTime` refuses naive datetimes and always gives
 back aware UTC values, on SQLite too) and shown in the program's time zone by
 the application. Applicant data lives in `candidates`, `reference_notes`,
-`votes`, `rankings`, `list_entries`, `offers`, `applicant_availability`, `interviews`, `scorecards`,
+`votes`, `rankings`, `list_entries`, `list_placements`, `offers`, `applicant_availability`, `interviews`, `scorecards`,
 `plan_entries`, `card_views`: a purge
 deletes those rows of the program and keeps `purge_records` (anonymous counts).
 """
@@ -307,6 +307,22 @@ class ListEntry(Base):
     name: Mapped[str] = mapped_column(String(400))
     track: Mapped[str | None] = mapped_column(String(64))
     tied: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ListPlacement(Base):
+    """A director's pin or exclusion of an applicant on one program code's list (`code` empty: every
+    list). A pin puts them first on that list after the program-wide pins; an exclusion leaves them off."""
+
+    __tablename__ = "list_placements"
+    __table_args__ = (UniqueConstraint("candidate_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # pin | exclude
+    placed_by: Mapped[str] = mapped_column(String(32))
+    placed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 # --- rounds, reminders, positions, offers ----------------------------------------------------

@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTe
 from bot.domain.preference_list import Vote
 from bot.domain.votes import VOTE_LABELS, CandidateVotes, PinResult, RankingResult, VoteResult
 from bot.messages.mrkdwn import clip, escape, mention
-from bot.services.preference_list import CodeList, CurrentList, ListLine, LockedList, Unlocked
+from bot.services.preference_list import CodeList, CurrentList, ListLine, LockedList, Placement, Unlocked
 
 PAGE_SIZE = 20
 SECTION_CHARS = 2800
@@ -133,6 +133,27 @@ def pin_post(result: PinResult, actor: str, pinned: bool) -> str:
     return f"{mention(actor)} unpinned {who}; the committee's votes place them now."
 
 
+_PLACED = {"pin": "pinned first on", "exclude": "left off"}
+
+
+def placement_answer(result: Placement) -> str:
+    who = f"{_name(result.name)} ({escape(result.aamc_id)})"
+    where = escape(result.title)
+    if not result.changed:
+        state = _PLACED[result.after] + " " + where if result.after else f"neither pinned on nor left off {where}"
+        return f"{who} is already {state}; nothing changed."
+    if result.after is None:
+        return f"{who} is no longer {_PLACED[result.before or 'pin']} {where}: the committee's votes place them there."
+    return f"{who} is {_PLACED[result.after]} {where}."
+
+
+def placement_post(result: Placement, actor: str) -> str:
+    who = f"{_name(result.name)} ({escape(result.aamc_id)})"
+    if result.after is None:
+        return f"{mention(actor)} released {who} on {escape(result.title)} (was {result.before})."
+    return f"{mention(actor)}: {who} is {_PLACED[result.after]} {escape(result.title)}."
+
+
 def candidate_votes_blocks(votes: CandidateVotes) -> tuple[str, list[dict[str, Any]]]:
     """Who voted what on one candidate: for a director, ephemeral."""
     title = f"Votes on {_name(votes.name)} ({escape(votes.aamc_id)})"
@@ -232,6 +253,9 @@ def list_page(current: CurrentList, page: int, timezone: str, page_size: int = P
             blocks.append(_context(f"{len(lines) - placed} more lines on this page did not fit; use a smaller page."))
         texts.extend(lines)
         nav = f"Page {page} of {total_pages} (ranks {chosen[0].rank}–{chosen[-1].rank} of {len(listed.lines)})."
+        if listed.left_off:
+            nav += " Left off this list by a director: " + ", ".join(
+                f"{_name(x.name)} ({escape(x.aamc_id)})" for x in listed.left_off[:10]) + "."
         blocks.append(_context(nav))
     if page < total_pages:
         blocks.append(_context(f"Next: `/soap list {page + 1}`."))

@@ -60,7 +60,7 @@ from bot.errors import BadInput, Conflict
 from bot.messages.mrkdwn import clip, escape, mention
 from bot.services import audit
 from bot.services.programs import directors
-from bot.services.voting import display_name, lock_program_row, stored_vote
+from bot.services.voting import display_name, find_candidate, lock_program_row, stored_vote
 from bot.spreadsheet import csv_bytes
 from storage.database import Database
 from storage.models import (
@@ -68,6 +68,7 @@ from storage.models import (
     Candidate,
     CommitteeRole,
     ListEntry,
+    ListPlacement,
     ListSnapshot,
     Offer,
     Position,
@@ -118,6 +119,7 @@ class CodeList:
     label: str
     specialty: str
     lines: tuple[ListLine, ...]
+    left_off: tuple[ListLine, ...] = ()  # applied to this code, left off it by a director (`/soap exclude`)
 
     @property
     def title(self) -> str:
@@ -266,8 +268,30 @@ def out_of_soap(session: Session, program_id: int) -> dict[str, str]:
     return gone
 
 
-def _code_lists(lines: Sequence[ListLine], codes: dict[str, ProgramCode],
-                with_positions: Iterable[str]) -> tuple[tuple[CodeList, ...], tuple[ListLine, ...]]:
+PIN, EXCLUDE = "pin", "exclude"
+EVERY_LIST = ""  # a placement's code when it is for every list
+
+
+def placements(session: Session, program_id: int) -> dict[str, dict[str, str]]:
+    """code ("" for every list) -> AAMC ID -> pin | exclude."""
+    found: dict[str, dict[str, str]] = {}
+    for aamc, code, kind in session.execute(
+            select(Candidate.aamc_id, ListPlacement.code, ListPlacement.kind)
+            .join(Candidate, Candidate.id == ListPlacement.candidate_id)
+            .where(ListPlacement.program_id == program_id)):
+        found.setdefault(code, {})[aamc] = kind
+    return found
+
+
+def _code_lists(lines: Sequence[ListLine], codes: dict[str, ProgramCode], with_positions: Iterable[str],
+                placed: dict[str, dict[str, str]] | None = None, only_pinned_on: Iterable[str] = (),
+                ) -> tuple[tuple[CodeList, ...], tuple[ListLine, ...]]:
+    """Each code's list: the order restricted to the code's applicants; program-wide pins first, then
+    this code's pins, then the order; applicants a director excluded from the code left off.
+    `only_pinned_on`: applicants nobody voted on, listed only where a director pinned them."""
+    placed = placed or {}
+    pinned_only = set(only_pinned_on)
+
     def ranked(mine: Sequence[ListLine]) -> tuple[ListLine, ...]:
         """Ranks 1..n within one list; a tie stays a tie only if another of its group is on this list."""
         groups: dict[int, int] = {}
@@ -276,11 +300,25 @@ def _code_lists(lines: Sequence[ListLine], codes: dict[str, ProgramCode],
         return tuple(replace(line, rank=n, tied=line.tied and groups[line.tie_group] > 1)
                      for n, line in enumerate(mine, start=1))
 
+    def one_list(code: str | None, label: str, specialty: str, applied: Sequence[ListLine]) -> CodeList:
+        def kind(line: ListLine) -> str | None:
+            return placed.get(code or EVERY_LIST, {}).get(line.aamc_id) or placed.get(EVERY_LIST, {}).get(
+                line.aamc_id)
+
+        kept = [line for line in applied if kind(line) != EXCLUDE
+                and (line.aamc_id not in pinned_only or kind(line) == PIN)]
+        pins = [line for line in kept if line.pinned]
+        code_pins = [replace(line, pinned=True, tied=False, tie_group=-n)
+                     for n, line in enumerate(kept, start=1) if not line.pinned and kind(line) == PIN]
+        rest = [line for line in kept if not line.pinned and kind(line) != PIN]
+        left_off = tuple(line for line in applied if kind(line) == EXCLUDE)
+        return CodeList(code, label, specialty, ranked([*pins, *code_pins, *rest]), left_off)
+
     if not codes:
-        return (CodeList(None, "", "", ranked(lines)),), ()
+        return (one_list(None, "", "", lines),), ()
     shown = {code for line in lines for code in line.codes if code in codes} | set(with_positions) & set(codes)
-    result = [CodeList(code, codes[code].label, codes[code].specialty,
-                       ranked([line for line in lines if code in line.codes])) for code in sorted(shown)]
+    result = [one_list(code, codes[code].label, codes[code].specialty, [x for x in lines if code in x.codes])
+              for code in sorted(shown)]
     return tuple(result), tuple(line for line in lines if not set(line.codes) & set(codes))
 
 
@@ -322,6 +360,12 @@ def _compute(session: Session, program_id: int, committee: Iterable[str] | None)
         Candidate.program_id == program_id, Candidate.aamc_id.in_(sorted(mentioned))))}
     candidates.update((c.aamc_id, c) for c in session.scalars(select(Candidate).where(
         Candidate.program_id == program_id, Candidate.pinned_by.is_not(None))))
+    placed = placements(session, program_id)
+    pinned_on_a_code = sorted({a for by_code in placed.values() for a, kind in by_code.items() if kind == PIN}
+                              - set(candidates))
+    if pinned_on_a_code:
+        candidates.update((c.aamc_id, c) for c in session.scalars(select(Candidate).where(
+            Candidate.program_id == program_id, Candidate.aamc_id.in_(pinned_on_a_code))))
     ids = sorted(candidates)
     buckets = {a: b.order for a, c in candidates.items() if (b := effective_bucket(c)) is not None}
     by_member = {b.member: b for b in ballots}
@@ -351,7 +395,8 @@ def _compute(session: Session, program_id: int, committee: Iterable[str] | None)
     codes = program_codes(session, program_id)
     positioned = session.scalars(select(Position.track).where(Position.program_id == program_id))
     gone = out_of_soap(session, program_id)
-    lists, without = _code_lists([x for x in lines if x.aamc_id not in gone], codes, positioned)
+    lists, without = _code_lists([x for x in lines if x.aamc_id not in gone], codes, positioned, placed,
+                                 pinned_on_a_code)
     return CurrentList(program_id, lines, excluded, tuple(members), len(ballots), tie_breaker, locks, lists, without,
                        tuple((x, gone[x.aamc_id]) for x in lines if x.aamc_id in gone))
 
@@ -585,3 +630,74 @@ def export_csv(database: Database, program_id: int, round_number: int,
         raise BadInput(f"Round {round_number} has one list per program code; name one with `--code`: "
                        + ", ".join(x.code or "" for x in lists) + ".")
     return lists[0], snapshot_csv(lists[0])
+
+
+# --------------------------------------------------------------------------- pins and exclusions per code
+
+
+@dataclass(frozen=True)
+class Placement:
+    """What `/soap pin|unpin|exclude|include <id> [code]` changed on one list (or on every list)."""
+
+    candidate_id: int
+    aamc_id: str
+    name: str
+    code: str  # "" for every list
+    title: str  # how the list is named ("1234140P0 Preliminary", or "every list")
+    before: str | None  # pin | exclude | None
+    after: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+
+def place(database: Database, *, program_id: int, actor: str, candidate_key: str, code: str | None,
+          kind: str | None, now: datetime, releasing: str | None = None) -> Placement:
+    """Pin (`kind` pin), exclude (exclude) or release (None) an applicant on one code's list, or on
+    every list when `code` is None (an exclusion; a program-wide pin is `voting.set_pin`); `releasing`
+    names the only placement a release lifts. Directors
+    only (the router checks). A pin needs the applicant to have applied to that code: a program may
+    list only applicants who applied to it (DOMAIN.md §3)."""
+    with database.transaction() as session:
+        lock_program_row(session, program_id)
+        candidate = find_candidate(session, program_id, candidate_key)
+        key, title = EVERY_LIST, "every list"
+        if code is not None:
+            codes = program_codes(session, program_id)
+            if not codes:
+                raise BadInput("This program's export has no NRMP program codes, so it keeps one list: "
+                               "leave the code out.")
+            found = resolve_code(codes, code)
+            key, title = found.code, str(found)
+            if kind == PIN and found.code not in applied_codes(candidate):
+                raise Conflict(f"{escape(display_name(candidate))} did not apply to {escape(title)}, so they "
+                               "cannot be on its list. Nothing was changed.")
+        row = session.scalar(select(ListPlacement).where(ListPlacement.candidate_id == candidate.id,
+                                                         ListPlacement.code == key))
+        before = row.kind if row is not None else None
+        if kind is None and releasing is not None and before != releasing:
+            kind = before  # `include` lifts an exclusion only, `unpin` a pin only
+        if before != kind:
+            if kind is None:
+                session.delete(row)
+            elif row is None:
+                session.add(ListPlacement(program_id=program_id, candidate_id=candidate.id, code=key, kind=kind,
+                                          placed_by=actor, placed_at=now))
+            else:
+                row.kind, row.placed_by, row.placed_at = kind, actor, now
+            audit.record(session, program_id=program_id, actor=actor, action=f"list.{kind or 'release'}",
+                         target=f"candidate:{candidate.aamc_id}", before={"code": key, "placement": before},
+                         after={"code": key, "placement": kind})
+        return Placement(candidate.id, candidate.aamc_id, display_name(candidate), key, title, before, kind)
+
+
+def split_code(database: Database, program_id: int, words: Sequence[str]) -> tuple[str, str | None]:
+    """`<id or name…> [code or label]` -> (the applicant's words, the code's words or None)."""
+    if len(words) < 2:
+        return " ".join(words), None
+    with database.reading() as session:
+        codes = program_codes(session, program_id)
+    if codes and matching(codes.values(), words[-1]):
+        return " ".join(words[:-1]), words[-1]
+    return " ".join(words), None

@@ -49,6 +49,8 @@ WRITES = {
     "positions": "positions set categorical=4",
     "offer": f"offer {A} 1 offered categorical",
     "status": f"status {A} withdrawn",
+    "exclude": f"exclude {A}",
+    "include": f"include {A}",
     "interview": f"interview {A}",
     "scorecard": f"scorecard {A}",
     "purge": "purge",

@@ -243,3 +243,43 @@ def test_re_offers_and_availability(served: Served, slack: SlackClientSim, stand
     with served.room.database.reading() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent).where(
             AuditEvent.action == "candidate.availability")) == 2
+
+
+def test_pins_and_exclusions_name_a_code(served: Served, slack: SlackClientSim, standin: SlackStandIn,
+                                         coded: str) -> None:
+    def code_list(code: str) -> list[str]:
+        answer = text_of(command(slack, standin, M1, coded, f"list {code}"))
+        part = answer.split(f"*{code}")[1].split("Page 1")[0]
+        return sorted((a for a in IDS if f"({a})" in part), key=lambda a: part.find(f"({a})"))
+
+    assert "Only a program director" in command(slack, standin, M1, coded, f"pin {PRE4} preliminary")["text"]
+    pinned = command(slack, standin, DIRECTOR, coded, f"pin {PRE4} preliminary")["text"]
+    assert f"Prelimonly, Di ({PRE4}) is pinned first on {PRE} Preliminary" in pinned
+    assert code_list(PRE) == [PRE4, BOTH, BOTH3, PRE6]
+    assert code_list(CAT) == [BOTH, CAT2, BOTH3, CAT5]
+    refused = command(slack, standin, DIRECTOR, coded, f"pin {CAT2} preliminary")["text"]
+    assert "did not apply to" in refused
+
+    left = command(slack, standin, DIRECTOR, coded, f"exclude {BOTH} categorical")["text"]
+    assert f"is left off {CAT} Categorical" in left
+    assert code_list(CAT) == [CAT2, BOTH3, CAT5]
+    assert code_list(PRE) == [PRE4, BOTH, BOTH3, PRE6]
+    assert "Left off this list by a director: Bothways, Ada" in text_of(command(slack, standin, M1, coded,
+                                                                                "list categorical"))
+    standin.reset()
+    command(slack, standin, DIRECTOR, coded, "list lock 1")
+    served.idle()
+    uploads = {u.filename: u for u in standin.uploads if u.completed}
+    pre_rows = list(csv.reader(io.StringIO(uploads[f"internal-medicine-{PRE}-round-1.csv"].text)))
+    cat_rows = list(csv.reader(io.StringIO(uploads[f"internal-medicine-{CAT}-round-1.csv"].text)))
+    assert [r[:2] for r in pre_rows[1:]] == [["1", PRE4], ["2", BOTH], ["3", BOTH3], ["4", PRE6]]
+    assert [r[:2] for r in cat_rows[1:]] == [["1", CAT2], ["2", BOTH3], ["3", CAT5]]
+    command(slack, standin, DIRECTOR, coded, f"include {BOTH} categorical")
+    command(slack, standin, DIRECTOR, coded, f"unpin {PRE4} preliminary")
+    assert code_list(CAT) == [BOTH, CAT2, BOTH3, CAT5]
+    assert code_list(PRE) == [BOTH, BOTH3, PRE4, PRE6]
+    with served.room.database.reading() as session:
+        actions = list(session.scalars(select(AuditEvent.action).where(AuditEvent.action.like("list.%"))
+                                       .order_by(AuditEvent.id)))
+    assert actions[:2] == ["list.pin", "list.exclude"]
+    assert actions[-2:] == ["list.release", "list.release"]
