@@ -235,17 +235,30 @@ def import_lines(result: ImportResult, *, max_errors: int | None = None,
             minutes = redraw_minutes(result.cards_to_redraw)
             lines.append(f"{plural(result.cards_to_redraw, 'card')} already in the war room will be redrawn with "
                          f"the new data within {'a minute' if minutes == 1 else f'about {minutes} minutes'}.")
+    # In Slack long lists are cut (a real export has dozens of columns the bot does not use), so what
+    # the committee must know comes first and the list of ignored columns last.
+    limit = None if max_errors is None else MAX_NAMES_SHOWN
     if result.unknown_columns:
-        lines.append("Columns not recognised (ignored): " + ", ".join(esc(c) for c in result.unknown_columns))
-    if result.ignored_columns:
-        lines.append("Known ERAS columns the bot does not use: " + ", ".join(esc(c) for c in result.ignored_columns))
+        lines.append("Columns not recognised (ignored): " + _names(result.unknown_columns, limit, esc, ", "))
     if result.honor_phrases:
         lines.append("Honor-society values not recognised (kept as text on the card): "
-                     + "; ".join(esc(p) for p in result.honor_phrases))
+                     + _names(result.honor_phrases, limit, esc, "; "))
     if result.ok:  # what the file could not tell matters only for what was imported
         lines += [esc(line) for line in result.rules_off]
     lines += [esc(note) for note in result.notes]
+    if result.ignored_columns:
+        lines.append("Known ERAS columns the bot does not use: " + _names(result.ignored_columns, limit, esc, ", "))
     return lines
+
+
+#: Column names and honor-society values listed in the Slack report; `soapbot import` lists them all.
+MAX_NAMES_SHOWN = 20
+
+
+def _names(items: Sequence[str], limit: int | None, esc: Callable[[str], str], separator: str) -> str:
+    shown = items if limit is None else items[:limit]
+    more = f" …and {len(items) - len(shown)} more" if len(shown) < len(items) else ""
+    return separator.join(esc(item) for item in shown) + more
 
 
 def import_text(result: ImportResult) -> str:

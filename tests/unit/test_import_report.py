@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.import_result import ImportResult
-from bot.messages.candidate_lists import import_text
+from bot.messages.candidate_lists import import_lines, import_text
 
 
 @pytest.mark.parametrize(("cards", "expected"), [
@@ -26,3 +26,16 @@ def test_the_report_says_how_soon_posted_cards_show_the_new_data(cards: int, exp
 def test_a_dry_run_promises_no_redraw() -> None:
     text = import_text(ImportResult("tuesday.csv", updated=3, cards_to_redraw=3, dry_run=True))
     assert "Would import" in text and "redrawn" not in text
+
+
+def test_in_slack_what_the_file_could_not_tell_comes_before_a_long_list_of_ignored_columns() -> None:
+    ignored = [f"Count of Thing {n}" for n in range(60)]
+    result = ImportResult("monday.csv", new=412, ignored_columns=ignored, honor_phrases=["Alpha Omega Alpha: 'Odd'"],
+                          rules_off=["Not in this export: graduation date, so the years-since-graduation rule is off "
+                                     "for these 412 applicants."])
+    text = import_text(result)
+    assert text.index("years-since-graduation rule is off") < text.index("Known ERAS columns the bot does not use")
+    assert "Count of Thing 19, Count of Thing 20" not in text and "…and 40 more" in text
+    assert "Honor-society values not recognised (kept as text on the card): Alpha Omega Alpha: 'Odd'" in text
+    every = "\n".join(import_lines(result, max_errors=None, esc=str))  # soapbot import lists them all
+    assert "Count of Thing 59" in every
