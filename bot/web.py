@@ -245,6 +245,19 @@ def wsgi_app(app: App, room: WarRoom) -> Wsgi:
     return application
 
 
+# Work threads per web worker unless WORK_THREADS says otherwise: as many as gunicorn's request threads.
+# A first card spends most of its time waiting on the database and on Slack, not holding the interpreter;
+# with 2 threads a process ran two cards at a time and first cards queued from about 40 a second on
+# (open-loop measurements in docs/benchmarks.md).
+WEB_WORK_THREADS = 8
+
+
+def with_web_work_pool(settings: Any) -> Any:
+    if "work_threads" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"work_threads": WEB_WORK_THREADS})
+
+
 def build_wsgi(settings_loader: Callable[[], Any] | None = None) -> Wsgi:
     """Build the app in this process (a gunicorn worker, after fork: one engine per process)."""
     from bot.app import create_app
@@ -252,7 +265,7 @@ def build_wsgi(settings_loader: Callable[[], Any] | None = None) -> Wsgi:
     from bot.settings import load_settings
 
     forget_inherited_engines()  # `soapbot serve` checked the schema in the master before forking
-    settings = settings_loader() if settings_loader else load_settings()
+    settings = with_web_work_pool(settings_loader() if settings_loader else load_settings())
     room = build_war_room(settings)
     return wsgi_app(create_app(room), room)
 
