@@ -566,7 +566,8 @@ def _misses(results: dict[str, Any]) -> list[str]:
         lines += [
             "**Acknowledgement p99 against the bare app.** Every listener acknowledges on Bolt's thread and "
             "hands its work (gate, database, the preference list, Block Kit, Web API calls) to a bounded pool "
-            "per worker (`WORK_THREADS`, 8 in `soapbot serve`), so an acknowledgement never queues behind another request's work "
+            "per worker (`WORK_THREADS`, 8 in `soapbot serve`), so an acknowledgement never queues behind "
+            "another request's work "
             "(`docs/operations.md`, \"Acknowledge first, work after\"). What remains is the CPU: on "
             f"{nproc} cores the work of the earlier requests runs while the later ones are being acknowledged, "
             "and CPython gives one thread at a time the interpreter. The bare app does no work at all, so nothing "
