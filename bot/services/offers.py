@@ -218,11 +218,21 @@ def parse_position_pairs(pairs: Mapping[str, str]) -> dict[str, int]:
     return wanted
 
 
+def _code_or_track(text: str) -> str:
+    """Before the first export no applicant has named the program's codes: a program code typed alone
+    (`1234140c0`) is kept as that code, as the export will write it, so positions set before Monday
+    belong to the code's list; anything else is a track name."""
+    parsed = parse_track(text)
+    if parsed is not None and parsed.code == " ".join(text.split()).upper():
+        return parsed.code
+    return valid_track_name(text)
+
+
 def _position_keys(codes: Mapping[str, ProgramCode], wanted: Mapping[str, int]) -> dict[str, tuple[str, int]]:
     """key text -> (position key, count): a program code when the export has codes, else a track name."""
     keys: dict[str, tuple[str, int]] = {}
     for text, total in wanted.items():
-        key = preference_list.resolve_code(dict(codes), text).code if codes else valid_track_name(text)
+        key = preference_list.resolve_code(dict(codes), text).code if codes else _code_or_track(text)
         if key in {k for k, _ in keys.values()}:
             raise BadInput(f"`{escape(text)}` names {escape(key)}, which is given twice.")
         keys[text] = (key, total)

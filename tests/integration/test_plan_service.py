@@ -218,3 +218,18 @@ def test_the_reminders_count_only_unseen_applicants_a_list_could_still_reach(dat
                      availability=Availability.ACCEPTED_ELSEWHERE, now=NOW)
     assert aamc_id(4) not in {item.aamc_id for item in unseen(database, program.id)}  # out of SOAP
     assert unseen(database, program.id)[0].codes in ((), ("1234140C0",), ("1234140P0",))
+
+
+def test_positions_per_program_code_set_before_monday_belong_to_the_codes_the_export_brings(
+        database: Database) -> None:
+    from bot.services.offers import positions_status, set_positions
+    from bot.services.preference_list import program_codes
+
+    program = _program(database)
+    set_positions(database, program_id=program.id, actor=DIRECTOR, pairs={"1234140c0": "3", "1234140P0": "1"})
+    _import_export(database, program, [applicant_row(1, tracks=["Internal Medicine|1234140C0 (Categorical)"]),
+                                       applicant_row(2, tracks=["Internal Medicine|1234140P0 (Preliminary)"])])
+    assert [(c.code, c.open) for c in positions_status(database, program.id).codes] == [
+        ("1234140C0", 3), ("1234140P0", 1)]
+    with database.reading() as session:
+        assert sorted(program_codes(session, program.id)) == ["1234140C0", "1234140P0"]
