@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.lists import ListLine
 from bot.domain.soap_calendar import CalendarEvent, format_countdown
 from bot.domain.when import format_local
 from bot.messages.blocks import context, plural_s, section
@@ -32,7 +33,6 @@ from bot.messages.mrkdwn import clip, escape
 from bot.messages.offers import code_line
 from bot.messages.schedule import list_state_line
 from bot.services.home import Dashboard
-from bot.services.preference_list import ListLine
 
 MAX_BLOCKS = 100
 MISSING_SHOWN = 20

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, PlainTextObject, SectionBlock
 
+from bot.domain.lists import CodeList, CurrentList, ListLine, LockedList, Placement, Unlocked
 from bot.domain.preference_list import Vote
 from bot.domain.votes import VOTE_LABELS, CandidateVotes, PinResult, RankingResult, VoteResult
 from bot.messages.mrkdwn import clip, escape, mention
-from bot.services.preference_list import CodeList, CurrentList, ListLine, LockedList, Placement, Unlocked
 
 PAGE_SIZE = 20
 SECTION_CHARS = 2800
