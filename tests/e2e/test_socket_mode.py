@@ -3,23 +3,33 @@ loopback Socket Mode endpoint, with commands arriving while Slack rotates the co
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
 
 from bot.bootstrap import build_war_room
 from bot.console.payloads import slash_command_payload
+from bot.console.signing import SlackClientSim
 from bot.settings import load_settings
 from bot.socket import run_socket_mode
-from tests.e2e.conftest import BOT_TOKEN, MEMBERS, WAR_ROOM
+from storage.models import Program, Reminder, Round
+from tests.e2e.conftest import BOT_TOKEN, MEMBERS, WAR_ROOM, Served
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.socket_mode import SocketModeStandIn
 
 ACK_LIMIT = 0.5
+SOAPBOT = str(Path(sys.executable).with_name("soapbot"))
+ALARM = "deadline has passed"
 
 
 @pytest.fixture
@@ -66,3 +76,63 @@ def test_commands_every_100ms_across_a_refresh_are_each_acknowledged_within_half
     assert slow == [], f"commands acknowledged after more than {ACK_LIMIT} s (index, seconds): {slow}"
     answers = standin.wait_for("response_url", count=len(envelopes), timeout=10)
     assert all("/soap setup" in call.params["text"] for call in answers)
+
+
+def _socket_process(standin: SlackStandIn, database_url: str, cwd: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
+    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN="xapp-1-A0WARROOM-1-secret", SLACK_API_URL=standin.url,
+               DATABASE_URL=database_url, CLOCK_TICK_SECONDS="1")
+    return subprocess.Popen([SOAPBOT, "socket"], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> str:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    return (process.stderr.read() if process.stderr else b"").decode(errors="replace")
+
+
+def _alarms(standin: SlackStandIn) -> list[str]:
+    return [c.params["text"] for c in standin.calls_to("chat.postMessage") if c.ok and ALARM in c.params["text"]]
+
+
+def test_two_socket_processes_side_by_side_answer_commands_and_post_one_deadline_alarm(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str, database_url: str,
+        tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    with served.room.database.transaction() as session:
+        program_id = session.scalar(select(Program.id).where(Program.channel_id == war_room))
+        session.execute(update(Round).where(Round.program_id == program_id, Round.number == 1).values(
+            deadline_at=now + timedelta(seconds=4), offers_at=now + timedelta(minutes=5),
+            expires_at=now + timedelta(hours=2)))
+    with SocketModeStandIn(spread=True) as endpoint:
+        standin.socket_mode = endpoint
+        processes = [_socket_process(standin, database_url, tmp_path) for _ in range(2)]
+        try:
+            endpoint.wait_connections(2, timeout=60)
+            # Slack gives each envelope to one open connection: one to each process, each answered once.
+            for index in range(2):
+                envelope = endpoint.send_command(slash_command_payload(
+                    "help", MEMBERS[0], war_room, response_url=standin.response_url(f"side-{index}")))
+                endpoint.wait_ack(envelope, timeout=3.0)
+            answers = standin.wait_for("response_url", count=2, timeout=10)
+            assert sorted(call.path.rsplit("/", 1)[-1] for call in answers) == ["side-0", "side-1"]
+            deadline = time.monotonic() + 60
+            while not _alarms(standin) and time.monotonic() < deadline:
+                assert all(p.poll() is None for p in processes), [_stop(p) for p in processes]
+                time.sleep(0.2)
+            assert _alarms(standin), "no alarm within 60 s of the deadline"
+            time.sleep(3)  # both in-process clocks tick every second: several ticks later, still one alarm
+            with served.room.database.reading() as session:
+                sent = list(session.scalars(select(Reminder.state).where(
+                    Reminder.program_id == program_id, Reminder.key.like("%:r1:deadline-passed:%"),
+                    Reminder.state == "sent")))
+            assert sent == ["sent"]
+        finally:
+            errors = [_stop(p) for p in processes]
+    assert len(_alarms(standin)) == 1, errors
+    assert all("Traceback" not in log for log in errors), errors

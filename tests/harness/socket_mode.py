@@ -31,9 +31,13 @@ from bot.console import payloads
 class SocketModeStandIn:
     """WebSocket server on ``127.0.0.1`` (free port), run in a daemon thread. Thread-safe."""
 
-    def __init__(self, app_id: str = payloads.APP_ID, *, send_wait: float = 5.0) -> None:
+    def __init__(self, app_id: str = payloads.APP_ID, *, send_wait: float = 5.0, spread: bool = False) -> None:
         self.app_id = app_id
         self.send_wait = send_wait  # how long send_* waits for a connection to exist
+        # False: every envelope goes on the newest connection; True: round robin over the open ones, as
+        # Slack spreads envelopes over the connections of several processes.
+        self.spread = spread
+        self._next_connection = 0
         self._cond = threading.Condition()
         self._open: list[ServerConnection] = []
         self._connection_count = 0
@@ -262,6 +266,9 @@ class SocketModeStandIn:
                 if remaining <= 0:
                     raise AssertionError(f"no Socket Mode client connected within {self.send_wait}s")
                 self._cond.wait(remaining)
+            if self.spread:
+                self._next_connection += 1
+                return self._open[self._next_connection % len(self._open)]
             return self._open[-1]
 
     def _serve_connection(self, conn: ServerConnection) -> None:
