@@ -162,6 +162,8 @@ def binding_reason(candidate: Candidate) -> str | None:
                if (text := str(r.get("text", "") if isinstance(r, dict) else r).strip())]
     why = f": {clip(reasons[0], 80)}" if reasons else ""
     if effective_bucket(candidate) is Bucket.DO_NOT_RANK:
+        if candidate.override_bucket == Bucket.DO_NOT_RANK.value and candidate.override_reason:
+            why = f": {clip(candidate.override_reason, 80)}"  # the override's reason, not the computed bucket's
         return f"do-not-rank bucket{why}"
     if candidate.bucket == Bucket.DO_NOT_RANK.value:
         return f"deal-breaker by the policy{why}"
