@@ -30,7 +30,7 @@ from bot.services.candidate_cards import refresh_card, show_card
 from bot.services.plan_war_room import post_plan_notes
 from bot.war_room import WarRoom
 from handlers.errors import guard
-from handlers.gate import actor_of, require
+from handlers.gate import action_value, actor_of, require
 from handlers.router import SoapCommand, SoapRouter
 
 IMPORT_WORD = re.compile(r"\bimport\b", re.IGNORECASE)
@@ -146,8 +146,7 @@ def file_shared(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
 def find_page(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     actor, program = require(room, body, Access.READ)
-    action = (body.get("actions") or [{}])[0]
-    _, query, page = read_page_value(str(action.get("value") or ""))
+    _, query, page = read_page_value(action_value(body))
     words, _ = find_words(query)
     result = candidates.find(room.database, program.id, candidates.parse_find(words), page=page,
                              member=actor.user_id)
@@ -158,8 +157,7 @@ def find_page(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -
 def refresh(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
     ack()
     _, program = require(room, body, Access.READ)
-    action = (body.get("actions") or [{}])[0]
-    value = str(action.get("value") or "")
+    value = action_value(body)
     if value.isdigit():
         refresh_card(room, program, int(value))
 

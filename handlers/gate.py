@@ -79,6 +79,16 @@ def payload_ids(body: dict[str, Any]) -> PayloadIds:
                       _program_hint(body), str(body.get("trigger_id") or "-")[-12:])
 
 
+def clicked(body: dict[str, Any]) -> dict[str, Any]:
+    """The element a block_actions payload reports (one per click; malformed payloads never get here)."""
+    return (body.get("actions") or [{}])[0]
+
+
+def action_value(body: dict[str, Any], default: str = "") -> str:
+    """The `value` of the clicked button or option (the AAMC ID, a page…); `default` when it has none."""
+    return str(clicked(body).get("value") or default)
+
+
 def actor_of(room: WarRoom, body: dict[str, Any]) -> Actor:
     ids = payload_ids(body)
     request_id.set(ids.request)

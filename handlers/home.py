@@ -26,7 +26,7 @@ from bot.services import home, programs, voting
 from bot.services.candidate_cards import refresh_card
 from bot.war_room import WarRoom
 from handlers.errors import guard, log_failure
-from handlers.gate import actor_of, payload_ids, view_metadata
+from handlers.gate import actor_of, clicked, payload_ids, view_metadata
 from handlers.router import SoapRouter
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def on_home_vote(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
     ids = payload_ids(body)
     user_id = ids.user_id or ""
     actor = actor_of(room, body)
-    action = (body.get("actions") or [{}])[0]
+    action = clicked(body)
     try:
         program = actor.require(Access.WRITE, "vote")
         result = voting.cast_vote(room.database, program_id=program.id, actor=actor.user_id,

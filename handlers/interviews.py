@@ -30,10 +30,6 @@ USAGE = ("Use `/soap interview <AAMC ID>` to propose, `/soap interview <AAMC ID>
          "it, `/soap interview <AAMC ID> done|unreachable|declined [note]` to record how it went.")
 
 
-def _value(body: dict[str, Any]) -> str:
-    return str(((body.get("actions") or [{}])[0]).get("value") or "")
-
-
 def answer_change(room: WarRoom, program: ProgramRef, change: interviews.InterviewChange) -> str:
     posted = interviews.publish(room, program, change)
     tz = ZoneInfo(program.timezone)
@@ -89,7 +85,7 @@ def scorecard(cmd: SoapCommand) -> None:
 def propose_button(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     actor, program = gate.require(room, body, Access.WRITE, "propose or claim interviews")
-    change = interviews.propose(room.database, program=program, actor=actor.user_id, key=_value(body),
+    change = interviews.propose(room.database, program=program, actor=actor.user_id, key=gate.action_value(body),
                                 now=room.clock())
     respond(text=answer_change(room, program, change), response_type="ephemeral", replace_original=False)
 
@@ -97,15 +93,15 @@ def propose_button(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respo
 def claim_button(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     actor, program = gate.require(room, body, Access.WRITE, "propose or claim interviews")
-    change = interviews.claim(room.database, program=program, actor=actor.user_id, key=_value(body), when=None,
-                              now=room.clock())
+    change = interviews.claim(room.database, program=program, actor=actor.user_id, key=gate.action_value(body),
+                              when=None, now=room.clock())
     respond(text=answer_change(room, program, change), response_type="ephemeral", replace_original=False)
 
 
 def scorecard_button(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
     ack()
     actor, program = gate.require(room, body, Access.WRITE, "file scorecards")
-    open_scorecard(room, program, actor.user_id, _value(body), body.get("trigger_id"))
+    open_scorecard(room, program, actor.user_id, gate.action_value(body), body.get("trigger_id"))
 
 
 def submit_scorecard(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:

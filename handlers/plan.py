@@ -23,7 +23,7 @@ from bot.services.candidate_cards import show_card
 from bot.services.plan_war_room import import_shared_plan, post_plan_notes
 from bot.war_room import WarRoom
 from handlers.errors import guard
-from handlers.gate import actor_of, require
+from handlers.gate import action_value, actor_of, require
 from handlers.router import SoapCommand, SoapRouter
 
 PLAN_WORD = re.compile(r"\bplan\b", re.IGNORECASE)
@@ -82,7 +82,7 @@ def plan_shared(room: WarRoom, ack: Ack, body: dict[str, Any], request: BoltRequ
 def open_unseen_card(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     actor, program = require(room, body, Access.READ)
-    aamc = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    aamc = action_value(body)
     if not re.fullmatch(r"[0-9]{8}", aamc):
         raise BadInput("That button is out of date; run `/soap unseen` again.")
     found = show_card(room, program, aamc, actor.user_id)
@@ -97,7 +97,7 @@ def open_unseen_card(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Res
 def next_unseen_page(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     _, program = require(room, body, Access.READ)
-    value = str(((body.get("actions") or [{}])[0]).get("value") or "1")
+    value = action_value(body, "1")
     page = int(value) if value.isdigit() else 1
     text, blocks = unseen_list(plan.unseen(room.database, program.id), page=page)
     respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)

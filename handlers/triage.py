@@ -29,7 +29,7 @@ from bot.services.candidate_cards import refresh_card
 from bot.services.candidates import program_today
 from bot.war_room import WarRoom
 from handlers.errors import guard
-from handlers.gate import require
+from handlers.gate import action_value, require
 from handlers.router import SoapCommand, SoapRouter
 
 OVERRIDE_USAGE = ("`/soap triage <AAMC ID> internal|interviewed|strong|backup|dnr <reason>` "
@@ -92,8 +92,7 @@ def triage_command(cmd: SoapCommand) -> None:
 def triage_page(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     _, program = require(room, body, Access.READ)
-    action = (body.get("actions") or [{}])[0]
-    _, _, page = read_page_value(str(action.get("value") or ""))
+    _, _, page = read_page_value(action_value(body))
     summary = triage.summary(room.database, program.id, page=page)
     respond(text=triage_text(summary), blocks=triage_blocks(summary), response_type="ephemeral",
             replace_original=True)

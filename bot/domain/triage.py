@@ -44,6 +44,7 @@ from bot.domain.candidates import (
     visa_need,
     years_since_graduation,
 )
+from bot.domain.wording import plural
 
 # --------------------------------------------------------------------------------------------------
 # Buckets and risk
@@ -345,10 +346,6 @@ def effective_bucket(result: TriageResult, override_bucket: Bucket | None) -> Bu
     return override_bucket if override_bucket is not None else result.bucket
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
 def dealbreakers(profile: ApplicantProfile, policy: TriagePolicy, today: date) -> list[str]:
     """The deal-breakers under ``policy``, in a PD's words (empty when none)."""
     reasons: list[str] = []
@@ -363,7 +360,7 @@ def dealbreakers(profile: ApplicantProfile, policy: TriagePolicy, today: date) -
 
     failures = exam_failures(profile)
     if failures > policy.max_exam_failures:
-        reasons.append(f"{_plural(failures, 'exam failure')} (max {policy.max_exam_failures})")
+        reasons.append(f"{plural(failures, 'exam failure')} (max {policy.max_exam_failures})")
 
     if profile.professionalism_concern is True and policy.professionalism_dealbreaker:
         reasons.append("professionalism concern")
@@ -378,10 +375,10 @@ def dealbreakers(profile: ApplicantProfile, policy: TriagePolicy, today: date) -
                 work = "no recent clinical work"
             else:
                 work = (
-                    f"only {_plural(recent, 'month')} of recent clinical work"
+                    f"only {plural(recent, 'month')} of recent clinical work"
                     f" (waiver needs {policy.recent_clinical_months_waiver})"
                 )
-            reasons.append(f"graduated {_plural(years, 'year')} ago, {work}")
+            reasons.append(f"graduated {plural(years, 'year')} ago, {work}")
 
     if policy.img_needs_us_clinical and profile.us_clinical_months == 0 and degree_type(profile).is_img:
         reasons.append("IMG with no US clinical experience")
@@ -437,10 +434,10 @@ def _risk(profile: ApplicantProfile, connections: Connections, today: date) -> t
     risk_reasons: list[str] = []
     failures = exam_failures(profile)
     if failures:
-        risk_reasons.append(_plural(failures, "exam failure"))
+        risk_reasons.append(plural(failures, "exam failure"))
     years = years_since_graduation(profile, today)
     if years is not None and years >= YEARS_OUT_RISK:
-        risk_reasons.append(f"graduated {_plural(years, 'year')} ago")
+        risk_reasons.append(f"graduated {plural(years, 'year')} ago")
     needs_visa, visa = visa_need(profile)
     if needs_visa:
         risk_reasons.append(f"needs {visa or 'a visa'}")
@@ -514,7 +511,7 @@ def triage(profile: ApplicantProfile, connections: Connections, policy: TriagePo
         else:
             bucket = Bucket.BACKUP
             failures = exam_failures(profile)
-            concerns = ([_plural(failures, "exam failure")] if failures else []) + red_flags(profile)
+            concerns = ([plural(failures, "exam failure")] if failures else []) + red_flags(profile)
             if concerns:
                 reasons = ["not strong paper: " + ", ".join(concerns)]
             else:

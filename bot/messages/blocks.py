@@ -43,13 +43,3 @@ def chunks(lines: Sequence[str], limit: int = SECTION_TEXT) -> list[str]:
 
 def sections(lines: Sequence[str], limit: int = SECTION_TEXT) -> list[SectionBlock]:
     return [section(text, limit) for text in chunks(lines, limit)]
-
-
-def plural(count: int, word: str) -> str:
-    """`1 note`, `2 notes`."""
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
-def plural_s(count: int) -> str:
-    """The plural ending alone: f"{n} candidate{plural_s(n)}"."""
-    return "" if count == 1 else "s"

@@ -27,6 +27,7 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.cards import CardSection
 from bot.domain.program_codes import parse_track
+from bot.domain.wording import plural
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
 
@@ -125,10 +126,6 @@ def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_TEXT)))
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
-
-
 def card_text(facts: CardFacts) -> str:
     """The notification / fallback text (escaped)."""
     bucket = facts.effective_bucket or "not triaged"
@@ -149,11 +146,11 @@ def _exams(facts: CardFacts) -> str:
     for exam in facts.exams[:MAX_LIST_ITEMS]:
         extra = []
         if exam.attempts > 1:
-            extra.append(_plural(exam.attempts, "attempt"))
+            extra.append(plural(exam.attempts, "attempt"))
         if exam.failures:
-            extra.append(f"*{_plural(exam.failures, 'failure')}*")
+            extra.append(f"*{plural(exam.failures, 'failure')}*")
         lines.append(f"{escape(exam.name)}: {escape(exam.result)}" + (f" ({', '.join(extra)})" if extra else ""))
-    head = (f"*{_plural(facts.exam_failures, 'failure')}* in {_plural(facts.exam_attempts, 'attempt')}"
+    head = (f"*{plural(facts.exam_failures, 'failure')}* in {plural(facts.exam_attempts, 'attempt')}"
             if facts.exam_failures else "no failures")
     return head + "\n" + "\n".join(lines)
 
@@ -161,7 +158,7 @@ def _exams(facts: CardFacts) -> str:
 def _graduation(facts: CardFacts) -> str:
     if facts.graduation_year is None:
         return NOT_IN_EXPORT if _missing(facts, "graduation date") else "not on file"
-    out = "" if facts.years_out is None else f" ({_plural(facts.years_out, 'year')} out)"
+    out = "" if facts.years_out is None else f" ({plural(facts.years_out, 'year')} out)"
     clinical = []
     if facts.recent_clinical_months is not None:
         clinical.append(f"{facts.recent_clinical_months} mo recent clinical")
@@ -314,7 +311,7 @@ def candidate_card_blocks(facts: CardFacts) -> list[dict[str, Any]]:
         room -= len(part)
     if skipped:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(
-            text=f"{_plural(skipped, 'more section')} not shown: Slack allows 50 blocks per message.")]))
+            text=f"{plural(skipped, 'more section')} not shown: Slack allows 50 blocks per message.")]))
     blocks.extend(tail)
     return [block.to_dict() for block in blocks[:MAX_BLOCKS]]
 

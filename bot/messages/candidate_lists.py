@@ -16,7 +16,8 @@ from bot.domain.cards import redraw_minutes
 from bot.domain.import_result import ImportResult
 from bot.domain.triage import Bucket, TriagePolicy
 from bot.domain.triage_summary import Move, TriageSummary
-from bot.messages.blocks import SLACK_SECTION_TEXT, chunks, plural, section
+from bot.domain.wording import plural
+from bot.messages.blocks import SLACK_SECTION_TEXT, chunks, section
 from bot.messages.candidate_card import BUCKET_EMOJI, RISK_EMOJI
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention

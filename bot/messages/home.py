@@ -27,7 +27,8 @@ from slack_sdk.models.views import View
 from bot.domain.lists import ListLine
 from bot.domain.soap_calendar import CalendarEvent, format_countdown
 from bot.domain.when import format_local
-from bot.messages.blocks import context, plural_s, section
+from bot.domain.wording import plural_s
+from bot.messages.blocks import context, section
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape
 from bot.messages.offers import code_line

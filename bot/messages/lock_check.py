@@ -12,7 +12,8 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 
 from bot.domain.lock_check import LockCheck
-from bot.messages.blocks import context, plural, sections
+from bot.domain.wording import plural
+from bot.messages.blocks import context, sections
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import escape, mention
 

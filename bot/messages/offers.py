@@ -27,7 +27,8 @@ from bot.domain.offers import (
     PositionsStatus,
 )
 from bot.domain.when import format_local
-from bot.messages.blocks import context, plural_s, section
+from bot.domain.wording import plural_s
+from bot.messages.blocks import context, section
 from bot.messages.mrkdwn import clip, escape, mention
 
 SECTION_TEXT = 2900

@@ -12,7 +12,8 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionBlock
 
 from bot.domain.plan import NOT_APPLIED_RULE, PlanImportResult, PlanOverview, PlanPerson, UnseenApplicant, word_key
-from bot.messages.blocks import chunks, context, plural, section
+from bot.domain.wording import plural
+from bot.messages.blocks import chunks, context, section
 from bot.messages.candidate_card import BUCKET_EMOJI
 from bot.messages.mrkdwn import clip, escape
 

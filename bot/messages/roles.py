@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain.role_change import ListedCandidate, RoleChange
-from bot.messages.blocks import plural
+from bot.domain.wording import plural
 from bot.messages.mrkdwn import clip, escape, mention
 
 NAMES_SHOWN = 10
