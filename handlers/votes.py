@@ -3,7 +3,10 @@
 `/soap vote <id> high|rank|if-needed|dnr`, the four vote buttons on the card, `/soap rank <id> <id> …`,
 `/soap votes <id>` (directors), `/soap pin|unpin|exclude|include <id> [code]` (directors),
 `/soap list [code|label] [page]`,
-`/soap list lock|unlock|csv <round> [code]` (directors).
+`/soap list lock|unlock|csv <round> [code]` and `/soap list certified <round> [code]` (directors).
+
+`/soap list lock <round> [code]` first shows the director the check (`bot.services.lock_check`) with
+**Lock** and **Cancel**; nothing is locked until **Lock** is pressed, or at once with `… confirm`.
 """
 
 from __future__ import annotations
@@ -20,8 +23,10 @@ from bot.access import Access, ProgramRef
 from bot.domain.preference_list import Vote
 from bot.errors import BadInput
 from bot.messages import preference_list as messages
+from bot.messages.ids import ActionId
+from bot.messages.lock_check import lock_check_message, parse_lock_value
 from bot.messages.mrkdwn import escape
-from bot.services import candidate_cards, preference_list, voting
+from bot.services import candidate_cards, lock_check, preference_list, round_status, voting
 from bot.war_room import WarRoom
 from handlers.errors import guard
 from handlers.gate import require
@@ -30,8 +35,10 @@ from handlers.router import SoapCommand, SoapRouter
 log = logging.getLogger(__name__)
 
 LIST_USAGE = ("Use `/soap list` (every code's list), `/soap list categorical` or `/soap list 1234140C0` (one list), "
-              "`/soap list 2` (a page), `/soap list lock 1 [code]`, `/soap list unlock 1 <reason>`, "
-              "`/soap list csv 1 [code]`.")
+              "`/soap list 2` (a page), `/soap list lock 1 [code] [confirm]`, `/soap list unlock 1 <reason>`, "
+              "`/soap list certified 1 [code]`, `/soap list csv 1 [code]`.")
+R3_MAY_HAVE_USED = ("The round's deadline has passed: R3 may already have used the list it had. Check in R3 what "
+                    "it holds.")
 
 
 # --------------------------------------------------------------- buttons on the card
@@ -116,13 +123,22 @@ def place(cmd: SoapCommand, key: str, code: str | None, kind: str | None, releas
 def list_command(cmd: SoapCommand) -> None:
     room, words = cmd.room, cmd.args.words
     action = words[0].lower() if words else ""
-    if action in ("lock", "unlock", "csv"):
-        cmd.actor.require(Access.DIRECTOR, f"{action} the preference list")
+    if action in ("lock", "unlock", "csv", "certified"):
+        cmd.actor.require(Access.DIRECTOR, f"{'record as certified' if action == 'certified' else action} "
+                                           "the preference list")
         round_number = preference_list.parse_round(words[1] if len(words) > 1 else None)
         if action == "lock":
-            lock(cmd, round_number, " ".join(words[2:]) or None)
+            rest = words[2:]
+            confirmed = bool(rest) and rest[-1].lower() == "confirm"
+            code = " ".join(rest[:-1] if confirmed else rest) or None
+            if confirmed:
+                cmd.reply(lock_now(room, cmd.program, cmd.actor.user_id, round_number, code))
+            else:
+                show_check(cmd, round_number, code)
         elif action == "unlock":
             unlock(cmd, round_number)
+        elif action == "certified":
+            cmd.reply(certified(room, cmd.program, cmd.actor.user_id, round_number, " ".join(words[2:]) or None))
         else:
             resend_csv(cmd, round_number, " ".join(words[2:]) or None)
         return
@@ -137,21 +153,68 @@ def list_command(cmd: SoapCommand) -> None:
     cmd.reply(text, blocks)
 
 
-def lock(cmd: SoapCommand, round_number: int, code: str | None) -> None:
+def show_check(cmd: SoapCommand, round_number: int, code: str | None) -> None:
     room = cmd.room
-    locked = preference_list.lock_round(room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
-                                        round_number=round_number, now=room.clock(),
-                                        committee=room.people(cmd.program.channel_id), code=code)
-    uploaded = all([publish(room, cmd.program, x) for x in locked])
-    cmd.reply(messages.lock_answer(locked, uploaded))
+    check = lock_check.check(room.database, program_id=cmd.program.id, round_number=round_number, code=code,
+                             committee=room.people(cmd.program.channel_id), now=room.clock())
+    if not check.lists:
+        raise BadInput(f"There is nothing to lock for round {round_number}: every list with applicants is "
+                       "locked already, or no applicant has a vote, an ordering or a pin.")
+    text, blocks = lock_check_message(check)
+    cmd.reply(text, blocks)
+
+
+def lock_now(room: WarRoom, program: ProgramRef, actor: str, round_number: int, code: str | None) -> str:
+    """Lock the round's lists (or one code's), post each with its CSV; the director's answer."""
+    now = room.clock()
+    locked = preference_list.lock_round(room.database, program_id=program.id, actor=actor,
+                                        round_number=round_number, now=now,
+                                        committee=room.people(program.channel_id), code=code)
+    timing = round_status.timing(room.database, program.id, round_number, now)
+    uploaded = all([publish(room, program, x, timing) for x in locked])
+    answer = messages.lock_answer(locked, uploaded)
+    return f"{answer} {R3_MAY_HAVE_USED}" if timing.deadline_passed and not timing.offers_expired else answer
+
+
+def on_lock_button(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    ack()
+    actor, program = require(room, body, Access.DIRECTOR, "lock the preference list")
+    action = (body.get("actions") or [{}])[0]
+    round_number, code = parse_lock_value(str(action.get("value") or ""))
+    if action.get("action_id") == ActionId.LIST_LOCK_CANCEL.value:
+        respond(text=f"Nothing was locked. Round {round_number}'s lists are as they were.",
+                response_type="ephemeral", replace_original=True)
+        return
+    respond(text=lock_now(room, program, actor.user_id, round_number, code), response_type="ephemeral",
+            replace_original=True)
+
+
+def certified(room: WarRoom, program: ProgramRef, actor: str, round_number: int, code: str | None) -> str:
+    """Record that the round's locked lists (or one code's) were entered and certified in R3."""
+    result = round_status.certify(room.database, program_id=program.id, actor=actor, round_number=round_number,
+                                  now=room.clock(), code=code)
+    room.gateway.post(program.channel_id, messages.certified_post(result.round, result.lists, actor,
+                                                                  R3_MAY_HAVE_USED if result.after_deadline else ""))
+    return f"Recorded: round {round_number} is certified in R3. The war room is told."
+
+
+def on_certified_button(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    ack()
+    actor, program = require(room, body, Access.DIRECTOR, "record a list as certified in R3")
+    round_number, code = parse_lock_value(str(((body.get("actions") or [{}])[0]).get("value") or ""))
+    respond(text=certified(room, program, actor.user_id, round_number, code), response_type="ephemeral",
+            replace_original=False)
 
 
 def unlock(cmd: SoapCommand, round_number: int) -> None:
     room = cmd.room
+    now = room.clock()
     unlocked = preference_list.unlock_round(room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
-                                            round_number=round_number, reason=cmd.args.rest(2), now=room.clock())
-    room.gateway.post(cmd.program.channel_id, messages.unlocked_post(unlocked, cmd.program.timezone))
-    cmd.reply(f"Round {round_number} is unlocked; the war room is told why.")
+                                            round_number=round_number, reason=cmd.args.rest(2), now=now)
+    timing = round_status.timing(room.database, cmd.program.id, round_number, now)
+    late = f" {R3_MAY_HAVE_USED}" if timing.deadline_passed and not timing.offers_expired else ""
+    room.gateway.post(cmd.program.channel_id, messages.unlocked_post(unlocked, cmd.program.timezone) + late)
+    cmd.reply(f"Round {round_number} is unlocked; the war room is told why.{late}")
 
 
 def resend_csv(cmd: SoapCommand, round_number: int, code: str | None) -> None:
@@ -162,8 +225,10 @@ def resend_csv(cmd: SoapCommand, round_number: int, code: str | None) -> None:
               else f"Slack did not take the CSV; get it with `soapbot export-list --round {round_number}`.")
 
 
-def publish(room: WarRoom, program: ProgramRef, locked: preference_list.LockedList) -> bool:
-    text, blocks = messages.locked_post(locked, program.name, program.timezone)
+def publish(room: WarRoom, program: ProgramRef, locked: preference_list.LockedList,
+            timing: round_status.RoundTiming) -> bool:
+    text, blocks = messages.locked_post(locked, program.name, program.timezone, after_deadline=timing.deadline_passed,
+                                        offers_expired=timing.offers_expired)
     try:
         room.gateway.post(program.channel_id, text, blocks)
     except SlackApiError as error:
@@ -223,10 +288,15 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
     _pin_entry(router, False)
     _exclusion_entry(router, True)
     _exclusion_entry(router, False)
+    for action_id in (ActionId.LIST_LOCK_CONFIRM, ActionId.LIST_LOCK_CANCEL):
+        app.action(action_id.value)(guard(room)(functools.partial(on_lock_button, room)))
+    app.action(ActionId.LIST_CERTIFIED.value)(guard(room)(functools.partial(on_certified_button, room)))
     router.subcommand("list", access=Access.READ,
-                      usage="list [code|label] [page] | list lock|unlock|csv <round> [code|reason]",
+                      usage="list [code|label] [page] | list lock <round> [code] [confirm] | "
+                            "list certified|unlock|csv <round> [code|reason]",
                       summary="Each program code's list in the committee's current order, ranked from 1; directors "
-                              "lock a round's lists (one CSV per code) or unlock them with a reason.",
+                              "lock a round's lists after a check (one CSV per code), record them as certified in "
+                              "R3, or unlock them with a reason.",
                       free_text=True)(list_command)
 
 

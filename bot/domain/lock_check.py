@@ -2,8 +2,9 @@
 
 Every name on a certified list is an offer if R3 reaches it (DOMAIN.md §2), so the check names,
 before anything is locked: members who have not voted, applicants on the list the committee
-would not take (a deal-breaker, the do-not-rank bucket, no longer available) or who have a
-concern note newer than the last vote on them, and who R3 would offer to per program code.
+would not take (a deal-breaker, the do-not-rank bucket) or who have a concern note newer than the
+last vote on them, and who R3 would offer to per program code. Applicants no longer available
+(accepted anywhere, withdrew) are already off every list (`bot.services.preference_list`).
 No Slack, no database: the service gathers plain values, the builder shows the result.
 """
 
@@ -27,7 +28,6 @@ class ListedApplicant:
     bucket: str | None = None
     bucket_reasons: tuple[str, ...] = ()
     dealbreakers: tuple[str, ...] = ()
-    unavailable: str | None = None  # "accepted elsewhere", "withdrew from SOAP", "accepted here"…
     last_concern_at: datetime | None = None
     last_vote_at: datetime | None = None
 
@@ -48,8 +48,6 @@ def warnings_for(listed: Sequence[ListedApplicant]) -> tuple[Warning, ...]:
     found: list[Warning] = []
     for line in listed:
         reasons: list[str] = []
-        if line.unavailable:
-            reasons.append(f"no longer available ({line.unavailable})")
         if line.dealbreakers:
             reasons.append("deal-breaker: " + "; ".join(line.dealbreakers))
         if line.bucket == "do not rank":

@@ -12,11 +12,22 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.models.blocks import Block, ContextBlock, HeaderBlock, MarkdownTextObject, PlainTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
 
 from bot.domain.lists import CodeList, CurrentList, ListLine, LockedList, Placement, Unlocked
 from bot.domain.preference_list import Vote
+from bot.domain.reminders import ListState
 from bot.domain.votes import VOTE_LABELS, CandidateVotes, PinResult, RankingResult, VoteResult
+from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
 
 PAGE_SIZE = 20
@@ -308,14 +319,26 @@ def _footer(current: CurrentList, timezone: str, shown: Sequence[CodeList] = ())
 # --------------------------------------------------------------------------- lock and unlock
 
 
-def locked_post(locked: LockedList, program_name: str, timezone: str) -> tuple[str, list[dict[str, Any]]]:
+def _what_the_csv_is(round_number: int, after_deadline: bool, offers_expired: bool) -> str:
+    if offers_expired:
+        return (f"Round {round_number}'s offers have expired: this list and its CSV are a record of what the "
+                "committee agreed, not something to enter in R3.")
+    if after_deadline:
+        return (f"Round {round_number}'s deadline has passed: R3 may already have used the list it had. Enter "
+                "the CSV below in R3 only if R3 still accepts changes for this round.")
+    return ("Enter the CSV below in R3 and certify the list there before the deadline, then press "
+            "*Certified in R3* (or `/soap list certified " f"{round_number}`).")
+
+
+def locked_post(locked: LockedList, program_name: str, timezone: str, *, after_deadline: bool = False,
+                offers_expired: bool = False) -> tuple[str, list[dict[str, Any]]]:
     """The war-room post for one locked list: the whole list (the CSV follows as a file)."""
     which = f" {locked.title}" if locked.code else ""
     title = clip(f"Round {locked.round}{which} preference list locked", 150)
     intro = (f"{mention(locked.locked_by)} locked the preference list{escape(which)} of "
              f"*{escape(clip(program_name, 120))}* for round {locked.round} ({when(locked.locked_at, timezone)}): "
-             f"{len(locked.entries)} candidates, ranked from 1. Later votes do not change it. The CSV below is for "
-             "entry in the NRMP system.")
+             f"{len(locked.entries)} candidates, ranked from 1. Later votes do not change it. "
+             + _what_the_csv_is(locked.round, after_deadline, offers_expired))
     binding = dict(locked.binding)
     lines = [f"*{e.rank}{'=' if e.tied else '.'}* {_name(e.name)} ({escape(e.aamc_id)}) · {escape(e.track)}"
              + (f" · :warning: {escape(binding[e.aamc_id])}: {BINDING_NOTE}" if e.aamc_id in binding else "")
@@ -332,8 +355,19 @@ def locked_post(locked: LockedList, program_name: str, timezone: str) -> tuple[s
     if any(e.tied for e in locked.entries):
         blocks.append(_context("`n=` was a tie in the committee's votes, broken by the director's ballot, "
                                "then the triage bucket, then AAMC ID."))
+    if not offers_expired:
+        blocks.append(ActionsBlock(elements=[ButtonElement(
+            text="Certified in R3", action_id=ActionId.LIST_CERTIFIED.value,
+            value=f"{locked.round}|{locked.code or ''}")]))
     text = f"{title}: {len(locked.entries)} candidates."
     return text, _dicts(blocks)
+
+
+def certified_post(round_number: int, lists: Sequence[ListState], actor: str, late: str = "") -> str:
+    """The war room is told that a director entered and certified the round's lists in R3."""
+    which = ", ".join(escape(state.name) for state in lists if state.code)
+    return (f":white_check_mark: {mention(actor)} recorded round {round_number}'s list{' ' + which if which else ''} "
+            f"as entered and certified in R3." + (f" :warning: {late}" if late else ""))
 
 
 def lock_answer(locked: Sequence[LockedList], uploaded: bool) -> str:

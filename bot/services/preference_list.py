@@ -371,7 +371,7 @@ def parse_round(text: str | None) -> int:
     return int(text.strip())
 
 
-def _check_round(session: Session, program_id: int, round_number: int) -> None:
+def check_round(session: Session, program_id: int, round_number: int) -> None:
     rounds = valid_rounds(session, program_id)
     if round_number not in rounds:
         raise BadInput(f"There is no round {round_number}; this program's SOAP rounds are "
@@ -409,7 +409,7 @@ def lock_round(database: Database, *, program_id: int, actor: str, round_number:
     not locked yet for the round is locked."""
     with database.transaction() as session:
         lock_program_row(session, program_id)
-        _check_round(session, program_id, round_number)
+        check_round(session, program_id, round_number)
         current = _compute(session, program_id, committee)
         wanted = _pick_lists(session, current, code)
         active = {s.code: s for s in _active_round(session, program_id, round_number)}

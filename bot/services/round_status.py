@@ -14,10 +14,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.domain.program_codes import parse_track
 from bot.domain.reminders import ListState
 from bot.errors import BadInput, Conflict
-from bot.services import audit
+from bot.services import audit, preference_list
 from bot.services.voting import lock_program_row
 from storage.database import Database
 from storage.models import Candidate, ListSnapshot, Offer, Position, Round
@@ -32,15 +31,13 @@ def _active(session: Session, program_id: int, round_number: int) -> list[ListSn
 
 
 def program_codes(session: Session, program_id: int) -> list[tuple[str, str]]:
-    """(code, label) of each NRMP program code with positions; empty for a program with one list."""
-    rows = session.execute(select(Position.track, Position.label).where(Position.program_id == program_id)
-                           .order_by(Position.track))
-    codes = []
-    for track, label in rows:
-        parsed = parse_track(track)
-        if parsed is not None and parsed.code == track:
-            codes.append((track, label or parsed.label))
-    return codes
+    """(code, label) of each NRMP program code that needs a list in R3: the codes with open positions
+    when positions are set, otherwise every code of the export; empty for a program with one list."""
+    codes = preference_list.program_codes(session, program_id)
+    positioned = {track for track, total in session.execute(
+        select(Position.track, Position.total).where(Position.program_id == program_id)) if total > 0}
+    wanted = [code for code in codes if code in positioned] or list(codes)
+    return [(code, codes[code].label) for code in wanted]
 
 
 def list_states(session: Session, program_id: int, round_number: int) -> tuple[ListState, ...]:
@@ -77,11 +74,28 @@ class Certified:
     after_deadline: bool  # R3 may already have used the list it had
 
 
+@dataclass(frozen=True)
+class RoundTiming:
+    deadline_passed: bool  # R3 may already have used the list it had
+    offers_expired: bool  # the round is over: its list is a record, no longer for entry in R3
+
+
+def timing(database: Database, program_id: int, round_number: int, now: datetime) -> RoundTiming:
+    with database.reading() as session:
+        row = session.get(Round, (program_id, round_number))
+    if row is None:
+        return RoundTiming(False, False)
+    return RoundTiming(now > row.deadline_at, now >= row.expires_at)
+
+
 def certify(database: Database, *, program_id: int, actor: str, round_number: int, now: datetime,
             code: str | None = None) -> Certified:
-    """Record that a director entered the round's locked lists (or one code's) in R3 and certified them."""
+    """Record that a director entered the round's locked lists (or one code's, named by code or
+    label) in R3 and certified them there."""
     with database.transaction() as session:
         lock_program_row(session, program_id)
+        if code is not None:
+            code = preference_list.resolve_code(preference_list.program_codes(session, program_id), code).code
         snapshots = [s for s in _active(session, program_id, round_number) if code is None or s.code == code]
         which = f"Round {round_number}'s list" + (f" for {code}" if code else "")
         if not snapshots:

@@ -137,7 +137,7 @@ def test_typed_text_notes_reasons_and_echoed_errors_are_escaped(served: Adversar
     typed = [f"ref {A} {_mix(0)} said {_mix(3)} and {_mix(1)}",
              f"triage {A} dnr {_mix(2)} was rude {_mix(0)}",
              f"triage {B} interviewed {_mix(4)}",
-             "list lock 1", f"list unlock 1 {_mix(1)} changed {_mix(3)}",
+             "list lock 1 confirm", f"list unlock 1 {_mix(1)} changed {_mix(3)}",
              f"interview {A}", f"interview {A} done {_mix(0)} great call {_mix(5)}",
              f"{_mix(0)}", f"candidate {_mix(1)}", f"flag {A} {_mix(2)}", f"vote {A} {_mix(3)}",
              f"notes {_mix(4)}", f"offer {A} 1 {_mix(0)}", f"schedule set round=1 deadline={_mix(1)}",

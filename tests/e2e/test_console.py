@@ -108,7 +108,8 @@ def test_scripted_session_shows_each_step(scripted: tuple[Path, str]) -> None:
     # The list, then the lock: posted to the war room with the CSV.
     _in_order(out, "Dr. Ada Testwell › /soap list", "== Preference list (current order) ==",
               "*1.* Mockton, Proto (27000061)", "dissent 1",
-              "› /soap list lock 1", "· message 4", "Round 1 preference list locked",
+              "› /soap list lock 1", "Before you lock round 1", "*Not voted yet:* @Dr. Ada Testwell",
+              "[8 Lock]  [9 Cancel]", "› press 8", "· message 4", "Round 1 preference list locked",
               "SOAP War Room uploaded a file", "📎 ", "| Rank,AAMC ID,Name,Track", "| 1,27000061,\"Mockton, Proto\"",
               "› /soap schedule", "Round 1 preference-list deadline (in 15 min)", "› quit")
     assert "⚠" not in out, "no refused Web API call and no app error during the session"

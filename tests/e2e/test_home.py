@@ -149,7 +149,7 @@ def test_home_with_three_hundred_candidates_stays_within_slack_limits(served: Se
 def test_applicants_who_had_an_offer_no_longer_wait_for_a_vote(served: Served, slack: SlackClientSim,
                                                               standin: SlackStandIn, war_room: str,
                                                               listed: list[str]) -> None:
-    command(slack, standin, DIRECTOR, war_room, "list lock 1")
+    command(slack, standin, DIRECTOR, war_room, "list lock 1 confirm")
     served.clock.advance(days=1, minutes=5)  # round 1's offers went out (Thu 9:00 a.m. ET)
     command(slack, standin, M1, war_room, f"offer {listed[2]} 1 accepted")
     view = open_home(slack, standin, M2)

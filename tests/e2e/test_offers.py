@@ -110,7 +110,7 @@ def posted_card(standin: SlackStandIn, needle: str) -> dict:
 def round_one(slack: SlackClientSim, standin: SlackStandIn, served: Served, room: str) -> None:
     """Round 1 as it went: lock, offers out at 09:00, BOTH accepts categorical, CAT2 rejects it, and
     BOTH's preliminary offer is never answered in the bot."""
-    command(slack, standin, DIRECTOR, room, "list lock 1")
+    command(slack, standin, DIRECTOR, room, "list lock 1 confirm")
     served.clock.advance(days=1, minutes=5)  # Thu 09:05 EDT: round 1's offers are out
     for aamc, code in ((BOTH, "categorical"), (CAT2, "categorical"), (BOTH, "preliminary")):
         assert "Recorded" in command(slack, standin, M1, room, f"offer {aamc} 1 offered {code}")["text"]
@@ -145,7 +145,7 @@ def test_two_codes_give_two_lists_two_csvs_and_the_same_bytes_from_the_cli(
     assert CAT2 not in one
 
     standin.reset()
-    locked = command(slack, standin, DIRECTOR, coded, "list lock 1")["text"]
+    locked = command(slack, standin, DIRECTOR, coded, "list lock 1 confirm")["text"]
     assert f"{CAT} Categorical: 4 candidates" in locked
     assert f"{PRE} Preliminary: 4 candidates" in locked
     assert "1 name marked as binding" in locked
@@ -178,7 +178,7 @@ def test_round_two_offers_exactly_the_open_positions_and_nothing_is_held_for_an_
     assert "not locked yet" in before
 
     round_one(slack, standin, served, coded)
-    command(slack, standin, DIRECTOR, coded, "list lock 2")
+    command(slack, standin, DIRECTOR, coded, "list lock 2 confirm")
     after = command(slack, standin, M2, coded, "next")["text"]
     assert "Round 2" in after
     assert f"*{CAT} Categorical*: 1 open (1 of 2 filled)" in after
@@ -191,7 +191,7 @@ def test_round_two_offers_exactly_the_open_positions_and_nothing_is_held_for_an_
 
 def test_records_are_refused_with_the_reason_and_clear_undoes_a_mistake(
         served: Served, slack: SlackClientSim, standin: SlackStandIn, coded: str) -> None:
-    command(slack, standin, DIRECTOR, coded, "list lock 1")
+    command(slack, standin, DIRECTOR, coded, "list lock 1 confirm")
     served.clock.advance(days=1, minutes=5)
     not_listed = command(slack, standin, M1, coded, f"offer {PRE4} 1 offered categorical")["text"]
     assert f"was not on round 1's locked list for {CAT}" in not_listed
@@ -221,7 +221,7 @@ def test_records_are_refused_with_the_reason_and_clear_undoes_a_mistake(
 
 def test_re_offers_and_availability(served: Served, slack: SlackClientSim, standin: SlackStandIn, coded: str) -> None:
     round_one(slack, standin, served, coded)
-    command(slack, standin, DIRECTOR, coded, "list lock 2")
+    command(slack, standin, DIRECTOR, coded, "list lock 2 confirm")
     served.clock.advance(hours=3)  # Thu 12:05 EDT: round 2's offers are out
     same = command(slack, standin, M1, coded, f"offer {CAT2} 2 offered categorical")["text"]
     assert "rejected in round 1" in same

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from bot.cli import main as soapbot
 from bot.console.signing import SlackClientSim
 from bot.services.candidates import import_export
-from storage.models import AuditEvent, Candidate, Program, Ranking, Vote
+from storage.models import AuditEvent, Candidate, ListSnapshot, Program, Ranking, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.factories import aamc_id, applicant_row, eras_csv
 from tests.harness.slack_api import RecordedCall, SlackStandIn
@@ -115,9 +115,22 @@ def test_five_members_vote_rank_list_lock_and_export(served: Served, slack: Slac
     assert "Only a program director" in refused["text"]
     assert standin.calls_to("chat.postMessage") == []
 
+    # The lock first shows the director what the list holds; nothing is locked until Lock is pressed.
     standin.reset()
-    locked = command(slack, standin, DIRECTOR, room, "list lock 1")
-    assert "Round 1 is locked with 3 candidates" in locked["text"]
+    checked = command(slack, standin, DIRECTOR, room, "list lock 1")
+    assert "Before you lock round 1" in checked["text"]
+    assert f"*Not voted yet:* <@{M4}> (3 of 3), <@{DIRECTOR}> (1 of 3), <@{M1}> (1 of 3)" in checked["text"]
+    assert "Lists: Preference list: 3 applicants." in checked["text"]
+    assert [b["text"]["text"] for b in next(x for x in checked["blocks"] if x["type"] == "actions")["elements"]] \
+        == ["Lock", "Cancel"]
+    assert "Nothing was locked" in click(slack, standin, DIRECTOR, room, "list.lock_cancel", "1|")
+    served.idle()
+    assert standin.calls_to("chat.postMessage") == []
+    with served.room.database.reading() as session:
+        assert session.scalar(select(func.count()).select_from(ListSnapshot)) == 0
+    assert "Only a program director" in click(slack, standin, M1, room, "list.lock_confirm", "1|")
+    locked = click(slack, standin, DIRECTOR, room, "list.lock_confirm", "1|")
+    assert "Round 1 is locked with 3 candidates" in locked
     post = standin.wait_for("chat.postMessage")[0].params
     assert post["channel"] == room
     assert "Round 1 preference list locked" in post["text"]
@@ -139,8 +152,10 @@ def test_five_members_vote_rank_list_lock_and_export(served: Served, slack: Slac
     exported = export(served, room, 1, tmp_path / "round1.csv", monkeypatch)
     assert exported == upload.content
 
-    again = command(slack, standin, DIRECTOR, room, "list lock 1")
+    again = command(slack, standin, DIRECTOR, room, "list lock 1 confirm")
     assert "already locked" in again["text"]
+    assert "every list with applicants is locked already" in command(slack, standin, DIRECTOR, room,
+                                                                     "list lock 1")["text"]
     no_reason = command(slack, standin, DIRECTOR, room, "list unlock 1")
     assert "Say why" in no_reason["text"]
     standin.reset()
@@ -180,6 +195,7 @@ def test_bad_input_names_the_problem_and_stores_nothing(served: Served, slack: S
     assert "not a vote" in command(slack, standin, M1, room, f"vote {A} perhaps")["text"]
     assert "No candidate has AAMC ID 21111111" in command(slack, standin, M1, room, "vote 21111111 high")["text"]
     assert "nothing to lock" in command(slack, standin, DIRECTOR, room, "list lock 1")["text"]
+    assert "nothing to lock" in command(slack, standin, DIRECTOR, room, "list lock 1 confirm")["text"]
     assert "no round 9" in command(slack, standin, DIRECTOR, room, "list lock 9")["text"]
     assert "Only a program director" in command(slack, standin, M1, room, f"pin {A}")["text"]
     with served.room.database.reading() as session:

@@ -21,7 +21,7 @@ def test_each_risky_applicant_on_the_list_is_named_with_every_reason() -> None:
                         last_vote_at=T),
         ListedApplicant(27, "1234140C0", "27000027", "Old, Cy", bucket="do not rank",
                         bucket_reasons=("graduated 11 years ago",)),
-        ListedApplicant(2, "1234140P0", "27000004", "Gone, Di", unavailable="accepted elsewhere",
+        ListedApplicant(2, "1234140P0", "27000004", "Visa, Di",
                         dealbreakers=("needs an H-1B visa; the program sponsors J-1",)),
         ListedApplicant(4, "1234140P0", "27000005", "Noted, Ed", last_concern_at=T, last_vote_at=LATER),
     ]
@@ -30,8 +30,7 @@ def test_each_risky_applicant_on_the_list_is_named_with_every_reason() -> None:
         (3, "1234140C0", "27000003"), (27, "1234140C0", "27000027"), (2, "1234140P0", "27000004")]
     assert warnings[0].reason == "a concern note newer than the last vote"
     assert warnings[1].reason == "in the do-not-rank bucket (graduated 11 years ago)"
-    assert warnings[2].reason == ("no longer available (accepted elsewhere); "
-                                  "deal-breaker: needs an H-1B visa; the program sponsors J-1")
+    assert warnings[2].reason == "deal-breaker: needs an H-1B visa; the program sponsors J-1"
 
 
 def test_the_message_names_the_missing_voter_and_the_warning_and_offers_lock_and_cancel() -> None:
@@ -57,7 +56,7 @@ def test_the_message_names_the_missing_voter_and_the_warning_and_offers_lock_and
 def test_names_from_the_file_are_escaped_and_one_code_is_carried_by_the_buttons() -> None:
     check = LockCheck(round=2, code="1234140P0", lists=(("1234140P0 Preliminary", 1),), not_voted=(),
                       listed_total=1, warnings=warnings_for([ListedApplicant(
-                          1, "1234140P0", "27000009", "<!channel> Mock", unavailable="withdrew from SOAP")]),
+                          1, "1234140P0", "27000009", "<!channel> Mock", bucket="do not rank")]),
                       offers=(), after_deadline=True)
     text, blocks = lock_check_message(check)
     assert "<!channel>" not in text
