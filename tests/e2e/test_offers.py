@@ -267,7 +267,7 @@ def test_pins_and_exclusions_name_a_code(served: Served, slack: SlackClientSim, 
     assert "Left off this list by a director: Bothways, Ada" in text_of(command(slack, standin, M1, coded,
                                                                                 "list categorical"))
     standin.reset()
-    command(slack, standin, DIRECTOR, coded, "list lock 1")
+    command(slack, standin, DIRECTOR, coded, "list lock 1 confirm")
     served.idle()
     uploads = {u.filename: u for u in standin.uploads if u.completed}
     pre_rows = list(csv.reader(io.StringIO(uploads[f"internal-medicine-{PRE}-round-1.csv"].text)))
