@@ -13,7 +13,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -55,10 +54,6 @@ class WarRoom:
         self.gateway = SlackGateway(self.client, sleep=self.sleep, now=self.clock)
         self.directory = CommitteeDirectory(self.gateway.channel_members,
                                             max_age_seconds=self.settings.committee_cache_seconds)
-
-    @property
-    def default_timezone(self) -> ZoneInfo:
-        return self.settings.timezone
 
     def bot_user_id(self) -> str | None:
         """The bot's own Slack user id (auth.test), asked once; None while Slack cannot say."""

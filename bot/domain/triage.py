@@ -336,10 +336,6 @@ class TriageResult:
     risk_reasons: tuple[str, ...]
     offsets: tuple[str, ...]
 
-    @property
-    def is_dealbreaker(self) -> bool:
-        return self.bucket is Bucket.DO_NOT_RANK
-
 
 def effective_bucket(result: TriageResult, override_bucket: Bucket | None) -> Bucket:
     """The committee's override wins over the computed bucket."""

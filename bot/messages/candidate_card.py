@@ -73,6 +73,7 @@ class CardFacts:
     degree: str | None
     graduation_year: int | None
     years_out: int | None
+    timezone: str  # the program's (`SOAP_TIMEZONE` when it was set up)
     exams: tuple[ExamLine, ...] = ()
     exam_failures: int = 0
     exam_attempts: int = 0
@@ -103,7 +104,6 @@ class CardFacts:
     offsets: tuple[str, ...] = ()
     override: Override | None = None
     sections: tuple[CardSection, ...] = field(default_factory=tuple)
-    timezone: str = "America/New_York"
 
     @property
     def effective_bucket(self) -> str | None:
@@ -273,10 +273,7 @@ def _buttons(section: CardSection, index: int) -> ActionsBlock | None:
 
 def candidate_card_blocks(facts: CardFacts) -> list[dict[str, Any]]:
     """The card's blocks (≤ 50), for chat.postMessage / chat.update."""
-    try:
-        zone = ZoneInfo(facts.timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("America/New_York")
+    zone = ZoneInfo(facts.timezone)
     blocks: list[Block] = [
         _section(f":bust_in_silhouette: *{escape(facts.name)}*  ·  AAMC ID `{escape(facts.aamc_id)}`"),
         SectionBlock(fields=[

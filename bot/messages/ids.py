@@ -22,11 +22,9 @@ class ActionId(StrEnum):
     LIST_LOCK_CANCEL = "list.lock_cancel"
     LIST_CERTIFIED = "list.certified"
     PAGE = "page"
-    PURGE_OPEN = "purge.open"
 
 
 class CallbackId(StrEnum):
     NOTE_MODAL = "note.modal"
-    RANK_MODAL = "rank.modal"
     SCORECARD_MODAL = "scorecard.modal"
     PURGE_MODAL = "purge.modal"

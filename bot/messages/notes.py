@@ -238,11 +238,7 @@ def note_post(note: NoteLine, *, candidate_name: str, aamc_id: str) -> tuple[str
 
 
 def _when(at: datetime, timezone: str) -> str:
-    try:
-        zone = ZoneInfo(timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("America/New_York")
-    local = at.astimezone(zone)
+    local = at.astimezone(ZoneInfo(timezone))
     return local.strftime("%a %d %b %H:%M %Z")
 
 

@@ -81,11 +81,7 @@ CANDIDATES: Table = Candidate.__table__  # type: ignore[assignment]
 
 def program_today(now: datetime, timezone: str) -> date:
     """Today's date in the program's time zone (years since graduation are counted from it)."""
-    try:
-        zone = ZoneInfo(timezone)
-    except (KeyError, ValueError):
-        zone = ZoneInfo("America/New_York")
-    return now.astimezone(zone).date()
+    return now.astimezone(ZoneInfo(timezone)).date()
 
 
 def profile_hash(profile: ApplicantProfile | Mapping[str, Any]) -> str:

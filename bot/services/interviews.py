@@ -1,4 +1,4 @@
-"""SOAP interviews (issue #13): proposed, claimed with a time, recorded, scored, in the candidate's thread.
+"""SOAP interviews: proposed, claimed with a time, recorded, scored, in the candidate's thread.
 
 Decisions (what a program director, coordinator and hospital IT person would expect), written down:
 
@@ -604,8 +604,7 @@ def reminder_post(room: WarRoom, key: str, now: datetime, late: bool) -> Reminde
 
 def interview_card_section(session: Session, candidate: Candidate, viewer: CardViewer) -> CardSection:
     """Status, interviewer and time, response time once reached, scorecard averages and recommendation."""
-    program = session.get(Program, candidate.program_id)
-    tz = ZoneInfo(program.timezone) if program else ZoneInfo("America/New_York")
+    tz = ZoneInfo(session.scalars(select(Program.timezone).where(Program.id == candidate.program_id)).one())
     interview = _current_interview(session, candidate.id)
     line = _line(interview, candidate) if interview else None
     cards = [_scorecard_line(r) for r in session.scalars(

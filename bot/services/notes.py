@@ -1,4 +1,4 @@
-"""Reference-call notes (issue #5): stored first, then posted in the candidate's thread.
+"""Reference-call notes: stored first, then posted in the candidate's thread.
 
 How it behaves, and why (decisions a program director, coordinator and IT person would expect):
 
@@ -21,7 +21,7 @@ How it behaves, and why (decisions a program director, coordinator and IT person
   redeliveries of one event are recorded in `processed_events` in the same transaction as the
   note, so they never create a second note. Observers' and outsiders' replies are not stored
   (no answer either: replying in the thread would put noise under the candidate).
-- The modal and `/soap ref` accept at most 3,000 characters (the issue's limit); a thread reply is
+- The modal and `/soap ref` accept at most 3,000 characters (`MAX_NOTE_CHARS`); a thread reply is
   stored whole (Slack allows 40,000) and clipped when shown.
 - Confidential: posts go only to the program's war-room channel; logs carry note ids and counts,
   never the text, the names of who was called, or the applicant. The audit trail records the
@@ -63,7 +63,6 @@ from storage.models import Candidate, ProcessedEvent, Program, ReferenceNote
 
 log = logging.getLogger(__name__)
 
-SOURCES = ("command", "modal", "thread")
 POST_GIVE_UP = timedelta(seconds=40)  # one attempt's retries end before the clock job looks again
 RETRY_FAILED_AFTER = timedelta(minutes=1)
 # Still pending that long: the process ended while posting. Longer than any live attempt (a card

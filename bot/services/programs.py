@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -121,6 +122,10 @@ def setup_war_room(database: Database, *, name: str, team_id: str, channel: Chan
         raise BadInput("Give the program's name: `/soap setup Internal Medicine – Riverside`.")
     if len(name) > MAX_PROGRAM_NAME:
         raise BadInput(f"The program name is {len(name)} characters; keep it under {MAX_PROGRAM_NAME}.")
+    try:
+        ZoneInfo(timezone)  # stored once: every date and time the war room shows is read in this zone
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(f"`{escape(timezone)}` is not a time zone; set SOAP_TIMEZONE (America/Chicago…).") from None
     if channel.is_im or channel.is_mpim:
         raise BadInput("A war room must be a private channel, not a direct message. Create a private "
                        "channel for the committee, invite the bot, and run setup there.")

@@ -390,7 +390,7 @@ def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Co
     return _Composed(channel, text, blocks, missed_keys)
 
 
-# --- interview reminders (issue #13, added by the interviews feature) -------------------------
+# --- interview reminders ------------------------------------------------------------------------
 # The interviews feature plans `kind='interview'` rows (one per scheduled interview, with
 # `interview_id`) and cancels them when the interview moves or ends; this module claims, sends
 # and marks them exactly like the round reminders. What to post, and where (the candidate's

@@ -16,6 +16,7 @@ from bot.messages.ids import ActionId
 
 def _facts(**overrides: object) -> CardFacts:
     base: dict[str, object] = dict(
+        timezone="America/New_York",
         candidate_id=7, aamc_id="20000001", name="Blake Alford", school="Example State University",
         school_location="OH, United States", degree_type="US MD", degree="MD", graduation_year=2024, years_out=2,
         exams=(ExamLine("Step 1", "Fail, then Pass", 2, 1), ExamLine("Step 2 CK", "238", 1, 0)),
