@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.dashboard import Dashboard
 from bot.domain.lists import ListLine
 from bot.domain.soap_calendar import CalendarEvent, format_countdown
 from bot.domain.when import format_local
@@ -33,7 +34,6 @@ from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape
 from bot.messages.offers import code_line
 from bot.messages.schedule import list_state_line
-from bot.services.home import Dashboard
 
 MAX_BLOCKS = 100
 MISSING_SHOWN = 20
@@ -79,8 +79,8 @@ def _vote_buttons(line: ListLine) -> ActionsBlock:
 
 def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None = None) -> dict[str, Any]:
     """The member's dashboard as a Home view (within 100 blocks whatever the data)."""
-    tz = ZoneInfo(board.program.timezone)
-    blocks: list[Block] = [HeaderBlock(text=clip(f"SOAP war room: {board.program.name}", 150)),
+    tz = ZoneInfo(board.timezone)
+    blocks: list[Block] = [HeaderBlock(text=clip(f"SOAP war room: {board.program_name}", 150)),
                            context(f"Times in {escape(tz.key)} · updated {format_local(now, tz)}")]
     if notice:
         blocks.append(section(notice))

@@ -18,42 +18,19 @@ nothing about applicants (it never calls this function for them).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
 from bot.access import ProgramRef, Role
-from bot.domain.offers import CodeStatus
-from bot.domain.reminders import ListState
-from bot.domain.soap_calendar import CalendarEvent, EventKind
+from bot.domain.dashboard import Dashboard
+from bot.domain.soap_calendar import EventKind
 from bot.errors import WarRoomError
 from bot.services import offers, preference_list, schedule
-from bot.services.preference_list import ListLine
 from storage.database import Database
 from storage.models import Offer
 
 TOP_OF_LIST = 10
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    program: ProgramRef
-    user_id: str
-    role: Role
-    tracks: tuple[CodeStatus, ...]
-    next_deadline: CalendarEvent | None
-    next_event: CalendarEvent | None
-    missing: tuple[ListLine, ...]  # every missing vote, list order (the builder shows the first few)
-    top: tuple[ListLine, ...]
-    list_size: int
-    locked_rounds: tuple[int, ...]
-    # Each round ahead: its lists locked here? certified in R3? (bot.services.round_status)
-    lists: tuple[tuple[int, tuple[ListState, ...]], ...] = ()
-
-    @property
-    def votes(self) -> bool:
-        return self.role is not Role.OBSERVER
 
 
 def dashboard(database: Database, *, program: ProgramRef, user_id: str, role: Role, committee: Iterable[str],
@@ -73,6 +50,6 @@ def dashboard(database: Database, *, program: ProgramRef, user_id: str, role: Ro
         offered = set(session.scalars(select(Offer.candidate_id).where(Offer.program_id == program.id)))
     missing = (tuple(line for line in current.lines if user_id in line.not_voted and line.candidate_id not in offered)
                if role is not Role.OBSERVER else ())
-    return Dashboard(program, user_id, role, status.codes, deadline, event, missing,
+    return Dashboard(program.name, program.timezone, role is not Role.OBSERVER, status.codes, deadline, event, missing,
                      current.lines[:TOP_OF_LIST], len(current.lines), tuple(lock.round for lock in current.locks),
                      calendar.lists if calendar is not None else ())

@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from bot.access import ProgramRef, Role
 from bot.console.blockkit import validate_view
+from bot.domain.dashboard import Dashboard
 from bot.domain.offers import CodeStatus
 from bot.domain.soap_calendar import CalendarEvent, EventKind
 from bot.messages.home import home_view, outsider_view
-from bot.services.home import Dashboard
 from bot.services.preference_list import ListLine
 
 NOW = datetime(2027, 3, 17, 13, 0, tzinfo=UTC)
@@ -31,7 +31,7 @@ def _board(missing: int, listed: int | None = None, role: Role = Role.MEMBER, na
     lines = tuple(_line(n, name) for n in range(1, (listed if listed is not None else missing) + 1))
     deadline = CalendarEvent(EventKind.LIST_DEADLINE, 1, NOW + timedelta(hours=19, minutes=55),
                              "Round 1 preference-list deadline")
-    return Dashboard(program=PROGRAM, user_id="U2", role=role,
+    return Dashboard(program_name=PROGRAM.name, timezone=PROGRAM.timezone, votes=role is not Role.OBSERVER,
                      tracks=(CodeStatus("categorical", "", 4, 2, 1, 1, 0),
                              CodeStatus("preliminary", "", 2, 0, 0, 2, 0)),
                      next_deadline=deadline, next_event=deadline, missing=lines[:missing], top=lines[:10],

@@ -1,0 +1,27 @@
+"""What a committee member's App Home shows, as plain values (the home service assembles it from
+the features; `bot.messages.home` draws it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain.lists import ListLine
+from bot.domain.offers import CodeStatus
+from bot.domain.reminders import ListState
+from bot.domain.soap_calendar import CalendarEvent
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    program_name: str
+    timezone: str  # the program's: times are shown in it
+    votes: bool  # False for observers: they read everything and do not vote
+    tracks: tuple[CodeStatus, ...]
+    next_deadline: CalendarEvent | None
+    next_event: CalendarEvent | None
+    missing: tuple[ListLine, ...]  # every missing vote, list order (the builder shows the first few)
+    top: tuple[ListLine, ...]
+    list_size: int
+    locked_rounds: tuple[int, ...]
+    # Each round ahead: its lists locked here? certified in R3? (bot.services.round_status)
+    lists: tuple[tuple[int, tuple[ListState, ...]], ...] = ()

@@ -1,0 +1,41 @@
+"""The dependency rule, checked on the import graph of the product (every import, inside functions
+and under TYPE_CHECKING too): handlers -> services -> domain and storage; builders -> domain only.
+
+A cycle or a builder reaching for a service makes CI fail here, with the chain that does it."""
+
+from __future__ import annotations
+
+import graphlib
+
+import grimp
+import pytest
+
+PACKAGES = ("bot", "handlers", "storage")
+
+
+@pytest.fixture(scope="module")
+def graph() -> grimp.ImportGraph:
+    return grimp.build_graph(*PACKAGES, cache_dir=None)
+
+
+def test_no_module_imports_itself_back_through_others(graph: grimp.ImportGraph) -> None:
+    imports = {module: graph.find_modules_directly_imported_by(module) for module in graph.modules}
+    try:
+        graphlib.TopologicalSorter(imports).prepare()
+    except graphlib.CycleError as error:
+        pytest.fail("import cycle: " + " -> ".join(error.args[1]))
+
+
+@pytest.mark.parametrize(("importer", "imported"), [
+    ("bot.messages", "bot.services"),  # builders draw values; they never fetch them
+    ("bot.messages", "handlers"),
+    ("bot.domain", "bot.services"),  # the domain is plain Python: no services, storage or Slack
+    ("bot.domain", "bot.messages"),
+    ("bot.domain", "storage"),
+    ("bot.domain", "handlers"),
+    ("bot.services", "handlers"),
+    ("storage", "bot"),  # storage never imports the application
+])
+def test_dependencies_point_one_way(graph: grimp.ImportGraph, importer: str, imported: str) -> None:
+    chain = graph.find_shortest_chain(importer=importer, imported=imported, as_packages=True)
+    assert chain is None, f"{importer} must not import {imported}: " + " -> ".join(chain or ())
