@@ -7,11 +7,13 @@ or the first 20 bad rows. Files shared anywhere else, or without the word, are i
 
 from __future__ import annotations
 
+import logging
 import re
 import shlex
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk.errors import SlackApiError
 
 from bot.access import Access
 from bot.errors import BadInput, WarRoomError
@@ -32,6 +34,8 @@ from bot.war_room import WarRoom
 from handlers.errors import guard
 from handlers.gate import action_value, actor_of, require
 from handlers.router import SoapCommand, SoapRouter
+
+log = logging.getLogger(__name__)
 
 IMPORT_WORD = re.compile(r"\bimport\b", re.IGNORECASE)
 FLAG_USAGE = "`/soap flag <AAMC ID> rotated|interviewed|home|contact|prelim|letters [off]`"
@@ -118,7 +122,11 @@ def file_shared(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
     channel = actor.program.channel_id
 
     def refuse(error: WarRoomError | str) -> None:
-        room.gateway.post_ephemeral(channel, actor.user_id, f":no_entry: {error}", thread_ts=thread or None)
+        try:
+            room.gateway.post_ephemeral(channel, actor.user_id, f":no_entry: {error}", thread_ts=thread or None)
+        except SlackApiError as failure:  # Slack shows nothing to someone no longer in the channel
+            log.warning("could not tell the sharer why the file was not imported: %s",
+                        failure.response.get("error"))
 
     try:
         program = actor.require(Access.WRITE, "import applicants")

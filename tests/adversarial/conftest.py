@@ -41,8 +41,9 @@ AdversarialServed = Served
 
 
 # The transport's memory of verified requests (bot.web.ReplayMemory) grows with every signed request,
-# stored or not: it is not something a request stores about a program.
-TRANSPORT_TABLES = ("seen_requests",)
+# stored or not, and so does the memory of event ids already taken (a redelivery is not handled twice,
+# a refusal included): neither is something a request stores about a program.
+TRANSPORT_TABLES = ("seen_requests", "processed_events")
 
 
 def snapshot(database: Database) -> dict[str, int]:
