@@ -20,7 +20,7 @@ from bot.messages import interviews as messages
 from bot.messages.ids import ActionId, CallbackId
 from bot.messages.interviews import ScorecardField
 from bot.messages.mrkdwn import escape
-from bot.services import interviews
+from bot.services import interview_posts, interviews
 from bot.war_room import WarRoom
 from handlers import gate
 from handlers.errors import guard
@@ -31,7 +31,7 @@ USAGE = ("Use `/soap interview <AAMC ID>` to propose, `/soap interview <AAMC ID>
 
 
 def answer_change(room: WarRoom, program: ProgramRef, change: interviews.InterviewChange) -> str:
-    posted = interviews.publish(room, program, change)
+    posted = interview_posts.publish(room, program, change)
     tz = ZoneInfo(program.timezone)
     if change.action == "unchanged":
         return (f"You already hold the interview with *{escape(change.line.candidate_name)}*. "
@@ -118,7 +118,7 @@ def submit_scorecard(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
         ack(response_action="errors", errors={ScorecardField.RECOMMENDATION.value: str(error)[:2000]})
         return
     ack()
-    posted = interviews.publish_scorecard(room, program, saved)
+    posted = interview_posts.publish_scorecard(room, program, saved)
     room.gateway.post_ephemeral(program.channel_id, actor.user_id, messages.scorecard_answer(
         candidate_name=saved.candidate_name, aamc_id=saved.aamc_id, recommendation=saved.card.recommendation,
         vote_recorded=saved.vote_recorded, own_vote=saved.own_vote, posted=posted))

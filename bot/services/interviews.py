@@ -24,7 +24,7 @@ Decisions (what a program director, coordinator and hospital IT person would exp
   (`reminders` rows, claim with a lease, post, mark): a scheduled time plans one row
   (`plan_interview_reminder`, 10 minutes before, `interview_id` set so a purge deletes it);
   rescheduling cancels the old key and plans the new one; an outcome cancels it. The clock's
-  sender (`bot.services.reminders`) asks `reminder_post` here what to post and where: the
+  sender (`bot.services.reminders`) asks `interview_posts.reminder_post` what to post and where: the
   candidate's thread, mentioning the interviewer; nothing when the interview is no longer
   scheduled at that time.
 - Scorecards: only the interviewer files one (one per interview and author; filing again
@@ -35,7 +35,8 @@ Decisions (what a program director, coordinator and hospital IT person would exp
   change a scorecard-sourced vote, never a vote the member cast. (The read of the existing vote
   and `voting.cast_vote` are two transactions: a vote the member clicks in the same instant as
   their scorecard's submission may be overwritten; the window is the scorecard's own request.)
-- Posting: every change is stored first (one transaction, audited with before/after values),
+- Posting (`bot.services.interview_posts`, not here): every change is stored first (one
+  transaction, audited with before/after values),
   then posted in the candidate's thread (created through the notes feature's thread helper if
   the candidate has none) and the card refreshed. A Slack failure never undoes the change: the
   person is told it is saved but not posted. Logs carry ids only; the audit trail carries
@@ -50,8 +51,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from slack_sdk.errors import SlackApiError
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -77,10 +77,8 @@ from bot.messages.interviews import (
     ScorecardLine,
 )
 from bot.messages.mrkdwn import escape
-from bot.services import audit, candidate_cards, notes, voting
+from bot.services import audit, notes, voting
 from bot.services.candidates import resolve_one
-from bot.services.programs import program_ref
-from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import Candidate, Interview, Program, Reminder, Round, Scorecard
 from storage.models import Vote as VoteRow
@@ -125,7 +123,7 @@ def _tz(program: ProgramRef) -> ZoneInfo:
     return ZoneInfo(program.timezone)
 
 
-def _line(interview: Interview, candidate: Candidate, scorecards: int = 0) -> InterviewLine:
+def interview_line(interview: Interview, candidate: Candidate, scorecards: int = 0) -> InterviewLine:
     return InterviewLine(id=interview.id, aamc_id=candidate.aamc_id, candidate_name=notes.candidate_name(candidate),
                          state=interview.state, proposed_by=interview.proposed_by, proposed_at=interview.proposed_at,
                          interviewer=interview.interviewer, scheduled_at=interview.scheduled_at,
@@ -144,7 +142,7 @@ def _current_interview(session: Session, candidate_id: int) -> Interview | None:
         select(Interview).where(Interview.candidate_id == candidate_id).order_by(Interview.id.desc()).limit(1))
 
 
-def _scorecard_count(session: Session, interview_id: int) -> int:
+def scorecard_count(session: Session, interview_id: int) -> int:
     return len(list(session.scalars(select(Scorecard.id).where(Scorecard.interview_id == interview_id))))
 
 
@@ -236,7 +234,8 @@ def propose(database: Database, *, program: ProgramRef, actor: str, key: str, no
         session.flush()
         audit.record(session, program_id=program.id, actor=actor, action="interview.propose",
                      target=f"candidate:{candidate.aamc_id}", after=_values(interview))
-        change = InterviewChange("proposed", _line(interview, candidate), program.id, candidate.id, actor, True)
+        change = InterviewChange("proposed", interview_line(interview, candidate), program.id, candidate.id, actor,
+                                 True)
     log.info("interview %d proposed", change.line.id)
     return change
 
@@ -264,8 +263,8 @@ def claim(database: Database, *, program: ProgramRef, actor: str, key: str, when
         mine_already = interview.interviewer == actor
         if mine_already and (scheduled is None or scheduled == interview.scheduled_at) \
                 and interview.state == InterviewState.SCHEDULED:
-            return InterviewChange("unchanged", _line(interview, candidate, _scorecard_count(session, interview.id)),
-                                   program.id, candidate.id, actor, False)
+            line = interview_line(interview, candidate, scorecard_count(session, interview.id))
+            return InterviewChange("unchanged", line, program.id, candidate.id, actor, False)
         action = "rescheduled" if mine_already and scheduled is not None else "claimed"
         interview.interviewer = actor
         interview.state = InterviewState.SCHEDULED.value
@@ -282,7 +281,7 @@ def claim(database: Database, *, program: ProgramRef, actor: str, key: str, when
         audit.record(session, program_id=program.id, actor=actor,
                      action="interview.reschedule" if action == "rescheduled" else "interview.claim",
                      target=f"candidate:{candidate.aamc_id}", before=before, after=_values(interview))
-        change = InterviewChange(action, _line(interview, candidate, _scorecard_count(session, interview.id)),
+        change = InterviewChange(action, interview_line(interview, candidate, scorecard_count(session, interview.id)),
                                  program.id, candidate.id, actor, created, warning)
     log.info("interview %d %s", change.line.id, action)
     return change
@@ -318,7 +317,7 @@ def record_outcome(database: Database, *, program: ProgramRef, actor: str, is_di
         _plan_reminder(session, interview, now)
         audit.record(session, program_id=program.id, actor=actor, action=f"interview.{outcome}",
                      target=f"candidate:{candidate.aamc_id}", before=before, after=_values(interview))
-        change = InterviewChange(outcome, _line(interview, candidate, _scorecard_count(session, interview.id)),
+        change = InterviewChange(outcome, interview_line(interview, candidate, scorecard_count(session, interview.id)),
                                  program.id, candidate.id, actor, False, note=note)
     log.info("interview %d recorded %s", change.line.id, outcome)
     return change
@@ -339,7 +338,7 @@ def queue(database: Database, *, program: ProgramRef, now: datetime) -> Queue:
                    or_(Interview.state.in_(OPEN),
                        (Interview.state == InterviewState.DONE.value) & (Interview.reached_at >= start_of_day)))
             .order_by(Interview.proposed_at, Interview.id)).all()
-        lines = [_line(i, c, _scorecard_count(session, i.id)) for i, c in rows]
+        lines = [interview_line(i, c, scorecard_count(session, i.id)) for i, c in rows]
     far = now + timedelta(days=3650)
     unclaimed = tuple(line for line in lines if line.state == InterviewState.PROPOSED)
     scheduled = tuple(sorted((line for line in lines if line.state in (InterviewState.SCHEDULED,
@@ -493,112 +492,6 @@ def _scorecard_audit(row: Scorecard) -> dict[str, Any]:
 # --- posting in the candidate's thread ---------------------------------------------------------------
 
 
-def _thread(room: WarRoom, program: ProgramRef, candidate_id: int, actor: str) -> str:
-    """The candidate's thread, created if missing, by the notes feature's helper (the card when it can)."""
-    with room.database.reading() as session:
-        candidate = session.get(Candidate, candidate_id)
-        assert candidate is not None
-        claim_ = {"thread_ts": candidate.thread_ts, "program": program.id, "aamc_id": candidate.aamc_id,
-                  "candidate": candidate.id, "channel": program.channel_id,
-                  "name": notes.candidate_name(candidate)}
-    return notes.thread_of(room, claim_, actor)
-
-
-def _store_message_ts(database: Database, interview_id: int, program_id: int, ts: str) -> None:
-    with database.transaction() as session:
-        session.execute(update(Interview).where(Interview.id == interview_id).values(message_ts=ts)
-                        .execution_options(synchronize_session=False))
-        audit.record(session, program_id=program_id, actor="bot", action="interview.post",
-                     target=f"interview:{interview_id}", after={"message_ts": ts})
-
-
-def publish(room: WarRoom, program: ProgramRef, change: InterviewChange) -> bool:
-    """Show a change in the candidate's thread (the interview's post, a short reply) and on the card.
-    Never raises for Slack trouble; False when the thread could not be written."""
-    if change.action == "unchanged":
-        return True
-    tz, now = _tz(program), room.clock()
-    give_up = now + POST_GIVE_UP
-    try:
-        thread_ts = _thread(room, program, change.candidate_id, change.actor)
-        with room.database.reading() as session:
-            message_ts = session.scalar(select(Interview.message_ts).where(Interview.id == change.line.id))
-        text, blocks = messages.interview_post(change.line, tz, change.warning)
-        if change.created or message_ts is None:
-            ts = room.gateway.post(program.channel_id, text, blocks, thread_ts=thread_ts, give_up_at=give_up)
-            _store_message_ts(room.database, change.line.id, program.id, ts)
-        else:
-            room.gateway.update(program.channel_id, message_ts, text, blocks)
-        if not change.created:
-            text, blocks = messages.event_post(change.action, change.line, change.actor, tz, now, change.note)
-            room.gateway.post(program.channel_id, text, blocks, thread_ts=thread_ts, give_up_at=give_up)
-    except (SlackApiError, OSError) as error:
-        log.warning("interview %d: thread post failed (%s)", change.line.id, type(error).__name__)
-        candidate_cards.refresh_card(room, program, change.candidate_id)
-        return False
-    candidate_cards.refresh_card(room, program, change.candidate_id)
-    return True
-
-
-def publish_scorecard(room: WarRoom, program: ProgramRef, saved: ScorecardSaved) -> bool:
-    """Post the scorecard's summary in the thread, redraw the interview's post and the card."""
-    tz = _tz(program)
-    try:
-        thread_ts = _thread(room, program, saved.candidate_id, saved.card.author)
-        text, blocks = messages.scorecard_post(saved.card, candidate_name=saved.candidate_name,
-                                               aamc_id=saved.aamc_id, updated=saved.updated)
-        room.gateway.post(program.channel_id, text, blocks, thread_ts=thread_ts,
-                          give_up_at=room.clock() + POST_GIVE_UP)
-        with room.database.reading() as session:
-            interview = session.get(Interview, saved.interview_id)
-            candidate = session.get(Candidate, saved.candidate_id)
-            assert interview is not None
-            assert candidate is not None
-            line = _line(interview, candidate, _scorecard_count(session, interview.id))
-            message_ts = interview.message_ts
-        if message_ts:
-            text, blocks = messages.interview_post(line, tz)
-            room.gateway.update(program.channel_id, message_ts, text, blocks)
-    except (SlackApiError, OSError) as error:
-        log.warning("scorecard for interview %d: thread post failed (%s)", saved.interview_id, type(error).__name__)
-        candidate_cards.refresh_card(room, program, saved.candidate_id)
-        return False
-    candidate_cards.refresh_card(room, program, saved.candidate_id)
-    return True
-
-
-# --- the reminder (called by bot.services.reminders for kind=interview) -------------------------------
-
-
-@dataclass(frozen=True)
-class ReminderPost:
-    channel: str
-    text: str
-    blocks: list[dict[str, Any]]
-    thread_ts: str
-
-
-def reminder_post(room: WarRoom, key: str, now: datetime, late: bool) -> ReminderPost | None:
-    """What the clock posts for an interview reminder, in the candidate's thread; None when the
-    interview is no longer scheduled at the reminder's time (nothing to say)."""
-    with room.database.reading() as session:
-        row = session.get(Reminder, key)
-        interview = session.get(Interview, row.interview_id) if row and row.interview_id else None
-        if row is None or interview is None or interview.state != InterviewState.SCHEDULED \
-                or interview.scheduled_at != row.subject_at or interview.interviewer is None:
-            return None
-        candidate = session.get(Candidate, interview.candidate_id)
-        program = session.get(Program, interview.program_id)
-        assert candidate is not None
-        assert program is not None
-        ref = program_ref(program)
-        line = _line(interview, candidate)
-        line_candidate_id = candidate.id
-    thread_ts = _thread(room, ref, line_candidate_id, "clock")
-    text, blocks = messages.reminder_post(line, tz=_tz(ref), now=now, late=late)
-    return ReminderPost(ref.channel_id, text, blocks, thread_ts)
-
-
 # --- the card's section ------------------------------------------------------------------------------
 
 
@@ -606,7 +499,7 @@ def interview_card_section(session: Session, candidate: Candidate, viewer: CardV
     """Status, interviewer and time, response time once reached, scorecard averages and recommendation."""
     tz = ZoneInfo(session.scalars(select(Program.timezone).where(Program.id == candidate.program_id)).one())
     interview = _current_interview(session, candidate.id)
-    line = _line(interview, candidate) if interview else None
+    line = interview_line(interview, candidate) if interview else None
     cards = [_scorecard_line(r) for r in session.scalars(
         select(Scorecard).where(Scorecard.candidate_id == candidate.id).order_by(Scorecard.id))]
     buttons: list[CardButton] = []
@@ -619,12 +512,9 @@ def interview_card_section(session: Session, candidate: Candidate, viewer: CardV
     return CardSection(title="Interview", lines=messages.card_lines(line, cards, tz), buttons=tuple(buttons))
 
 
-
-
 __all__ = [
     "InterviewChange",
     "InterviewNotFound",
-    "ReminderPost",
     "ScorecardInputError",
     "ScorecardSaved",
     "ScorecardTarget",
@@ -633,12 +523,9 @@ __all__ = [
     "interview_card_section",
     "next_deadline",
     "propose",
-    "publish",
-    "publish_scorecard",
     "queue",
     "read_when",
     "record_outcome",
-    "reminder_post",
     "scorecard_target",
     "submit_scorecard",
 ]

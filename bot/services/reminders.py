@@ -83,7 +83,7 @@ from bot.domain.reminders import (
 from bot.domain.soap_calendar import Round as CalendarRound
 from bot.messages.mrkdwn import escape
 from bot.messages.reminders import MissedNote, ReminderView, reminder_message
-from bot.services import audit, offers, plan, preference_list, programs, round_status
+from bot.services import audit, interview_posts, offers, plan, preference_list, programs, round_status
 from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import CommitteeRole, ListSnapshot, Program, Reminder, Round
@@ -394,15 +394,13 @@ def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Co
 # The interviews feature plans `kind='interview'` rows (one per scheduled interview, with
 # `interview_id`) and cancels them when the interview moves or ends; this module claims, sends
 # and marks them exactly like the round reminders. What to post, and where (the candidate's
-# thread, mentioning the interviewer), comes from `bot.services.interviews.reminder_post`;
+# thread, mentioning the interviewer), comes from `bot.services.interview_posts.reminder_post`;
 # None (the interview is no longer scheduled at that time) marks the row handled, unposted.
 SENT_KINDS = (*ROUND_KINDS, ReminderKind.INTERVIEW)
 
 
 def _compose_interview(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Composed:
-    from bot.services import interviews  # imported when needed: it pulls in the card and notes features
-
-    post = interviews.reminder_post(room, claimed.key, now, late)
+    post = interview_posts.reminder_post(room, claimed.key, now, late)
     if post is None:
         return _Composed("", "", None, (), skip=True)
     return _Composed(post.channel, post.text, post.blocks, (), thread_ts=post.thread_ts)

@@ -16,7 +16,7 @@ from bot.domain.cards import CardViewer
 from bot.errors import BadInput, CandidateNotFound, Conflict
 from bot.messages.ids import ActionId
 from bot.messages.interviews import ScorecardField
-from bot.services import interviews, programs, reminders, schedule, voting
+from bot.services import interview_posts, interviews, programs, reminders, schedule, voting
 from bot.services.candidates import import_export
 from bot.settings import load_settings
 from bot.war_room import WarRoom
@@ -295,7 +295,7 @@ def test_two_clocks_at_once_post_the_interview_reminder_once_in_the_thread(
         database: Database, program: ProgramRef, standin: SlackStandIn) -> None:
     room = _room(database, standin)
     change = interviews.claim(database, program=program, actor=M1, key=A, when="14:30", now=NOW)
-    assert interviews.publish(room, program, change)
+    assert interview_posts.publish(room, program, change)
     with database.reading() as session:
         thread = session.scalar(select(Candidate.thread_ts).where(Candidate.aamc_id == A))
     due = utc(17, 18, 20)
