@@ -26,6 +26,7 @@ from bot.domain.offers import (
     PositionsChange,
     PositionsStatus,
 )
+from bot.domain.reminders import ListState
 from bot.domain.when import format_local
 from bot.domain.wording import plural_s
 from bot.messages.blocks import context, section
@@ -227,6 +228,27 @@ def next_blocks(projection: NextRound, program_name: str, timezone: str) -> tupl
         blocks.append(context("\n".join(notes)))
     text = "\n".join([f"{title} ({_source(projection, tz)})", *texts, *notes])
     return text, _dicts(blocks)
+
+
+def opening_lines(projection: NextRound, lists: Sequence[ListState]) -> list[str]:
+    """The round's offers as they go out: per code, who R3 is offering to and from which list."""
+    state = {x.code: x for x in lists}
+    lines = [f"*Round {projection.round}: R3 is offering now*"]
+    for c in projection.codes:
+        known = state.get(c.code) or state.get(None)
+        if not c.locked:
+            source = "the committee's current order: this list was *not locked*, so R3 works from what it had"
+        elif known is not None and known.certified:
+            source = "the certified list"
+        else:
+            source = "the locked list, *not recorded as certified in R3*"
+        if not c.open:
+            lines.append(f"• {escape(c.title)}: no open position")
+            continue
+        names = ", ".join(_name(o.name, o.aamc_id) for o in c.offers[:SUMMARY_NAMES])
+        more = f", +{len(c.offers) - SUMMARY_NAMES} more" if len(c.offers) > SUMMARY_NAMES else ""
+        lines.append(f"• {escape(c.title)} ({c.open} open): {names or 'nobody'}{more} (from {source})")
+    return lines
 
 
 def next_summary_lines(projection: NextRound) -> list[str]:

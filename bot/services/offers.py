@@ -71,11 +71,12 @@ from bot.domain.offers import (
     project_next_round,
 )
 from bot.domain.program_codes import ProgramCode, parse_track
+from bot.domain.reminders import ListState
 from bot.domain.when import format_local
 from bot.errors import BadInput, Conflict, WarRoomError
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
-from bot.messages.offers import next_summary_lines
+from bot.messages.offers import next_summary_lines, opening_lines
 from bot.services import audit, candidates, preference_list
 from bot.services.voting import display_name, lock_program_row
 from storage.database import Database
@@ -685,6 +686,17 @@ def next_offers_summary(database: Database, program_id: int, now: datetime) -> l
     except WarRoomError:
         return []
     return next_summary_lines(projection)
+
+
+def opening_summary(database: Database, program_id: int, now: datetime, round_number: int,
+                    lists: Sequence[ListState]) -> list[str]:
+    """Escaped mrkdwn lines for the message as a round's offers go out: per code, who R3 is offering
+    to and from which list (certified, locked only, or not locked). [] when no positions are set."""
+    try:
+        projection = next_round(database, program_id, now, round_number)
+    except WarRoomError:
+        return []
+    return opening_lines(projection, lists)
 
 
 # --------------------------------------------------------------------------- the card's section

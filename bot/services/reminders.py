@@ -237,11 +237,14 @@ def missing_votes(database: Database, program_id: int, committee: set[str]) -> t
     how many candidates the list holds). The list and "not voted" are the voting feature's
     (`bot.services.preference_list.current_list`), so the reminder and `/soap list` agree."""
     current = preference_list.current_list(database, program_id, committee)
+    # An applicant who accepted anywhere or withdrew left every list: no vote on them is missing.
+    gone = {line.aamc_id for line, _ in current.gone}
+    listed = [line for line in current.lines if line.aamc_id not in gone]
     missing: dict[str, int] = {}
-    for line in current.lines:
+    for line in listed:
         for user in line.not_voted:
             missing[user] = missing.get(user, 0) + 1
-    return missing, len(current.lines)
+    return missing, len(listed)
 
 
 def committee_of(room: WarRoom, channel_id: str, observers: set[str]) -> set[str]:
@@ -376,10 +379,13 @@ def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Co
             CommitteeRole.program_id == program_id, CommitteeRole.role == Role.OBSERVER.value)))
     missing: dict[str, int] | None = None
     total = 0
-    if spec.kind not in (ReminderKind.LOCK_WARNING, ReminderKind.DEADLINE_ALARM):
+    if spec.kind in (ReminderKind.DEADLINE_LEAD, ReminderKind.OFFERS_EXPIRE):
         missing, total = missing_votes(room.database, program_id, committee_of(room, channel, observers))
-    projected = tuple(offers.next_offers_summary(room.database, program_id, now)) \
-        if spec.kind is ReminderKind.DEADLINE_LEAD else ()
+    projected: tuple[str, ...] = ()
+    if spec.kind is ReminderKind.DEADLINE_LEAD:
+        projected = tuple(offers.next_offers_summary(room.database, program_id, now))
+    elif spec.kind is ReminderKind.OFFERS_OPEN and spec.round is not None:
+        projected = tuple(offers.opening_summary(room.database, program_id, now, spec.round, lists))
     view = ReminderView(kind=spec.kind, round=spec.round, subject_at=spec.subject_at, now=now, tz=tz, late=late,
                         missing=missing, candidates_total=total, directors=directors, expires_at=expires_at,
                         missed=missed, next_offers=projected, lists=lists, unanswered=unanswered,

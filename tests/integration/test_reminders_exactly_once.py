@@ -17,9 +17,11 @@ from sqlalchemy import select, update
 from bot.bootstrap import SETUP_HOOKS, build_war_room
 from bot.clock import make_scheduler, run_job
 from bot.console.payloads import BOT_USER_ID, TEAM_ID
+from bot.domain.offers import OfferStatus
+from bot.domain.preference_list import Vote
 from bot.errors import BadInput, Conflict
 from bot.messages.schedule import reminder_label, schedule_change_text
-from bot.services import programs, reminders, round_status, schedule
+from bot.services import offers, preference_list, programs, reminders, round_status, schedule, voting
 from bot.settings import load_settings
 from bot.war_room import WarRoom
 from storage.database import Database
@@ -449,3 +451,38 @@ def test_the_offers_expire_reminder_names_the_offers_still_unanswered(
     [text] = [p["text"] for p in posts(standin) if "offers expire" in p["text"]]
     assert "the offer still unanswered: Mockford, Bo (14000002) · categorical" in text
     assert "Testwell" not in text
+
+
+def test_as_the_offers_go_out_the_war_room_is_told_who_r3_offers_to_and_from_which_list(
+        room: WarRoom, program: programs.ProgramRef, standin: SlackStandIn) -> None:
+    tracks = ["Internal Medicine|1234140C0 (Categorical)"]
+    with room.database.transaction() as session:
+        session.add_all([Candidate(program_id=program.id, aamc_id=f"1400001{n}", first_name=first,
+                                   last_name="Openingday", tracks=tracks)
+                         for n, first in enumerate(("Ana", "Bo", "Cy"), start=1)])
+    for aamc, vote in (("14000011", Vote.RANK_HIGH), ("14000012", Vote.RANK), ("14000013", Vote.IF_NEEDED)):
+        voting.cast_vote(room.database, program_id=program.id, actor=DIRECTOR, aamc_id=aamc, vote=vote,
+                         now=utc(17, 20))
+    offers.set_positions(room.database, program_id=program.id, actor=DIRECTOR, pairs={"categorical": "2"})
+    preference_list.lock_round(room.database, program_id=program.id, actor=DIRECTOR, round_number=1,
+                               now=utc(18, 12))
+    reminders.run_due_reminders(room, utc(18, 12, 59), "c")
+    standin.reset()
+    reminders.run_due_reminders(room, utc(18, 13), "c")  # 09:00 EDT: round 1's offers go out
+    [text] = [p["text"] for p in posts(standin)]
+    assert "Round 1: R3 is offering now" in text
+    assert ("1234140C0 Categorical (2 open): Openingday, Ana (14000011), Openingday, Bo (14000012) "
+            "(from the locked list, *not recorded as certified in R3*)") in text
+    assert "Votes missing" not in text
+    # Round 2, certified before its deadline: the message says the offers come from the certified list.
+    offers.record_offer(room.database, program_id=program.id, actor=DIRECTOR, candidate_key="14000011",
+                        round_number=1, status=OfferStatus.ACCEPTED, now=utc(18, 14))
+    preference_list.lock_round(room.database, program_id=program.id, actor=DIRECTOR, round_number=2,
+                               now=utc(18, 15, 30))
+    round_status.certify(room.database, program_id=program.id, actor=DIRECTOR, round_number=2, now=utc(18, 15, 31))
+    reminders.run_due_reminders(room, utc(18, 15, 59), "c")
+    standin.reset()
+    reminders.run_due_reminders(room, utc(18, 16), "c")  # 12:00 EDT: round 2's offers go out
+    [text] = [p["text"] for p in posts(standin)]
+    # Bo's round-1 offer was never recorded: R3 counts it as lapsed and the next list reaches Bo again.
+    assert "1234140C0 Categorical (1 open): Openingday, Bo (14000012) (from the certified list)" in text
