@@ -156,3 +156,55 @@ def test_schedule_shows_for_each_coming_round_whether_its_list_is_locked_and_cer
     assert "*Round 1:* The list locked, not recorded as certified in R3" in text
     assert "*Round 2:* The list locked and certified in R3" in text
     assert "*Round 3:* The list not locked" in text
+
+
+def test_lock_shows_the_check_then_reminders_ask_for_certification_until_it_is_recorded(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    with served.room.database.transaction() as session:
+        session.add(Candidate(program_id=1, aamc_id="10000001", first_name="Alex", last_name="Welcome"))
+        # In the do-not-rank bucket by the policy, yet a member's vote puts them on the list.
+        session.add(Candidate(program_id=1, aamc_id="10000002", first_name="Old", last_name="Graduate",
+                              bucket="do not rank",
+                              triage_reasons=[{"kind": "graduation", "text": "graduated 11 years ago"}]))
+    for user in (MEMBERS[0], MEMBERS[1], MEMBERS[2], MEMBERS[3]):
+        ask(slack, standin, "vote 10000001 high", user, war_room)
+        ask(slack, standin, "vote 10000002 rank", user, war_room)
+    served.clock.set(utc(18, 12, 30))  # 08:30 EDT, 25 minutes before round 1's deadline
+
+    check = ask(slack, standin, "list lock 1", DIRECTOR, war_room)
+    assert f"*Not voted yet:* <@{DIRECTOR}> (2 of 2)" in check
+    assert "#2 Graduate, Old (10000002): in the do-not-rank bucket (graduated 11 years ago)" in check
+    with served.room.database.reading() as session:
+        assert session.scalars(select(ListSnapshot)).all() == []  # nothing locked by the check
+    done = ask(slack, standin, "list lock 1 confirm", DIRECTOR, war_room)
+    assert "Round 1 is locked" in done
+
+    standin.reset()
+    reminders.run_due_reminders(served.room, utc(18, 12, 40), "e2e-clock")  # the 15-minute reminder
+    lead = next(c.params["text"] for c in standin.calls_to("chat.postMessage") if ":alarm_clock:" in c.params["text"])
+    assert "enter it in R3 and certify it there" in lead
+    assert "Votes missing" not in lead
+
+    refused = ask(slack, standin, "list certified 1", MEMBERS[0], war_room)
+    assert "Only a program director" in refused
+    recorded = ask(slack, standin, "list certified 1", DIRECTOR, war_room)
+    assert "certified in R3" in recorded
+    announced = standin.calls_to("chat.postMessage")[-1].params["text"]
+    assert f"<@{DIRECTOR}> recorded round 1's list as entered and certified in R3" in announced
+    assert "already recorded as certified" in ask(slack, standin, "list certified 1", DIRECTOR, war_room)
+
+    standin.reset()
+    served.clock.set(utc(18, 12, 50))  # the 5-minute reminder a director adds late
+    ask(slack, standin, "schedule set leads=60,15,5", DIRECTOR, war_room)
+    reminders.run_due_reminders(served.room, utc(18, 12, 50), "e2e-clock")
+    lead = next(c.params["text"] for c in standin.calls_to("chat.postMessage") if ":alarm_clock:" in c.params["text"])
+    assert "Every list of the round is locked and recorded as certified in R3" in lead
+    standin.reset()
+    assert reminders.run_due_reminders(served.room, utc(18, 12, 55), "e2e-clock") == []  # the deadline: no alarm
+    assert standin.calls_to("chat.postMessage") == []
+    alarm = next(r for r in reminder_rows(served) if r.kind == "deadline_alarm" and r.round == 1
+                 and r.state != "cancelled")
+    assert (alarm.state, alarm.message_ts) == ("sent", None)  # handled: locked and certified, nothing to say
+    with served.room.database.reading() as session:
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "list.certified")).one()
+    assert event.actor == DIRECTOR
