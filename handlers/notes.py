@@ -53,114 +53,119 @@ def is_thread_reply(body: dict[str, Any]) -> bool:
     return isinstance(event, dict) and _thread_message(event) is not None
 
 
+def ref(cmd: SoapCommand) -> None:
+    if not cmd.args.words:
+        raise BadInput("Use `/soap ref <AAMC ID> <what they said>`, e.g. "
+                       "`/soap ref 12345678 Called Dr. Rivera: reliable, strong clinically`.")
+    saved = notes.add_note(cmd.room.database, program=cmd.program, author=cmd.actor.user_id,
+                           aamc_id=cmd.args.words[0], text=cmd.args.rest(1), source="command",
+                           now=cmd.room.clock())
+    delivery = notes.deliver(cmd.room, saved.note_id)
+    cmd.reply(messages.saved_reply(candidate_name=saved.candidate_name, aamc_id=saved.aamc_id,
+                                   posted=delivery.posted))
+
+
+def list_notes(cmd: SoapCommand) -> None:
+    words = cmd.args.words
+    if not words or len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
+        raise BadInput("Use `/soap notes <AAMC ID>` (add a page number for older notes: "
+                       "`/soap notes 12345678 2`).")
+    page = notes.list_notes(cmd.room.database, program_id=cmd.program.id, aamc_id=words[0],
+                            page=int(words[1]) if len(words) == 2 else 1)
+    text, blocks = _render_page(page, cmd.program.timezone)
+    cmd.reply(text, blocks)
+
+
+def _render_page(page: notes.NotesPage, timezone: str) -> tuple[str, list[dict[str, Any]]]:
+    return messages.notes_list(candidate_name=page.candidate_name, aamc_id=page.aamc_id, notes=page.notes,
+                               total=page.total, page=page.page, pages=page.pages, counts=page.counts,
+                               timezone=timezone)
+
+
+def turn_page(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    ack()
+    _, program = gate.require(room, body, Access.READ)
+    wanted = messages.read_page_value((body.get("actions") or [{}])[0].get("value"))
+    if wanted is None:
+        return
+    page = notes.list_notes(room.database, program_id=program.id, aamc_id=wanted[0], page=wanted[1])
+    text, blocks = _render_page(page, program.timezone)
+    respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+
+
+def open_modal(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
+    ack()
+    _, program = gate.require(room, body, Access.WRITE, "add reference notes")
+    aamc_id = str((body.get("actions") or [{}])[0].get("value") or "")
+    name, aamc_id = notes.candidate_brief(room.database, program.id, aamc_id)
+    view = messages.note_modal(candidate_name=name, aamc_id=aamc_id,
+                               private_metadata=gate.view_metadata(program.id, candidate=aamc_id))
+    room.gateway.call("views.open", give_up_at=room.clock() + timedelta(seconds=2),
+                      trigger_id=body.get("trigger_id"), view=view)
+
+
+def submit_modal(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
+    values = messages.read_modal(((body.get("view") or {}).get("state") or {}).get("values") or {})
+    aamc_id = str(gate.read_view_metadata(body).get("candidate") or "")
+    try:
+        actor, program = gate.require(room, body, Access.WRITE, "add reference notes")
+        saved = notes.add_note(room.database, program=program, author=actor.user_id, aamc_id=aamc_id,
+                               text=values[NoteField.TEXT] or "", source="modal", now=room.clock(),
+                               sentiment=values[NoteField.SENTIMENT], called_name=values[NoteField.CALLED_NAME],
+                               institution=values[NoteField.INSTITUTION], role=values[NoteField.ROLE],
+                               relationship=values[NoteField.RELATIONSHIP])
+    except notes.NoteInputError as error:
+        ack(response_action="errors", errors=error.errors)
+        return
+    except WarRoomError as error:
+        ack(response_action="errors", errors={NoteField.TEXT.value: str(error)[:2000]})
+        return
+    ack()
+    delivery = notes.deliver(room, saved.note_id)
+    if not delivery.posted:
+        room.gateway.post_ephemeral(program.channel_id, actor.user_id, messages.saved_reply(
+            candidate_name=saved.candidate_name, aamc_id=saved.aamc_id, posted=False))
+
+
+def thread_reply(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
+    ack()
+    found = _thread_message(body.get("event") or {})
+    if found is None:
+        return
+    kind, message = found
+    actor = gate.actor_of(room, body)
+    if actor.program is None:
+        return  # not a war room (or another workspace): nothing of ours
+    program_id, event_id, ts = actor.program.id, body.get("event_id"), str(message.get("ts"))
+    if kind == "delete":
+        removed = notes.mirror_delete(room.database, program_id=program_id, actor=actor.user_id, ts=ts,
+                                      event_id=event_id, now=room.clock())
+        changed = removed
+    elif kind == "edit":
+        changed = notes.mirror_edit(room.database, program_id=program_id, editor=actor.user_id,
+                                    thread_ts=message.get("thread_ts"), ts=ts, text=message.get("text") or "",
+                                    event_id=event_id, now=room.clock(), may_create=actor.role in _WRITERS)
+    elif actor.role in _WRITERS:
+        changed = notes.capture_thread_reply(room.database, program_id=program_id, author=actor.user_id,
+                                             thread_ts=str(message.get("thread_ts")), ts=ts,
+                                             text=message.get("text") or "", event_id=event_id,
+                                             now=room.clock())
+    else:
+        return  # observers and outsiders: their replies stay in Slack only
+    if changed is not None:
+        notes.refresh_card(room, program_id, changed.candidate_id)
+
+
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:
-    @router.subcommand("ref", access=Access.WRITE, usage="ref 12345678 Called Dr. Rivera: reliable, strong",
-                       summary="Adds a reference-call note to the candidate's thread (the card's button "
-                               "opens a form with sentiment and who was called).",
-                       what="add reference notes", free_text=True)
-    def ref(cmd: SoapCommand) -> None:
-        if not cmd.args.words:
-            raise BadInput("Use `/soap ref <AAMC ID> <what they said>`, e.g. "
-                           "`/soap ref 12345678 Called Dr. Rivera: reliable, strong clinically`.")
-        saved = notes.add_note(room.database, program=cmd.program, author=cmd.actor.user_id,
-                               aamc_id=cmd.args.words[0], text=cmd.args.rest(1), source="command",
-                               now=room.clock())
-        delivery = notes.deliver(room, saved.note_id)
-        cmd.reply(messages.saved_reply(candidate_name=saved.candidate_name, aamc_id=saved.aamc_id,
-                                       posted=delivery.posted))
-
-    @router.subcommand("notes", access=Access.READ, usage="notes 12345678 [page]",
-                       summary="Lists a candidate's reference notes, newest first (only you see the list).")
-    def list_notes(cmd: SoapCommand) -> None:
-        words = cmd.args.words
-        if not words or len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
-            raise BadInput("Use `/soap notes <AAMC ID>` (add a page number for older notes: "
-                           "`/soap notes 12345678 2`).")
-        page = notes.list_notes(room.database, program_id=cmd.program.id, aamc_id=words[0],
-                                page=int(words[1]) if len(words) == 2 else 1)
-        text, blocks = _render_page(page, cmd.program.timezone)
-        cmd.reply(text, blocks)
-
-    def _render_page(page: notes.NotesPage, timezone: str) -> tuple[str, list[dict[str, Any]]]:
-        return messages.notes_list(candidate_name=page.candidate_name, aamc_id=page.aamc_id, notes=page.notes,
-                                   total=page.total, page=page.page, pages=page.pages, counts=page.counts,
-                                   timezone=timezone)
-
-    @app.action({"action_id": ActionId.PAGE.value, "block_id": re.compile(rf"^{re.escape(messages.PAGE_BLOCK_ID)}")})
-    @guard(room)
-    def turn_page(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        _, program = gate.require(room, body, Access.READ)
-        wanted = messages.read_page_value((body.get("actions") or [{}])[0].get("value"))
-        if wanted is None:
-            return
-        page = notes.list_notes(room.database, program_id=program.id, aamc_id=wanted[0], page=wanted[1])
-        text, blocks = _render_page(page, program.timezone)
-        respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
-
-    @app.action(ActionId.ADD_NOTE.value)
-    @guard(room)
-    def open_modal(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        _, program = gate.require(room, body, Access.WRITE, "add reference notes")
-        aamc_id = str((body.get("actions") or [{}])[0].get("value") or "")
-        name, aamc_id = notes.candidate_brief(room.database, program.id, aamc_id)
-        view = messages.note_modal(candidate_name=name, aamc_id=aamc_id,
-                                   private_metadata=gate.view_metadata(program.id, candidate=aamc_id))
-        room.gateway.call("views.open", give_up_at=room.clock() + timedelta(seconds=2),
-                          trigger_id=body.get("trigger_id"), view=view)
-
-    @app.view(CallbackId.NOTE_MODAL.value)
-    @guard(room)
-    def submit_modal(ack: Ack, body: dict[str, Any]) -> None:
-        values = messages.read_modal(((body.get("view") or {}).get("state") or {}).get("values") or {})
-        aamc_id = str(gate.read_view_metadata(body).get("candidate") or "")
-        try:
-            actor, program = gate.require(room, body, Access.WRITE, "add reference notes")
-            saved = notes.add_note(room.database, program=program, author=actor.user_id, aamc_id=aamc_id,
-                                   text=values[NoteField.TEXT] or "", source="modal", now=room.clock(),
-                                   sentiment=values[NoteField.SENTIMENT], called_name=values[NoteField.CALLED_NAME],
-                                   institution=values[NoteField.INSTITUTION], role=values[NoteField.ROLE],
-                                   relationship=values[NoteField.RELATIONSHIP])
-        except notes.NoteInputError as error:
-            ack(response_action="errors", errors=error.errors)
-            return
-        except WarRoomError as error:
-            ack(response_action="errors", errors={NoteField.TEXT.value: str(error)[:2000]})
-            return
-        ack()
-        delivery = notes.deliver(room, saved.note_id)
-        if not delivery.posted:
-            room.gateway.post_ephemeral(program.channel_id, actor.user_id, messages.saved_reply(
-                candidate_name=saved.candidate_name, aamc_id=saved.aamc_id, posted=False))
-
-    @app.event("message", matchers=[is_thread_reply])
-    @guard(room)
-    def thread_reply(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        found = _thread_message(body.get("event") or {})
-        if found is None:
-            return
-        kind, message = found
-        actor = gate.actor_of(room, body)
-        if actor.program is None:
-            return  # not a war room (or another workspace): nothing of ours
-        program_id, event_id, ts = actor.program.id, body.get("event_id"), str(message.get("ts"))
-        if kind == "delete":
-            removed = notes.mirror_delete(room.database, program_id=program_id, actor=actor.user_id, ts=ts,
-                                          event_id=event_id, now=room.clock())
-            changed = removed
-        elif kind == "edit":
-            changed = notes.mirror_edit(room.database, program_id=program_id, editor=actor.user_id,
-                                        thread_ts=message.get("thread_ts"), ts=ts, text=message.get("text") or "",
-                                        event_id=event_id, now=room.clock(), may_create=actor.role in _WRITERS)
-        elif actor.role in _WRITERS:
-            changed = notes.capture_thread_reply(room.database, program_id=program_id, author=actor.user_id,
-                                                 thread_ts=str(message.get("thread_ts")), ts=ts,
-                                                 text=message.get("text") or "", event_id=event_id,
-                                                 now=room.clock())
-        else:
-            return  # observers and outsiders: their replies stay in Slack only
-        if changed is not None:
-            notes.refresh_card(room, program_id, changed.candidate_id)
+    router.subcommand("ref", access=Access.WRITE, usage="ref 12345678 Called Dr. Rivera: reliable, strong",
+                      summary="Adds a reference-call note to the candidate's thread (the card's button "
+                              "opens a form with sentiment and who was called).",
+                      what="add reference notes", free_text=True)(ref)
+    router.subcommand("notes", access=Access.READ, usage="notes 12345678 [page]",
+                      summary="Lists a candidate's reference notes, newest first (only you see the list).")(list_notes)
+    pager = re.compile(rf"^{re.escape(messages.PAGE_BLOCK_ID)}")
+    app.action({"action_id": ActionId.PAGE.value, "block_id": pager})(guard(room)(turn_page))
+    app.action(ActionId.ADD_NOTE.value)(guard(room)(open_modal))
+    app.view(CallbackId.NOTE_MODAL.value)(guard(room)(submit_modal))
+    app.event("message", matchers=[is_thread_reply])(guard(room)(thread_reply))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,42 +24,48 @@ from handlers.router import SoapCommand, SoapRouter
 log = logging.getLogger(__name__)
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
-    @router.subcommand("audit", access=Access.DIRECTOR, usage="audit [AAMC ID | name]", what="read the audit trail",
-                       summary="Who changed what and when, for the program or one applicant (directors).")
-    def show_audit(cmd: SoapCommand) -> None:
-        if cmd.args.words:
-            what, events = records.applicant_audit_trail(room.database, cmd.program.id, " ".join(cmd.args.words))
-        else:
-            what, events = cmd.program.name, records.audit_trail(room.database, cmd.program.id, None)
-        blocks = audit_blocks(events, ZoneInfo(cmd.program.timezone), what)
-        cmd.reply(f"Audit trail for {escape(what)}: {len(events)} events", blocks)
+def show_audit(cmd: SoapCommand) -> None:
+    if cmd.args.words:
+        what, events = records.applicant_audit_trail(cmd.room.database, cmd.program.id, " ".join(cmd.args.words))
+    else:
+        what, events = cmd.program.name, records.audit_trail(cmd.room.database, cmd.program.id, None)
+    blocks = audit_blocks(events, ZoneInfo(cmd.program.timezone), what)
+    cmd.reply(f"Audit trail for {escape(what)}: {len(events)} events", blocks)
 
-    @router.subcommand("purge", access=Access.DIRECTOR, usage="purge", what="purge applicant data",
-                       summary="After SOAP: delete every applicant's data, keeping anonymous counts (directors).")
-    def open_purge(cmd: SoapCommand) -> None:
-        counts = records.purge_counts(room.database, cmd.program.id)
-        cmd.client.views_open(trigger_id=cmd.trigger_id, view=purge_modal(
-            cmd.program.name, counts.describe(), view_metadata(cmd.program.id)))
 
-    @app.view(CallbackId.PURGE_MODAL.value)
-    @guard(room)
-    def submit_purge(ack: Ack, body: dict[str, Any]) -> None:
-        actor, program = require(room, body, Access.DIRECTOR, "purge applicant data")
-        typed = (body["view"]["state"]["values"].get(CONFIRM_BLOCK, {}).get(CONFIRM_ACTION, {}).get("value") or "")
+def open_purge(cmd: SoapCommand) -> None:
+    counts = records.purge_counts(cmd.room.database, cmd.program.id)
+    view = purge_modal(cmd.program.name, counts.describe(), view_metadata(cmd.program.id))
+    # A trigger id lasts 3 seconds: retrying longer would only open nothing.
+    cmd.room.gateway.call("views.open", give_up_at=cmd.room.clock() + timedelta(seconds=2),
+                          trigger_id=cmd.trigger_id, view=view)
+
+
+def submit_purge(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
+    actor, program = require(room, body, Access.DIRECTOR, "purge applicant data")
+    typed = (body["view"]["state"]["values"].get(CONFIRM_BLOCK, {}).get(CONFIRM_ACTION, {}).get("value") or "")
+    try:
+        records.confirm_purge(program, typed)
+    except WarRoomError as error:
+        ack(response_action="errors", errors={CONFIRM_BLOCK: str(error)})
+        return
+    ack()
+    counts, cards = records.purge(room.database, program_id=program.id, actor=actor.user_id, now=room.clock())
+    for ts in cards:
         try:
-            records.confirm_purge(program, typed)
-        except WarRoomError as error:
-            ack(response_action="errors", errors={CONFIRM_BLOCK: str(error)})
-            return
-        ack()
-        counts, cards = records.purge(room.database, program_id=program.id, actor=actor.user_id, now=room.clock())
-        for ts in cards:
-            try:
-                room.gateway.call("chat.delete", channel=program.channel_id, ts=ts)
-            except SlackApiError:
-                log.warning("could not delete a candidate card during purge")
-        room.gateway.post(program.channel_id,
-                          f"<@{actor.user_id}> purged the applicant data of this war room: "
-                          f"{counts.candidates} applicants, {counts.notes} notes, {counts.votes} votes, "
-                          f"{counts.snapshots} locked lists. Anonymous counts are kept.")
+            room.gateway.call("chat.delete", channel=program.channel_id, ts=ts)
+        except SlackApiError:
+            log.warning("could not delete a candidate card during purge")
+    room.gateway.post(program.channel_id,
+                      f"<@{actor.user_id}> purged the applicant data of this war room: "
+                      f"{counts.candidates} applicants, {counts.notes} notes, {counts.votes} votes, "
+                      f"{counts.snapshots} locked lists. Anonymous counts are kept.")
+
+
+def register(app: App, room: WarRoom, router: SoapRouter) -> None:
+    router.subcommand("audit", access=Access.DIRECTOR, usage="audit [AAMC ID | name]", what="read the audit trail",
+                      summary="Who changed what and when, for the program or one applicant (directors).")(show_audit)
+    router.subcommand("purge", access=Access.DIRECTOR, usage="purge", what="purge applicant data",
+                      summary="After SOAP: delete every applicant's data, keeping anonymous counts "
+                              "(directors).")(open_purge)
+    app.view(CallbackId.PURGE_MODAL.value)(guard(room)(submit_purge))

@@ -76,6 +76,7 @@ class SoapCommand:
     respond: Respond
     client: WebClient
     subcommand: str
+    router: SoapRouter  # the table the command came through (what `/soap help` lists)
 
     @property
     def program(self) -> ProgramRef:
@@ -168,7 +169,7 @@ class SoapRouter:
             actor.require(entry.access, entry.what)
         log.info("subcommand %s by %s role=%s", entry.name, actor.user_id, actor.role.value)
         args = Args.free(rest) if entry.free_text else Args.parse(rest)
-        entry.handler(SoapCommand(self.room, actor, args, body, respond, client, entry.name))
+        entry.handler(SoapCommand(self.room, actor, args, body, respond, client, entry.name, self))
 
 
 def _plain(text: str) -> str:
