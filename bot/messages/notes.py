@@ -90,7 +90,9 @@ def gist_line(note: NoteLine) -> str:
     """One note in a line: who called whom, the sentiment, the first words (`_Neutral_` when rated)."""
     called = escape(note.called_name) if note.called_name else ""
     about = ", ".join(escape(x) for x in (note.role, note.institution) if x)
-    if called:
+    if note.source == "plan":
+        who = "the pre-SOAP plan"  # written weeks before SOAP, not by the person who imported the file
+    elif called:
         who = f"{mention(note.author)} called {called}" + (f" ({about})" if about else "")
     else:
         who = mention(note.author) + (f" ({about})" if about else "")

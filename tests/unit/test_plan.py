@@ -145,3 +145,16 @@ def test_deadline_reminders_say_how_many_remain_unseen_and_other_reminders_do_no
     offers = ReminderView(kind=ReminderKind.OFFERS_OPEN, round=1, subject_at=now, now=now,
                           tz=ZoneInfo("America/New_York"), unseen=7)
     assert "unseen" not in reminder_message(offers)[0]
+
+
+def test_the_plans_note_reads_as_the_plans_on_the_card_and_in_the_thread() -> None:
+    from datetime import UTC, datetime
+
+    from bot.messages.notes import NoteLine, gist_line, note_post
+
+    note = NoteLine(id=1, author="U0COORDIN8", source="plan", text="strong interview, no rank",
+                    created_at=datetime(2027, 3, 15, tzinfo=UTC), sentiment=None)
+    assert gist_line(note) == "• the pre-SOAP plan: “strong interview, no rank”"
+    text, blocks = note_post(note, candidate_name="Jane Doe", aamc_id="12345678")
+    assert text == "Note from the pre-SOAP plan"
+    assert "Note from the pre-SOAP plan about *Jane Doe* (12345678) (imported by <@U0COORDIN8>)" in json.dumps(blocks)
