@@ -158,3 +158,13 @@ def test_the_plans_note_reads_as_the_plans_on_the_card_and_in_the_thread() -> No
     text, blocks = note_post(note, candidate_name="Jane Doe", aamc_id="12345678")
     assert text == "Note from the pre-SOAP plan"
     assert "Note from the pre-SOAP plan about *Jane Doe* (12345678) (imported by <@U0COORDIN8>)" in json.dumps(blocks)
+
+
+def test_the_documented_plan_template_reads_without_a_problem() -> None:
+    from pathlib import Path
+
+    from bot.services.plan import read_plan
+
+    report = read_plan(Path(__file__).parents[2] / "docs" / "plan-template.csv")
+    assert not isinstance(report, str) and report.ok
+    assert [row.choice.value for row in report.rows] == ["thrilled", "soap-only", "no"]
