@@ -50,6 +50,7 @@ RATE = 20.0                 # requests per second from all programs together
 LOAD_BEFORE_S = 25.0        # the load starts this long before the reminders' minute
 LOAD_AFTER_S = 15.0         # and goes on this long after it
 ON_TIME_S = 10.0            # a reminder posted later than this after its minute is late
+WEB_WORKERS_PER_HOST = 1
 SETTLE_S = 40.0             # bound on waiting for the last reminders and the work after the acks
 MIX = (("card", 0.35), ("card-again", 0.10), ("vote", 0.25), ("note", 0.15), ("list", 0.15))
 CHOICES = ("high", "rank", "if-needed", "dnr")
@@ -245,7 +246,11 @@ def running(kind: str, name: str, api_url: str, database_url: str, work: Path) -
     port = free_port()
     argv = [*_soapbot_argv()[:-1], kind]
     server_class = Clock if kind == "clock" else Served
-    server = server_class(name, argv, server_env(api_url, database_url, port), work, port, work / f"{name}.log")
+    env = server_env(api_url, database_url, port)
+    # One gunicorn worker per host: the PostgreSQL server here allows 100 connections and is shared with
+    # other work; two hosts of one worker each is still two processes that share nothing but the database.
+    env["WEB_CONCURRENCY"] = str(WEB_WORKERS_PER_HOST)
+    server = server_class(name, argv, env, work, port, work / f"{name}.log")
     server.start()
     try:
         yield server
@@ -395,6 +400,7 @@ def run(pool: Executor, programs: int = PROGRAMS, applicants: int = APPLICANTS, 
             figures = check(db_url, standin.calls, planned, sent, due, prepared)
             figures.update({"programs": programs, "members_per_program": MEMBERS_PER, "applicants_each": applicants,
                             "rate_per_s": rate, "load_s": load_s, "web_processes": len(hosts),
+                            "web_workers_per_host": WEB_WORKERS_PER_HOST,
                             "clock_processes": len(clocks), "started_s": started_s,
                             "mix": dict(Counter(kind for kind, *_ in planned)),
                             "tracebacks_in_logs": sum(_log_text(p).count("Traceback") for p in (*hosts, *clocks))})
