@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -280,11 +281,14 @@ def set_positions(database: Database, *, program_id: int, actor: str, pairs: Map
 # --------------------------------------------------------------------------- recording outcomes
 
 
+@dataclass(frozen=True)
 class OfferRequest:
-    """`<id or name…> <round> <outcome> [code]`, or `<id> <round> clear [code]`."""
+    """`<id or name…> <round> <outcome> [code]`, or `<id> <round> clear [code]` (status None)."""
 
-    def __init__(self, candidate_key: str, round_number: int, status: OfferStatus | None, code: str | None) -> None:
-        self.candidate_key, self.round_number, self.status, self.code = candidate_key, round_number, status, code
+    candidate_key: str
+    round_number: int
+    status: OfferStatus | None
+    code: str | None
 
     @property
     def clear(self) -> bool:
@@ -519,11 +523,9 @@ def clear_offer(database: Database, *, program_id: int, actor: str, candidate_ke
         rows = list(session.scalars(select(Offer).where(Offer.candidate_id == candidate.id,
                                                         Offer.round == round_number)))
         if code is not None:
-            wanted = code.upper() if parse_track(code.upper()) else code
             codes = preference_list.program_codes(session, program_id)
-            if codes and not parse_track(code.upper()):
-                wanted = preference_list.resolve_code(codes, code).code
-            rows = [r for r in rows if r.track in (wanted, normalize_track(code))]
+            wanted = preference_list.resolve_code(codes, code).code if codes else normalize_track(code)
+            rows = [r for r in rows if r.track == wanted]
         if not rows:
             raise Conflict(f"No round-{round_number} offer to {escape(display_name(candidate))} is recorded"
                            f"{' on ' + escape(code) if code else ''}, so there is nothing to clear.")
