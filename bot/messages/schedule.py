@@ -38,13 +38,14 @@ def event_line(event: CalendarEvent, now: datetime, tz: ZoneInfo, is_next: bool)
 
 
 def list_state_line(round_number: int, states: Sequence[ListState]) -> str:
-    """`Round 1 lists: 1234140C0 Categorical locked, certified in R3 ✓ · 1234140P0 Preliminary not locked`."""
+    """`*Round 1:* 1234140C0 Categorical: locked and certified in R3 ✓ · 1234140P0 Preliminary: not locked`
+    (a program with one list: `*Round 1:* The list: not locked`, as the reminders say it)."""
     parts = []
     for state in states:
         if state.missing is None:
-            parts.append(f"{escape(state.name)} locked and certified in R3 :white_check_mark:")
+            parts.append(f"{escape(state.name)}: locked and certified in R3 :white_check_mark:")
         else:
-            parts.append(f"{escape(state.name)} {state.missing}")
+            parts.append(f"{escape(state.name)}: {state.missing}")
     return f"*Round {round_number}:* " + " · ".join(parts)
 
 

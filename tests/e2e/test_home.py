@@ -73,7 +73,7 @@ def test_member_home_lists_exactly_their_missing_votes(served: Served, slack: Sl
     assert "Top of the committee's current list" in text
     assert "Homeview1, Quinn1" in text
     # Where each round's list stands: locked here, then entered and certified in R3.
-    assert "*Round 1:* The list not locked" in text
+    assert "*Round 1:* The list: not locked" in text
 
     assert waiting(open_home(slack, standin, M2)) == listed[1:]
     assert waiting(open_home(slack, standin, DIRECTOR)) == []  # his ordering covers every candidate

@@ -145,17 +145,17 @@ def test_the_pre_deadline_reminder_says_who_the_round_would_offer_to(
 def test_schedule_shows_for_each_coming_round_whether_its_list_is_locked_and_certified(
         served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
     text = ask(slack, standin, "schedule", MEMBERS[0], war_room)
-    assert "*Round 1:* The list not locked" in text
-    assert "*Round 4:* The list not locked" in text
+    assert "*Round 1:* The list: not locked" in text
+    assert "*Round 4:* The list: not locked" in text
     with served.room.database.transaction() as session:
         program_id = session.scalar(select(Program.id))
         session.add(ListSnapshot(program_id=program_id, round=1, locked_by=DIRECTOR, locked_at=utc(17, 13)))
         session.add(ListSnapshot(program_id=program_id, round=2, locked_by=DIRECTOR, locked_at=utc(17, 13),
                                  certified_by=DIRECTOR, certified_at=utc(17, 13)))
     text = ask(slack, standin, "schedule", MEMBERS[0], war_room)
-    assert "*Round 1:* The list locked, not recorded as certified in R3" in text
-    assert "*Round 2:* The list locked and certified in R3" in text
-    assert "*Round 3:* The list not locked" in text
+    assert "*Round 1:* The list: locked, not recorded as certified in R3" in text
+    assert "*Round 2:* The list: locked and certified in R3" in text
+    assert "*Round 3:* The list: not locked" in text
 
 
 def test_lock_shows_the_check_then_reminders_ask_for_certification_until_it_is_recorded(
