@@ -265,14 +265,20 @@ def list_page(current: CurrentList, page: int, timezone: str, page_size: int = P
         texts.extend(lines)
         nav = f"Page {page} of {total_pages} (ranks {chosen[0].rank}–{chosen[-1].rank} of {len(listed.lines)})."
         if listed.left_off:
-            nav += " Left off this list by a director: " + ", ".join(
-                f"{_name(x.name)} ({escape(x.aamc_id)})" for x in listed.left_off[:10]) + "."
+            nav += " Left off this list by a director: " + _first_ten(
+                [f"{_name(x.name)} ({escape(x.aamc_id)})" for x in listed.left_off]) + "."
         blocks.append(_context(nav))
     if page < total_pages:
         blocks.append(_context(f"Next: `/soap list {page + 1}`."))
     blocks.extend(_footer(current, timezone, shown))
     text = f"{title}, page {page} of {total_pages}:\n" + "\n".join(texts)
     return clip(text, 3900), _dicts(blocks)
+
+
+def _first_ten(names: Sequence[str]) -> str:
+    """The first ten names, then how many more: a cut list never reads as the whole of it."""
+    more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+    return ", ".join(names[:10]) + more
 
 
 def _footer(current: CurrentList, timezone: str, shown: Sequence[CodeList] = ()) -> list[Block]:
@@ -304,11 +310,12 @@ def _footer(current: CurrentList, timezone: str, shown: Sequence[CodeList] = ())
                      f"group are level with each other only; inside a group the order follows {breaker}, "
                      "then the triage bucket, then AAMC ID.")
     if current.gone:
-        names = ", ".join(f"{_name(x.name)} ({escape(x.aamc_id)}): {escape(why)}" for x, why in current.gone[:10])
-        notes.append(f"*Off every list, their SOAP is over*: {names}")
+        names = _first_ten([f"{_name(x.name)} ({escape(x.aamc_id)}): {escape(why)}" for x, why in current.gone])
+        notes.append(f"*Off every list, their SOAP is over: {len(current.gone)}*: {names}")
     if current.without_code:
-        names = ", ".join(f"{_name(x.name)} ({escape(x.aamc_id)})" for x in current.without_code[:10])
-        notes.append(f":warning: Voted on but applied to none of the program codes, so on no list: {names}")
+        names = _first_ten([f"{_name(x.name)} ({escape(x.aamc_id)})" for x in current.without_code])
+        notes.append(f":warning: *Voted on but applied to none of the program codes, so on no list: "
+                     f"{len(current.without_code)}*: {names}")
     for lock in current.locks:
         which = f" {escape(lock.code)}" if lock.code else ""
         notes.append(f":lock: Round {lock.round}{which} locked by {mention(lock.locked_by)} "

@@ -175,3 +175,16 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised() -> None:
     assert rows == [["Rank", "AAMC ID", "Name", "Track"],
                     ["1", "12345678", "'=HYPERLINK(\"x\"), Eve", "categorical"],
                     ["2", "23456789", "Muñoz, José", "Preliminary"]]
+
+
+def test_names_off_every_list_are_counted_when_more_than_ten_are_cut() -> None:
+    lines = [line(n, name=f"Offlist{n}, Synth") for n in range(1, 15)]
+    listing = CurrentList(program_id=1, lines=tuple(lines), excluded=(), members=MEMBERS, ballots=5,
+                          tie_breaker="U0DIRECTOR", locks=(), without_code=tuple(lines[:12]),
+                          gone=tuple((x, "withdrawn") for x in lines[12:]))
+    _text, blocks = messages.list_page(listing, 1, "America/New_York")
+    footer = blocks[-1]["elements"][0]["text"]
+    assert "so on no list: 12*" in footer
+    assert "Offlist10, Synth" in footer and "Offlist11, Synth" not in footer
+    assert "and 2 more" in footer  # never a silent cut: 12 named as 10 would read as all of them
+    assert "their SOAP is over: 2*" in footer
