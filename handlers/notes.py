@@ -85,7 +85,7 @@ def _render_page(page: notes.NotesPage, timezone: str) -> tuple[str, list[dict[s
 def turn_page(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     _, program = gate.require(room, body, Access.READ)
-    wanted = messages.read_page_value((body.get("actions") or [{}])[0].get("value"))
+    wanted = messages.read_page_value(gate.clicked(body).get("value"))
     if wanted is None:
         return
     page = notes.list_notes(room.database, program_id=program.id, aamc_id=wanted[0], page=wanted[1])
@@ -96,7 +96,7 @@ def turn_page(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -
 def open_modal(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
     ack()
     _, program = gate.require(room, body, Access.WRITE, "add reference notes")
-    aamc_id = str((body.get("actions") or [{}])[0].get("value") or "")
+    aamc_id = gate.action_value(body)
     name, aamc_id = notes.candidate_brief(room.database, program.id, aamc_id)
     view = messages.note_modal(candidate_name=name, aamc_id=aamc_id,
                                private_metadata=gate.view_metadata(program.id, candidate=aamc_id))

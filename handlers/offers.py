@@ -24,7 +24,7 @@ from bot.services import offers
 from bot.services.candidate_cards import refresh_card
 from bot.war_room import WarRoom
 from handlers.errors import guard
-from handlers.gate import require
+from handlers.gate import action_value, require
 from handlers.router import SoapCommand, SoapRouter
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ def next_command(cmd: SoapCommand) -> None:
 def on_outcome(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     actor, program = require(room, body, Access.WRITE, "record offers")
-    value = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    value = action_value(body)
     request = offers.parse_outcome_value(value)
     assert request.status is not None  # a button always carries an outcome
     result = offers.record_offer(room.database, program_id=program.id, actor=actor.user_id,

@@ -29,7 +29,7 @@ from bot.messages.mrkdwn import escape
 from bot.services import candidate_cards, lock_check, preference_list, round_status, voting
 from bot.war_room import WarRoom
 from handlers.errors import guard
-from handlers.gate import require
+from handlers.gate import action_value, clicked, require
 from handlers.router import SoapCommand, SoapRouter
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ R3_MAY_HAVE_USED = ("The round's deadline has passed: R3 may already have used t
 def on_vote(room: WarRoom, vote: Vote, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     actor, program = require(room, body, Access.WRITE, "vote")
-    value = str(((body.get("actions") or [{}])[0]).get("value") or "")
+    value = action_value(body)
     result = voting.cast_vote(room.database, program_id=program.id, actor=actor.user_id, aamc_id=value,
                               vote=vote, now=room.clock())
     respond(text=messages.vote_answer(result), response_type="ephemeral", replace_original=False)
@@ -179,8 +179,8 @@ def lock_now(room: WarRoom, program: ProgramRef, actor: str, round_number: int, 
 def on_lock_button(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     actor, program = require(room, body, Access.DIRECTOR, "lock the preference list")
-    action = (body.get("actions") or [{}])[0]
-    round_number, code = parse_lock_value(str(action.get("value") or ""))
+    action = clicked(body)
+    round_number, code = parse_lock_value(action_value(body))
     if action.get("action_id") == ActionId.LIST_LOCK_CANCEL.value:
         respond(text=f"Nothing was locked. Round {round_number}'s lists are as they were.",
                 response_type="ephemeral", replace_original=True)
@@ -201,7 +201,7 @@ def certified(room: WarRoom, program: ProgramRef, actor: str, round_number: int,
 def on_certified_button(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     actor, program = require(room, body, Access.DIRECTOR, "record a list as certified in R3")
-    round_number, code = parse_lock_value(str(((body.get("actions") or [{}])[0]).get("value") or ""))
+    round_number, code = parse_lock_value(action_value(body))
     respond(text=certified(room, program, actor.user_id, round_number, code), response_type="ephemeral",
             replace_original=False)
 

@@ -74,6 +74,7 @@ from bot.domain.offers import (
 from bot.domain.program_codes import ProgramCode, parse_track
 from bot.domain.reminders import ListState
 from bot.domain.when import format_local
+from bot.domain.wording import plural, plural_s
 from bot.errors import BadInput, Conflict, WarRoomError
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
@@ -257,9 +258,10 @@ def set_positions(database: Database, *, program_id: int, actor: str, pairs: Map
         for key, total in keys.values():
             filled = status[key].filled if key in status else 0
             if total < filled:
-                raise Conflict(f"`{escape(key)}` already has {filled} accepted offer{_s(filled)}, so it cannot have "
-                               f"fewer than {filled} position{_s(filled)}. If an acceptance was recorded by mistake, "
-                               "a director clears it with `/soap offer <id> <round> clear` first. Nothing was changed.")
+                raise Conflict(f"`{escape(key)}` already has {plural(filled, 'accepted offer')}, so it cannot "
+                               f"have fewer than {plural(filled, 'position')}. If an acceptance was recorded by "
+                               "mistake, a director clears it with `/soap offer <id> <round> clear` first. "
+                               "Nothing was changed.")
             if total == 0 and key not in offered:
                 after.pop(key, None)
             else:
@@ -422,8 +424,8 @@ def _check_capacity(offers: Sequence[StoredOffer], candidate_id: int, round_numb
     if made_this_round > open_before:
         made = made_this_round - 1
         raise Conflict(f"Round {round_number} can offer at most {open_before} {escape(code)} position"
-                       f"{_s(open_before)} ({total} in all, {accepted_earlier} accepted in earlier rounds), and "
-                       f"{made} offer{_s(made)} of that round {_are(made)} already recorded. "
+                       f"{plural_s(open_before)} ({total} in all, {accepted_earlier} accepted in earlier rounds), and "
+                       f"{made} offer{plural_s(made)} of that round {_are(made)} already recorded. "
                        "Check the round and the code (`/soap positions`). Nothing was changed.")
 
 
@@ -761,10 +763,6 @@ def offers_card_section(session: Session, candidate: Candidate, viewer: CardView
     return CardSection(title="Offers", lines=tuple(lines) or ("No offer recorded yet.",), buttons=tuple(buttons))
 
 
-
-
-def _s(n: int) -> str:
-    return "" if n == 1 else "s"
 
 
 def _are(n: int) -> str:
