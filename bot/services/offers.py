@@ -71,7 +71,7 @@ from bot.domain.offers import (
     positions_summary,
     project_next_round,
 )
-from bot.domain.program_codes import ProgramCode, parse_track
+from bot.domain.program_codes import ProgramCode, matching, parse_track
 from bot.domain.reminders import ListState
 from bot.domain.when import format_local
 from bot.domain.wording import plural, plural_s
@@ -143,8 +143,17 @@ def _listed_track(text: str | None, configured: Sequence[str]) -> str | None:
 
 
 def _positions(session: Session, program_id: int) -> dict[str, int]:
-    return {track: total for track, total in session.execute(
+    """Positions per code. A row a director named by label before the export brought the codes
+    (`categorical`, set at setup) counts for the one code with that label, so the lists and the
+    projection meet; the next `/soap positions set` stores it under the code."""
+    rows = {track: total for track, total in session.execute(
         select(Position.track, Position.total).where(Position.program_id == program_id).order_by(Position.track))}
+    codes = preference_list.program_codes(session, program_id)
+    for track in [t for t in rows if codes and t not in codes]:
+        hits = matching(codes.values(), track)
+        if len(hits) == 1 and hits[0].code not in rows:
+            rows[hits[0].code] = rows.pop(track)
+    return dict(sorted(rows.items()))
 
 
 def _labels(session: Session, program_id: int) -> dict[str, str]:

@@ -17,7 +17,7 @@ from bot.domain.offers import Availability, NextRound, OfferResult, OfferStatus
 from bot.errors import BadInput, Conflict, WarRoomError
 from bot.services import offers, preference_list, voting
 from storage.database import Database
-from storage.models import AuditEvent, Candidate, Offer, Program, Reminder, Round
+from storage.models import AuditEvent, Candidate, Offer, Position, Program, Reminder, Round
 
 NOW = datetime(2027, 3, 17, 13, 0, tzinfo=UTC)
 DIRECTOR = "U0DIRECTOR"
@@ -337,3 +337,19 @@ def test_card_section_buttons_only_when_they_make_sense(database: Database,
     lines, buttons = section(ids[0]) or ([], [])
     assert "withdrew from SOAP" in lines[0]
     assert buttons == []
+
+
+def test_positions_set_by_label_before_the_export_count_for_its_code(database: Database) -> None:
+    program_id = _program(database)
+    _positions(database, program_id, categorical="2", preliminary="1")  # at setup: no applicant, no code yet
+    ids = (_candidates(database, program_id, 2, [CAT_TRACK, PRE_TRACK])
+           + _candidates(database, program_id, 1, [PRE_TRACK], start=3))
+    _order(database, program_id, ids)
+    status = offers.positions_status(database, program_id)
+    assert [(c.code, c.label, c.total) for c in status.codes] == [(CAT, "Categorical", 2), (PRE, "Preliminary", 1)]
+    projection = offers.next_round(database, program_id, NOW)
+    assert _projected(projection) == ids[:2]
+    assert _projected(projection, PRE) == ids[:1]
+    _positions(database, program_id, preliminary="2")
+    with database.reading() as session:
+        assert {t: n for t, n in session.execute(select(Position.track, Position.total))} == {CAT: 2, PRE: 2}
