@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from bot.access import CommitteeDirectory
 from bot.services.cards import SectionProvider
 from bot.settings import Settings
-from bot.slack_gateway import SlackGateway
+from bot.slack_gateway import BotPosts, SlackGateway
 from storage.database import Database
 
 
@@ -51,7 +51,8 @@ class WarRoom:
     def __post_init__(self, work_pool: Executor | None) -> None:
         self.work = work_pool or ThreadPoolExecutor(max_workers=self.settings.work_threads,
                                                     thread_name_prefix="soap-work")
-        self.gateway = SlackGateway(self.client, sleep=self.sleep, now=self.clock)
+        self.gateway = SlackGateway(self.client, sleep=self.sleep, now=self.clock,
+                                    posts=BotPosts(self.database, self.clock))
         self.directory = CommitteeDirectory(self.gateway.channel_members,
                                             max_age_seconds=self.settings.committee_cache_seconds)
 

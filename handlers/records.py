@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_bolt import Ack, App
-from slack_sdk.errors import SlackApiError
 
 from bot.access import Access
 from bot.errors import WarRoomError
 from bot.messages.ids import CallbackId
 from bot.messages.mrkdwn import escape
-from bot.messages.records import CONFIRM_ACTION, CONFIRM_BLOCK, audit_blocks, purge_modal
+from bot.messages.records import CONFIRM_ACTION, CONFIRM_BLOCK, audit_blocks, purge_modal, purge_report
 from bot.services import records
 from bot.war_room import WarRoom
 from handlers.errors import guard
 from handlers.gate import require, view_metadata
 from handlers.router import SoapCommand, SoapRouter
-
-log = logging.getLogger(__name__)
-
 
 def show_audit(cmd: SoapCommand) -> None:
     if cmd.args.words:
@@ -35,7 +30,11 @@ def show_audit(cmd: SoapCommand) -> None:
 
 def open_purge(cmd: SoapCommand) -> None:
     counts = records.purge_counts(cmd.room.database, cmd.program.id)
-    view = purge_modal(cmd.program.name, counts.describe(), view_metadata(cmd.program.id))
+    what_goes = counts.describe()
+    left = records.pending_bot_posts(cmd.room.database, cmd.program.channel_id)
+    if left:
+        what_goes.append(f"{left} messages and files the bot posted in this war room (deleted from Slack)")
+    view = purge_modal(cmd.program.name, what_goes, view_metadata(cmd.program.id))
     # A trigger id lasts 3 seconds: retrying longer would only open nothing.
     cmd.room.gateway.call("views.open", give_up_at=cmd.room.clock() + timedelta(seconds=2),
                           trigger_id=cmd.trigger_id, view=view)
@@ -50,16 +49,10 @@ def submit_purge(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
         ack(response_action="errors", errors={CONFIRM_BLOCK: str(error)})
         return
     ack()
-    counts, cards = records.purge(room.database, program_id=program.id, actor=actor.user_id, now=room.clock())
-    for ts in cards:
-        try:
-            room.gateway.call("chat.delete", channel=program.channel_id, ts=ts)
-        except SlackApiError:
-            log.warning("could not delete a candidate card during purge")
-    room.gateway.post(program.channel_id,
-                      f"<@{actor.user_id}> purged the applicant data of this war room: "
-                      f"{counts.candidates} applicants, {counts.notes} notes, {counts.votes} votes, "
-                      f"{counts.snapshots} locked lists. Anonymous counts are kept.")
+    counts, slack = records.purge_everywhere(room, program_id=program.id, actor=actor.user_id)
+    # Told to the director only: a post in the war room would be one more bot message left behind.
+    report = purge_report(program.name, counts.summary(), slack.describe())
+    room.gateway.post_ephemeral(program.channel_id, actor.user_id, report)
 
 
 def register(app: App, room: WarRoom, router: SoapRouter) -> None:

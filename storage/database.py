@@ -45,9 +45,12 @@ def _make_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             # Foreign keys (cascading deletes) and WAL for concurrent readers; take the write
-            # lock at BEGIN so concurrent writers queue instead of failing on upgrade.
+            # lock at BEGIN so concurrent writers queue instead of failing on upgrade. secure_delete
+            # overwrites deleted rows with zeros: the common SQLite build leaves them readable in the
+            # file, and a purge must not leave applicants' names there.
             dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
@@ -130,6 +133,24 @@ class Database:
             yield session
         finally:
             session.close()
+
+    def compact(self, tables: tuple[str, ...]) -> None:
+        """After a purge: rewrite the file without free pages (SQLite: VACUUM, then the WAL checkpointed and
+        truncated, so no old page stays in either file), or VACUUM the purged tables (PostgreSQL, outside
+        a transaction, as it must run)."""
+        if self.backend == "sqlite":
+            # The DBAPI connection directly: SQLAlchemy's begin (BEGIN IMMEDIATE above) would wrap VACUUM.
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute("VACUUM")
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cursor.close()
+            finally:
+                raw.close()
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM " + ", ".join(f'"{table}"' for table in tables))
 
     def ping(self) -> bool:
         try:

@@ -250,6 +250,25 @@ class CardView(Base):
     first_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class BotPost(Base):
+    """A message the bot posted or a file it uploaded in Slack (recorded by bot.slack_gateway for every
+    post), so a purge can delete each one; `deleted_at` is set once Slack has deleted it (or had)."""
+
+    __tablename__ = "bot_posts"
+    __table_args__ = (UniqueConstraint("kind", "channel_id", "ref"),
+                      Index("ix_bot_posts_channel_pending", "channel_id", "deleted_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # message | file
+    channel_id: Mapped[str] = mapped_column(String(32))
+    ref: Mapped[str] = mapped_column(String(32))  # the message ts or the file id
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    posted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column()
+    # Why Slack would not delete it (a purge reports it and tries again next time).
+    problem: Mapped[str | None] = mapped_column(String(64))
+
+
 # --- voting and the preference list ----------------------------------------------------------
 
 

@@ -29,7 +29,8 @@ def _configure_export(parser: argparse.ArgumentParser) -> None:
     parser.description = "Write the program's archive: a zip of formula-safe CSVs (applicants, notes, votes, " \
                          "locked lists, offers, interviews, audit). Keep it where the program keeps records."
     parser.add_argument("--program", required=True, help="war-room channel id or program name")
-    parser.add_argument("--out", help="file to write (default: <program>-archive-<date>.zip)")
+    parser.add_argument("--out", help="file to write (default: <program>-archive-<date>.zip in the current "
+                                      "directory, the program's name reduced to letters, digits and dashes)")
 
 
 def _run_export(args: argparse.Namespace, settings: Settings) -> int:
@@ -38,7 +39,7 @@ def _run_export(args: argparse.Namespace, settings: Settings) -> int:
     except WarRoomError as error:
         print(error, file=sys.stderr)
         return 1
-    out = Path(args.out or f"{'-'.join(name.lower().split())}-archive-{datetime.now(UTC):%Y%m%d}.zip")
+    out = Path(args.out or records.archive_filename(name, datetime.now(UTC).date()))  # in the current directory
     out.write_bytes(records.export_archive(database, program_id))
     print(f"wrote {out} ({out.stat().st_size} bytes)")
     return 0
@@ -67,11 +68,20 @@ def _run_purge(args: argparse.Namespace, settings: Settings) -> int:
         except WarRoomError as error:
             print(error, file=sys.stderr)
             return 1
-    counts, cards = records.purge(database, program_id=program_id, actor="cli", now=datetime.now(UTC))
-    print(f"purged {counts.candidates} applicants; anonymous counts kept")
-    if cards:
-        print(f"{len(cards)} candidate cards remain in the Slack channel; `/soap purge` in Slack deletes them too")
-    return 0
+    if not settings.slack_bot_token:
+        counts, _ = records.purge(database, program_id=program_id, actor="cli", now=datetime.now(UTC))
+        print(f"purged {counts.summary()}; anonymous counts kept")
+        print("SLACK_BOT_TOKEN is not set, so the bot's messages and files are still in the war room: run this "
+              "again with the bot's token (or `/soap purge` in Slack) to delete them")
+        return 1
+    from bot.bootstrap import build_war_room
+
+    room = build_war_room(settings)
+    counts, slack = records.purge_everywhere(room, program_id=program_id, actor="cli")
+    print(f"purged {counts.summary()}; anonymous counts kept")
+    for line in slack.describe():
+        print(line)
+    return 0 if not slack.still_there else 1
 
 
 COMMANDS: Commands = {"export": (_configure_export, _run_export), "purge": (_configure_purge, _run_purge)}

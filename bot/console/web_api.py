@@ -70,6 +70,7 @@ class UploadedFile:
     initial_comment: str | None = None
     thread_ts: str | None = None
     completed: bool = False
+    deleted: bool = False  # files.delete
 
     @property
     def text(self) -> str:
@@ -524,12 +525,14 @@ class LocalWebApi:
             "views.update": self._views_update,
             "views.publish": self._views_publish,
             "conversations.members": self._conversations_members,
+            "conversations.replies": self._conversations_replies,
             "conversations.info": self._conversations_info,
             "conversations.open": self._conversations_open,
             "users.info": self._users_info,
             "users.list": self._users_list,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "files.delete": self._files_delete,
         }
 
     # -- validation helpers -----------------------------------------------------------------------
@@ -673,7 +676,9 @@ class LocalWebApi:
         return {"channel": channel, "ts": ts, "text": message["text"], "message": message}
 
     def _chat_delete(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel, ts, _ = self._existing_message(params)
+        channel, ts, message = self._existing_message(params)
+        if message.get("user") != self.bot_user_id:  # a bot token deletes only the bot's own messages
+            raise SlackApiError("cant_delete_message")
         self._messages.pop((channel, ts), None)
         return {"channel": channel, "ts": ts}
 
@@ -772,6 +777,26 @@ class LocalWebApi:
             raise SlackApiError("channel_not_found")
         page, next_cursor = self._paginate(ch.members, params, "user")
         return {"members": page, "response_metadata": {"next_cursor": next_cursor}}
+
+    def _conversations_replies(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A thread: its parent first, then the replies, oldest first (Slack's order), paginated."""
+        channel = str(params.get("channel") or "")
+        ch = self._channels.get(channel)
+        if ch is None or (ch.is_private and self.bot_user_id not in ch.members):
+            raise SlackApiError("channel_not_found")
+        ts = str(params.get("ts") or "")
+        if not ts:
+            raise SlackApiError("invalid_arguments")
+        parent = self._messages.get((channel, ts))
+        if parent is None:
+            raise SlackApiError("thread_not_found")
+        root = str(parent.get("thread_ts") or ts)
+        thread = sorted(
+            (m for (c, t), m in self._messages.items() if c == channel and (t == root or m.get("thread_ts") == root)),
+            key=lambda m: float(m["ts"]),
+        )
+        page, next_cursor = self._paginate([json.loads(json.dumps(m)) for m in thread], params, "thread")
+        return {"messages": page, "has_more": bool(next_cursor), "response_metadata": {"next_cursor": next_cursor}}
 
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         ch = self._channels.get(str(params.get("channel") or ""))
@@ -901,6 +926,21 @@ class LocalWebApi:
                 }
             )
         return {"files": out}
+
+    def _files_delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file") or "")
+        if not file_id:
+            raise SlackApiError("invalid_arguments")
+        upload = self._uploads.get(file_id)
+        if upload is None:
+            if file_id in self._shared_files:  # a person's file: a bot token cannot delete it
+                raise SlackApiError("cant_delete_file")
+            raise SlackApiError("file_not_found")
+        if upload.deleted:
+            raise SlackApiError("file_deleted")
+        upload.deleted = True
+        upload.content = None
+        return {}
 
     # -- response_url -----------------------------------------------------------------------------
     def _response_url_post(self, path: str, params: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:

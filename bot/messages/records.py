@@ -93,3 +93,9 @@ def purge_modal(program_name: str, what_goes: list[str], metadata: str) -> dict[
         ],
     )
     return view.to_dict()
+
+
+def purge_report(program_name: str, purged: str, slack_lines: list[str]) -> str:
+    """What a purge did, for the director who ran it (no applicant data: counts only)."""
+    return clip("\n".join([f":wastebasket: Purged the applicant data of *{escape(program_name)}*: {escape(purged)}. "
+                            "Anonymous counts are kept.", *(escape(line) for line in slack_lines)]), 3000)

@@ -70,6 +70,7 @@ from bot.errors import BadInput, Conflict
 from bot.messages.mrkdwn import clip, escape, mention
 from bot.services import audit
 from bot.services.programs import directors
+from bot.services.records import file_slug
 from bot.services.voting import display_name, find_candidate, lock_program_row, stored_vote
 from bot.spreadsheet import csv_bytes
 from storage.database import Database
@@ -507,8 +508,8 @@ def snapshot_csv(locked: LockedList) -> bytes:
 
 
 def _slug(text: str) -> str:
-    slug = "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")
-    return "-".join(part for part in slug.split("-") if part)[:60] or "program"
+    """A file name part, never a path, whatever the program is called (bot.services.records.file_slug)."""
+    return file_slug(text)
 
 
 def csv_filename(program_name: str, round_number: int, code: str | None = None, specialty: str = "") -> str:

@@ -10,25 +10,32 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import Text, cast, delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from bot.access import ProgramRef
 from bot.errors import BadInput, CandidateNotFound
 from bot.messages.mrkdwn import escape
 from bot.services import audit
 from bot.services.candidates import resolve_one
+from bot.slack_gateway import GONE_ERRORS, is_transient
 from bot.spreadsheet import csv_bytes
+from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import (
+    ApplicantAvailability,
     AuditEvent,
+    BotPost,
     Candidate,
     CardView,
     Interview,
@@ -44,6 +51,8 @@ from storage.models import (
     Scorecard,
     Vote,
 )
+
+log = logging.getLogger(__name__)
 
 # Audit targets that name a person applying (their AAMC ID) start with this.
 CANDIDATE_TARGET = "candidate:"
@@ -63,6 +72,10 @@ class PurgeCounts:
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
+
+    def summary(self) -> str:
+        return (f"{self.candidates} applicants, {self.notes} notes, {self.votes} votes, {self.rankings} ranking "
+                f"positions, {self.snapshots} locked lists, {self.offers} offers, {self.interviews} interviews")
 
     def describe(self) -> list[str]:
         return [f"{self.candidates} applicants (every imported field and triage result)",
@@ -88,33 +101,223 @@ def purge_counts(database: Database, program_id: int) -> PurgeCounts:
             threads=threads)
 
 
+# Audit actions whose before/after never name an applicant nor hold free text about one: a purge keeps
+# them. Every other action (including ones added later) loses its values: safe by default.
+AUDIT_VALUES_KEPT = frozenset({
+    "program.setup", "program.rename", "program.purge", "role.grant", "role.set", "triage.policy",
+    "schedule.set", "schedule.seed", "schedule.leads", "positions.set", "reminders.replan",
+})
+# Audit targets that never name an applicant; any other target becomes "<kind>:purged".
+AUDIT_TARGETS_KEPT = ("program:", "user:", "round:")
+# The tables a purge deletes from (or blanks), compacted afterwards so their old rows leave the file.
+PURGED_TABLES = ("candidates", "reference_notes", "votes", "rankings", "list_snapshots", "list_entries", "offers",
+                 "applicant_availability", "interviews", "scorecards", "reminders", "card_views", "plan_entries",
+                 "audit_events", "processed_events")
+
+
+def _scrub_audit(session: Session, program_id: int) -> None:
+    """The audit trail keeps who did what and when, not about whom: targets naming an applicant (by AAMC
+    ID, internal id, note or interview) and every value that is not on the kept list are blanked."""
+    events = session.execute(select(AuditEvent.id, AuditEvent.action, AuditEvent.target)
+                             .where(AuditEvent.program_id == program_id)).all()
+    for event_id, action, target in events:
+        values: dict[str, Any] = {}
+        if action not in AUDIT_VALUES_KEPT:
+            values.update(before=None, after=None)
+        if target and not target.startswith(AUDIT_TARGETS_KEPT) and not target.endswith(":purged"):
+            values["target"] = f"{target.split(':', 1)[0][:40]}:purged"
+        if values:
+            session.execute(update(AuditEvent).where(AuditEvent.id == event_id).values(**values)
+                            .execution_options(synchronize_session=False))
+
+
 def purge(database: Database, *, program_id: int, actor: str, now: datetime) -> tuple[PurgeCounts, list[str]]:
-    """Delete the program's applicant data in one transaction. Returns the counts and the card ts to delete."""
+    """Delete the program's applicant data in one transaction. Returns the counts and the card ts (the bot's
+    posts that existed before every post was recorded are added to `bot_posts`, so the Slack part of the
+    purge deletes them too)."""
     counts = purge_counts(database, program_id)
     with database.transaction() as session:
+        program = session.get(Program, program_id)
+        channel = program.channel_id if program is not None else ""
         card_ts = [ts for ts in session.scalars(select(Candidate.thread_ts).where(
             Candidate.program_id == program_id, Candidate.thread_ts.is_not(None))) if ts]
+        _record_known_posts(session, program_id, channel, now)
         snapshot_ids = select(ListSnapshot.id).where(ListSnapshot.program_id == program_id)
         session.execute(delete(ListEntry).where(ListEntry.snapshot_id.in_(snapshot_ids)))
         session.execute(delete(ListSnapshot).where(ListSnapshot.program_id == program_id))
-        for model in (Scorecard, Interview, Offer, Ranking, Vote, ReferenceNote, CardView, PlanEntry):
+        for model in (Scorecard, Interview, Offer, ApplicantAvailability, Ranking, Vote, ReferenceNote, CardView,
+                      PlanEntry):
             session.execute(delete(model).where(model.program_id == program_id))
         session.execute(delete(Reminder).where(Reminder.program_id == program_id, Reminder.interview_id.is_not(None)))
+        session.execute(update(Reminder).where(Reminder.program_id == program_id).values(message_ts=None))
         session.execute(delete(Candidate).where(Candidate.program_id == program_id))
-        # The audit trail keeps who did what and when, not about whom.
-        session.execute(update(AuditEvent).where(
-            AuditEvent.program_id == program_id, AuditEvent.target.like(f"{CANDIDATE_TARGET}%")
-        ).values(target=f"{CANDIDATE_TARGET}purged", before=None, after=None))
-        session.execute(update(AuditEvent).where(
-            AuditEvent.program_id == program_id, AuditEvent.action.like("candidates.%")
-        ).values(before=None, after=None))
-        program = session.get(Program, program_id)
+        _scrub_audit(session, program_id)
         if program is not None:
             program.purged_at = now
         session.add(PurgeRecord(program_id=program_id, purged_by=actor, purged_at=now, counts=counts.as_dict()))
         audit.record(session, program_id=program_id, actor=actor, action="program.purge",
                      target=f"program:{program_id}", after=counts.as_dict())
+    database.compact(PURGED_TABLES)
     return counts, card_ts
+
+
+def _record_known_posts(session: Session, program_id: int, channel: str, now: datetime) -> None:
+    """Posts the tables know (cards, notes, interview and reminder posts) into `bot_posts`, in case one was
+    posted before the gateway recorded every post."""
+    known: dict[str, str | None] = {}
+    for ts in session.scalars(select(Candidate.thread_ts).where(Candidate.program_id == program_id)):
+        if ts:
+            known.setdefault(ts, None)
+    for ts, thread in session.execute(select(ReferenceNote.posted_ts, Candidate.thread_ts)
+                                      .join(Candidate, Candidate.id == ReferenceNote.candidate_id)
+                                      .where(ReferenceNote.program_id == program_id)):
+        if ts:
+            known[ts] = thread
+    for model in (Interview, Reminder):
+        for ts in session.scalars(select(model.message_ts).where(model.program_id == program_id)):
+            if ts:
+                known.setdefault(ts, None)
+    recorded = set(session.scalars(select(BotPost.ref).where(BotPost.kind == "message", BotPost.channel_id == channel)))
+    session.add_all(BotPost(kind="message", channel_id=channel, ref=ts, thread_ts=thread, posted_at=now)
+                    for ts, thread in known.items() if ts not in recorded)
+
+
+@dataclass(frozen=True)
+class SlackCleanup:
+    """What the purge did in Slack: the bot's messages and files deleted now, those still there (the purge
+    can be run again to finish), and people's own messages in applicant threads (the bot cannot delete
+    them; None when Slack would not say)."""
+
+    messages_deleted: int
+    files_deleted: int
+    still_there: int
+    human_messages: int | None
+
+    def describe(self) -> list[str]:
+        lines = [f"Deleted from Slack: {self.messages_deleted} bot messages and {self.files_deleted} files "
+                 "the bot posted in the war room."]
+        if self.still_there:
+            lines.append(f"{self.still_there} bot posts could not be deleted yet (Slack was busy or refused): "
+                         "run the purge again to finish; it continues where it stopped.")
+        if self.human_messages is None:
+            lines.append("Slack did not say how many of people's own replies remain in the applicant threads.")
+        if self.human_messages:
+            lines.append(f"{self.human_messages} messages people wrote in applicant threads remain: the bot cannot "
+                         "delete them. Each author can delete their own; a workspace admin can delete any, or set "
+                         "this channel's message retention (workspace settings → Retention & Exports) so Slack "
+                         "removes them.")
+        return lines
+
+
+def _human_messages(room: WarRoom, channel: str, threads: set[str]) -> int | None:
+    """People's messages (not the bot's) in the given threads, counted with conversations.replies."""
+    bot = room.bot_user_id()
+    total = 0
+    for thread in sorted(threads):
+        cursor = None
+        while True:
+            try:
+                page = room.gateway.call("conversations.replies", channel=channel, ts=thread, limit=200,
+                                         **({"cursor": cursor} if cursor else {}))
+            except SlackApiError as error:
+                if error.response.get("error") == "thread_not_found":
+                    break
+                return None
+            total += sum(1 for m in page.get("messages") or [] if isinstance(m, dict) and not m.get("bot_id")
+                         and m.get("subtype") not in ("bot_message", "tombstone") and m.get("user") != bot)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+    return total
+
+
+# How long one purge keeps deleting while Slack answers 429 (chat.delete allows about 50 a minute).
+SLACK_PURGE_GIVE_UP = timedelta(hours=2)
+
+
+def delete_bot_posts(room: WarRoom, channel: str) -> tuple[int, int, int]:
+    """Delete every recorded bot post in `channel` that is still in Slack: files, then thread replies, then
+    thread parents (a parent deleted before its replies leaves "This message was deleted" in Slack).
+    Retries until done: each call honours 429's Retry-After; a post that still fails is tried again in
+    the next pass, as long as a pass deletes something. Returns (messages deleted, files deleted, left)."""
+    give_up = room.clock() + SLACK_PURGE_GIVE_UP
+    deleted = {"message": 0, "file": 0}
+    done: set[int] = set()
+    with room.database.transaction() as session:  # what a previous run could not delete is tried again
+        session.execute(update(BotPost).where(BotPost.channel_id == channel, BotPost.deleted_at.is_(None))
+                        .values(problem=None))
+    while True:
+        with room.database.reading() as session:
+            pending = session.execute(
+                select(BotPost.id, BotPost.kind, BotPost.ref)
+                .where(BotPost.channel_id == channel, BotPost.deleted_at.is_(None), BotPost.problem.is_(None))
+                .order_by((BotPost.kind == "message").asc(), BotPost.thread_ts.is_(None).asc(), BotPost.id.desc())
+            ).all()
+        pending = [post for post in pending if post[0] not in done]
+        progress = False
+        for post_id, kind, ref in pending:
+            done.add(post_id)  # deleted or gone: never asked again in this run, whatever the record says
+            try:
+                if kind == "file":
+                    room.gateway.call("files.delete", give_up_at=give_up, file=ref)
+                else:
+                    room.gateway.call("chat.delete", give_up_at=give_up, channel=channel, ts=ref)
+                deleted[kind] += 1
+                progress = True
+            except SlackApiError as error:
+                reason = str(error.response.get("error") or error.response.status_code)
+                if reason in GONE_ERRORS:
+                    progress = True  # already gone (a person or an admin deleted it): recorded by the gateway
+                    continue
+                done.discard(post_id)
+                if not is_transient(error):
+                    _problem(room.database, post_id, reason)
+            except OSError:
+                done.discard(post_id)  # the network: the next pass tries again
+        if not pending or not progress or room.clock() >= give_up:
+            break
+    with room.database.reading() as session:
+        left = session.scalar(select(func.count()).select_from(BotPost).where(
+            BotPost.channel_id == channel, BotPost.deleted_at.is_(None))) or 0
+    log.info("purge in Slack: %d messages and %d files deleted, %d left", deleted["message"], deleted["file"], left)
+    return deleted["message"], deleted["file"], left
+
+
+def _problem(database: Database, post_id: int, reason: str) -> None:
+    with database.transaction() as session:
+        session.execute(update(BotPost).where(BotPost.id == post_id).values(problem=reason[:64]))
+    log.warning("purge: Slack would not delete a bot post (%s)", reason)
+
+
+def applicant_threads(database: Database, program_id: int, channel: str) -> set[str]:
+    """The threads of applicants: each candidate's card thread, and every thread the bot posted in."""
+    with database.reading() as session:
+        threads = {ts for ts in session.scalars(select(Candidate.thread_ts).where(Candidate.program_id == program_id))
+                   if ts}
+        threads |= {ts for ts in session.scalars(select(BotPost.thread_ts).where(
+            BotPost.channel_id == channel, BotPost.kind == "message", BotPost.deleted_at.is_(None))) if ts}
+    return threads
+
+
+def purge_everywhere(room: WarRoom, *, program_id: int, actor: str) -> tuple[PurgeCounts, SlackCleanup]:
+    """The whole purge: people's messages in applicant threads counted (before the threads go), the
+    database purged and compacted, then every bot post deleted from Slack. Run again, it finishes
+    what an interrupted run left."""
+    with room.database.reading() as session:
+        program = session.get(Program, program_id)
+        if program is None:
+            raise BadInput("That program does not exist any more.")
+        channel = program.channel_id
+    humans = _human_messages(room, channel, applicant_threads(room.database, program_id, channel))
+    counts, _ = purge(room.database, program_id=program_id, actor=actor, now=room.clock())
+    messages, files, left = delete_bot_posts(room, channel)
+    return counts, SlackCleanup(messages, files, left, humans)
+
+
+def pending_bot_posts(database: Database, channel: str) -> int:
+    with database.reading() as session:
+        return session.scalar(select(func.count()).select_from(BotPost).where(
+            BotPost.channel_id == channel, BotPost.deleted_at.is_(None))) or 0
 
 
 @dataclass(frozen=True)
@@ -135,9 +338,37 @@ def confirm_purge(program: ProgramRef | ProgramName, typed_name: str) -> None:
                        "will do.")
 
 
-def audit_trail(database: Database, program_id: int, target: str | None, limit: int = 30) -> list[AuditEvent]:
+def audit_trail(database: Database, program_id: int, applicant: str | None = None,
+                limit: int = 30) -> list[AuditEvent]:
+    """The program's latest audit events, or those about one applicant by AAMC ID (`applicant_audit_trail`)."""
     with database.reading() as session:
-        return audit.recent(session, program_id, target=target, limit=limit)
+        if applicant is None:
+            return audit.recent(session, program_id, limit=limit)
+        return _events_about(session, program_id, applicant.strip(), None, limit)
+
+
+def _events_about(session: Session, program_id: int, aamc_id: str, candidate: Candidate | None,
+                  limit: int) -> list[AuditEvent]:
+    """Every event about one applicant, whatever it was keyed by: the AAMC ID, the row id (a triage
+    override), one of their notes or interviews, or a value that lists or names the AAMC ID (an
+    ordering, a lock and its exclusions, a reason typed by a person)."""
+    targets = {f"{CANDIDATE_TARGET}{aamc_id}"}
+    if candidate is None:
+        candidate = session.scalar(select(Candidate).where(Candidate.program_id == program_id,
+                                                           Candidate.aamc_id == aamc_id))
+    if candidate is not None:
+        targets.add(f"{CANDIDATE_TARGET}{candidate.id}")
+        targets |= {f"note:{i}" for i in session.scalars(select(ReferenceNote.id).where(
+            ReferenceNote.candidate_id == candidate.id))}
+        targets |= {f"interview:{i}" for i in session.scalars(select(Interview.id).where(
+            Interview.candidate_id == candidate.id))}
+    about: ColumnElement[bool] = AuditEvent.target.in_(targets)
+    digits = re.sub(r"[^0-9A-Za-z]", "", aamc_id)
+    if digits:
+        inside = f"%{digits}%"
+        about = about | cast(AuditEvent.before, Text).like(inside) | cast(AuditEvent.after, Text).like(inside)
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.program_id == program_id, about)
+                                .order_by(AuditEvent.id.desc()).limit(limit)))
 
 
 def applicant_audit_trail(database: Database, program_id: int, key: str,
@@ -150,18 +381,24 @@ def applicant_audit_trail(database: Database, program_id: int, key: str,
         except CandidateNotFound:
             if not re.fullmatch(r"[0-9]{6,8}", key.strip()):
                 raise
-            return f"applicant {key.strip()}", audit.recent(session, program_id, f"{CANDIDATE_TARGET}{key.strip()}",
-                                                            limit)
-        # Some events name the applicant by AAMC ID, others by the row id.
-        targets = [f"{CANDIDATE_TARGET}{candidate.aamc_id}", f"{CANDIDATE_TARGET}{candidate.id}"]
-        events = list(session.scalars(select(AuditEvent).where(
-            AuditEvent.program_id == program_id, AuditEvent.target.in_(targets))
-            .order_by(AuditEvent.id.desc()).limit(limit)))
+            return f"applicant {key.strip()}", _events_about(session, program_id, key.strip(), None, limit)
+        events = _events_about(session, program_id, candidate.aamc_id, candidate, limit)
         return f"{candidate.first_name} {candidate.last_name} ({candidate.aamc_id})", events
 
 
 def _rows(session: Session, query: Any) -> list[Any]:
     return list(session.execute(query).all())
+
+
+def file_slug(program_name: str) -> str:
+    """A program name made safe for a file name: ASCII letters, digits and dashes only, never a path
+    (a program named `../../tmp/x/PWNED` or `/etc/cron.d/x` must not choose where an export goes)."""
+    ascii_name = unicodedata.normalize("NFKD", program_name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:60].strip("-") or "program"
+
+
+def archive_filename(program_name: str, today: date) -> str:
+    return f"{file_slug(program_name)}-archive-{today:%Y%m%d}.zip"
 
 
 def export_archive(database: Database, program_id: int) -> bytes:

@@ -53,9 +53,11 @@ def test_purge_asks_for_the_name_then_deletes_and_says_so(served: Served, slack:
                                  state_values({CONFIRM_BLOCK: {CONFIRM_ACTION: "internal medicine-test"}}),
                                  private_metadata=metadata)
     assert done.status == 200  # a hyphen typed for the en dash, no spaces, any case
-    summary = standin.wait_for("chat.postMessage")[0].params
-    assert summary["channel"] == war_room and "purged" in summary["text"]
+    # The report goes to the director alone: a post in the war room would be a bot message left behind.
+    summary = standin.wait_for("chat.postEphemeral")[0].params
+    assert summary["channel"] == war_room and summary["user"] == DIRECTOR and "Purged" in summary["text"]
     assert standin.calls_to("chat.delete")[0].params["ts"] == "1711000000.000900"
+    assert standin.calls_to("chat.postMessage") == []
     with served.room.database.reading() as session:
         assert session.scalar(select(func.count()).select_from(Candidate)) == 0
         assert session.scalar(select(func.count()).select_from(ReferenceNote)) == 0
