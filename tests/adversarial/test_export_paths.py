@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.console.signing import SlackClientSim
 from bot.services.records import file_slug
 from tests.adversarial.conftest import AdversarialServed, import_rows
 from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM
 from tests.e2e.test_processes import SOAPBOT, _env
 from tests.factories import aamc_id, applicant_row
-from tests.harness.signing import SlackClientSim
 from tests.harness.slack_api import SlackStandIn
 
 HOSTILE = ["../../../../{tmp}/x/PWNED", "{tmp}/x/ABSOLUTE", "..", "C:\\Windows\\evil", "~/.ssh/authorized_keys"]

@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, select, text
 
+from bot.console.payloads import new_event_id
+from bot.console.signing import SlackClientSim, state_values
 from bot.messages.ids import CallbackId
 from bot.messages.records import CONFIRM_ACTION, CONFIRM_BLOCK
 from bot.services import reminders
@@ -27,8 +29,6 @@ from tests.adversarial.conftest import AdversarialServed
 from tests.e2e.conftest import BOT_TOKEN, DIRECTOR, MEMBERS, SIGNING_SECRET, WAR_ROOM
 from tests.e2e.test_processes import SOAPBOT, _env
 from tests.factories import aamc_id, applicant_row, eras_csv
-from tests.harness.payloads import new_event_id
-from tests.harness.signing import SlackClientSim, state_values
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.waiting import eventually
 
