@@ -137,21 +137,27 @@ def thread_reply(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
     if actor.program is None:
         return  # not a war room (or another workspace): nothing of ours
     program_id, event_id, ts = actor.program.id, body.get("event_id"), str(message.get("ts"))
+    if actor.role not in _WRITERS:
+        # Observers, people who left the committee, outsiders: their replies, edits and deletions stay in
+        # Slack only; a note they wrote while a member is changed by no one but a writer.
+        return
+    text = message.get("text") or ""
+    if kind != "delete" and notes.too_long(text):
+        if notes.is_candidate_thread(room.database, program_id, message.get("thread_ts")):
+            room.gateway.post_ephemeral(actor.program.channel_id, actor.user_id, messages.reply_too_long(
+                len(notes.unslack(text).strip())), thread_ts=str(message.get("thread_ts")))
+        return  # not stored whole (a stored note keeps what it had)
     if kind == "delete":
-        removed = notes.mirror_delete(room.database, program_id=program_id, actor=actor.user_id, ts=ts,
+        changed = notes.mirror_delete(room.database, program_id=program_id, actor=actor.user_id, ts=ts,
                                       event_id=event_id, now=room.clock())
-        changed = removed
     elif kind == "edit":
         changed = notes.mirror_edit(room.database, program_id=program_id, editor=actor.user_id,
-                                    thread_ts=message.get("thread_ts"), ts=ts, text=message.get("text") or "",
-                                    event_id=event_id, now=room.clock(), may_create=actor.role in _WRITERS)
-    elif actor.role in _WRITERS:
-        changed = notes.capture_thread_reply(room.database, program_id=program_id, author=actor.user_id,
-                                             thread_ts=str(message.get("thread_ts")), ts=ts,
-                                             text=message.get("text") or "", event_id=event_id,
-                                             now=room.clock())
+                                    thread_ts=message.get("thread_ts"), ts=ts, text=text,
+                                    event_id=event_id, now=room.clock(), may_create=True)
     else:
-        return  # observers and outsiders: their replies stay in Slack only
+        changed = notes.capture_thread_reply(room.database, program_id=program_id, author=actor.user_id,
+                                             thread_ts=str(message.get("thread_ts")), ts=ts, text=text,
+                                             event_id=event_id, now=room.clock())
     if changed is not None:
         notes.refresh_card(room, program_id, changed.candidate_id)
 

@@ -19,6 +19,7 @@ from handlers.errors import guard
 from handlers.gate import require, view_metadata
 from handlers.router import SoapCommand, SoapRouter
 
+
 def show_audit(cmd: SoapCommand) -> None:
     if cmd.args.words:
         what, events = records.applicant_audit_trail(cmd.room.database, cmd.program.id, " ".join(cmd.args.words))

@@ -298,3 +298,10 @@ def saved_reply(*, candidate_name: str, aamc_id: str, posted: bool) -> str:
     return (f":floppy_disk: Saved your reference note for {who}. Slack is not accepting posts right now; "
             "the bot will post it in the candidate's thread as soon as it can.")
 
+
+
+def reply_too_long(chars: int) -> str:
+    """The answer, in the thread and to its author only, to a reply too long to keep as a note."""
+    return (f":scissors: Your reply is {chars:,} characters; a reference note keeps at most {MAX_NOTE_CHARS:,}, "
+            "so it was not saved. Split it into two replies, or shorten it (edit it) to save it; "
+            "`/soap ref <AAMC ID> <note>` takes notes up to the same length.")

@@ -387,6 +387,16 @@ def capture_thread_reply(database: Database, *, program_id: int, author: str, th
     return saved
 
 
+def too_long(text: str) -> bool:
+    """A thread reply longer than a note may be (the same limit as `/soap ref` and the form)."""
+    return len(unslack(text or "").strip()) > MAX_NOTE_CHARS
+
+
+def is_candidate_thread(database: Database, program_id: int, thread_ts: str | None) -> bool:
+    with database.reading() as session:
+        return _thread_candidate(session, program_id, thread_ts) is not None
+
+
 def _thread_note(session: Session, program_id: int, ts: str) -> ReferenceNote | None:
     """The note captured from the thread reply with this ts, if any."""
     return session.scalar(select(ReferenceNote).where(ReferenceNote.program_id == program_id,
@@ -409,7 +419,7 @@ def mirror_edit(database: Database, *, program_id: int, editor: str, thread_ts: 
             else:
                 _mark_processed(session, event_id, now)
                 candidate = session.get(Candidate, note.candidate_id)
-                if not body or note.text == body or candidate is None:
+                if not body or note.text == body or candidate is None or note.author != editor:
                     return None
                 before = {"note": note.id, "chars": len(note.text)}
                 note.text, note.updated_at = body, now
@@ -432,7 +442,7 @@ def mirror_delete(database: Database, *, program_id: int, actor: str, ts: str, e
     try:
         with database.transaction() as session:
             note = _thread_note(session, program_id, ts)
-            if note is None:
+            if note is None or note.author != actor:
                 return None
             _mark_processed(session, event_id, now)
             candidate = session.get(Candidate, note.candidate_id)
