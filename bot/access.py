@@ -79,6 +79,7 @@ class CommitteeDirectory:
         self._monotonic = monotonic
         self._cache: dict[str, tuple[float, frozenset[str]]] = {}
         self._lock = threading.Lock()
+        self._exposed: dict[str, str] = {}
 
     def members(self, channel_id: str) -> frozenset[str]:
         now = self._monotonic()
@@ -90,6 +91,19 @@ class CommitteeDirectory:
         with self._lock:
             self._cache[channel_id] = (now, fresh)
         return fresh
+
+    def set_exposure(self, channel_id: str, reason: str | None) -> None:
+        """What the fetch found: the channel was made public or shared (why), or None."""
+        with self._lock:
+            if reason is None:
+                self._exposed.pop(channel_id, None)
+            else:
+                self._exposed[channel_id] = reason
+
+    def exposure(self, channel_id: str) -> str | None:
+        """Why the channel can no longer be a war room, as of the last fetch (None: it still can)."""
+        with self._lock:
+            return self._exposed.get(channel_id)
 
     def forget(self, channel_id: str | None = None) -> None:
         with self._lock:

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.services import interviews, notes, offers, schedule, voting
 from bot.services.cards import SectionProvider
-from bot.services.programs import SetupHook
+from bot.services.programs import SetupHook, war_room_members
 from bot.settings import Settings
 from bot.war_room import WarRoom, system_clock
 from storage.database import Database
@@ -37,4 +37,5 @@ def build_war_room(settings: Settings, *, clock: Callable[[], datetime] = system
                    sleep: Callable[[float], None] | None = None, work: Executor | None = None) -> WarRoom:
     client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
     return WarRoom(settings=settings, database=Database(settings.database_url, clock=clock), client=client,
-                   card_sections=CARD_SECTIONS, clock=clock, sleep=sleep, work_pool=work)
+                   card_sections=CARD_SECTIONS, clock=clock, sleep=sleep, work_pool=work,
+                   members_of=war_room_members)

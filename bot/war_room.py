@@ -42,6 +42,9 @@ class WarRoom:
     # router). Small and bounded: a burst queues its work here instead of its acks, and few threads
     # holding the GIL leave the request threads free to acknowledge (docs/operations.md).
     work_pool: InitVar[Executor | None] = None
+    # Who the committee of a war-room channel is (bot.services.programs.war_room_members: its members while
+    # the channel is private and unshared); by default simply the channel's members.
+    members_of: Callable[[WarRoom, str], set[str]] | None = None
     work: Executor = field(init=False)
     gateway: SlackGateway = field(init=False)
     _bot_user: str | None = field(init=False, default=None)
@@ -53,8 +56,13 @@ class WarRoom:
                                                     thread_name_prefix="soap-work")
         self.gateway = SlackGateway(self.client, sleep=self.sleep, now=self.clock,
                                     posts=BotPosts(self.database, self.clock))
-        self.directory = CommitteeDirectory(self.gateway.channel_members,
+        self.directory = CommitteeDirectory(self._committee_of,
                                             max_age_seconds=self.settings.committee_cache_seconds)
+
+    def _committee_of(self, channel_id: str) -> set[str]:
+        if self.members_of is None:
+            return self.gateway.channel_members(channel_id)
+        return self.members_of(self, channel_id)
 
     def bot_user_id(self) -> str | None:
         """The bot's own Slack user id (auth.test), asked once; None while Slack cannot say."""

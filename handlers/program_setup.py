@@ -105,5 +105,4 @@ def _channel_facts(room: WarRoom, channel_id: str) -> programs.ChannelFacts:
             raise BadInput("The bot cannot see this channel yet. Invite it first (`/invite @SOAP War Room`), "
                            "then run `/soap setup` again.") from None
         raise
-    return programs.ChannelFacts(channel_id, is_private=bool(info.get("is_private") or info.get("is_group")),
-                                 is_im=bool(info.get("is_im")), is_mpim=bool(info.get("is_mpim")))
+    return programs.ChannelFacts.from_info(channel_id, info)

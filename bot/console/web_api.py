@@ -85,6 +85,8 @@ class _Channel:
     members: list[str] = field(default_factory=list)
     is_archived: bool = False
     created: int = 1711000000
+    # Slack Connect: shared with another organisation's workspace (conversations.info's is_ext_shared).
+    shared_with: list[str] = field(default_factory=list)
 
 
 class SlackApiError(Exception):
@@ -214,7 +216,9 @@ class LocalWebApi:
         members: Iterable[str] | None = None,
         bot_is_member: bool = True,
         is_archived: bool = False,
+        shared_with: Iterable[str] | None = None,
     ) -> None:
+        """``shared_with``: team ids of other organisations the channel is shared with (Slack Connect)."""
         with self._lock:
             ch = self._channels.get(channel)
             if ch is None:
@@ -226,6 +230,8 @@ class LocalWebApi:
                 ch.name = name
             ch.is_private = is_private
             ch.is_archived = is_archived
+            if shared_with is not None:
+                ch.shared_with = list(shared_with)
             if members is not None:
                 self._set_members_locked(ch, members, bot_is_member)
             elif not bot_is_member and self.bot_user_id in ch.members:
@@ -815,7 +821,7 @@ class LocalWebApi:
             "is_general": False,
             "unlinked": 0,
             "name_normalized": ch.name,
-            "is_shared": False,
+            "is_shared": bool(ch.shared_with),
             "is_org_shared": False,
             "is_pending_ext_shared": False,
             "pending_shared": [],
@@ -823,8 +829,8 @@ class LocalWebApi:
             "updated": ch.created * 1000,
             "parent_conversation": None,
             "creator": next((m for m in ch.members if m != self.bot_user_id), self.bot_user_id),
-            "is_ext_shared": False,
-            "shared_team_ids": [self.team_id],
+            "is_ext_shared": bool(ch.shared_with),
+            "shared_team_ids": [self.team_id, *ch.shared_with],
             "pending_connected_team_ids": [],
             "is_member": self.bot_user_id in ch.members,
             "topic": {"value": "", "creator": "", "last_set": 0},

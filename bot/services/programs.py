@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.access import Actor, CommitteeDirectory, ProgramRef, Role
-from bot.errors import BadInput, Conflict, NotADirector
-from bot.messages.mrkdwn import escape
+from bot.errors import BadInput, Conflict, NotADirector, WarRoomError
+from bot.messages.mrkdwn import escape, mention
 from bot.services import audit
+from bot.war_room import WarRoom
 from storage.database import Database
-from storage.models import CommitteeRole, Program, utcnow
+from storage.models import AuditEvent, CommitteeRole, Program, utcnow
+
+log = logging.getLogger(__name__)
 
 MAX_PROGRAM_NAME = 120
 
@@ -28,6 +34,35 @@ class ChannelFacts:
     is_private: bool
     is_im: bool = False
     is_mpim: bool = False
+    # Shared with another organisation (Slack Connect), or on its way to be: their people would be committee.
+    shared_externally: bool = False
+
+    @classmethod
+    def from_info(cls, channel_id: str, info: dict[str, Any]) -> ChannelFacts:
+        """From conversations.info's `channel`."""
+        return cls(channel_id, is_private=bool(info.get("is_private") or info.get("is_group")),
+                   is_im=bool(info.get("is_im")), is_mpim=bool(info.get("is_mpim")),
+                   shared_externally=bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared")
+                                          or (info.get("is_shared") and not info.get("is_org_shared"))))
+
+    def exposure(self) -> str | None:
+        """Why this channel cannot be (or stay) a war room; None when it can."""
+        if self.shared_externally:
+            return ("it is shared with another organisation (Slack Connect): their people would become part of "
+                    "the committee, with access to applicants' confidential data")
+        if not self.is_private:
+            return ("it is public: anyone in the workspace can join it and would become part of the committee, "
+                    "with access to applicants' confidential data")
+        return None
+
+
+class ChannelExposed(WarRoomError):
+    """The war room's channel was made public or shared with another organisation after setup."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f":lock: This war room is closed: {reason}. Nothing was read or changed. A director can "
+                         "make the channel private and unshared again (or run `/soap setup` in a new private "
+                         "channel) to open it.")
 
 
 def program_ref(program: Program) -> ProgramRef:
@@ -87,7 +122,11 @@ def resolve_actor(database: Database, directory: CommitteeDirectory, *, user_id:
             return Actor(user_id, team_id, channel_id, None, Role.OUTSIDER)
         ref = program_ref(program)
         recorded = role_of(session, program.id, user_id)
-    if user_id not in directory.members(ref.channel_id):
+    members = directory.members(ref.channel_id)
+    exposed = directory.exposure(ref.channel_id)
+    if exposed:
+        raise ChannelExposed(exposed)
+    if user_id not in members:
         return Actor(user_id, team_id, channel_id, ref, Role.OUTSIDER)
     return Actor(user_id, team_id, channel_id, ref, recorded or Role.MEMBER)
 
@@ -100,8 +139,14 @@ def programs_of_member(database: Database, directory: CommitteeDirectory, *, tea
         if team_id:
             query = query.where(Program.team_id == team_id)
         programs = [program_ref(p) for p in session.scalars(query.order_by(Program.id))]
-    return [resolve_actor(database, directory, user_id=user_id, team_id=team_id,
-                          channel_id=p.channel_id, program_id=p.id) for p in programs]
+    actors = []
+    for program in programs:
+        try:
+            actors.append(resolve_actor(database, directory, user_id=user_id, team_id=team_id,
+                                        channel_id=program.channel_id, program_id=program.id))
+        except ChannelExposed:
+            continue  # a war room made public or shared shows nothing, not even on App Home
+    return actors
 
 
 SetupHook = Callable[[Session, Program], None]
@@ -129,6 +174,11 @@ def setup_war_room(database: Database, *, name: str, team_id: str, channel: Chan
     if channel.is_im or channel.is_mpim:
         raise BadInput("A war room must be a private channel, not a direct message. Create a private "
                        "channel for the committee, invite the bot, and run setup there.")
+    if channel.shared_externally:
+        raise BadInput(
+            "This channel is shared with another organisation (Slack Connect): their people would become part "
+            "of the committee, with access to applicants' confidential data. Run `/soap setup` in a private "
+            "channel of your own workspace that only the selection committee belongs to.")
     if not channel.is_private:
         raise BadInput(
             "This channel is public: anyone in the workspace can join it and would become part of the "
@@ -186,3 +236,43 @@ def set_role(database: Database, *, program: ProgramRef, actor: str, user_id: st
         audit.record(session, program_id=program.id, actor=actor, action="role.set", target=f"user:{user_id}",
                      before={"role": before.value}, after={"role": role.value})
         return before, role
+
+
+def war_room_members(room: WarRoom, channel_id: str) -> set[str]:
+    """The committee of a war room: its channel's members, as long as the channel is still private and not
+    shared with another organisation. A channel made public or shared later has no committee (every
+    request is refused with the reason) and its directors are told once."""
+    info = room.gateway.call("conversations.info", channel=channel_id).get("channel") or {}
+    reason = ChannelFacts.from_info(channel_id, info).exposure()
+    room.directory.set_exposure(channel_id, reason)
+    _mark_exposure(room, channel_id, reason)
+    return room.gateway.channel_members(channel_id) if reason is None else set()
+
+
+def _mark_exposure(room: WarRoom, channel_id: str, reason: str | None) -> None:
+    """Record when a war room becomes exposed (and private again), and tell its directors once per exposure:
+    one message in the channel, naming no applicant. The audit trail is the mark that it was said."""
+    with room.database.transaction() as session:
+        program = program_by_channel(session, channel_id)
+        if program is None:
+            return
+        last = session.scalar(select(AuditEvent.action).where(
+            AuditEvent.program_id == program.id, AuditEvent.action.in_(("program.exposed", "program.closed_again")))
+            .order_by(AuditEvent.id.desc()).limit(1))
+        exposed_before = last == "program.exposed"
+        if (reason is not None) == exposed_before:
+            return
+        audit.record(session, program_id=program.id, actor="bot",
+                     action="program.exposed" if reason else "program.closed_again", target=f"program:{program.id}",
+                     after={"reason": reason[:120]} if reason else None)
+        people = directors(session, program.id)
+    if reason is None:
+        log.info("war room of program %d is private again", program.id)
+        return
+    log.warning("war room of program %d exposed; every request is refused", program.id)
+    try:
+        room.gateway.post(channel_id, f"{' '.join(mention(u) for u in people)} :lock: The bot has closed this war "
+                                      f"room because {reason}. It answers nothing here until the channel is "
+                                      "private and unshared again; the applicants' data stays where it was.")
+    except SlackApiError as error:
+        log.warning("could not tell the directors that the war room is exposed: %s", error.response.get("error"))
