@@ -116,8 +116,6 @@ def file_shared(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
     actor = actor_of(room, body)
     if actor.program is None or event.get("channel") != actor.program.channel_id:
         return  # not a war room: not ours to answer
-    if not slack_events.claim(room.database, body.get("event_id"), room.clock()):
-        return  # a redelivery of a share already taken (maybe still importing)
     thread = str(event.get("thread_ts") or event.get("ts") or "")
     channel = actor.program.channel_id
 
@@ -137,6 +135,8 @@ def file_shared(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
     except WarRoomError as error:
         refuse(error)
         return
+    if not slack_events.claim(room.database, body.get("event_id"), room.clock()):
+        return  # a redelivery of a share already taken (maybe still importing)
     skipped = [str(f.get("name") or "a file") for f in shared if f not in files]
     if skipped:
         refuse(f"Not an export (.csv or .xlsx), not imported: {escape(', '.join(skipped)[:300])}.")

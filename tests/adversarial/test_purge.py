@@ -187,3 +187,21 @@ def test_a_purge_leaves_no_bot_post_in_slack_and_nothing_readable_in_the_databas
         raw = path.read_bytes() + (path.with_name(path.name + "-wal").read_bytes()
                                    if path.with_name(path.name + "-wal").exists() else b"")
         assert [s for s in SECRETS if s.encode() in raw] == []
+
+
+def test_an_interrupted_purge_is_finished_by_running_it_again(
+        served: AdversarialServed, slack: SlackClientSim, standin: SlackStandIn, stocked: str) -> None:
+    """Defence: bot_posts keeps what is still in Slack; a purge that Slack stopped (5xx past every retry)
+    says how many posts are left and how to finish, and the next purge deletes them."""
+    for aamc in (aamc_id(1), aamc_id(2)):
+        _ask(slack, standin, M1, f"ref {aamc} Called the dean: dependable.")
+    served.idle()
+    assert len(_bot_posts_still_in_slack(standin)[0]) >= 4
+    standin.fail("chat.delete", times=10_000, status=500)
+    first = _purge_by_command(served, slack, standin)
+    assert "could not be deleted yet" in first and "run the purge again" in first
+    assert len(_bot_posts_still_in_slack(standin)[0]) >= 4
+    standin.reset()  # Slack answers again
+    second = _purge_by_command(served, slack, standin)
+    assert _bot_posts_still_in_slack(standin) == ([], [])
+    assert "could not be deleted yet" not in second
