@@ -47,7 +47,7 @@ def test_a_hostile_program_name_writes_only_in_the_current_directory(
             for member in MEMBERS[:2]:
                 _answer(slack, standin, member, f"vote {aamc_id(1)} high")
             _answer(slack, standin, DIRECTOR, "positions set categorical=1")
-            assert "lock" in _answer(slack, standin, DIRECTOR, "list lock 1").lower()
+            assert "lock" in _answer(slack, standin, DIRECTOR, "list lock 1 confirm").lower()
             first = False
         before_cwd = _files(cwd)
         for command in (["export"], ["export-list", "--round", "1"]):

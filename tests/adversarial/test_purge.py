@@ -86,10 +86,10 @@ def _session(served: AdversarialServed, slack: SlackClientSim, standin: SlackSta
         candidate_id = session.scalar(select(Candidate.id).where(Candidate.aamc_id == IDS[1]))
     _ask(slack, standin, DIRECTOR, f"triage {IDS[1]} interviewed {OVERRIDE_REASON}")
     _ask(slack, standin, DIRECTOR, "positions set categorical=2")
-    _ask(slack, standin, DIRECTOR, "list lock 1")
+    _ask(slack, standin, DIRECTOR, "list lock 1 confirm")
     eventually(lambda: any(u.completed for u in standin.uploads))
     _ask(slack, standin, DIRECTOR, f"list unlock 1 {UNLOCK_REASON}")
-    _ask(slack, standin, DIRECTOR, "list lock 1")
+    _ask(slack, standin, DIRECTOR, "list lock 1 confirm")
     eventually(lambda: len([u for u in standin.uploads if u.completed]) >= 2)
     _ask(slack, standin, DIRECTOR, f"offer {IDS[0]} 1 accepted")
     with served.room.database.reading() as session:
