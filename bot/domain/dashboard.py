@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.lists import ListLine
+from bot.domain.lists import CodeList, ListLine
 from bot.domain.offers import CodeStatus
 from bot.domain.reminders import ListState
 from bot.domain.soap_calendar import CalendarEvent
@@ -25,3 +25,6 @@ class Dashboard:
     locked_rounds: tuple[int, ...]
     # Each round ahead: its lists locked here? certified in R3? (bot.services.round_status)
     lists: tuple[tuple[int, tuple[ListState, ...]], ...] = ()
+    # The lists as `/soap list` shows them (one per program code, each ranked from 1, without the
+    # applicants whose SOAP is over), so Home's ranks are the ranks the committee reads there.
+    code_lists: tuple[CodeList, ...] = ()

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.dashboard import Dashboard
-from bot.domain.lists import ListLine
+from bot.domain.lists import CodeList, ListLine
 from bot.domain.soap_calendar import CalendarEvent, format_countdown
 from bot.domain.when import format_local
 from bot.domain.wording import plural_s
@@ -33,6 +33,7 @@ from bot.messages.blocks import context, section
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape
 from bot.messages.offers import code_line
+from bot.messages.preference_list import rank_mark
 from bot.messages.schedule import list_state_line
 
 MAX_BLOCKS = 100
@@ -59,16 +60,33 @@ def _when(event: CalendarEvent, now: datetime, tz: ZoneInfo) -> str:
     return f"*{escape(event.label)}*: {format_local(event.at, tz)} ({format_countdown(event.at - now)})"
 
 
-def _candidate(line: ListLine) -> str:
+def _where(line: ListLine, lists: tuple[CodeList, ...]) -> str:
+    """The applicant's rank on each list as `/soap list` numbers it: `list rank 3` with one list,
+    `1234140C0 rank 1 · 1234140P0 rank 3` with one per program code."""
+    if not lists:
+        return f"list rank {line.rank}"
+    ranks = [(listed, on.rank) for listed in lists for on in listed.lines if on.aamc_id == line.aamc_id]
+    if len(lists) == 1 and lists[0].code is None:
+        return " · ".join(f"list rank {rank}" for _, rank in ranks)
+    return " · ".join(f"{escape(listed.code or listed.title)} rank {rank}" for listed, rank in ranks)
+
+
+def _candidate(line: ListLine, lists: tuple[CodeList, ...]) -> str:
     bucket = f" · {escape(line.bucket)}" if line.bucket else ""
-    return f"*{escape(clip(line.name, NAME_CHARS))}* ({escape(line.aamc_id)}) · list rank {line.rank}{bucket}"
+    return f"*{escape(clip(line.name, NAME_CHARS))}* ({escape(line.aamc_id)}) · {_where(line, lists)}{bucket}"
 
 
-def _top_line(line: ListLine) -> str:
-    tie = "=" if line.tied else ""
+def _top_line(line: ListLine, group_start: dict[int, int]) -> str:
     pin = " :pushpin:" if line.pinned else ""
-    return (f"{tie}{line.rank}. {escape(clip(line.name, NAME_CHARS))} ({escape(line.aamc_id)}){pin} · "
+    return (f"{rank_mark(line, group_start)} {escape(clip(line.name, NAME_CHARS))} ({escape(line.aamc_id)}){pin} · "
             f"support {len(line.support)}, dissent {len(line.dissent)}")
+
+
+def _top(title: str, lines: tuple[ListLine, ...], shown: int, listed: int) -> str:
+    """The top of one list, ties marked as `/soap list` marks them (`1=` `1=` `3=`)."""
+    group_start = {line.tie_group: line.rank for line in reversed(lines) if line.tied}
+    top = "\n".join(_top_line(line, group_start) for line in lines[:shown])
+    return f"*{title}* ({listed} listed)\n{top}"
 
 
 def _vote_buttons(line: ListLine) -> ActionsBlock:
@@ -114,20 +132,26 @@ def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None
     else:
         count = len(board.missing)
         blocks.append(section(f"*Waiting for your vote: {count} candidate{plural_s(count)}* on the committee's list "
-                               "(your vote is one of four; change it any time)."))
+                               "(rank high, rank, only if needed or do not rank; you can change it any time)."))
         room = MAX_BLOCKS - len(blocks) - 6  # keep room for the list and the notes below
         shown = board.missing[: max(0, min(MISSING_SHOWN, room // 2))]
         for line in shown:
             blocks.append(SectionBlock(block_id=f"home.candidate.{line.aamc_id}"[:255],
-                                       text=MarkdownTextObject(text=_candidate(line))))
+                                       text=MarkdownTextObject(text=_candidate(line, board.code_lists))))
             blocks.append(_vote_buttons(line))
         if count > len(shown):
             blocks.append(context(f"+{count - len(shown)} more waiting for your vote: they appear here as you vote, "
                                    "or use `/soap vote <AAMC ID> high|rank|if-needed|dnr`."))
     blocks.append(DividerBlock())
-    if board.top:
-        top = "\n".join(_top_line(line) for line in board.top)
-        blocks.append(section(f"*Top of the committee's current list* ({board.list_size} listed)\n{top}"))
+    per_code = [listed for listed in board.code_lists if listed.code is not None and listed.lines]
+    if per_code:
+        each = max(3, len(board.top) // len(per_code))
+        blocks.append(section("\n".join(_top(f"Top of {escape(listed.title)}", listed.lines, each, len(listed.lines))
+                                         for listed in per_code)[:SECTION_TEXT]))
+    elif board.top:
+        lines = board.code_lists[0].lines if board.code_lists else board.top
+        blocks.append(section(_top("Top of the committee's current list", lines, len(board.top),
+                                   board.list_size)[:SECTION_TEXT]))
     else:
         blocks.append(section("*The committee's list is empty*: nobody has voted or been pinned yet."))
     blocks.append(context("`/soap list` shows the whole order, `/soap next` who the next round would offer to, "

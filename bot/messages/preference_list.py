@@ -200,7 +200,7 @@ def tie_groups(lines: Sequence[ListLine]) -> list[tuple[int, int]]:
     return sorted(spans.values())
 
 
-def _rank_mark(line: ListLine, group_start: dict[int, int] | None = None) -> str:
+def rank_mark(line: ListLine, group_start: dict[int, int] | None = None) -> str:
     """`3.` alone, `3=` for every line of the tie group that starts at rank 3 (so `1=` `1=` `3=` `3=` `3=`
     shows where one group ends and the next begins)."""
     if not line.tied:
@@ -214,7 +214,7 @@ BINDING_NOTE = "an offer if R3 reaches them"
 def list_line(line: ListLine, group_start: dict[int, int] | None = None) -> str:
     pin = ":pushpin: " if line.pinned else ""
     bucket = f"_{escape(line.bucket)}_" if line.bucket else "_no bucket_"
-    parts = [f"*{_rank_mark(line, group_start)}* {pin}{_name(line.name)} ({escape(line.aamc_id)}) · {bucket}",
+    parts = [f"*{rank_mark(line, group_start)}* {pin}{_name(line.name)} ({escape(line.aamc_id)}) · {bucket}",
              f"support {len(line.support)} · dissent {len(line.dissent)}"]
     if line.not_voted:
         parts.append(f"not voted: {_people(line.not_voted)}")

@@ -5,11 +5,12 @@
 - the next preference-list deadline and the next event of the calendar (`bot.services.schedule`),
   shown by the builder in the program's time zone with a countdown from `now` (the room's clock);
 - the member's own missing votes: the candidates of the committee's current list they have neither
-  voted on nor ranked, in list order (the same rule as `preference_list.missing_votes`, read from
-  the one `current_list` computed here), except applicants who already had an offer from the program
-  (every offer ends an applicant's SOAP with the program: a vote on them changes nothing); observers
-  do not vote, so they have none;
-- the top of the current list.
+  voted on nor ranked, in list order (read from the one `current_list` computed here), among the
+  applicants on a list (as the reminders count them), except applicants who already had an offer
+  from the program (every offer ends an applicant's SOAP with the program: a vote on them changes
+  nothing); observers do not vote, so they have none;
+- the lists as `/soap list` shows them (one per program code, ranked from 1), for their tops and
+  the ranks shown beside the missing votes.
 
 Only committee members get a dashboard; the handler shows everyone else a short explanation and
 nothing about applicants (it never calls this function for them).
@@ -48,8 +49,13 @@ def dashboard(database: Database, *, program: ProgramRef, user_id: str, role: Ro
     current = preference_list.current_list(database, program.id, set(committee))
     with database.reading() as session:
         offered = set(session.scalars(select(Offer.candidate_id).where(Offer.program_id == program.id)))
-    missing = (tuple(line for line in current.lines if user_id in line.not_voted and line.candidate_id not in offered)
+    # Only applicants on a list wait for a vote: not those who accepted anywhere or withdrew, nor
+    # those who applied to none of the program's codes (the reminders and `/soap list` agree).
+    on_a_list = {line.aamc_id for listed in current.lists for line in listed.lines}
+    missing = (tuple(line for line in current.lines if line.aamc_id in on_a_list and user_id in line.not_voted
+                     and line.candidate_id not in offered)
                if role is not Role.OBSERVER else ())
+    first = current.lists[0].lines if current.lists else current.lines
     return Dashboard(program.name, program.timezone, role is not Role.OBSERVER, status.codes, deadline, event, missing,
-                     current.lines[:TOP_OF_LIST], len(current.lines), tuple(lock.round for lock in current.locks),
-                     calendar.lists if calendar is not None else ())
+                     first[:TOP_OF_LIST], len(first), tuple(lock.round for lock in current.locks),
+                     calendar.lists if calendar is not None else (), current.lists)

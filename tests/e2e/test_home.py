@@ -155,3 +155,20 @@ def test_applicants_who_had_an_offer_no_longer_wait_for_a_vote(served: Served, s
     view = open_home(slack, standin, M2)
     assert waiting(view) == [listed[0], listed[1], listed[3], listed[4]]
     assert "categorical*: 4 positions \\u00b7 1 filled" in json.dumps(view)
+
+
+def test_home_counts_and_ranks_as_soap_list_does_once_an_applicant_withdraws(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str, listed: list[str]) -> None:
+    command(slack, standin, DIRECTOR, war_room, f"status {listed[0]} withdrawn")
+    listing = json.dumps(command(slack, standin, DIRECTOR, war_room, "list"))
+    assert f"*1.* Homeview2, Quinn2 ({listed[1]})" in listing
+
+    view = open_home(slack, standin, M1)
+    text = json.dumps(view)
+    # The withdrawn applicant waits for nobody's vote; the others keep the ranks /soap list gives them.
+    assert waiting(view) == listed[1:]
+    assert "Waiting for your vote: 4 candidates" in text
+    assert f"*Homeview2, Quinn2* ({listed[1]}) \\u00b7 list rank 1" in text
+    assert f"1. Homeview2, Quinn2 ({listed[1]})" in text
+    assert f"Homeview1, Quinn1 ({listed[0]}) \\u00b7 support" not in text
+    assert "(4 listed)" in text

@@ -102,3 +102,23 @@ def test_outsider_view_says_what_to_do_and_holds_no_program_data() -> None:
     assert "ask a program director to invite you" in text
     assert "private_metadata" not in view or not view["private_metadata"]
     assert not [b for b in view["blocks"] if b["type"] == "actions"]
+
+
+def test_with_program_codes_home_shows_each_code_list_with_its_own_ranks() -> None:
+    from dataclasses import replace
+
+    from bot.domain.lists import CodeList
+    first, second, third = _line(1), _line(2), _line(3)
+    categorical = CodeList("1234140C0", "Categorical", "Internal Medicine",
+                           (replace(first, rank=1), replace(third, rank=2)))
+    preliminary = CodeList("1234140P0", "Preliminary", "Internal Medicine",
+                           (replace(second, rank=1, tied=True, tie_group=9), replace(third, rank=2, tied=True,
+                                                                                  tie_group=9)))
+    board = replace(_board(3), code_lists=(categorical, preliminary))
+    text = json.dumps(home_view(board, NOW, METADATA))
+    assert "*Top of 1234140C0 Categorical* (2 listed)" in text
+    assert "*Top of 1234140P0 Preliminary* (2 listed)" in text
+    assert "1= Synthlast2, Synthfirst2" in text and "1= Synthlast3, Synthfirst3" in text  # one tie group: 1=, 1=
+    # Beside a missing vote, the applicant's rank on each list they are on, as /soap list numbers it.
+    assert "(40000003) \\u00b7 1234140C0 rank 2 \\u00b7 1234140P0 rank 2" in text
+    assert "(40000002) \\u00b7 1234140P0 rank 1" in text
