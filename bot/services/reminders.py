@@ -238,9 +238,10 @@ def missing_votes(database: Database, program_id: int, committee: set[str]) -> t
     how many candidates the list holds). The list and "not voted" are the voting feature's
     (`bot.services.preference_list.current_list`), so the reminder and `/soap list` agree."""
     current = preference_list.current_list(database, program_id, committee)
-    # An applicant who accepted anywhere or withdrew left every list: no vote on them is missing.
-    gone = {line.aamc_id for line, _ in current.gone}
-    listed = [line for line in current.lines if line.aamc_id not in gone]
+    # Only applicants on a list count (as in the lock's check and the App Home): one who accepted
+    # anywhere or withdrew left every list, one who applied to none of the codes is on none.
+    on_a_list = {line.aamc_id for listed in current.lists for line in listed.lines}
+    listed = [line for line in current.lines if line.aamc_id in on_a_list]
     missing: dict[str, int] = {}
     for line in listed:
         for user in line.not_voted:

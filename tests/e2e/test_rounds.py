@@ -208,3 +208,23 @@ def test_lock_shows_the_check_then_reminders_ask_for_certification_until_it_is_r
     with served.room.database.reading() as session:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "list.certified")).one()
     assert event.actor == DIRECTOR
+
+
+def test_the_reminder_counts_missing_votes_only_on_applicants_a_list_holds(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    categorical = "Internal Medicine|1234140C0 (Categorical)"
+    with served.room.database.transaction() as session:
+        for aamc, last, tracks in (("10000001", "Coded", [categorical]), ("10000002", "Codedtoo", [categorical]),
+                                   ("10000003", "Notrack", [])):
+            session.add(Candidate(program_id=1, aamc_id=aamc, first_name="Alex", last_name=last, tracks=tracks))
+    for aamc in ("10000001", "10000002", "10000003"):
+        ask(slack, standin, f"vote {aamc} rank", DIRECTOR, war_room)
+    ask(slack, standin, "list", DIRECTOR, war_room)
+    listing = str(standin.wait_for("response_url")[-1].params["blocks"])
+    assert "so on no list: 1*" in listing and "Notrack" in listing
+
+    standin.reset()
+    reminders.run_due_reminders(served.room, utc(18, 11, 55), "e2e-clock")  # the 60-minute reminder
+    text = next(c.params["text"] for c in standin.wait_for("chat.postMessage") if ":alarm_clock:" in c.params["text"])
+    # Two applicants are on the list; the one on no list is not a vote anybody still owes.
+    assert f"<@{MEMBERS[0]}> (2 of 2)" in text
