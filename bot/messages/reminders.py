@@ -80,6 +80,12 @@ def subject_label(kind: ReminderKind, round_number: int | None) -> str:
     }[kind]
 
 
+def _lock_first(states: Sequence[ListState], n: int) -> str:
+    """A list must be locked before it can be recorded as certified (`/soap list certified` refuses
+    otherwise), so the alarm for an unlocked one names the lock first."""
+    return f"lock it (`/soap list lock {n}`), " if any(not state.locked for state in states) else ""
+
+
 def _states(states: Sequence[ListState]) -> str:
     return "; ".join(f"{escape(state.name)}: {state.missing}" for state in states)
 
@@ -104,7 +110,8 @@ def headline(view: ReminderView) -> str:
         return (f":rotating_light: {who}: *round {n}'s preference-list deadline has passed* "
                 f"({format_local(view.subject_at if view.deadline_at is None else view.deadline_at, view.tz)}) "
                 f"and R3 offers from the list it had then. {_states(view.incomplete)}. If R3 still accepts "
-                f"changes, enter and certify the list there now and record it with `/soap list certified {n}`.")
+                f"changes, {_lock_first(view.incomplete, n)}enter and certify the list there now and record it "
+                f"with `/soap list certified {n}`.")
     if view.kind is ReminderKind.LOCK_WARNING:
         who = " ".join(mention(d) for d in view.directors[:MAX_MENTIONS]) or "Directors"
         return (f":lock: {who}: the round {n} list is *not locked* and its deadline is "

@@ -136,3 +136,18 @@ def test_schedule_change_announcement_shows_before_and_after() -> None:
     same = schedule_change_text(actor_mention="x", round_number=2, before=before, after=before,
                                 leads_before=(60, 15), leads_after=(60, 15), tz=NY)
     assert same.startswith("Nothing changed")
+
+
+def test_the_alarm_for_an_unlocked_list_says_to_lock_it_before_recording_the_certification() -> None:
+    from bot.domain.reminders import ListState
+    unlocked = view(kind=ReminderKind.DEADLINE_ALARM, now=DEADLINE, directors=("U0DIRECTOR",),
+                    lists=(ListState("1234140C0", "Categorical", False, False),
+                           ListState("1234140P0", "Preliminary", True, False)))
+    text, _ = reminder_message(unlocked)
+    assert "1234140C0 Categorical: not locked" in text
+    assert "lock it (`/soap list lock 1`), enter and certify the list there now" in text
+    locked = view(kind=ReminderKind.DEADLINE_ALARM, now=DEADLINE, directors=("U0DIRECTOR",),
+                  lists=(ListState("1234140P0", "Preliminary", True, False),))
+    text, _ = reminder_message(locked)
+    assert "/soap list lock" not in text
+    assert "enter and certify the list there now and record it with `/soap list certified 1`" in text
