@@ -320,6 +320,12 @@ def _fold(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s'-]", " ", plain).split())
 
 
+def _squash(folded: str) -> str:
+    """A folded name without apostrophes, hyphens and spaces: `obrien` finds O'Brien-McDonald and
+    `smithjones` Smith-Jones, as people type them in a hurry."""
+    return re.sub(r"[\s'-]", "", folded)
+
+
 def _not_found(fragment: str, rows: Sequence[Any]) -> CandidateNotFound:
     key = fragment.strip()
     if re.fullmatch(r"[0-9]+", key):
@@ -364,6 +370,7 @@ def lookup(session: Session, program_id: int, key: str) -> Candidate | list[Cand
                            .order_by(Candidate.last_name, Candidate.first_name)).all()
     if not _AAMC.match(key):
         wanted = _fold(key)
+        squashed = _squash(wanted)
         exact: list[Any] = []
         partial: list[Any] = []
         for row in rows:
@@ -374,7 +381,7 @@ def lookup(session: Session, program_id: int, key: str) -> Candidate | list[Cand
                      _fold(exported)} - {""}
             if wanted in forms:
                 exact.append(row)
-            elif any(wanted in form for form in forms):
+            elif any(wanted in form or squashed in _squash(form) for form in forms):
                 partial.append(row)
         matches = exact or partial
         if len(matches) == 1:

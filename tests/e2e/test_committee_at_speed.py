@@ -113,6 +113,16 @@ def test_candidate_by_a_name_typed_without_accents(served: Served, slack: SlackC
     assert aamc_id(1) in str(card.get("blocks"))
 
 
+def test_a_hyphenated_name_typed_without_its_hyphen_or_apostrophe_is_found(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, applicants: str) -> None:
+    answer = everything(command(slack, standin, M1, applicants, "vote okaforlind high"))
+    assert "Okafor-Lind" in answer and "No candidate" not in answer
+    with served.room.database.reading() as session:
+        voted = session.scalars(select(Candidate.aamc_id).join(Vote, Vote.candidate_id == Candidate.id)
+                                .where(Vote.user_id == M1)).all()
+    assert voted == [aamc_id(3)]
+
+
 def found(slack: SlackClientSim, standin: SlackStandIn, user: str, channel: str, query: str) -> set[str]:
     answer = everything(command(slack, standin, user, channel, f"find {query}"))
     assert "Unknown filter" not in answer, answer
