@@ -80,7 +80,7 @@ def subject_label(kind: ReminderKind, round_number: int | None) -> str:
     }[kind]
 
 
-def _lock_first(states: Sequence[ListState], n: int) -> str:
+def _lock_first(states: Sequence[ListState], n: int | None) -> str:
     """A list must be locked before it can be recorded as certified (`/soap list certified` refuses
     otherwise), so the alarm for an unlocked one names the lock first."""
     return f"lock it (`/soap list lock {n}`), " if any(not state.locked for state in states) else ""
