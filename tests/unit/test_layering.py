@@ -6,19 +6,26 @@ A cycle or a builder reaching for a service makes CI fail here, with the chain t
 from __future__ import annotations
 
 import graphlib
+import os
+from typing import Any
 
-import grimp
 import pytest
+
+# CI installs the dev dependencies, so there a missing grimp fails; a developer's older venv skips, saying why.
+if os.environ.get("CI"):
+    import grimp
+else:
+    grimp = pytest.importorskip("grimp", reason="grimp is a dev dependency: run `make test` or pip install -e '.[dev]'")
 
 PACKAGES = ("bot", "handlers", "storage")
 
 
 @pytest.fixture(scope="module")
-def graph() -> grimp.ImportGraph:
+def graph() -> Any:
     return grimp.build_graph(*PACKAGES, cache_dir=None)
 
 
-def test_no_module_imports_itself_back_through_others(graph: grimp.ImportGraph) -> None:
+def test_no_module_imports_itself_back_through_others(graph: Any) -> None:
     imports = {module: graph.find_modules_directly_imported_by(module) for module in graph.modules}
     try:
         graphlib.TopologicalSorter(imports).prepare()
@@ -36,6 +43,6 @@ def test_no_module_imports_itself_back_through_others(graph: grimp.ImportGraph) 
     ("bot.services", "handlers"),
     ("storage", "bot"),  # storage never imports the application
 ])
-def test_dependencies_point_one_way(graph: grimp.ImportGraph, importer: str, imported: str) -> None:
+def test_dependencies_point_one_way(graph: Any, importer: str, imported: str) -> None:
     chain = graph.find_shortest_chain(importer=importer, imported=imported, as_packages=True)
     assert chain is None, f"{importer} must not import {imported}: " + " -> ".join(chain or ())
