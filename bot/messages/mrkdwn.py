@@ -27,4 +27,6 @@ def mention(user_id: str) -> str:
     """A user mention, only for ids that look like Slack user ids."""
     if user_id and user_id[0] in "UW" and user_id.isalnum():
         return f"<@{user_id}>"
+    if user_id.startswith("cli:"):  # a soapbot command run on the server, as that server account
+        return f"`soapbot` on the server (as {escape(user_id.removeprefix('cli:'))})"
     return escape(user_id)

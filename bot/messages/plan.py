@@ -48,13 +48,14 @@ def plan_import_lines(result: PlanImportResult, *, max_errors: int | None = None
         shown = result.errors if max_errors is None else result.errors[:max_errors]
         lines += [f"  row {e.row_number}, {esc(e.column)}: {esc(e.reason)}" for e in shown]
         if len(shown) < len(result.errors):
-            lines.append(f"  …and {len(result.errors) - len(shown)} more problem(s); "
+            lines.append(f"  …and {len(result.errors) - len(shown)} more {'problem' if len(result.errors) - len(shown) == 1 else 'problems'}; "
                          "`soapbot import-plan FILE --program …` lists them all.")
     else:
         counts = ", ".join(f"{result.counts.get(word, 0)} {word}" for word in ("thrilled", "soap-only", "no"))
-        replaced = f" It replaces the plan of {result.replaced} rows." if result.replaced else ""
+        replaced = f" It replaces the plan of {plural(result.replaced, 'row')}." if result.replaced else ""
         lines.append(f"Imported the pre-SOAP plan {name}: {plural(result.rows, 'applicant')} ({counts}).{replaced}")
-        lines.append(f"{result.in_soap} of them have applied in SOAP and start in the plan's bucket; the others "
+        have = "has" if result.in_soap == 1 else "have"
+        lines.append(f"{result.in_soap} of them {have} applied in SOAP and start in the plan's bucket; the others "
                      "will when the export that holds them is imported. `/soap plan` shows who is where.")
     if result.unknown_columns:
         lines.append("Columns not recognised (ignored): " + ", ".join(esc(c) for c in result.unknown_columns))

@@ -187,7 +187,7 @@ def test_the_cli_imports_a_plan_and_the_clock_posts_its_notes(
     plan = write_export(tmp_path / "plan.xlsx", [plan_row(31, "thrilled", "our sub-intern"), plan_row(32, "no")])
     assert run_import_plan(url, str(plan), war_room, out=out) == 0
     assert "2 applicants (1 thrilled, 0 soap-only, 1 no)" in out.getvalue()
-    assert "1 of them have applied in SOAP" in out.getvalue()
+    assert "1 of them has applied in SOAP" in out.getvalue()
 
     bad = write_export(tmp_path / "bad.csv", [plan_row(31, "perhaps"), {**plan_row(33, "no"), "AAMC ID": "x"}])
     out = io.StringIO()
@@ -198,7 +198,11 @@ def test_the_cli_imports_a_plan_and_the_clock_posts_its_notes(
     assert job(served.room) == 1
     ts, card = card_of(served, standin, 31)
     assert "pre-SOAP plan: thrilled" in card
-    assert "our sub-intern" in " ".join(replies_in(served, standin, ts))
+    replies = " ".join(replies_in(served, standin, ts))
+    assert "our sub-intern" in replies
+    # Who imported it reads as a person would say it, never as the audit's raw `cli:<account>`.
+    assert "cli:" not in card + replies
+    assert "`soapbot` on the server (as " in card + replies
     assert job(served.room) == 0  # posted once
 
 
