@@ -43,12 +43,13 @@ def plan_import_lines(result: PlanImportResult, *, max_errors: int | None = None
         lines.append(f"Nothing imported from {name}, the plan is unchanged: required column(s) missing: "
                      + ", ".join(esc(c) for c in result.missing_required) + ".")
     elif result.errors:
-        lines.append(f"Nothing imported from {name}, the plan is unchanged: {len(result.bad_rows)} row(s) have "
-                     "problems (fix them and share the file again):")
+        bad = len(result.bad_rows)
+        lines.append(f"Nothing imported from {name}, the plan is unchanged: {plural(bad, 'row')} "
+                     f"{'has' if bad == 1 else 'have'} problems (fix them and share the file again):")
         shown = result.errors if max_errors is None else result.errors[:max_errors]
         lines += [f"  row {e.row_number}, {esc(e.column)}: {esc(e.reason)}" for e in shown]
         if len(shown) < len(result.errors):
-            lines.append(f"  …and {len(result.errors) - len(shown)} more {'problem' if len(result.errors) - len(shown) == 1 else 'problems'}; "
+            lines.append(f"  …and {plural(len(result.errors) - len(shown), 'more problem')}; "
                          "`soapbot import-plan FILE --program …` lists them all.")
     else:
         counts = ", ".join(f"{result.counts.get(word, 0)} {word}" for word in ("thrilled", "soap-only", "no"))
