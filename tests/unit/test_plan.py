@@ -96,8 +96,10 @@ def test_the_import_report_names_every_bad_row_or_the_counts() -> None:
 
     bad = PlanImportResult("plan.csv", errors=[PlanRowError(n, "Pre-SOAP", "nope") for n in range(2, 30)])
     lines = plan_import_lines(bad, max_errors=20)
-    assert "Nothing imported from plan.csv, the plan is unchanged: 28 row(s)" in lines[0]
-    assert "…and 8 more" in lines[-1]
+    assert "Nothing imported from plan.csv, the plan is unchanged: 28 rows have problems" in lines[0]
+    assert "…and 8 more problems;" in lines[-1]
+    one = plan_import_lines(PlanImportResult("plan.csv", errors=[PlanRowError(2, "Pre-SOAP", "nope")]))
+    assert "the plan is unchanged: 1 row has problems" in one[0]
     good = PlanImportResult("plan.csv", rows=5, in_soap=3, counts={"thrilled": 2, "soap-only": 2, "no": 1})
     assert plan_import_lines(good)[0] == ("Imported the pre-SOAP plan plan.csv: 5 applicants "
                                           "(2 thrilled, 2 soap-only, 1 no).")
