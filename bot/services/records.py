@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from bot.access import ProgramRef
+from bot.domain.wording import plural
 from bot.errors import BadInput, CandidateNotFound
 from bot.messages.mrkdwn import escape
 from bot.services import audit
@@ -194,18 +195,18 @@ class SlackCleanup:
     human_messages: int | None
 
     def describe(self) -> list[str]:
-        lines = [f"Deleted from Slack: {self.messages_deleted} bot messages and {self.files_deleted} files "
-                 "the bot posted in the war room."]
+        lines = [f"Deleted from Slack: {plural(self.messages_deleted, 'bot message')} and "
+                 f"{plural(self.files_deleted, 'file')} the bot posted in the war room."]
         if self.still_there:
-            lines.append(f"{self.still_there} bot posts could not be deleted yet (Slack was busy or refused): "
-                         "run the purge again to finish; it continues where it stopped.")
+            lines.append(f"{plural(self.still_there, 'bot post')} could not be deleted yet (Slack was busy or "
+                         "refused): run the purge again to finish; it continues where it stopped.")
         if self.human_messages is None:
             lines.append("Slack did not say how many of people's own replies remain in the applicant threads.")
         if self.human_messages:
-            lines.append(f"{self.human_messages} messages people wrote in applicant threads remain: the bot cannot "
-                         "delete them. Each author can delete their own; a workspace admin can delete any, or set "
-                         "this channel's message retention (workspace settings → Retention & Exports) so Slack "
-                         "removes them.")
+            lines.append(f"Messages people wrote that remain in applicant threads: {self.human_messages}. The bot "
+                         "cannot delete them: each author can delete their own; a workspace admin can delete any, "
+                         "or set this channel's message retention (workspace settings → Retention & Exports) so "
+                         "Slack removes them.")
         return lines
 
 
