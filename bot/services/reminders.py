@@ -510,7 +510,12 @@ def send_due_now(room: WarRoom, program_id: int) -> list[str]:
 
 
 def tick(room: WarRoom, clock_id: str) -> list[str]:
-    """The clock's periodic job: re-plan from the database, then send what is due."""
+    """The clock's periodic job: send what is due, re-plan from the database, send what that made due.
+
+    What is due now was planned when its schedule was stored (a schedule change re-plans in its own
+    transaction), so it goes out first: re-planning every program takes seconds when many programs
+    share the deployment, and at 9:00 those seconds would come before every reminder."""
     now = room.clock()
+    sent = run_due_reminders(room, now, clock_id)
     sync_all(room.database, now)
-    return run_due_reminders(room, now, clock_id)
+    return sent + run_due_reminders(room, now, clock_id)
