@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import SQLAlchemyError
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random
 
 from bot.domain.cards import REDRAW_EVERY_SECONDS
 from bot.services import reminders
@@ -94,6 +96,10 @@ def make_scheduler(room: WarRoom) -> BackgroundScheduler:
     return scheduler
 
 
+# Two clocks started at once on a new database race to create the job store's table and to store
+# the same jobs: the loser's statement fails, and a second try finds both in place.
+@retry(retry=retry_if_exception_type(SQLAlchemyError), stop=stop_after_attempt(5),
+       wait=wait_random(0.2, 1.0), reraise=True)
 def start_in_process(room: WarRoom) -> BackgroundScheduler:
     scheduler = make_scheduler(room)
     scheduler.start()

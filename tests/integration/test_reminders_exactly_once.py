@@ -12,10 +12,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from bot.bootstrap import SETUP_HOOKS, build_war_room
-from bot.clock import make_scheduler, run_job
+from bot.clock import make_scheduler, run_job, start_in_process
 from bot.console.payloads import BOT_USER_ID, TEAM_ID
 from bot.domain.offers import OfferStatus
 from bot.domain.preference_list import Vote
@@ -486,3 +488,26 @@ def test_as_the_offers_go_out_the_war_room_is_told_who_r3_offers_to_and_from_whi
     [text] = [p["text"] for p in posts(standin)]
     # Bo's round-1 offer was never recorded: R3 counts it as lapsed and the next list reaches Bo again.
     assert "1234140C0 Categorical (1 open): Openingday, Bo (14000012) (from the certified list)" in text
+
+
+def test_a_clock_that_loses_the_race_to_create_the_job_store_starts_on_a_second_try(
+        room: WarRoom, program: programs.ProgramRef, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two `soapbot clock` processes started together on a new database both create the job store's
+    table; on PostgreSQL the second CREATE fails. That clock must start anyway, not exit."""
+    real_start = SQLAlchemyJobStore.start
+    attempts: list[int] = []
+
+    def lose_the_first_race(self: SQLAlchemyJobStore, scheduler: Any, alias: str) -> None:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise IntegrityError("CREATE TABLE apscheduler_jobs", {}, Exception("duplicate key value"))
+        real_start(self, scheduler, alias)
+
+    monkeypatch.setattr(SQLAlchemyJobStore, "start", lose_the_first_race)
+    scheduler = start_in_process(room)
+    try:
+        assert scheduler.running
+        assert "reminders.tick" in [job.id for job in scheduler.get_jobs()]
+    finally:
+        scheduler.shutdown(wait=False)
+    assert len(attempts) == 2
