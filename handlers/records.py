@@ -34,7 +34,7 @@ def open_purge(cmd: SoapCommand) -> None:
     what_goes = counts.describe()
     left = records.pending_bot_posts(cmd.room.database, cmd.program.channel_id)
     if left:
-        what_goes.append(f"{left} messages and files the bot posted in this war room (deleted from Slack)")
+        what_goes.append(f"messages and files the bot posted in this war room: {left} (deleted from Slack)")
     view = purge_modal(cmd.program.name, what_goes, view_metadata(cmd.program.id))
     # A trigger id lasts 3 seconds: retrying longer would only open nothing.
     cmd.room.gateway.call("views.open", give_up_at=cmd.room.clock() + timedelta(seconds=2),

@@ -75,15 +75,18 @@ class PurgeCounts:
         return dict(self.__dict__)
 
     def summary(self) -> str:
-        return (f"{self.candidates} applicants, {self.notes} notes, {self.votes} votes, {self.rankings} ranking "
-                f"positions, {self.snapshots} locked lists, {self.offers} offers, {self.interviews} interviews")
+        return ", ".join([plural(self.candidates, "applicant"), plural(self.notes, "note"), plural(self.votes, "vote"),
+                          plural(self.rankings, "ranking position"), plural(self.snapshots, "locked list"),
+                          plural(self.offers, "offer"), plural(self.interviews, "interview")])
 
     def describe(self) -> list[str]:
-        return [f"{self.candidates} applicants (every imported field and triage result)",
-                f"{self.notes} reference notes", f"{self.votes} votes and {self.rankings} ranking positions",
-                f"{self.snapshots} locked preference lists", f"{self.offers} offer outcomes",
-                f"{self.interviews} interviews and {self.scorecards} scorecards",
-                f"{self.threads} candidate threads known to the bot (the bot's own cards are deleted from Slack)"]
+        return [f"{plural(self.candidates, 'applicant')} (every imported field and triage result)",
+                plural(self.notes, "reference note"),
+                f"{plural(self.votes, 'vote')} and {plural(self.rankings, 'ranking position')}",
+                plural(self.snapshots, "locked preference list"), plural(self.offers, "offer outcome"),
+                f"{plural(self.interviews, 'interview')} and {plural(self.scorecards, 'scorecard')}",
+                f"{plural(self.threads, 'candidate thread')} known to the bot (the bot's own cards are deleted "
+                "from Slack)"]
 
 
 def _count(session: Session, model: Any, program_id: int) -> int:

@@ -38,7 +38,8 @@ def test_purge_asks_for_the_name_then_deletes_and_says_so(served: Served, slack:
     slack.command("purge", DIRECTOR, war_room)
     opened = standin.wait_for("views.open")[0].params["view"]
     text = json.dumps(opened)
-    assert "1 applicants" in text and "1 reference notes" in text
+    assert "1 applicant (every imported field" in text and "1 reference note" in text
+    assert "1 applicants" not in text and "1 reference notes" not in text
     metadata = _metadata(standin)
 
     wrong = slack.view_submission(DIRECTOR, CallbackId.PURGE_MODAL.value,

@@ -31,7 +31,7 @@ def test_export_then_purge_from_the_command_line(operator_env: Database, tmp_pat
     assert AAMC in zipfile.ZipFile(archive).read("applicants.csv").decode("utf-8-sig")
 
     assert main(["purge", "--program", "G1", "--yes"]) == 0
-    assert "purged 1 applicants" in capsys.readouterr().out
+    assert "purged 1 applicant, 1 note, 1 vote" in capsys.readouterr().out
     with operator_env.reading() as session:
         assert session.scalars(select(Candidate.program_id)).all() == [other_id]
 
