@@ -123,7 +123,11 @@ def headline(view: ReminderView) -> str:
     if view.kind is ReminderKind.OFFERS_EXPIRE:
         head = f":hourglass_flowing_sand: *Round {n} offers expire* {_when(view.subject_at, view)}."
         if not view.unanswered:
-            return f"{head} Every offer of the round has an outcome recorded."
+            # The bot knows only the offers recorded here: with none left open it cannot tell "every
+            # outcome recorded" from "nothing recorded", so it says what it knows and asks for the rest.
+            return (f"{head} No offer of the round is recorded here as still unanswered. If R3 shows an outcome "
+                    f"the war room has not recorded, record it: `/soap offer AAMC ID {n} "
+                    "accepted|rejected|expired`.")
         shown = view.unanswered[:MAX_MENTIONS]
         more = len(view.unanswered) - len(shown)
         tail = f" and {more} more" if more > 0 else ""

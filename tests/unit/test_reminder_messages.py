@@ -151,3 +151,12 @@ def test_the_alarm_for_an_unlocked_list_says_to_lock_it_before_recording_the_cer
     text, _ = reminder_message(locked)
     assert "/soap list lock" not in text
     assert "enter and certify the list there now and record it with `/soap list certified 1`" in text
+
+
+def test_the_expiry_reminder_with_no_offer_left_open_does_not_claim_every_outcome_is_recorded() -> None:
+    offers = datetime(2027, 3, 18, 15, 0, tzinfo=UTC)
+    # Nothing recorded at all looks the same to the bot as everything recorded: it must not say "every".
+    text, _ = reminder_message(view(kind=ReminderKind.OFFERS_EXPIRE, subject_at=offers, now=offers, unanswered=()))
+    assert "Every offer" not in text
+    assert "No offer of the round is recorded here as still unanswered" in text
+    assert "`/soap offer AAMC ID 1 accepted|rejected|expired`" in text
