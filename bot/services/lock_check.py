@@ -25,8 +25,11 @@ CONCERNS = (Sentiment.CONCERN.value, Sentiment.ADVISES_AGAINST.value)
 
 
 def _reasons(candidate: Candidate) -> tuple[str, ...]:
-    return tuple(text for r in (candidate.triage_reasons or [])
-                 if (text := str(r.get("text", "") if isinstance(r, dict) else r).strip()))
+    """Why the applicant is in their bucket: the bucket's own reasons (risk factors and offsets are
+    the card's business; "2 exam failures (max 1); 2 exam failures" says one thing twice)."""
+    reasons = [r for r in (candidate.triage_reasons or [])
+               if not isinstance(r, dict) or r.get("kind") not in ("risk", "offset")]
+    return tuple(text for r in reasons if (text := str(r.get("text", "") if isinstance(r, dict) else r).strip()))
 
 
 def check(database: Database, *, program_id: int, round_number: int, code: str | None,

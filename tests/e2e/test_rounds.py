@@ -165,7 +165,8 @@ def test_lock_shows_the_check_then_reminders_ask_for_certification_until_it_is_r
         # In the do-not-rank bucket by the policy, yet a member's vote puts them on the list.
         session.add(Candidate(program_id=1, aamc_id="10000002", first_name="Old", last_name="Graduate",
                               bucket="do not rank",
-                              triage_reasons=[{"kind": "graduation", "text": "graduated 11 years ago"}]))
+                              triage_reasons=[{"kind": "graduation", "text": "graduated 11 years ago"},
+                                              {"kind": "risk", "text": "graduated 11 years"}]))
     for user in (MEMBERS[0], MEMBERS[1], MEMBERS[2], MEMBERS[3]):
         ask(slack, standin, "vote 10000001 high", user, war_room)
         ask(slack, standin, "vote 10000002 rank", user, war_room)
