@@ -366,7 +366,7 @@ def dealbreakers(profile: ApplicantProfile, policy: TriagePolicy, today: date) -
         recent = profile.recent_clinical_months
         if recent is None or recent < policy.recent_clinical_months_waiver:
             if recent is None:
-                work = "recent clinical work not in the export"
+                work = "the export holds no recent clinical work to waive it"
             elif not recent:
                 work = "no recent clinical work"
             else:
@@ -374,7 +374,8 @@ def dealbreakers(profile: ApplicantProfile, policy: TriagePolicy, today: date) -
                     f"only {plural(recent, 'month')} of recent clinical work"
                     f" (waiver needs {policy.recent_clinical_months_waiver})"
                 )
-            reasons.append(f"graduated {plural(years, 'year')} ago, {work}")
+            # A semicolon: the deal-breakers are listed with commas, and this is one reason, not two.
+            reasons.append(f"graduated {plural(years, 'year')} ago; {work}")
 
     if policy.img_needs_us_clinical and profile.us_clinical_months == 0 and degree_type(profile).is_img:
         reasons.append("IMG with no US clinical experience")

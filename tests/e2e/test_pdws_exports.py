@@ -120,7 +120,7 @@ def test_the_card_shows_both_tracks_with_codes_the_phone_aoa_and_the_years_out_r
     card = _card(slack, standin, "o'brien-mcdonald")
     assert "Sean Patrick O'Brien-McDonald" in card
     assert "2016 (10 years out)" in card
-    assert "graduated 10 years ago, recent clinical work not in the export" in card
+    assert "graduated 10 years ago; the export holds no recent clinical work to waive it" in card
     assert _candidate(served, OBRIEN).bucket == "do not rank"  # outside the default 5-year policy
     assert "no AOA chapter at their school" in card
     assert "Not in the export: recent clinical work (recent-clinical waiver of the years limit off)" in card

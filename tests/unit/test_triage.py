@@ -201,13 +201,13 @@ def test_policy_round_trips_through_json() -> None:
         ({"exams": {"USMLE Step 1": {"passed": False}}}, TriagePolicy(max_exam_failures=0), "1 exam failure (max 0)"),
         ({"professionalism_concern": True}, TriagePolicy(), "professionalism concern"),
         ({"graduation_date": date(2015, 6, 1)}, TriagePolicy(),
-         "graduated 9 years ago, recent clinical work not in the export"),
+         "graduated 9 years ago; the export holds no recent clinical work to waive it"),
         ({"graduation_date": date(2015, 6, 1), "recent_clinical_months": 0}, TriagePolicy(),
-         "graduated 9 years ago, no recent clinical work"),
+         "graduated 9 years ago; no recent clinical work"),
         (
             {"graduation_date": date(2015, 6, 1), "recent_clinical_months": 6},
             TriagePolicy(),
-            "graduated 9 years ago, only 6 months of recent clinical work (waiver needs 12)",
+            "graduated 9 years ago; only 6 months of recent clinical work (waiver needs 12)",
         ),
         (
             {"school_type": "International School", "us_clinical_months": 0},
@@ -255,7 +255,7 @@ def test_every_dealbreaker_is_listed() -> None:
         "needs H-1B; we sponsor J-1 only",
         "3 exam failures (max 1)",
         "professionalism concern",
-        "graduated 15 years ago, recent clinical work not in the export",
+        "graduated 15 years ago; the export holds no recent clinical work to waive it",
     )
 
 
