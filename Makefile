@@ -30,8 +30,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy bot handlers storage
 
+# One pytest worker per core; each test file stays on one worker (its module fixtures run once), and
+# each worker has its own PostgreSQL database and SQLite files (tests/conftest.py).
 pytest: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
