@@ -16,10 +16,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.audit import AuditLine
 from bot.messages.blocks import sections
 from bot.messages.ids import CallbackId
 from bot.messages.mrkdwn import clip, escape, mention
-from storage.models import AuditEvent
 
 CONFIRM_BLOCK = "purge_confirm"
 CONFIRM_ACTION = "program_name"
@@ -64,7 +64,7 @@ def _target(target: str | None) -> str:
     return escape(target or "")
 
 
-def audit_blocks(events: list[AuditEvent], tz: ZoneInfo, what: str) -> list[dict[str, Any]]:
+def audit_blocks(events: list[AuditLine], tz: ZoneInfo, what: str) -> list[dict[str, Any]]:
     lines = [f"*Audit trail* ({escape(what)}, newest first, {len(events)} shown)"]
     for event in events:
         when = event.at.astimezone(tz).strftime("%a %d %b %H:%M")

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from bot.access import ProgramRef
+from bot.domain.audit import AuditLine
 from bot.domain.wording import plural
 from bot.errors import BadInput, CandidateNotFound
 from bot.messages.mrkdwn import escape
@@ -342,13 +343,17 @@ def confirm_purge(program: ProgramRef | ProgramName, typed_name: str) -> None:
                        "will do.")
 
 
+def _line(event: AuditEvent) -> AuditLine:
+    return AuditLine(event.at, event.actor, event.action, event.target, event.before, event.after)
+
+
 def audit_trail(database: Database, program_id: int, applicant: str | None = None,
-                limit: int = 30) -> list[AuditEvent]:
+                limit: int = 30) -> list[AuditLine]:
     """The program's latest audit events, or those about one applicant by AAMC ID (`applicant_audit_trail`)."""
     with database.reading() as session:
         if applicant is None:
-            return audit.recent(session, program_id, limit=limit)
-        return _events_about(session, program_id, applicant.strip(), None, limit)
+            return [_line(event) for event in audit.recent(session, program_id, limit=limit)]
+        return [_line(event) for event in _events_about(session, program_id, applicant.strip(), None, limit)]
 
 
 def _events_about(session: Session, program_id: int, aamc_id: str, candidate: Candidate | None,
@@ -376,7 +381,7 @@ def _events_about(session: Session, program_id: int, aamc_id: str, candidate: Ca
 
 
 def applicant_audit_trail(database: Database, program_id: int, key: str,
-                          limit: int = 30) -> tuple[str, list[AuditEvent]]:
+                          limit: int = 30) -> tuple[str, list[AuditLine]]:
     """(who, events) for one applicant named by AAMC ID or name, as every applicant command takes them.
     An AAMC ID no longer in the program (purged) still finds what the audit kept under it."""
     with database.reading() as session:
@@ -385,9 +390,10 @@ def applicant_audit_trail(database: Database, program_id: int, key: str,
         except CandidateNotFound:
             if not re.fullmatch(r"[0-9]{6,8}", key.strip()):
                 raise
-            return f"applicant {key.strip()}", _events_about(session, program_id, key.strip(), None, limit)
+            events = _events_about(session, program_id, key.strip(), None, limit)
+            return f"applicant {key.strip()}", [_line(event) for event in events]
         events = _events_about(session, program_id, candidate.aamc_id, candidate, limit)
-        return f"{candidate.first_name} {candidate.last_name} ({candidate.aamc_id})", events
+        return f"{candidate.first_name} {candidate.last_name} ({candidate.aamc_id})", [_line(e) for e in events]
 
 
 def _rows(session: Session, query: Any) -> list[Any]:
