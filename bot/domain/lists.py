@@ -78,6 +78,9 @@ class LockedEntry:
     name: str
     track: str
     tied: bool
+    # The first rank of the entry's tie group, known when the list is locked (not stored): the lock
+    # post marks `1=` `1=` `3=` as `/soap list` does, instead of `1=` `2=` `3=`.
+    tie_start: int | None = None
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain.lists import CodeList, CurrentList, ListLine, LockedList, Placement, Unlocked
+from bot.domain.lists import CodeList, CurrentList, ListLine, LockedEntry, LockedList, Placement, Unlocked
 from bot.domain.preference_list import Vote
 from bot.domain.reminders import ListState
 from bot.domain.votes import VOTE_LABELS, CandidateVotes, PinResult, RankingResult, VoteResult
@@ -337,6 +337,12 @@ def _what_the_csv_is(round_number: int, after_deadline: bool, offers_expired: bo
             "*Certified in R3* (or `/soap list certified " f"{round_number}`).")
 
 
+def _locked_mark(entry: LockedEntry) -> str:
+    if not entry.tied:
+        return f"{entry.rank}."
+    return f"{entry.tie_start if entry.tie_start is not None else entry.rank}="
+
+
 def locked_post(locked: LockedList, program_name: str, timezone: str, *, after_deadline: bool = False,
                 offers_expired: bool = False) -> tuple[str, list[dict[str, Any]]]:
     """The war-room post for one locked list: the whole list (the CSV follows as a file)."""
@@ -347,7 +353,7 @@ def locked_post(locked: LockedList, program_name: str, timezone: str, *, after_d
              f"{len(locked.entries)} candidates, ranked from 1. Later votes do not change it. "
              + _what_the_csv_is(locked.round, after_deadline, offers_expired))
     binding = dict(locked.binding)
-    lines = [f"*{e.rank}{'=' if e.tied else '.'}* {_name(e.name)} ({escape(e.aamc_id)}) · {escape(e.track)}"
+    lines = [f"*{_locked_mark(e)}* {_name(e.name)} ({escape(e.aamc_id)}) · {escape(e.track)}"
              + (f" · :warning: {escape(binding[e.aamc_id])}: {BINDING_NOTE}" if e.aamc_id in binding else "")
              for e in locked.entries]
     sections, placed = _sections(lines, LOCK_POST_BLOCKS)

@@ -379,11 +379,14 @@ def check_round(session: Session, program_id: int, round_number: int) -> None:
                        f"{', '.join(str(r) for r in rounds)}.")
 
 
-def _locked(session: Session, snapshot: ListSnapshot, codes: dict[str, ProgramCode] | None = None) -> LockedList:
+def _locked(session: Session, snapshot: ListSnapshot, codes: dict[str, ProgramCode] | None = None,
+            tie_starts: dict[str, int] | None = None) -> LockedList:
     rows = list(session.execute(
         select(ListEntry, Candidate).outerjoin(Candidate, Candidate.id == ListEntry.candidate_id)
         .where(ListEntry.snapshot_id == snapshot.id).order_by(ListEntry.rank)))
-    entries = tuple(LockedEntry(e.rank, e.aamc_id, e.name, e.track or DEFAULT_TRACK, e.tied) for e, _ in rows)
+    starts = tie_starts or {}
+    entries = tuple(LockedEntry(e.rank, e.aamc_id, e.name, e.track or DEFAULT_TRACK, e.tied, starts.get(e.aamc_id))
+                    for e, _ in rows)
     binding = tuple((e.aamc_id, reason) for e, c in rows if c is not None and (reason := binding_reason(c)))
     known = codes if codes is not None else program_codes(session, snapshot.program_id)
     code = known.get(snapshot.code) if snapshot.code else None
@@ -447,7 +450,9 @@ def lock_round(database: Database, *, program_id: int, actor: str, round_number:
                                              "entries": len(listed.lines),
                                              "order": [line.aamc_id for line in listed.lines],
                                              "excluded": [line.aamc_id for line in current.excluded]})
-            locked.append(_locked(session, snapshot, codes))
+            group_start = {line.tie_group: line.rank for line in reversed(listed.lines) if line.tied}
+            starts = {line.aamc_id: group_start[line.tie_group] for line in listed.lines if line.tied}
+            locked.append(_locked(session, snapshot, codes, starts))
         return tuple(locked)
 
 

@@ -276,3 +276,25 @@ def test_a_vote_cast_while_the_first_card_is_on_its_way_is_on_that_card(served: 
     with served.room.database.reading() as session:
         stored = session.scalars(select(Candidate).where(Candidate.aamc_id == aamc)).one()
         assert (stored.thread_ts, stored.card_stale, stored.card_claimed_at) == (card.response["ts"], False, None)
+
+
+def test_the_lock_post_marks_each_tie_group_from_its_first_rank_as_soap_list_does(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    ids = [f"2100000{n}" for n in range(1, 5)]
+    with served.room.database.transaction() as session:
+        program = session.scalars(select(Program).where(Program.channel_id == war_room)).one()
+        for n, aamc in enumerate(ids, start=1):
+            session.add(Candidate(program_id=program.id, aamc_id=aamc, first_name=f"Tie{n}", last_name=f"Grouper{n}",
+                                  bucket="strong paper", tracks=["Categorical"]))
+    # Two tie groups: ranks 1–2 (rank high) and 3–4 (rank).
+    for aamc, choice in zip(ids, ("high", "high", "rank", "rank"), strict=True):
+        command(slack, standin, M1, war_room, f"vote {aamc} {choice}")
+    listing = json.dumps(command(slack, standin, DIRECTOR, war_room, "list")["blocks"])
+    assert [listing.count(f"*{mark}*") for mark in ("1=", "3=", "2=", "4=")] == [2, 2, 0, 0]
+
+    command(slack, standin, DIRECTOR, war_room, "list lock 1 confirm")
+    post = next(c.params for c in standin.wait_for("chat.postMessage")
+                if "preference list locked" in str(c.params.get("text", "")))
+    blocks = json.dumps(post["blocks"])
+    # The post the committee checks against R3 shows the same groups, never 1= 2= 3= 4=.
+    assert [blocks.count(f"*{mark}*") for mark in ("1=", "3=", "2=", "4=")] == [2, 2, 0, 0]
