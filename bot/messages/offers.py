@@ -212,7 +212,8 @@ def next_blocks(projection: NextRound, program_name: str, timezone: str) -> tupl
     title = f"Round {projection.round}: who R3 would offer to"
     intro = (f"{escape(program_name)} · {_source(projection, tz)}. Per program code, top-down to its open "
              "positions, skipping applicants who accepted (here or elsewhere), withdrew, or refused or let expire "
-             "an offer from that code. Every earlier offer has expired: nothing is held for it.")
+             f"an offer from that code. Offers of earlier rounds expire before round {projection.round}'s go out "
+             "(NRMP's schedule), so nothing is held for them.")
     blocks: list[Block] = [HeaderBlock(text=title[:150]), context(intro)]
     texts = [_code_text(c) for c in projection.codes]
     blocks += [section(text) for text in texts]

@@ -283,3 +283,14 @@ def test_pins_and_exclusions_name_a_code(served: Served, slack: SlackClientSim, 
                                        .order_by(AuditEvent.id)))
     assert actions[:2] == ["list.pin", "list.exclude"]
     assert actions[-2:] == ["list.release", "list.release"]
+
+
+def test_next_during_round_one_does_not_say_its_offers_have_expired(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, coded: str) -> None:
+    command(slack, standin, DIRECTOR, coded, "list lock 1 confirm")
+    served.clock.advance(days=1, minutes=5)  # 09:05 on Thursday: round 1's offers are out until 11:00
+    text = command(slack, standin, M1, coded, "next")["text"] + json.dumps(
+        standin.calls_to("response_url")[-1].params.get("blocks"))
+    assert "Round 2" in text
+    assert "has expired" not in text
+    assert "Offers of earlier rounds expire before round 2's go out" in text
