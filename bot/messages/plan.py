@@ -40,8 +40,10 @@ def plan_import_lines(result: PlanImportResult, *, max_errors: int | None = None
         return [f"Nothing imported, the plan is unchanged: {esc(result.problem)}"]
     lines: list[str] = []
     if result.missing_required:
-        lines.append(f"Nothing imported from {name}, the plan is unchanged: required column(s) missing: "
-                     + ", ".join(esc(c) for c in result.missing_required) + ".")
+        missing = result.missing_required
+        lines.append(f"Nothing imported from {name}, the plan is unchanged: "
+                     f"{'a required column is' if len(missing) == 1 else 'required columns are'} missing: "
+                     + ", ".join(esc(c) for c in missing) + ".")
     elif result.errors:
         bad = len(result.bad_rows)
         lines.append(f"Nothing imported from {name}, the plan is unchanged: {plural(bad, 'row')} "

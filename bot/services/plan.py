@@ -49,7 +49,7 @@ from bot.domain.plan import (
 )
 from bot.domain.program_codes import codes_in
 from bot.domain.triage import Bucket
-from bot.eras_export import ExportFileError, _load, _rows_of
+from bot.eras_export import ExportFileError, _load, _rows_of, canonical_header
 from bot.errors import BadInput, CandidateNotFound
 from bot.messages.mrkdwn import escape
 from bot.services import audit
@@ -100,6 +100,12 @@ def import_plan(database: Database, program_id: int, source: PlanSource, *, acto
     result = PlanImportResult(filename=report.filename, errors=list(report.errors),
                               missing_required=list(report.missing_required),
                               unknown_columns=list(report.unknown_columns))
+    export_columns = [c for c in result.unknown_columns if canonical_header(c)]
+    if "Pre-SOAP" in result.missing_required and len(export_columns) >= 3:
+        # The export shared as a plan: say which file it is rather than list its columns as unknown.
+        return dataclasses.replace(result, problem=(
+            f"{report.filename} is an ERAS export (it has {', '.join(export_columns[:3])}…), not a pre-SOAP plan: "
+            "share it with the word `import`, or run `soapbot import`."))
     if not result.ok:
         return result
     if not report.rows:

@@ -233,3 +233,14 @@ def test_positions_per_program_code_set_before_monday_belong_to_the_codes_the_ex
         ("1234140C0", 3), ("1234140P0", 1)]
     with database.reading() as session:
         assert sorted(program_codes(session, program.id)) == ["1234140C0", "1234140P0"]
+
+
+def test_the_export_shared_as_a_plan_is_named_as_an_export_and_changes_nothing(database: Database) -> None:
+    program = _program(database)
+    assert _import_plan(database, program, [plan_row(1, "thrilled")]).ok
+    result = _import_plan(database, program, [applicant_row(1), applicant_row(2)], "soap-export.csv")
+    assert not result.ok
+    assert "soap-export.csv is an ERAS export" in (result.problem or "")
+    assert "`soapbot import`" in (result.problem or "")
+    with database.reading() as session:
+        assert session.scalar(select(func.count()).select_from(PlanEntry)) == 1  # the plan is unchanged
