@@ -753,8 +753,16 @@ def _load(source: str | Path | bytes | BinaryIO, filename: str | None) -> tuple[
     return source.read(), filename or Path(str(getattr(source, "name", "upload"))).name
 
 
+_NOT_SPREADSHEETS = frozenset({".pdf", ".doc", ".docx", ".rtf", ".pages", ".numbers", ".zip", ".png", ".jpg", ".jpeg"})
+
+
 def _rows_of(data: bytes, filename: str, notes: list[str]) -> Iterator[Sequence[object]]:
     suffix = Path(filename).suffix.lower()
+    if data[:5] == b"%PDF-" or suffix in _NOT_SPREADSHEETS:
+        # Read as text, a PDF or a document is only "required columns are missing" in a strange encoding.
+        raise ExportFileError(f"{filename} is not a spreadsheet (a PDF, a document or an image): save it as CSV "
+                              "or Excel (.xlsx) and share or import that file (from ERAS PDWS, export the "
+                              "applicant list as CSV or Excel)")
     if suffix == ".xls":
         raise ExportFileError(f"{filename}: old Excel .xls files are not supported; save it as .xlsx or CSV")
     if suffix in (".xlsx", ".xlsm") or (suffix not in (".csv", ".txt", ".tsv") and data[:4] == b"PK\x03\x04"):

@@ -438,6 +438,14 @@ def test_xlsx_sniffed_without_extension_and_bad_files_rejected(tmp_path: Path) -
         read_export(tmp_path / "missing.csv")
 
 
+def test_a_pdf_or_a_document_is_named_as_not_a_spreadsheet() -> None:
+    # Read as text, it would only say "required columns are missing" and blame the encoding.
+    with pytest.raises(ExportFileError, match=r"applicants\.csv is not a spreadsheet \(a PDF"):
+        read_export(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", "applicants.csv")
+    with pytest.raises(ExportFileError, match="not a spreadsheet"):
+        read_export(b"AAMC ID,First Name,Last Name\n", "applicants.docx")
+
+
 # ---------------------------------------------------------------------------------------------------
 # Columns mapping
 
