@@ -10,10 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.access import Actor, CommitteeDirectory, ProgramRef, Role
+from bot.domain.wording import comparable_name
 from bot.errors import BadInput, Conflict, NotADirector, WarRoomError
 from bot.messages.mrkdwn import escape, mention
 from bot.services import audit
@@ -78,10 +79,16 @@ def program_by_channel(session: Session, channel_id: str | None) -> Program | No
 
 def find_program(session: Session, key: str) -> Program:
     """A program by war-room channel id or by name (case-insensitive), for the CLI."""
-    program = program_by_channel(session, key) or session.scalar(
-        select(Program).where(func.lower(Program.name) == key.strip().lower()))
+    program = program_by_channel(session, key)
+    if program is None:  # by name, typed with a hyphen for the name's en dash, any spacing or case
+        wanted = comparable_name(key)
+        program = next((p for p in session.scalars(select(Program).order_by(Program.id))
+                        if comparable_name(p.name) == wanted), None)
     if program is None:
-        names = ", ".join(session.scalars(select(Program.name).order_by(Program.name))) or "none yet"
+        names = ", ".join(session.scalars(select(Program.name).order_by(Program.name)))
+        if not names:
+            raise BadInput(f"No program {key!r}: none is set up yet. A director runs `/soap setup <program name>` "
+                           "in the committee's private Slack channel first.")
         raise BadInput(f"No program {key!r}. Programs: {names}.")
     return program
 

@@ -25,7 +25,7 @@ from sqlalchemy.sql import ColumnElement
 
 from bot.access import ProgramRef
 from bot.domain.audit import AuditLine
-from bot.domain.wording import plural
+from bot.domain.wording import comparable_name, plural
 from bot.errors import BadInput, CandidateNotFound
 from bot.messages.mrkdwn import escape
 from bot.services import audit
@@ -330,15 +330,9 @@ class ProgramName:
     name: str
 
 
-def _comparable_name(name: str) -> str:
-    """A program name as a person may type it: any dash (–, —, -) and any spacing around it alike, any case."""
-    dashed = "".join("-" if unicodedata.category(c) == "Pd" or c == "\u2212" else c for c in name)
-    return re.sub(r"\s*-\s*", "-", " ".join(dashed.split())).casefold()
-
-
 def confirm_purge(program: ProgramRef | ProgramName, typed_name: str) -> None:
     """The typed name must be the program's; a hyphen for its en dash, spacing and case do not matter."""
-    if _comparable_name(typed_name) != _comparable_name(program.name):
+    if comparable_name(typed_name) != comparable_name(program.name):
         raise BadInput(f"Type the program's name ({escape(program.name)}) to confirm; any dash and any case "
                        "will do.")
 

@@ -46,3 +46,23 @@ def test_an_unknown_program_is_named_and_nothing_changes(operator_env: Database,
     assert "No program 'Cardiology'. Programs: IM Test, Surgery Test." in capsys.readouterr().err
     with operator_env.reading() as session:
         assert len(session.scalars(select(Candidate)).all()) == 2
+
+
+def test_the_program_is_found_by_its_name_typed_with_a_hyphen_for_its_en_dash(
+        operator_env: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sqlalchemy import update
+
+    from storage.models import Program
+    _seed(operator_env)
+    with operator_env.transaction() as session:
+        session.execute(update(Program).where(Program.name == "IM Test").values(name="IM – Riverside Test"))
+    archive = tmp_path / "im.zip"
+    assert main(["export", "--program", "im - riverside  test", "--out", str(archive)]) == 0
+    assert AAMC in zipfile.ZipFile(archive).read("applicants.csv").decode("utf-8-sig")
+
+
+def test_with_no_program_yet_the_cli_says_how_one_is_set_up(operator_env: Database,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "--program", "IM Test"]) == 1
+    err = capsys.readouterr().err
+    assert "none is set up yet" in err and "/soap setup" in err
