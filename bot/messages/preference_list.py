@@ -378,8 +378,9 @@ def locked_post(locked: LockedList, program_name: str, timezone: str, *, after_d
 
 def certified_post(round_number: int, lists: Sequence[ListState], actor: str, late: str = "") -> str:
     """The war room is told that a director entered and certified the round's lists in R3."""
-    which = ", ".join(escape(state.name) for state in lists if state.code)
-    return (f":white_check_mark: {mention(actor)} recorded round {round_number}'s list{' ' + which if which else ''} "
+    named = [escape(state.name) for state in lists if state.code]
+    which = (" " if len(named) == 1 else "s ") + " and ".join(named) if named else ""
+    return (f":white_check_mark: {mention(actor)} recorded round {round_number}'s list{which} "
             f"as entered and certified in R3." + (f" :warning: {late}" if late else ""))
 
 

@@ -188,3 +188,14 @@ def test_names_off_every_list_are_counted_when_more_than_ten_are_cut() -> None:
     assert "Offlist10, Synth" in footer and "Offlist11, Synth" not in footer
     assert "and 2 more" in footer  # never a silent cut: 12 named as 10 would read as all of them
     assert "their SOAP is over: 2*" in footer
+
+
+def test_the_certification_post_names_one_list_or_several_lists() -> None:
+    from bot.domain.reminders import ListState
+    both = messages.certified_post(1, (ListState("1234140C0", "Categorical", True, True),
+                                       ListState("1234140P0", "Preliminary", True, True)), "U0DIRECTOR")
+    assert "round 1's lists 1234140C0 Categorical and 1234140P0 Preliminary as entered and certified" in both
+    one = messages.certified_post(2, (ListState("1234140P0", "Preliminary", True, True),), "U0DIRECTOR")
+    assert "round 2's list 1234140P0 Preliminary as entered" in one
+    single = messages.certified_post(1, (ListState(None, "The list", True, True),), "U0DIRECTOR")
+    assert "round 1's list as entered" in single
