@@ -95,6 +95,7 @@ class LockedList:
     label: str = ""
     specialty: str = ""
     binding: tuple[tuple[str, str], ...] = ()  # (AAMC ID, reason) of binding names, at lock time
+    tie_breaker: str | None = None  # the director whose ballot broke ties, known when locking (not stored)
 
     @property
     def title(self) -> str:

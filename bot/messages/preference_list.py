@@ -366,7 +366,8 @@ def locked_post(locked: LockedList, program_name: str, timezone: str, *, after_d
                                "committee's policy would leave off: every name on a certified list is "
                                f"{BINDING_NOTE}. Unlock, change the votes, and lock again if that is not meant."))
     if any(e.tied for e in locked.entries):
-        blocks.append(_context("`n=` was a tie in the committee's votes, broken by the director's ballot, "
+        breaker = f"{mention(locked.tie_breaker)}'s ballot" if locked.tie_breaker else "the director's ballot"
+        blocks.append(_context(f"`n=` was a tie in the committee's votes, broken by {breaker}, "
                                "then the triage bucket, then AAMC ID."))
     if not offers_expired:
         blocks.append(ActionsBlock(elements=[ButtonElement(

@@ -452,7 +452,7 @@ def lock_round(database: Database, *, program_id: int, actor: str, round_number:
                                              "excluded": [line.aamc_id for line in current.excluded]})
             group_start = {line.tie_group: line.rank for line in reversed(listed.lines) if line.tied}
             starts = {line.aamc_id: group_start[line.tie_group] for line in listed.lines if line.tied}
-            locked.append(_locked(session, snapshot, codes, starts))
+            locked.append(replace(_locked(session, snapshot, codes, starts), tie_breaker=current.tie_breaker))
         return tuple(locked)
 
 

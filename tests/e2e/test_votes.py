@@ -280,15 +280,16 @@ def test_a_vote_cast_while_the_first_card_is_on_its_way_is_on_that_card(served: 
 
 def test_the_lock_post_marks_each_tie_group_from_its_first_rank_as_soap_list_does(
         served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
-    ids = [f"2100000{n}" for n in range(1, 5)]
+    ids = [f"2100000{n}" for n in range(1, 6)]
     with served.room.database.transaction() as session:
         program = session.scalars(select(Program).where(Program.channel_id == war_room)).one()
         for n, aamc in enumerate(ids, start=1):
             session.add(Candidate(program_id=program.id, aamc_id=aamc, first_name=f"Tie{n}", last_name=f"Grouper{n}",
                                   bucket="strong paper", tracks=["Categorical"]))
     # Two tie groups: ranks 1–2 (rank high) and 3–4 (rank).
-    for aamc, choice in zip(ids, ("high", "high", "rank", "rank"), strict=True):
+    for aamc, choice in zip(ids, ("high", "high", "rank", "rank"), strict=False):
         command(slack, standin, M1, war_room, f"vote {aamc} {choice}")
+    command(slack, standin, DIRECTOR, war_room, f"vote {ids[4]} dnr")  # a ballot with no say on the four
     listing = json.dumps(command(slack, standin, DIRECTOR, war_room, "list")["blocks"])
     assert [listing.count(f"*{mark}*") for mark in ("1=", "3=", "2=", "4=")] == [2, 2, 0, 0]
 
@@ -298,3 +299,6 @@ def test_the_lock_post_marks_each_tie_group_from_its_first_rank_as_soap_list_doe
     blocks = json.dumps(post["blocks"])
     # The post the committee checks against R3 shows the same groups, never 1= 2= 3= 4=.
     assert [blocks.count(f"*{mark}*") for mark in ("1=", "3=", "2=", "4=")] == [2, 2, 0, 0]
+    # The post names whose ballot broke the ties, as /soap list does.
+    assert f"the order follows <@{DIRECTOR}>'s ballot" in listing
+    assert f"broken by <@{DIRECTOR}>'s ballot" in blocks
