@@ -199,6 +199,35 @@ def project_next_round(lists: Mapping[str, Sequence[str]], outcomes: Sequence[Of
     return Projection(round_number, MappingProxyType(codes), tuple(assumed))
 
 
+def unrecorded_offers(locked: Mapping[int, Mapping[str, Sequence[str]]], outcomes: Sequence[OfferOutcome],
+                      positions: Mapping[str, int], before_round: int,
+                      unavailable: Mapping[int, Mapping[str, Availability]] | None = None
+                      ) -> tuple[OfferOutcome, ...]:
+    """Offers R3 made in earlier rounds that nobody recorded here, as unanswered (``OFFERED``) outcomes.
+
+    R3 offers each round from the top of the list certified before it (DOMAIN.md §2). For every earlier
+    round whose lists were locked here, the applicants that round's projection reaches, with no outcome
+    recorded for that code and round, were offered; every offer expires before the next round, and an
+    applicant who let an offer expire gets no further offer from that code. Without this, the next
+    round would propose the very people R3 already offered to. ``locked`` maps a round to its locked
+    lists per code; rounds without a locked list are skipped (R3 used a list the war room never saw).
+    ``unavailable`` maps a round to the applicants already out of SOAP when its offers went out."""
+    known = list(outcomes)
+    inferred: list[OfferOutcome] = []
+    for number in sorted(r for r in locked if r < before_round):
+        lists = {code: ids for code, ids in locked[number].items() if code in positions}
+        earlier = [o for o in known if o.round_number < number]
+        projection = project_next_round(lists, earlier, positions, number, (unavailable or {}).get(number))
+        recorded = {(o.aamc_id, o.code) for o in known if o.round_number == number}
+        for code, projected in projection.codes.items():
+            for aamc in projected.offers:
+                if (aamc, code) not in recorded:
+                    offer = OfferOutcome(aamc, code, number, OfferStatus.OFFERED)
+                    inferred.append(offer)
+                    known.append(offer)
+    return tuple(inferred)
+
+
 @dataclass(frozen=True)
 class NewOfferCheck:
     """Whether one more offer record may be stored: ``refusal`` stops it, ``warning`` goes with it."""

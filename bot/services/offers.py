@@ -70,6 +70,7 @@ from bot.domain.offers import (
     check_new_offer,
     positions_summary,
     project_next_round,
+    unrecorded_offers,
 )
 from bot.domain.program_codes import ProgramCode, matching, parse_track
 from bot.domain.reminders import ListState
@@ -650,7 +651,15 @@ def next_round(database: Database, program_id: int, now: datetime, round_number:
             _check_round(session, program_id, round_number)
         configured = sorted(positions)
         locked_lists = _round_lists(session, program_id, round_number, configured) or {}
+        earlier_lists = {number: found for number in range(1, round_number)
+                         if (found := _round_lists(session, program_id, number, configured))}
         unavailable = _unavailable(session, program_id)
+        # Who was already out of SOAP as each earlier round's offers went out: R3 skipped only them.
+        since = dict(session.execute(select(Candidate.aamc_id, ApplicantAvailability.recorded_at)
+                                     .join(Candidate, Candidate.id == ApplicantAvailability.candidate_id)
+                                     .where(ApplicantAvailability.program_id == program_id)).all())
+        out_by_round = {number: {a: v for a, v in unavailable.items() if since[a] <= at}
+                        for number, at in _stored_round_times(session, program_id) if number in earlier_lists}
         snapshot = session.scalar(select(ListSnapshot).where(
             ListSnapshot.program_id == program_id, ListSnapshot.round == round_number,
             ListSnapshot.unlocked_at.is_(None)).order_by(ListSnapshot.id.desc()).limit(1))
@@ -676,8 +685,18 @@ def next_round(database: Database, program_id: int, now: datetime, round_number:
             wanted = sorted({a for ids in locked_lists.values() for a in ids} - set(names))
             names.update((c.aamc_id, display_name(c)) for c in session.scalars(select(Candidate).where(
                 Candidate.program_id == program_id, Candidate.aamc_id.in_(wanted))))
-    projection = project_next_round(lists, _outcomes(offers, before_round=round_number), positions, round_number,
-                                    unavailable)
+    recorded = _outcomes(offers, before_round=round_number)
+    inferred = unrecorded_offers(earlier_lists, recorded, positions, round_number, out_by_round)
+    if inferred:
+        with database.reading() as session:
+            wanted = sorted({o.aamc_id for o in inferred})
+            people = {c.aamc_id: c for c in session.scalars(select(Candidate).where(
+                Candidate.program_id == program_id, Candidate.aamc_id.in_(wanted)))}
+        names.update((a, display_name(c)) for a, c in people.items())
+        offers += [StoredOffer(people[o.aamc_id].id if o.aamc_id in people else 0, o.aamc_id,
+                               names.get(o.aamc_id, o.aamc_id), o.round_number, o.code, OfferStatus.OFFERED,
+                               "R3, not recorded here") for o in inferred]
+    projection = project_next_round(lists, [*recorded, *inferred], positions, round_number, unavailable)
     codes = tuple(CodeNext(p.code, labels.get(p.code, ""), p.total, p.filled, p.open,
                            tuple(ProjectedOffer(a, names.get(a, a)) for a in p.offers), p.unfilled_after,
                            len(lists.get(p.code, ())), len(p.skipped), p.code in locked_lists)

@@ -13,6 +13,7 @@ from bot.domain.offers import (
     check_new_offer,
     positions_summary,
     project_next_round,
+    unrecorded_offers,
 )
 
 CAT, PRE = "1234140C0", "1234140P0"
@@ -127,3 +128,42 @@ def test_never_more_offers_than_open_positions_and_never_to_someone_who_accepted
     assert not accepted & set(code.offers)
     assert not {a for a, s in history} & set(code.offers)  # one code: any earlier offer ends it
     assert list(code.offers) == [a for a in ranked if a in code.offers]
+
+
+# --- offers R3 made that nobody recorded --------------------------------------------------------------
+
+
+def test_offers_nobody_recorded_are_those_r3_made_from_the_locked_list_and_they_bar_that_code() -> None:
+    positions = {CAT: 1, PRE: 1}
+    locked = {1: {CAT: ["A", "B"], PRE: ["B", "C"]}}
+    # Round 1 went out from the locked lists; nothing was recorded in the war room.
+    inferred = unrecorded_offers(locked, [], positions, before_round=2)
+    assert inferred == (out("A", CAT, 1, OFFERED), out("B", PRE, 1, OFFERED))
+    # Every offer expires before round 2, and an expired offer bars its code: round 2 goes down the list.
+    round_two = project_next_round({CAT: ["A", "B"], PRE: ["B", "C"]}, inferred, positions, 2)
+    assert round_two.codes[CAT].offers == ("B",)
+    assert round_two.codes[PRE].offers == ("C",)
+
+
+def test_a_recorded_outcome_is_never_second_guessed_and_only_locked_rounds_are_inferred() -> None:
+    positions = {CAT: 1, PRE: 1}
+    locked = {1: {CAT: ["A", "B"], PRE: ["A", "D"]}}  # round 2 was never locked here: R3 used its own list
+    recorded = [out("A", CAT, 1, ACCEPTED)]
+    inferred = unrecorded_offers(locked, recorded, positions, before_round=3)
+    assert inferred == (out("A", PRE, 1, OFFERED),)  # R3 offered A both codes; A took the categorical one
+    round_three = project_next_round({CAT: ["A", "B"], PRE: ["A", "D"]}, [*recorded, *inferred], positions, 3)
+    assert round_three.codes[CAT].offers == ()  # filled by A
+    assert round_three.codes[PRE].offers == ("D",)  # A accepted elsewhere in effect: gone from every list
+
+
+def test_an_applicant_out_of_soap_before_a_round_was_skipped_by_r3_in_that_round_only() -> None:
+    positions = {CAT: 1}
+    locked = {1: {CAT: ["A", "B", "C"]}, 2: {CAT: ["A", "B", "C"]}}
+    # A withdrew before round 1: R3 offered B in round 1, then C in round 2.
+    withdrawn = {1: {"A": Availability.WITHDRAWN}, 2: {"A": Availability.WITHDRAWN}}
+    assert unrecorded_offers(locked, [], positions, 3, withdrawn) == (out("B", CAT, 1, OFFERED),
+                                                                      out("C", CAT, 2, OFFERED))
+    # A withdrew only during round 2: R3 had offered A in round 1, and B in round 2.
+    late = {1: {}, 2: {"A": Availability.WITHDRAWN}}
+    assert unrecorded_offers(locked, [], positions, 3, late) == (out("A", CAT, 1, OFFERED),
+                                                                 out("B", CAT, 2, OFFERED))
