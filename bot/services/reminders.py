@@ -204,7 +204,9 @@ def _what_changed(cancelled: list[ReminderSpec], started: list[ReminderSpec], le
         new = replacements.pop((old.kind, old.round), None)
         if new is not None:
             moved.append((old, new))
-        elif not any(s.kind is old.kind and s.round == old.round for s in sent_now):
+        elif old.due_at > now or not any(s.kind is old.kind and s.round == old.round for s in sent_now):
+            # A reminder still to come is dropped even when another of its round goes out now; an
+            # overdue one that was waiting for its tick is the one sent now, under its new time.
             dropped.append((old, NO_LONGER_PLANNED))
     dropped.extend((spec, NEARER_SENT_INSTEAD) for spec in left_out if spec.key not in rows)
     return ReminderChanges(sent_now, tuple(moved), tuple(dropped))
