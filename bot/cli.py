@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from bot.cli_commands import Commands, console, export_list, import_file, import_plan, records
+from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
 EXIT_CONFIG = 2
@@ -125,6 +126,9 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if command == "clock":
         from bot.clock import run_clock
 
+        # The clock builds no app (whose factory sets logging up for web and socket processes): without
+        # this, a reminder it could not send would be logged nowhere.
+        configure_logging(settings.log_level)
         run_clock(room)
         return 0
     raise AssertionError(command)

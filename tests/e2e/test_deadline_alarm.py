@@ -8,10 +8,8 @@ wait minutes. Two clock processes with a one-second tick then run against the We
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,28 +19,19 @@ from sqlalchemy import select, update
 from bot.console.signing import SlackClientSim
 from storage.models import Program, Reminder, Round
 from tests.e2e.conftest import BOT_TOKEN, SIGNING_SECRET, Served
+from tests.harness.processes import SOAPBOT, soapbot_env, stop
 from tests.harness.slack_api import SlackStandIn
 
-SOAPBOT = str(Path(sys.executable).with_name("soapbot"))
 ALARM = "deadline has passed"
 
 
 def _clock_process(standin: SlackStandIn, database_url: str, cwd: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
-    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=standin.url,
-               DATABASE_URL=database_url, CLOCK_TICK_SECONDS="1")
+    env = soapbot_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=standin.url,
+                      DATABASE_URL=database_url, CLOCK_TICK_SECONDS="1")
     return subprocess.Popen([SOAPBOT, "clock"], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> str:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    return (process.stderr.read() if process.stderr else b"").decode(errors="replace")
 
 
 def _alarms(standin: SlackStandIn) -> list[str]:
@@ -62,7 +51,7 @@ def test_two_clock_processes_post_one_alarm_when_round_1_passes_unlocked(
     try:
         deadline = time.monotonic() + 60
         while not _alarms(standin) and time.monotonic() < deadline:
-            assert all(c.poll() is None for c in clocks), [_stop(c) for c in clocks]
+            assert all(c.poll() is None for c in clocks), [stop(c) for c in clocks]
             time.sleep(0.2)
         alarms = _alarms(standin)
         assert alarms, "no alarm within 60 s of the deadline"
@@ -73,9 +62,11 @@ def test_two_clock_processes_post_one_alarm_when_round_1_passes_unlocked(
                 Reminder.program_id == program_id, Reminder.key.like("%:r1:deadline-passed:%"))))
         assert states == ["cancelled", "sent"]  # the default deadline's alarm, moved; the new one, sent
     finally:
-        errors = [_stop(c) for c in clocks]
+        errors = [stop(c) for c in clocks]
     assert len(_alarms(standin)) == 1, errors
     text = alarms[0]
     assert "round 1's preference-list deadline has passed" in text
     assert "not locked" in text
     assert all(c.returncode in (0, -signal.SIGTERM) for c in clocks), errors
+    # Each clock logs as the web processes do (nothing it fails at would be seen otherwise).
+    assert all('"msg": "clock ' in log and "started with" in log for log in errors), errors
