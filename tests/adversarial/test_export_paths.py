@@ -12,8 +12,8 @@ from bot.console.signing import SlackClientSim
 from bot.services.records import file_slug
 from tests.adversarial.conftest import AdversarialServed, import_rows
 from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM
-from tests.e2e.test_processes import SOAPBOT, _env
 from tests.factories import aamc_id, applicant_row
+from tests.harness.processes import SOAPBOT, soapbot_env
 from tests.harness.slack_api import SlackStandIn
 
 HOSTILE = ["../../../../{tmp}/x/PWNED", "{tmp}/x/ABSOLUTE", "..", "C:\\Windows\\evil", "~/.ssh/authorized_keys"]
@@ -37,7 +37,7 @@ def test_a_hostile_program_name_writes_only_in_the_current_directory(
     cwd, elsewhere = tmp_path / "cwd" / "a" / "b" / "c" / "d", tmp_path / "elsewhere"
     cwd.mkdir(parents=True)
     (elsewhere / "x").mkdir(parents=True)
-    env = _env(DATABASE_URL=served.settings.database_url)
+    env = soapbot_env(DATABASE_URL=served.settings.database_url)
     first = True
     for hostile in HOSTILE:
         name = hostile.format(tmp=elsewhere)

@@ -20,12 +20,13 @@ from sqlalchemy import select
 
 from bot.console.payloads import static_select
 from bot.console.signing import SlackClientSim, sign
-from bot.logs import JsonFormatter, redact
+from bot.logs import redact
 from bot.messages.notes import NoteField
 from storage.models import Candidate
 from tests.adversarial.conftest import AdversarialServed, program_id
 from tests.e2e.conftest import BOT_TOKEN, MEMBERS, SIGNING_SECRET, WAR_ROOM
 from tests.factories import aamc_id, applicant_row, eras_csv
+from tests.harness.logs import captured_logs
 from tests.harness.slack_api import SlackStandIn
 
 FIRST, LAST, SCHOOL = "Quennell", "Zarathwaite", "Ironbridge Synthetic College of Medicine"
@@ -40,18 +41,8 @@ SECRETS = [FIRST, LAST, SCHOOL, EMAIL, NOTE, MODAL_NOTE, CALLED, THREAD_NOTE, BO
 
 @pytest.fixture
 def captured() -> Iterator[io.StringIO]:
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with captured_logs(logging.DEBUG) as buffer:
         yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 def _leaks(output: str) -> list[str]:

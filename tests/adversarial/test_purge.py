@@ -27,8 +27,8 @@ from bot.services import reminders
 from storage.models import AuditEvent, Candidate, Program, ReferenceNote
 from tests.adversarial.conftest import AdversarialServed
 from tests.e2e.conftest import BOT_TOKEN, DIRECTOR, MEMBERS, SIGNING_SECRET, WAR_ROOM
-from tests.e2e.test_processes import SOAPBOT, _env
 from tests.factories import aamc_id, applicant_row, eras_csv
+from tests.harness.processes import SOAPBOT, soapbot_env
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.waiting import eventually
 
@@ -138,7 +138,7 @@ def _purge_by_command(served: AdversarialServed, slack: SlackClientSim, standin:
 
 
 def _purge_by_cli(served: AdversarialServed, standin: SlackStandIn, tmp_path: Path) -> str:
-    env = _env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=standin.url,
+    env = soapbot_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=standin.url,
                DATABASE_URL=served.settings.database_url)
     done = subprocess.run([SOAPBOT, "purge", "--program", WAR_ROOM, "--yes"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=300)

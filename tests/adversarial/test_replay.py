@@ -23,12 +23,12 @@ from bot.bootstrap import build_war_room
 from bot.console.payloads import new_event_id
 from bot.console.signing import SlackClientSim, sign
 from bot.console.workspace import LoopbackServer, TrackedExecutor
-from bot.logs import JsonFormatter
 from bot.web import wsgi_app
 from storage.models import SeenRequest
 from tests.adversarial.conftest import AdversarialServed, snapshot
 from tests.e2e.conftest import MEMBERS, SIGNING_SECRET, WAR_ROOM
 from tests.factories import aamc_id, applicant_rows, eras_csv
+from tests.harness.logs import captured_logs
 from tests.harness.slack_api import SlackStandIn
 
 FORM = "application/x-www-form-urlencoded"
@@ -37,18 +37,8 @@ FORM = "application/x-www-form-urlencoded"
 @pytest.fixture
 def captured() -> Iterator[io.StringIO]:
     """Every log line the app writes during the test, as `soapbot serve` writes them."""
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    try:
+    with captured_logs(logging.INFO) as buffer:
         yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 @pytest.fixture

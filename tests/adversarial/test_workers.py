@@ -27,8 +27,8 @@ from storage.database import Database
 from storage.models import ReferenceNote
 from tests.adversarial.conftest import import_rows
 from tests.e2e.conftest import BOT_TOKEN, DIRECTOR, MEMBERS, SIGNING_SECRET, WAR_ROOM
-from tests.e2e.test_processes import SOAPBOT, _env, _free_port, _stop
 from tests.factories import aamc_id, applicant_row
+from tests.harness.processes import SOAPBOT, free_port, soapbot_env, stop
 from tests.harness.slack_api import SlackStandIn
 
 FORM = "application/x-www-form-urlencoded"
@@ -39,8 +39,8 @@ FLOOD_SECONDS = 420  # the bound on the whole flood, on a loaded 2-core machine
 @pytest.fixture
 def two_workers(standin: SlackStandIn, database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`soapbot serve` with two gunicorn workers; yields its URL and the file its stderr goes to."""
-    port = _free_port()
-    env = _env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=standin.url,
+    port = free_port()
+    env = soapbot_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=standin.url,
                DATABASE_URL=database_url, PORT=str(port), WEB_CONCURRENCY="2", LOG_LEVEL="INFO")
     log_path = tmp_path / "serve.log"
     with log_path.open("wb") as log_file:
@@ -56,12 +56,12 @@ def two_workers(standin: SlackStandIn, database_url: str, tmp_path: Path) -> Ite
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"soapbot serve did not become healthy: {_stop(process)} {log_path.read_text()[-2000:]}")
+            pytest.fail(f"soapbot serve did not become healthy: {stop(process)} {log_path.read_text()[-2000:]}")
         time.sleep(0.1)
     try:
         yield url, log_path
     finally:
-        _stop(process)
+        stop(process)
 
 
 def _status(connection: socket.socket, request: bytes, buffer: bytearray) -> int:

@@ -27,9 +27,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.console.signing import SlackClientSim
-from bot.logs import JsonFormatter
 from storage.models import Candidate, ReferenceNote, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM, Served
+from tests.harness.logs import captured_logs
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.waiting import eventually
 
@@ -176,18 +176,8 @@ def test_reimporting_the_same_people_in_another_shape_updates_them_and_keeps_not
 @pytest.fixture
 def logged() -> Iterator[io.StringIO]:
     """Every log line at DEBUG, as `soapbot serve` writes them (bot.logs.JsonFormatter)."""
-    buffer = io.StringIO()
-    handler = logging.StreamHandler(buffer)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with captured_logs(logging.DEBUG) as buffer:
         yield buffer
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 def test_contact_details_reach_only_the_card_never_the_logs_and_go_with_the_purge(

@@ -7,10 +7,7 @@ stand-in (SLACK_API_URL) and, for Socket Mode, a loopback WebSocket endpoint spe
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 import uuid
@@ -24,38 +21,15 @@ from sqlalchemy.engine import make_url
 from bot.console.payloads import slash_command_payload
 from bot.console.signing import SlackClientSim
 from tests.e2e.conftest import BOT_TOKEN, MEMBERS, SIGNING_SECRET, WAR_ROOM
+from tests.harness.processes import SOAPBOT, free_port, soapbot_env, stop
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.socket_mode import SocketModeStandIn
-
-SOAPBOT = str(Path(sys.executable).with_name("soapbot"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _env(**values: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "PORT"))}
-    env.update(values)
-    return env
-
-
-def _stop(process: subprocess.Popen[bytes]) -> str:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    return (process.stderr.read() if process.stderr else b"").decode(errors="replace")
 
 
 @pytest.fixture
 def serve_process(standin: SlackStandIn, database_url: str, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = _env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=standin.url,
+    port = free_port()
+    env = soapbot_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=standin.url,
                DATABASE_URL=database_url, PORT=str(port), WEB_CONCURRENCY="1")
     process = subprocess.Popen([SOAPBOT, "serve"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
@@ -69,12 +43,12 @@ def serve_process(standin: SlackStandIn, database_url: str, tmp_path: Path) -> I
         except OSError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"soapbot serve did not become healthy: {_stop(process)}")
+            pytest.fail(f"soapbot serve did not become healthy: {stop(process)}")
         time.sleep(0.1)
     try:
         yield url
     finally:
-        _stop(process)
+        stop(process)
 
 
 def test_gunicorn_serves_signed_slack_requests_and_health(serve_process: str, standin: SlackStandIn) -> None:
@@ -106,8 +80,8 @@ def test_socket_mode_answers_envelopes_within_3s_and_reconnects_on_refresh(stand
                                                                           tmp_path: Path) -> None:
     with SocketModeStandIn() as socket_mode:
         standin.socket_mode = socket_mode
-        env = _env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN="xapp-1-A0WARROOM-1-secret", SLACK_API_URL=standin.url,
-                   DATABASE_URL=database_url)
+        env = soapbot_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN="xapp-1-A0WARROOM-1-secret",
+                          SLACK_API_URL=standin.url, DATABASE_URL=database_url)
         process = subprocess.Popen([SOAPBOT, "socket"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE)
         try:
@@ -129,13 +103,13 @@ def test_socket_mode_answers_envelopes_within_3s_and_reconnects_on_refresh(stand
             socket_mode.wait_ack(again, timeout=3.0)
             assert "Unknown subcommand" in standin.wait_for("response_url")[0].params["text"]
         finally:
-            log = _stop(process)
+            log = stop(process)
         assert "Traceback" not in log
 
 
 def test_bad_settings_print_one_message_naming_every_variable_and_exit_2(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text("PORT=abc\nSLACK_BOT_TOKEN=xoxb-1\nSOAP_TIMEZONE=Mars/Olympus\n")
-    result = subprocess.run([SOAPBOT, "serve"], cwd=tmp_path, env=_env(), capture_output=True, timeout=60,
+    result = subprocess.run([SOAPBOT, "serve"], cwd=tmp_path, env=soapbot_env(), capture_output=True, timeout=60,
                             check=False)
     assert result.returncode == 2
     message = result.stderr.decode()
@@ -143,7 +117,7 @@ def test_bad_settings_print_one_message_naming_every_variable_and_exit_2(tmp_pat
     assert "Traceback" not in message
 
     (tmp_path / ".env").write_text("PORT=3000\nSLACK_BOT_TOKEN=xoxb-1\n")
-    result = subprocess.run([SOAPBOT, "serve"], cwd=tmp_path, env=_env(), capture_output=True, timeout=60,
+    result = subprocess.run([SOAPBOT, "serve"], cwd=tmp_path, env=soapbot_env(), capture_output=True, timeout=60,
                             check=False)
     assert result.returncode == 2
     assert "SLACK_SIGNING_SECRET" in result.stderr.decode()
@@ -152,7 +126,7 @@ def test_bad_settings_print_one_message_naming_every_variable_and_exit_2(tmp_pat
 
 def test_a_bad_port_and_an_empty_signing_secret_are_named_in_one_message(tmp_path: Path) -> None:
     result = subprocess.run([SOAPBOT, "serve"], cwd=tmp_path,
-                            env=_env(PORT="abc", SLACK_SIGNING_SECRET="", SLACK_BOT_TOKEN="xoxb-1"),
+                            env=soapbot_env(PORT="abc", SLACK_SIGNING_SECRET="", SLACK_BOT_TOKEN="xoxb-1"),
                             capture_output=True, timeout=60, check=False)
     message = result.stderr.decode()
     assert result.returncode == 2, message
@@ -160,7 +134,7 @@ def test_a_bad_port_and_an_empty_signing_secret_are_named_in_one_message(tmp_pat
     assert message.count("cannot start") == 1
     assert "Traceback" not in message
     # Nothing set at all: the bot token is named with the secret, in the same single message.
-    result = subprocess.run([SOAPBOT, "serve"], cwd=tmp_path, env=_env(PORT="abc"), capture_output=True,
+    result = subprocess.run([SOAPBOT, "serve"], cwd=tmp_path, env=soapbot_env(PORT="abc"), capture_output=True,
                             timeout=60, check=False)
     message = result.stderr.decode()
     assert result.returncode == 2
@@ -168,7 +142,7 @@ def test_a_bad_port_and_an_empty_signing_secret_are_named_in_one_message(tmp_pat
 
 
 def test_without_credentials_run_explains_how_to_connect_or_opens_the_console(tmp_path: Path) -> None:
-    result = subprocess.run([SOAPBOT, "run"], cwd=tmp_path, env=_env(), capture_output=True, timeout=60,
+    result = subprocess.run([SOAPBOT, "run"], cwd=tmp_path, env=soapbot_env(), capture_output=True, timeout=60,
                             input=b"quit\n", check=False)
     output = (result.stdout + result.stderr).decode()
     assert "manifest.yml" in output or "console" in output.lower()
@@ -184,7 +158,7 @@ def test_serve_refuses_a_postgresql_database_that_is_behind(tmp_path: Path) -> N
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-        env = _env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, DATABASE_URL=url)
+        env = soapbot_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, DATABASE_URL=url)
         result = subprocess.run([SOAPBOT, "serve"], cwd=tmp_path, env=env, capture_output=True, timeout=60,
                                 check=False)
         assert result.returncode == 2

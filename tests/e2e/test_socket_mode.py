@@ -3,11 +3,8 @@ loopback Socket Mode endpoint, with commands arriving while Slack rotates the co
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,11 +21,11 @@ from bot.settings import load_settings
 from bot.socket import run_socket_mode
 from storage.models import Program, Reminder, Round
 from tests.e2e.conftest import BOT_TOKEN, MEMBERS, WAR_ROOM, Served
+from tests.harness.processes import SOAPBOT, soapbot_env, stop
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.socket_mode import SocketModeStandIn
 
 ACK_LIMIT = 0.5
-SOAPBOT = str(Path(sys.executable).with_name("soapbot"))
 ALARM = "deadline has passed"
 
 
@@ -79,21 +76,12 @@ def test_commands_every_100ms_across_a_refresh_are_each_acknowledged_within_half
 
 
 def _socket_process(standin: SlackStandIn, database_url: str, cwd: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
-    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN="xapp-1-A0WARROOM-1-secret", SLACK_API_URL=standin.url,
-               DATABASE_URL=database_url, CLOCK_TICK_SECONDS="1")
+    env = soapbot_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN="xapp-1-A0WARROOM-1-secret", SLACK_API_URL=standin.url,
+                      DATABASE_URL=database_url, CLOCK_TICK_SECONDS="1")
     return subprocess.Popen([SOAPBOT, "socket"], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> str:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-    return (process.stderr.read() if process.stderr else b"").decode(errors="replace")
 
 
 def _alarms(standin: SlackStandIn) -> list[str]:
@@ -123,7 +111,7 @@ def test_two_socket_processes_side_by_side_answer_commands_and_post_one_deadline
             assert sorted(call.path.rsplit("/", 1)[-1] for call in answers) == ["side-0", "side-1"]
             deadline = time.monotonic() + 60
             while not _alarms(standin) and time.monotonic() < deadline:
-                assert all(p.poll() is None for p in processes), [_stop(p) for p in processes]
+                assert all(p.poll() is None for p in processes), [stop(p) for p in processes]
                 time.sleep(0.2)
             assert _alarms(standin), "no alarm within 60 s of the deadline"
             time.sleep(3)  # both in-process clocks tick every second: several ticks later, still one alarm
@@ -133,6 +121,6 @@ def test_two_socket_processes_side_by_side_answer_commands_and_post_one_deadline
                     Reminder.state == "sent")))
             assert sent == ["sent"]
         finally:
-            errors = [_stop(p) for p in processes]
+            errors = [stop(p) for p in processes]
     assert len(_alarms(standin)) == 1, errors
     assert all("Traceback" not in log for log in errors), errors
