@@ -7,7 +7,7 @@ so a builder never imports a service. Plain values, no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 __all__ = ["CodeList", "CurrentList", "ListLine", "LockInfo", "LockedEntry", "LockedList", "Placement", "Unlocked"]
@@ -95,7 +95,9 @@ class LockedList:
     label: str = ""
     specialty: str = ""
     binding: tuple[tuple[str, str], ...] = ()  # (AAMC ID, reason) of binding names, at lock time
-    tie_breaker: str | None = None  # the director whose ballot broke ties, known when locking (not stored)
+    # The director whose ballot broke ties, known when locking and not stored: context for the lock
+    # post, not part of what the list is, so a list read back later equals the one locked.
+    tie_breaker: str | None = field(default=None, compare=False)
 
     @property
     def title(self) -> str:
