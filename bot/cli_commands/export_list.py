@@ -13,13 +13,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot.cli_commands import Commands
+from bot.cli_commands import EXIT_SCHEMA_BEHIND, Commands, schema_is_current
 from bot.errors import WarRoomError
 from bot.services import preference_list
 from bot.services.programs import find_program, program_ref
 from bot.settings import Settings
 from storage.database import Database
-from storage.migrate import SchemaBehind, ensure_current
 
 
 def _configure(parser: argparse.ArgumentParser) -> None:
@@ -34,12 +33,9 @@ def _configure(parser: argparse.ArgumentParser) -> None:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    if not schema_is_current(settings.database_url):
+        return EXIT_SCHEMA_BEHIND
     database = Database(settings.database_url)
-    try:
-        ensure_current(database)
-    except SchemaBehind as error:
-        print(error, file=sys.stderr)
-        return 2
     try:
         with database.reading() as session:
             program = program_ref(find_program(session, args.program))

@@ -16,7 +16,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.cli_commands import Commands
+from bot.cli_commands import EXIT_SCHEMA_BEHIND, Commands, schema_is_current
 from bot.errors import WarRoomError
 from bot.settings import Settings
 
@@ -71,14 +71,8 @@ def run_import(database_url: str, file: str, program_key: str, *, dry_run: bool 
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.database import Database
-    from storage.migrate import SchemaBehind, ensure_current
-
-    try:
-        ensure_current(Database(settings.database_url))
-    except SchemaBehind as error:
-        sys.stderr.write(f"{error}\n")
-        return 2
+    if not schema_is_current(settings.database_url):
+        return EXIT_SCHEMA_BEHIND
     return run_import(settings.database_url, args.file, args.program, dry_run=args.dry_run,
                       columns_file=args.columns)
 

@@ -13,7 +13,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.cli_commands import Commands
+from bot.cli_commands import EXIT_SCHEMA_BEHIND, Commands, schema_is_current
 from bot.cli_commands.import_file import _actor
 from bot.errors import WarRoomError
 from bot.settings import Settings
@@ -56,14 +56,8 @@ def run_import_plan(database_url: str, file: str, program_key: str, *, out: Text
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.database import Database
-    from storage.migrate import SchemaBehind, ensure_current
-
-    try:
-        ensure_current(Database(settings.database_url))
-    except SchemaBehind as error:
-        sys.stderr.write(f"{error}\n")
-        return 2
+    if not schema_is_current(settings.database_url):
+        return EXIT_SCHEMA_BEHIND
     return run_import_plan(settings.database_url, args.file, args.program)
 
 

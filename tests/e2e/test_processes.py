@@ -150,7 +150,7 @@ def test_without_credentials_run_explains_how_to_connect_or_opens_the_console(tm
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs TEST_DATABASE_URL (PostgreSQL)")
-def test_serve_refuses_a_postgresql_database_that_is_behind(tmp_path: Path) -> None:
+def test_serve_and_the_file_commands_refuse_a_postgresql_database_that_is_behind(tmp_path: Path) -> None:
     admin_url = "postgresql+psycopg://" + os.environ["TEST_DATABASE_URL"].split("://", 1)[1]
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     name = f"soap_behind_{uuid.uuid4().hex[:8]}"
@@ -159,10 +159,14 @@ def test_serve_refuses_a_postgresql_database_that_is_behind(tmp_path: Path) -> N
     try:
         url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
         env = soapbot_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, DATABASE_URL=url)
-        result = subprocess.run([SOAPBOT, "serve"], cwd=tmp_path, env=env, capture_output=True, timeout=60,
-                                check=False)
-        assert result.returncode == 2
-        assert "soapbot db upgrade" in result.stderr.decode()
+        (tmp_path / "export.csv").write_text("AAMC ID,First Name,Last Name\n14000001,Ana,Testwell\n")
+        for command in (["serve"], ["import", "export.csv", "--program", "x"],
+                        ["import-plan", "export.csv", "--program", "x"],
+                        ["export-list", "--program", "x", "--round", "1"]):
+            result = subprocess.run([SOAPBOT, *command], cwd=tmp_path, env=env, capture_output=True, timeout=60,
+                                    check=False)
+            assert result.returncode == 2, (command, result.stderr.decode())
+            assert "soapbot db upgrade" in result.stderr.decode(), command
         upgraded = subprocess.run([SOAPBOT, "db", "upgrade"], cwd=tmp_path, env=env, capture_output=True,
                                   timeout=60, check=False)
         assert upgraded.returncode == 0, upgraded.stderr.decode()
