@@ -4,29 +4,27 @@ loopback Socket Mode endpoint, with commands arriving while Slack rotates the co
 from __future__ import annotations
 
 import shutil
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.bootstrap import build_war_room
 from bot.console.payloads import slash_command_payload
 from bot.console.signing import SlackClientSim
 from bot.settings import load_settings
 from bot.socket import run_socket_mode
-from storage.models import Program, Reminder, Round
+from storage.models import Reminder
 from tests.e2e.conftest import BOT_TOKEN, MEMBERS, WAR_ROOM, Served
-from tests.harness.processes import SOAPBOT, soapbot_env, stop
+from tests.harness.deadlines import alarms, round_one_deadline_in
+from tests.harness.processes import start, stop
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.socket_mode import SocketModeStandIn
 
 ACK_LIMIT = 0.5
-ALARM = "deadline has passed"
 
 
 @pytest.fixture
@@ -75,31 +73,15 @@ def test_commands_every_100ms_across_a_refresh_are_each_acknowledged_within_half
     assert all("/soap setup" in call.params["text"] for call in answers)
 
 
-def _socket_process(standin: SlackStandIn, database_url: str, cwd: Path) -> subprocess.Popen[bytes]:
-    env = soapbot_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN="xapp-1-A0WARROOM-1-secret", SLACK_API_URL=standin.url,
-                      DATABASE_URL=database_url, CLOCK_TICK_SECONDS="1")
-    return subprocess.Popen([SOAPBOT, "socket"], cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-
-
-
-
-def _alarms(standin: SlackStandIn) -> list[str]:
-    return [c.params["text"] for c in standin.calls_to("chat.postMessage") if c.ok and ALARM in c.params["text"]]
-
-
 def test_two_socket_processes_side_by_side_answer_commands_and_post_one_deadline_alarm(
         served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str, database_url: str,
         tmp_path: Path) -> None:
-    now = datetime.now(UTC)
-    with served.room.database.transaction() as session:
-        program_id = session.scalar(select(Program.id).where(Program.channel_id == war_room))
-        session.execute(update(Round).where(Round.program_id == program_id, Round.number == 1).values(
-            deadline_at=now + timedelta(seconds=4), offers_at=now + timedelta(minutes=5),
-            expires_at=now + timedelta(hours=2)))
+    program_id = round_one_deadline_in(served.room.database, war_room, 4)
     with SocketModeStandIn(spread=True) as endpoint:
         standin.socket_mode = endpoint
-        processes = [_socket_process(standin, database_url, tmp_path) for _ in range(2)]
+        processes = [start("socket", tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN="xapp-1-A0WARROOM-1-secret",
+                           SLACK_API_URL=standin.url, DATABASE_URL=database_url, CLOCK_TICK_SECONDS="1")
+                     for _ in range(2)]
         try:
             endpoint.wait_connections(2, timeout=60)
             # Slack gives each envelope to one open connection: one to each process, each answered once.
@@ -110,10 +92,10 @@ def test_two_socket_processes_side_by_side_answer_commands_and_post_one_deadline
             answers = standin.wait_for("response_url", count=2, timeout=10)
             assert sorted(call.path.rsplit("/", 1)[-1] for call in answers) == ["side-0", "side-1"]
             deadline = time.monotonic() + 60
-            while not _alarms(standin) and time.monotonic() < deadline:
+            while not alarms(standin) and time.monotonic() < deadline:
                 assert all(p.poll() is None for p in processes), [stop(p) for p in processes]
                 time.sleep(0.2)
-            assert _alarms(standin), "no alarm within 60 s of the deadline"
+            assert alarms(standin), "no alarm within 60 s of the deadline"
             time.sleep(3)  # both in-process clocks tick every second: several ticks later, still one alarm
             with served.room.database.reading() as session:
                 sent = list(session.scalars(select(Reminder.state).where(
@@ -122,5 +104,5 @@ def test_two_socket_processes_side_by_side_answer_commands_and_post_one_deadline
             assert sent == ["sent"]
         finally:
             errors = [stop(p) for p in processes]
-    assert len(_alarms(standin)) == 1, errors
+    assert len(alarms(standin)) == 1, errors
     assert all("Traceback" not in log for log in errors), errors

@@ -34,3 +34,9 @@ def stop(process: subprocess.Popen[bytes]) -> str:
         except subprocess.TimeoutExpired:
             process.kill()
     return (process.stderr.read() if process.stderr else b"").decode(errors="replace")
+
+
+def start(command: str, cwd: Path, **env: str) -> subprocess.Popen[bytes]:
+    """`soapbot <command>` in `cwd` with `env` over this process's environment; stderr kept for `stop`."""
+    return subprocess.Popen([SOAPBOT, command], cwd=cwd, env=soapbot_env(**env), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
