@@ -83,6 +83,21 @@ Request = tuple[bytes, dict[str, str]]
 # --- the load (runs in a spawned child process) -----------------------------------------------
 
 
+def post_event(port: int, body: bytes | str, headers: dict[str, str]) -> int:
+    """One signed request to the app on loopback, as Slack sends it: its HTTP status, or -1 when it was
+    refused, reset or timed out (Slack would call that a failure)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
+    try:
+        conn.request("POST", "/slack/events", body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    except OSError:
+        return -1
+    finally:
+        conn.close()
+
+
 def drive(port: int, batches: Sequence[Sequence[Request]], deadline_s: float) -> dict[str, Any]:
     """Each batch is one client's requests, sent back to back; all clients start together."""
     results: list[list[tuple[float, int]]] = [[] for _ in batches]
@@ -95,17 +110,7 @@ def drive(port: int, batches: Sequence[Sequence[Request]], deadline_s: float) ->
             if time.monotonic() > stop_at[0]:
                 return
             started = time.perf_counter()
-            status = 0
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
-            try:
-                conn.request("POST", "/slack/events", body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except OSError:
-                status = -1  # refused, reset or timed out: Slack would call it a failure
-            finally:
-                conn.close()
+            status = post_event(port, body, headers)
             results[index].append((time.perf_counter() - started, status))
 
     threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(len(batches))]

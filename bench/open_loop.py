@@ -23,7 +23,6 @@ same machine. Percentiles are nearest-rank, in milliseconds.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import sys
@@ -38,13 +37,12 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench import COMMITTEE, SIGNING_SECRET, TEAM_ID, WAR_ROOM, latency_summary, ratio, slack_stand_ins
-from bench.ack_latency import Served, _soapbot_argv, prepare_database, serving
+from bench.ack_latency import Served, _soapbot_argv, post_event, prepare_database, serving
 
 RATES = (10, 40, 80)
 PHASE_SECONDS = 8.0
 WARMUP = 20
 SENDERS = 64               # sender threads in the load process: requests in flight at once, at most
-REQUEST_TIMEOUT_S = 10.0
 CARD_WAIT_S = 30.0         # bound on waiting for the last card of a phase
 TARGETS = {"card_p99_vs_peer": {40: 2.0, 80: 3.0}, "ack_p99_vs_bare": {40: 1.5}}
 SERVERS = ("bare", "peer", "ours")
@@ -63,17 +61,7 @@ def open_loop(port: int, requests: Sequence[Request], rate: float) -> list[dict[
     def send(index: int, due: float) -> None:
         aamc, body, headers = requests[index]
         sent_wall, began = time.time(), time.perf_counter()
-        status = 0
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=REQUEST_TIMEOUT_S)
-        try:
-            conn.request("POST", "/slack/events", body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            status = response.status
-        except OSError:
-            status = -1
-        finally:
-            conn.close()
+        status = post_event(port, body, headers)
         results[index] = {"aamc": aamc, "sent": sent_wall, "late_s": max(0.0, began - due),
                           "ack_s": time.perf_counter() - began, "status": status}
 
