@@ -14,7 +14,6 @@ import socket
 import subprocess
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -28,7 +27,7 @@ from storage.models import ReferenceNote
 from tests.adversarial.conftest import import_rows
 from tests.e2e.conftest import BOT_TOKEN, DIRECTOR, MEMBERS, SIGNING_SECRET, WAR_ROOM
 from tests.factories import aamc_id, applicant_row
-from tests.harness.processes import SOAPBOT, free_port, soapbot_env, stop
+from tests.harness.processes import SOAPBOT, free_port, soapbot_env, stop, wait_healthy
 from tests.harness.slack_api import SlackStandIn
 
 FORM = "application/x-www-form-urlencoded"
@@ -41,23 +40,14 @@ def two_workers(standin: SlackStandIn, database_url: str, tmp_path: Path) -> Ite
     """`soapbot serve` with two gunicorn workers; yields its URL and the file its stderr goes to."""
     port = free_port()
     env = soapbot_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=standin.url,
-               DATABASE_URL=database_url, PORT=str(port), WEB_CONCURRENCY="2", LOG_LEVEL="INFO")
+                      DATABASE_URL=database_url, PORT=str(port), WEB_CONCURRENCY="2", LOG_LEVEL="INFO")
     log_path = tmp_path / "serve.log"
     with log_path.open("wb") as log_file:
         process = subprocess.Popen([SOAPBOT, "serve"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                                    stderr=log_file)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
-                if response.status == 200 and log_path.read_text().count("Booting worker") >= 2:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"soapbot serve did not become healthy: {stop(process)} {log_path.read_text()[-2000:]}")
-        time.sleep(0.1)
+    wait_healthy(process, url, ready=lambda: log_path.read_text().count("Booting worker") >= 2,
+                 log_tail=lambda: log_path.read_text()[-2000:])
     try:
         yield url, log_path
     finally:

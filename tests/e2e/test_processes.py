@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from bot.console.payloads import slash_command_payload
 from bot.console.signing import SlackClientSim
 from tests.e2e.conftest import BOT_TOKEN, MEMBERS, SIGNING_SECRET, WAR_ROOM
-from tests.harness.processes import SOAPBOT, free_port, soapbot_env, stop
+from tests.harness.processes import SOAPBOT, free_port, soapbot_env, stop, wait_healthy
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.socket_mode import SocketModeStandIn
 
@@ -30,21 +30,11 @@ from tests.harness.socket_mode import SocketModeStandIn
 def serve_process(standin: SlackStandIn, database_url: str, tmp_path: Path) -> Iterator[str]:
     port = free_port()
     env = soapbot_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=standin.url,
-               DATABASE_URL=database_url, PORT=str(port), WEB_CONCURRENCY="1")
+                      DATABASE_URL=database_url, PORT=str(port), WEB_CONCURRENCY="1")
     process = subprocess.Popen([SOAPBOT, "serve"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"soapbot serve did not become healthy: {stop(process)}")
-        time.sleep(0.1)
+    wait_healthy(process, url, timeout=30)
     try:
         yield url
     finally:

@@ -7,7 +7,12 @@ import signal
 import socket
 import subprocess
 import sys
+import time
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 SOAPBOT = str(Path(sys.executable).with_name("soapbot"))
 
@@ -40,3 +45,20 @@ def start(command: str, cwd: Path, **env: str) -> subprocess.Popen[bytes]:
     """`soapbot <command>` in `cwd` with `env` over this process's environment; stderr kept for `stop`."""
     return subprocess.Popen([SOAPBOT, command], cwd=cwd, env=soapbot_env(**env), stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
+
+
+def wait_healthy(process: subprocess.Popen[bytes], url: str, timeout: float = 60.0,
+                 ready: Callable[[], bool] = lambda: True, log_tail: Callable[[], str] = lambda: "") -> None:
+    """Wait until `soapbot serve` answers `/healthz` (and `ready()` holds); fail the test, with what the
+    process wrote, if it exits or takes longer than `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                if response.status == 200 and ready():
+                    return
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"soapbot serve did not become healthy: {stop(process)} {log_tail()}")
+        time.sleep(0.1)  # polling the health endpoint, as a load balancer does
