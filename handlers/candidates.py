@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
-import shlex
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot.access import Access
+from bot.domain.typed_words import UnclosedQuote, split_words
 from bot.errors import BadInput, WarRoomError
 from bot.messages.candidate_lists import (
     FIND_BLOCK,
@@ -44,8 +44,8 @@ FLAG_USAGE = "`/soap flag <AAMC ID> rotated|interviewed|home|contact|prelim|lett
 def find_words(raw: str) -> tuple[list[str], int]:
     """The filter words and the page asked for (`page=2`)."""
     try:
-        words = shlex.split(raw)
-    except ValueError:
+        words = split_words(raw)
+    except UnclosedQuote:
         words = raw.split()
     page = 1
     kept = []

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import logging
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.access import Access, Actor, ProgramRef
+from bot.domain.typed_words import UnclosedQuote, split_words
 from bot.errors import BadInput
 from bot.messages.help import HelpEntry
 from bot.messages.mrkdwn import escape
@@ -39,9 +39,9 @@ class Args:
     @classmethod
     def parse(cls, raw: str) -> Args:
         try:
-            tokens = shlex.split(raw.replace("“", '"').replace("”", '"'))
-        except ValueError as error:
-            raise BadInput(f"Could not read the command: {error} (check the quotes).") from None
+            tokens = split_words(raw)
+        except UnclosedQuote as error:
+            raise BadInput(f"Could not read the command: {error}.") from None
         words: list[str] = []
         pairs: dict[str, str] = {}
         for token in tokens:
@@ -55,7 +55,7 @@ class Args:
     @classmethod
     def free(cls, raw: str) -> Args:
         """Words split on whitespace only, no quotes or pairs: for subcommands that take free text
-        (a note may hold an apostrophe or an `=`; shlex would refuse the first)."""
+        (a note may hold an `=` or an unpaired double quote)."""
         return cls(raw=raw, words=tuple(raw.split()), pairs={})
 
     def rest(self, skip: int) -> str:
