@@ -18,15 +18,11 @@ from urllib.parse import parse_qs
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.slack_payloads import malformed_payload
 from bot.war_room import WarRoom
-from storage.database import Database, forget_inherited_engines
-from storage.models import SeenRequest
+from storage.database import forget_inherited_engines
+from storage.replays import ReplayStore, ReplayStoreUnavailable, replay_store
 
 log = logging.getLogger(__name__)
 
@@ -66,54 +62,38 @@ class SignedRequests:
 
 
 class ReplayMemory:
-    """Verified requests seen until their signature expires, in the database shared by every process.
+    """Verified requests seen until their signature expires, in a store every process shares.
 
     Slack's signature proves who sent a body and when, not that it is sent once: a captured request
     replayed within 5 minutes verifies again. The key is what the signature covers (timestamp and
     body) and nothing else, so no unsigned header makes a replay new. Only verified requests are
-    remembered, so a flood of forged ones cannot grow or flush the memory. If the database cannot
-    be reached, this process remembers on its own (nothing can be written then anyway)."""
+    remembered, so a flood of forged ones cannot grow or flush the memory.
 
-    def __init__(self, database: Database, now: Callable[[], float] = time.time) -> None:
-        self._database = database
+    It fails closed: when the store cannot record a request (the database unreachable, locked or slow),
+    `first_time` raises `ReplayStoreUnavailable` and the request is refused, never accepted on this
+    process's word alone (another worker could accept its replay). The store is on the acknowledgement
+    path, so it is its own pool and one autocommitted statement (storage.replays)."""
+
+    def __init__(self, store: ReplayStore, now: Callable[[], float] = time.time) -> None:
+        self._store = store
         self._now = now
         self._lock = threading.Lock()
         self._pruned_at = float("-inf")
-        self._local: dict[str, float] = {}
 
     @staticmethod
     def digest(timestamp: str, body: bytes) -> str:
         return hashlib.sha256(b"v0:" + timestamp.encode() + b":" + body).hexdigest()
 
     def first_time(self, timestamp: str, body: bytes) -> bool:
-        key = self.digest(timestamp, body)
-        expires = int(timestamp) + REPLAY_WINDOW_SECONDS
         now = self._now()
-        try:
-            return self._remember(key, expires, now)
-        except SQLAlchemyError as error:
-            log.warning("replay memory: database unavailable (%s); remembering in this process", type(error).__name__)
-            with self._lock:
-                for old in [k for k, until in self._local.items() if until < now]:
-                    del self._local[old]
-                if key in self._local:
-                    return False
-                self._local[key] = expires
-                return True
-
-    def _remember(self, key: str, expires: int, now: float) -> bool:
         with self._lock:
             prune = now - self._pruned_at >= PRUNE_EVERY_SECONDS
             if prune:
                 self._pruned_at = now
-        with self._database.transaction() as session:
-            if prune:
-                session.execute(delete(SeenRequest).where(SeenRequest.expires_at < datetime.fromtimestamp(now, UTC)))
-            values = {"digest": key, "expires_at": datetime.fromtimestamp(expires, UTC)}
-            insert = sqlite_insert if self._database.backend == "sqlite" else postgresql_insert
-            added = session.execute(insert(SeenRequest).values(**values).on_conflict_do_nothing()
-                                    .returning(SeenRequest.digest))
-            return added.scalar() is not None
+        if prune:
+            self._store.forget_expired(datetime.fromtimestamp(now, UTC))
+        expires = datetime.fromtimestamp(int(timestamp) + REPLAY_WINDOW_SECONDS, UTC)
+        return self._store.remember(self.digest(timestamp, body), expires)
 
 
 class RefusalLog:
@@ -200,12 +180,30 @@ def _unreadable(start_response: Callable[..., Any]) -> Iterable[bytes]:
     return _plain(start_response, "400 Bad Request", b"unreadable request body\n")
 
 
+NOT_RECORDED = (":warning: The war room could not check this request just now (its database is not answering), "
+                "so nothing was done. Send it again in a minute.")
+
+
+def _not_recorded(start_response: Callable[..., Any], parsed: Any) -> Iterable[bytes]:
+    """The replay memory could not record a verified request: refuse it, retryably. A slash command
+    (which Slack never retries) gets an answer the person reads; everything else gets 503 with
+    Retry-After, which Slack's event delivery retries and shows as a failure on a button or a modal."""
+    if isinstance(parsed, dict) and isinstance(parsed.get("command"), str):
+        body = json.dumps({"response_type": "ephemeral", "text": NOT_RECORDED}).encode()
+        start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+    body = b"try again shortly\n"
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain"), ("Retry-After", "5"),
+                                               ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def wsgi_app(app: App, room: WarRoom) -> Wsgi:
     """Slack's requests are checked here, in this order, before Bolt sees them: size, signature on the raw
     body, replay, then parsing. Bolt checks the signature again (harmless)."""
     slack = SlackRequestHandler(app)
     signed = SignedRequests(room.settings.slack_signing_secret or "")
-    replays = ReplayMemory(room.database)
+    replays = ReplayMemory(replay_store(room.database.url))
     refusals = RefusalLog()
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -231,7 +229,12 @@ def wsgi_app(app: App, room: WarRoom) -> Wsgi:
             if not signed.verified(timestamp, environ.get("HTTP_X_SLACK_SIGNATURE", ""), raw):
                 refusals.refused("unsigned or forged requests")
                 return _unauthorized(start_response)
-            if not replays.first_time(timestamp, raw):
+            try:
+                first_time = replays.first_time(timestamp, raw)
+            except ReplayStoreUnavailable:
+                refusals.refused("requests the replay memory could not record")
+                return _not_recorded(start_response, parsed_body(raw, environ.get("CONTENT_TYPE", "")))
+            if not first_time:
                 refusals.refused("replayed requests")
                 return _unauthorized(start_response)
             parsed = parsed_body(raw, environ.get("CONTENT_TYPE", ""))

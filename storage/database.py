@@ -7,6 +7,7 @@ normally and rolls back on any exception, so a failed request stores nothing.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,7 +17,10 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+
+from storage.replays import forget_replay_stores
 
 _engines: dict[str, Engine] = {}
 READ_ONLY = "soap_read_only"
@@ -67,7 +71,37 @@ def _make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, **_JSON)
+    engine = create_engine(url, pool_size=10, max_overflow=10, pool_recycle=RECYCLE_SECONDS, **_JSON)
+    _ping_when_idle(engine)
+    return engine
+
+
+#: A connection older than this is replaced at its next checkout (servers and proxies drop idle ones).
+RECYCLE_SECONDS = 30 * 60
+#: A connection idle in the pool longer than this is checked with one `SELECT 1` before it is handed out.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pessimistic disconnect handling without a round trip per checkout: only a connection that sat
+    idle (across a database restart, say) is pinged; a busy pool pays nothing. One that fails its ping is
+    replaced before anyone uses it. A connection dropped while in use fails that request as before, and
+    the pool then discards every connection made before the drop."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("idle_since", time.monotonic()) < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as error:
+            raise DisconnectionError(type(error).__name__) from error
 
 
 def engine_for(url: str) -> Engine:
@@ -85,6 +119,7 @@ def dispose_engines() -> None:
         for engine in _engines.values():
             engine.dispose()
         _engines.clear()
+    forget_replay_stores(close=True)
 
 
 def forget_inherited_engines() -> None:
@@ -96,6 +131,7 @@ def forget_inherited_engines() -> None:
         for engine in _engines.values():
             engine.dispose(close=False)
         _engines.clear()
+    forget_replay_stores(close=False)
 
 
 class Database:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from bot.app import create_app
 from bot.bootstrap import build_war_room
@@ -24,7 +27,7 @@ from bot.console.payloads import new_event_id
 from bot.console.signing import SlackClientSim, sign
 from bot.console.workspace import LoopbackServer, TrackedExecutor
 from bot.web import wsgi_app
-from storage.models import SeenRequest
+from storage.replays import replay_file, replay_store
 from tests.adversarial.conftest import AdversarialServed, snapshot
 from tests.e2e.conftest import MEMBERS, SIGNING_SECRET, WAR_ROOM
 from tests.factories import aamc_id, applicant_rows, eras_csv
@@ -61,8 +64,7 @@ def _note_command(slack: SlackClientSim) -> tuple[str, dict[str, str]]:
 
 
 def _remembered(served: AdversarialServed) -> int:
-    with served.room.database.reading() as session:
-        return session.scalar(select(func.count()).select_from(SeenRequest)) or 0
+    return replay_store(served.room.database.url).count()
 
 
 def test_a_replay_with_unsigned_headers_changed_is_still_refused(
@@ -173,3 +175,79 @@ def test_a_redelivered_file_share_whose_first_delivery_never_ran_imports_once(
     assert snapshot(served.room.database)["candidates"] == 5
     assert len(standin.calls_to("files.download")) == 1
     assert len(standin.calls_to("chat.postMessage")) == 1
+
+
+@contextmanager
+def replay_memory_locked(database_url: str) -> Iterator[None]:
+    """A database fault where the replay memory lives: another session holds the lock its INSERT needs
+    (SQLite: the replay file's write lock; PostgreSQL: an ACCESS EXCLUSIVE lock on `seen_requests`),
+    for longer than the memory waits before it gives up."""
+    if database_url.startswith("sqlite"):
+        holder = sqlite3.connect(replay_file(make_url(database_url).database or ""), isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        return
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection, connection.begin():
+            connection.exec_driver_sql("LOCK TABLE seen_requests IN ACCESS EXCLUSIVE MODE")
+            yield
+    finally:
+        engine.dispose()
+
+
+def _notes(served: AdversarialServed) -> int:
+    return snapshot(served.room.database)["reference_notes"]
+
+
+def test_requests_the_replay_memory_cannot_record_are_refused_retryably_and_never_remembered_per_worker(
+        served: AdversarialServed, slack: SlackClientSim, standin: SlackStandIn, war_room: str,
+        database_url: str, captured: io.StringIO) -> None:
+    """Defence: the replay memory fails closed. While the database cannot record a verified request,
+    an event (with or without X-Slack-Retry-Num) is answered 503 with Retry-After, which Slack
+    redelivers, and a command gets an ephemeral "nothing was done, send it again"; neither is handled.
+    Before: the worker remembered it in its own memory and handled it, so a replay of it reaching
+    another worker (or this one after a restart) was handled again (2 notes stored twice)."""
+    file = standin.share_file("soap.csv", eras_csv(applicant_rows(5)), MEMBERS[0])
+    event = slack.message_event(WAR_ROOM, MEMBERS[0], "import please")
+    event.update({"subtype": "file_share", "files": [file], "upload": False, "display_as_bot": False})
+    event_id = new_event_id()
+    with replay_memory_locked(database_url):
+        first = slack.event(event, event_id=event_id)
+        retried = slack.event(event, event_id=event_id, retry_num=1, retry_reason="http_error",
+                              timestamp=int(time.time()) + 1)
+    assert (first.status, retried.status) == (503, 503)
+    assert first.headers.get("retry-after") and retried.headers.get("retry-after")
+    served.idle()
+    assert snapshot(served.room.database)["candidates"] == 0
+    assert standin.calls_to("files.download") == [] and standin.calls_to("chat.postMessage") == []
+
+    # The database answers again: Slack's next redelivery is handled, once.
+    assert slack.event(event, event_id=event_id, retry_num=2, retry_reason="http_error",
+                       timestamp=int(time.time()) + 2).status == 200
+    served.idle()
+    assert snapshot(served.room.database)["candidates"] == 5
+    assert len(standin.calls_to("chat.postMessage")) == 1
+
+    # A command while the memory cannot record it: the person is told, nothing is stored.
+    body, headers = _note_command(slack)
+    with replay_memory_locked(database_url):
+        refused = slack.raw_post(body, headers)
+    assert refused.status == 200
+    assert refused.body["response_type"] == "ephemeral" and "nothing was done" in refused.body["text"]
+    served.idle()
+    assert _notes(served) == 0
+    # It was never remembered anywhere: sent again (or replayed) now, it is handled once, then refused.
+    assert slack.raw_post(body, headers).status == 200
+    served.idle()
+    assert _notes(served) == 1
+    assert slack.raw_post(body, headers).status == 401
+    served.idle()
+    assert _notes(served) == 1
+    log = captured.getvalue()
+    assert "requests the replay memory could not record" in log
+    assert "remembering in this process" not in log
