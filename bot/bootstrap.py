@@ -13,7 +13,7 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
-from bot.services import interviews, notes, offers, schedule, voting
+from bot.services import interviews, notes, offer_card, schedule, voting
 from bot.services.cards import SectionProvider
 from bot.services.programs import SetupHook, war_room_members
 from bot.settings import Settings
@@ -26,7 +26,7 @@ CARD_SECTIONS: tuple[SectionProvider, ...] = (
     notes.notes_card_section,
     voting.votes_card_section,
     interviews.interview_card_section,
-    offers.offers_card_section,
+    offer_card.offers_card_section,
 )
 
 # What `programs.setup_war_room` seeds a new program with: the default SOAP calendar.

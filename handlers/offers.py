@@ -11,16 +11,25 @@ from __future__ import annotations
 import functools
 import logging
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot.access import Access, ProgramRef
+from bot.domain.offer_words import (
+    STATUS_USAGE,
+    OutcomeButton,
+    WordsError,
+    parse_availability,
+    parse_offer_words,
+)
 from bot.domain.offers import OfferResult
 from bot.errors import BadInput
 from bot.messages import offers as messages
-from bot.services import offers
+from bot.messages.mrkdwn import escape
+from bot.services import offers, positions, projection
 from bot.services.candidate_cards import refresh_card
 from bot.war_room import WarRoom
 from handlers.errors import guard
@@ -28,6 +37,9 @@ from handlers.gate import action_value, require
 from handlers.router import SoapCommand, SoapRouter
 
 log = logging.getLogger(__name__)
+
+_Words = TypeVar("_Words")
+_Read = TypeVar("_Read")
 
 OUTCOME_ACTION = re.compile(r"^offer\.outcome(\.[a-z]+)?$")
 
@@ -47,6 +59,14 @@ def announce(room: WarRoom, program: ProgramRef, actor: str, result: OfferResult
     refresh_card(room, program, result.candidate_id)
 
 
+def _read(parse: Callable[[_Words], _Read], words: _Words) -> _Read:
+    """What was typed, read by a domain parser; its refusal quotes the words, so it is escaped here."""
+    try:
+        return parse(words)
+    except WordsError as error:
+        raise BadInput(escape(str(error))) from None
+
+
 def positions_command(cmd: SoapCommand) -> None:
     room, words = cmd.room, cmd.args.words
     if words and words[0].lower() == "set":
@@ -59,7 +79,7 @@ def positions_command(cmd: SoapCommand) -> None:
                                "categorical=3 preliminary=1` (a name with a space goes in quotes: "
                                "`\"primary care\"=1`).")
             pairs[key] = value
-        change = offers.set_positions(room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
+        change = positions.set_positions(room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
                                       pairs=pairs)
         if change.changed:
             room.gateway.post(cmd.program.channel_id, messages.positions_change_post(change, cmd.actor.user_id))
@@ -68,14 +88,14 @@ def positions_command(cmd: SoapCommand) -> None:
         return
     if words or cmd.args.pairs:
         raise BadInput("Use `/soap positions` to see them, or `/soap positions set categorical=3 preliminary=1`.")
-    text, blocks = messages.positions_blocks(offers.positions_status(room.database, cmd.program.id),
+    text, blocks = messages.positions_blocks(positions.positions_status(room.database, cmd.program.id),
                                              cmd.program.name)
     cmd.reply(text, blocks)
 
 
 def offer_command(cmd: SoapCommand) -> None:
     room = cmd.room
-    request = offers.parse_offer_words(cmd.args.words)
+    request = _read(parse_offer_words, cmd.args.words)
     if request.status is None:
         cmd.actor.require(Access.DIRECTOR, "clear an offer record")
         cleared = offers.clear_offer(room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
@@ -98,8 +118,8 @@ def offer_command(cmd: SoapCommand) -> None:
 def status_command(cmd: SoapCommand) -> None:
     room, words = cmd.room, cmd.args.words
     if len(words) < 2:
-        raise BadInput(offers.STATUS_USAGE)
-    availability = offers.parse_availability(words[-1])
+        raise BadInput(escape(STATUS_USAGE))
+    availability = _read(parse_availability, words[-1])
     result = offers.set_availability(room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
                                      candidate_key=" ".join(words[:-1]), availability=availability,
                                      now=room.clock())
@@ -116,9 +136,9 @@ def next_command(cmd: SoapCommand) -> None:
     room, words = cmd.room, cmd.args.words
     if len(words) > 1 or (words and not (words[0].isascii() and words[0].isdigit() and len(words[0]) <= 2)):
         raise BadInput("Use `/soap next` (the next round) or `/soap next 2`.")
-    projection = offers.next_round(room.database, cmd.program.id, room.clock(),
-                                   int(words[0]) if words else None, committee=room.people(cmd.program.channel_id))
-    text, blocks = messages.next_blocks(projection, cmd.program.name, cmd.program.timezone)
+    projected = projection.next_round(room.database, cmd.program.id, room.clock(), int(words[0]) if words else None,
+                                      committee=room.people(cmd.program.channel_id))
+    text, blocks = messages.next_blocks(projected, cmd.program.name, cmd.program.timezone)
     cmd.reply(text, blocks)
 
 
@@ -126,7 +146,7 @@ def on_outcome(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) 
     ack()
     actor, program = require(room, body, Access.WRITE, "record offers")
     value = action_value(body)
-    request = offers.parse_outcome_value(value)
+    request = _read(OutcomeButton.read, value)
     assert request.status is not None  # a button always carries an outcome
     result = offers.record_offer(room.database, program_id=program.id, actor=actor.user_id,
                                  candidate_key=request.candidate_key, round_number=request.round_number,

@@ -14,7 +14,11 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import Block, HeaderBlock
 
+from bot.domain.cards import CardButton, CardSection
+from bot.domain.offer_card import OfferCard
+from bot.domain.offer_words import OutcomeButton
 from bot.domain.offers import (
+    Availability,
     AvailabilityResult,
     CodeNext,
     CodeStatus,
@@ -30,6 +34,7 @@ from bot.domain.reminders import ListState
 from bot.domain.when import format_local
 from bot.domain.wording import plural_s
 from bot.messages.blocks import context, section
+from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
 
 SECTION_TEXT = 2900
@@ -266,3 +271,32 @@ def next_summary_lines(projection: NextRound) -> list[str]:
                if c.unfilled_after else "")
         lines.append(f"• {escape(c.title)} ({c.open} open): {names or 'nobody'}{more}{gap}")
     return lines
+
+
+# --------------------------------------------------------------------------- the card's section
+
+STATUS_LABELS = {OfferStatus.OFFERED: "offered, no answer yet", OfferStatus.ACCEPTED: "accepted",
+                 OfferStatus.REJECTED: "rejected", OfferStatus.EXPIRED: "expired"}
+AVAILABILITY_LABELS = {Availability.ACCEPTED_ELSEWHERE: "accepted a position elsewhere",
+                       Availability.WITHDRAWN: "withdrew from SOAP"}
+_BUTTON_TEXT = {OfferStatus.ACCEPTED: "Accepted", OfferStatus.REJECTED: "Rejected", OfferStatus.EXPIRED: "Expired"}
+
+
+def _outcome_button(button: OutcomeButton, several_codes: bool) -> CardButton:
+    suffix = f" ({button.code})" if several_codes else ""
+    text = _BUTTON_TEXT.get(button.status) or f"Offered in round {button.round_number}"
+    return CardButton(action_id=f"{ActionId.OFFER_OUTCOME.value}.{button.status.value}", text=text + suffix,
+                      value=button.value, style="primary" if button.status is OfferStatus.ACCEPTED else None)
+
+
+def offers_card_section(card: OfferCard) -> CardSection | None:
+    """The Offers section of a candidate card; None when there is nothing to show."""
+    if card.empty:
+        return None
+    lines = [f"Round {o.round} · {escape(o.code)}: *{STATUS_LABELS[o.status]}* (recorded by {mention(o.recorded_by)})"
+             for o in card.records]
+    if card.left_soap is not None:
+        lines.insert(0, f"*{AVAILABILITY_LABELS[card.left_soap]}*: off every list, no offer "
+                        f"from R3 (recorded by {mention(card.left_soap_recorded_by or '')})")
+    return CardSection(title="Offers", lines=tuple(lines) or ("No offer recorded yet.",),
+                       buttons=tuple(_outcome_button(b, card.several_codes) for b in card.buttons))

@@ -50,7 +50,7 @@ class ReminderView:
     expires_at: datetime | None = None
     deadline_at: datetime | None = None  # the alarm's subject is the expiry; its headline names the deadline
     missed: tuple[MissedNote, ...] = ()
-    next_offers: tuple[str, ...] = ()  # escaped mrkdwn from bot.services.offers.next_offers_summary
+    next_offers: tuple[str, ...] = ()  # escaped mrkdwn from bot.services.projection.next_offers_summary
     lists: tuple[ListState, ...] = ()  # the round's lists: locked? certified in R3?
     unanswered: tuple[str, ...] = ()  # escaped mrkdwn: offers of the round still without an outcome
     unseen: int = 0  # eligible applicants nobody has looked at (deadline reminders)

@@ -1,7 +1,7 @@
 """What a committee member's App Home shows, assembled from the features' public functions.
 
 `dashboard(database, program=, user_id=, role=, committee=, now=) -> Dashboard`:
-- positions per track (`bot.services.offers.positions_status`);
+- positions per track (`bot.services.positions.positions_status`);
 - the next preference-list deadline and the next event of the calendar (`bot.services.schedule`),
   shown by the builder in the program's time zone with a countdown from `now` (the room's clock);
 - the member's own missing votes: the candidates of the committee's current list they have neither
@@ -27,7 +27,7 @@ from bot.access import ProgramRef, Role
 from bot.domain.dashboard import Dashboard
 from bot.domain.soap_calendar import EventKind
 from bot.errors import WarRoomError
-from bot.services import offers, preference_list, schedule
+from bot.services import positions, preference_list, schedule
 from storage.database import Database
 from storage.models import Offer
 
@@ -36,7 +36,7 @@ TOP_OF_LIST = 10
 
 def dashboard(database: Database, *, program: ProgramRef, user_id: str, role: Role, committee: Iterable[str],
               now: datetime) -> Dashboard:
-    status = offers.positions_status(database, program.id)
+    status = positions.positions_status(database, program.id)
     deadline = event = None
     try:
         calendar = schedule.calendar(database, program, now)

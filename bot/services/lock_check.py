@@ -1,7 +1,7 @@
 """The check shown before a round's lists are locked: gathered here, judged by `bot.domain.lock_check`.
 
 It reads the committee's current lists (`bot.services.preference_list.current_list`), the votes and
-concern notes of the applicants on them, and who R3 would offer to (`bot.services.offers.next_round`),
+concern notes of the applicants on them, and who R3 would offer to (`bot.services.projection.next_round`),
 and locks nothing: the director's **Lock** button (or `/soap list lock <round> confirm`) does.
 """
 
@@ -17,7 +17,7 @@ from bot.domain.lock_check import ListedApplicant, LockCheck, warnings_for
 from bot.domain.notes import Sentiment
 from bot.domain.triage import Bucket
 from bot.errors import WarRoomError
-from bot.services import offers, preference_list, round_status
+from bot.services import preference_list, projection, round_status
 from storage.database import Database
 from storage.models import Candidate, ReferenceNote, Vote
 
@@ -67,7 +67,7 @@ def check(database: Database, *, program_id: int, round_number: int, code: str |
         line = next(line for _, line in lines if line.candidate_id == candidate_id)
         not_voted.update(line.not_voted)
     try:
-        projected = offers.next_round(database, program_id, now, round_number, members)
+        projected = projection.next_round(database, program_id, now, round_number, members)
         wanted = {listed_code.code for listed_code in lists}
         offer_lines = tuple((c.title, tuple(o.name for o in c.offers)) for c in projected.codes
                             if not wanted - {None} or c.code in wanted)

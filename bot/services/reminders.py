@@ -84,7 +84,7 @@ from bot.domain.reminders import (
 from bot.domain.soap_calendar import Round as CalendarRound
 from bot.messages.mrkdwn import escape
 from bot.messages.reminders import MissedNote, ReminderView, reminder_message
-from bot.services import audit, interview_posts, offers, plan, preference_list, programs, round_status
+from bot.services import audit, interview_posts, plan, positions, preference_list, programs, projection, round_status
 from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import CommitteeRole, ListSnapshot, Program, Reminder, Round
@@ -162,7 +162,7 @@ def sync_program(session: Session, program: Program, now: datetime) -> SyncResul
     """Bring the program's round reminders in line with its calendar and leads (module rules).
     A program whose every position is filled needs no more round reminders: all are cancelled
     (and come back if an acceptance is corrected)."""
-    specs = [] if offers.all_positions_filled(session, program.id) else plan_round_reminders(
+    specs = [] if positions.all_positions_filled(session, program.id) else plan_round_reminders(
         str(program.id), stored_rounds(session, program.id), leads_of(program), DEFAULT_LOCK_WARNING_MINUTES)
     planned_keys = {s.key for s in specs}
     wanted, left_out = _to_plan(specs, now)
@@ -354,7 +354,7 @@ class _Composed:
 
 def _open_codes(database: Database, program_id: int) -> frozenset[str] | None:
     """The program codes with positions still open (None: no positions set)."""
-    status = offers.positions_status(database, program_id)
+    status = positions.positions_status(database, program_id)
     return frozenset(c.code for c in status.codes if c.open > 0) if status.codes else None
 
 
@@ -392,9 +392,9 @@ def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Co
         missing, total = missing_votes(room.database, program_id, committee_of(room, channel, observers))
     projected: tuple[str, ...] = ()
     if spec.kind is ReminderKind.DEADLINE_LEAD:
-        projected = tuple(offers.next_offers_summary(room.database, program_id, now))
+        projected = tuple(projection.next_offers_summary(room.database, program_id, now))
     elif spec.kind is ReminderKind.OFFERS_OPEN and spec.round is not None:
-        projected = tuple(offers.opening_summary(room.database, program_id, now, spec.round, lists))
+        projected = tuple(projection.opening_summary(room.database, program_id, now, spec.round, lists))
     view = ReminderView(kind=spec.kind, round=spec.round, subject_at=spec.subject_at, now=now, tz=tz, late=late,
                         missing=missing, candidates_total=total, directors=directors, expires_at=expires_at,
                         missed=missed, next_offers=projected, lists=lists, unanswered=unanswered,

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.domain.cards import CardViewer
 from bot.domain.offers import Availability, NextRound, OfferResult, OfferStatus
 from bot.errors import BadInput, Conflict, WarRoomError
-from bot.services import offers, preference_list, voting
+from bot.services import offer_card, offers, positions, preference_list, projection, voting
 from storage.database import Database
 from storage.models import AuditEvent, Candidate, Offer, Position, Program, Reminder, Round
 
@@ -48,7 +48,7 @@ def _candidates(database: Database, program_id: int, count: int, tracks: list[st
 
 
 def _positions(database: Database, program_id: int, **pairs: str) -> None:
-    offers.set_positions(database, program_id=program_id, actor=DIRECTOR, pairs=pairs)
+    positions.set_positions(database, program_id=program_id, actor=DIRECTOR, pairs=pairs)
 
 
 def _order(database: Database, program_id: int, ids: list[str]) -> None:
@@ -99,7 +99,7 @@ def two_codes(database: Database) -> tuple[int, list[str]]:
 def test_positions_name_codes_by_label_or_code_and_refuse_a_count_below_the_filled(
         database: Database, two_codes: tuple[int, list[str]]) -> None:
     program_id, ids = two_codes
-    status = offers.positions_status(database, program_id)
+    status = positions.positions_status(database, program_id)
     assert [(c.code, c.label, c.total, c.filled, c.open) for c in status.codes] == [
         (CAT, "Categorical", 2, 0, 2), (PRE, "Preliminary", 1, 0, 1)]
     _lock(database, program_id, 1)
@@ -110,17 +110,17 @@ def test_positions_name_codes_by_label_or_code_and_refuse_a_count_below_the_fill
     with pytest.raises(BadInput, match="not one of this program's codes"):
         _positions(database, program_id, transitional="1")
     assert _audits(database) == before
-    change = offers.set_positions(database, program_id=program_id, actor=DIRECTOR, pairs={PRE: "2"})
+    change = positions.set_positions(database, program_id=program_id, actor=DIRECTOR, pairs={PRE: "2"})
     assert change.after == {CAT: 2, PRE: 2}
 
 
 def test_a_program_without_codes_keeps_track_names(database: Database) -> None:
     program_id = _program(database)
     _candidates(database, program_id, 2, ["Categorical"])
-    change = offers.set_positions(database, program_id=program_id, actor=DIRECTOR,
+    change = positions.set_positions(database, program_id=program_id, actor=DIRECTOR,
                                   pairs={"categorical": "3", "Preliminary": "1"})
     assert change.after == {"categorical": 3, "preliminary": 1}
-    change = offers.set_positions(database, program_id=program_id, actor=DIRECTOR, pairs={"preliminary": "0"})
+    change = positions.set_positions(database, program_id=program_id, actor=DIRECTOR, pairs={"preliminary": "0"})
     assert change.after == {"categorical": 3}
 
 
@@ -168,15 +168,15 @@ def test_clear_removes_a_mistaken_record_and_says_what_it_changed(
         database: Database, two_codes: tuple[int, list[str]]) -> None:
     program_id, ids = two_codes
     _lock(database, program_id, 1)
-    before = offers.next_round(database, program_id, NOW)
+    before = projection.next_round(database, program_id, NOW)
     _record(database, program_id, ids[2], 1, "accepted", CAT)
-    moved = offers.next_round(database, program_id, NOW)
+    moved = projection.next_round(database, program_id, NOW)
     assert moved.round == 2
     audits = _audits(database)
     cleared = offers.clear_offer(database, program_id=program_id, actor=DIRECTOR, candidate_key=ids[2],
                                  round_number=1, now=NOW)
     assert (cleared.code, cleared.status) == (CAT, OfferStatus.ACCEPTED)
-    after = offers.next_round(database, program_id, NOW)
+    after = projection.next_round(database, program_id, NOW)
     assert (after.round, _projected(after), _projected(after, PRE)) == (
         before.round, _projected(before), _projected(before, PRE))
     assert dict(cleared.offers_after) == {CAT: tuple(_projected(before)), PRE: tuple(_projected(before, PRE))}
@@ -197,15 +197,15 @@ def test_an_applicant_who_accepted_elsewhere_leaves_every_list(
     current = preference_list.current_list(database, program_id)
     assert all(ids[0] not in [line.aamc_id for line in x.lines] for x in current.lists)
     assert [line.aamc_id for line, _ in current.gone] == [ids[0]]
-    projection = offers.next_round(database, program_id, NOW)
-    assert _projected(projection) == [ids[1], ids[2]]
-    assert _projected(projection, PRE) == [ids[1]]
+    projected = projection.next_round(database, program_id, NOW)
+    assert _projected(projected) == [ids[1], ids[2]]
+    assert _projected(projected, PRE) == [ids[1]]
     _lock(database, program_id, 1)
     with pytest.raises(Conflict):
         _record(database, program_id, ids[0], 1, "offered", CAT)
     offers.set_availability(database, program_id=program_id, actor=MEMBER, candidate_key=ids[0],
                             availability=Availability.AVAILABLE, now=NOW)
-    assert _projected(offers.next_round(database, program_id, NOW, committee=None)) == [ids[1], ids[2]]  # locked
+    assert _projected(projection.next_round(database, program_id, NOW, committee=None)) == [ids[1], ids[2]]  # locked
 
 
 # --------------------------------------------------------------------------- filling positions
@@ -269,7 +269,7 @@ def test_round_two_offers_exactly_the_open_positions_and_holds_nothing_for_an_un
         database: Database, two_codes: tuple[int, list[str]]) -> None:
     program_id, ids = two_codes
     _lock(database, program_id, 1)
-    first = offers.next_round(database, program_id, NOW)
+    first = projection.next_round(database, program_id, NOW)
     assert (first.round, first.locked) == (1, True)
     assert _projected(first) == ids[:2]
     assert _projected(first, PRE) == ids[:1]
@@ -278,7 +278,7 @@ def test_round_two_offers_exactly_the_open_positions_and_holds_nothing_for_an_un
     _record(database, program_id, ids[0], 1, "offered", PRE)
     _record(database, program_id, ids[0], 1, "accepted", CAT)
     _record(database, program_id, ids[1], 1, "rejected", CAT)
-    second = offers.next_round(database, program_id, NOW)
+    second = projection.next_round(database, program_id, NOW)
     assert second.round == 2
     assert not second.locked
     cat = next(c for c in second.codes if c.code == CAT)
@@ -295,7 +295,7 @@ def test_names_are_escaped_in_the_summary(database: Database) -> None:
                               last_name="Ping & Co", tracks=[CAT_TRACK]))
     _positions(database, program_id, categorical="1")
     _order(database, program_id, ["10000001"])
-    text = "\n".join(offers.next_offers_summary(database, program_id, NOW))
+    text = "\n".join(projection.next_offers_summary(database, program_id, NOW))
     assert "<!channel>" not in text
     assert "&lt;!channel&gt;" in text
     assert "Ping &amp; Co" in text
@@ -315,7 +315,7 @@ def test_card_section_buttons_only_when_they_make_sense(database: Database,
         with database.reading() as session:
             candidate = session.scalar(select(Candidate).where(Candidate.aamc_id == aamc))
             assert candidate is not None
-            result = offers.offers_card_section(session, candidate, CardViewer())
+            result = offer_card.offers_card_section(session, candidate, CardViewer())
             if result is None:
                 return None
             return list(result.lines), [(btn.action_id, btn.value) for btn in result.buttons]
@@ -345,11 +345,11 @@ def test_positions_set_by_label_before_the_export_count_for_its_code(database: D
     ids = (_candidates(database, program_id, 2, [CAT_TRACK, PRE_TRACK])
            + _candidates(database, program_id, 1, [PRE_TRACK], start=3))
     _order(database, program_id, ids)
-    status = offers.positions_status(database, program_id)
+    status = positions.positions_status(database, program_id)
     assert [(c.code, c.label, c.total) for c in status.codes] == [(CAT, "Categorical", 2), (PRE, "Preliminary", 1)]
-    projection = offers.next_round(database, program_id, NOW)
-    assert _projected(projection) == ids[:2]
-    assert _projected(projection, PRE) == ids[:1]
+    projected = projection.next_round(database, program_id, NOW)
+    assert _projected(projected) == ids[:2]
+    assert _projected(projected, PRE) == ids[:1]
     _positions(database, program_id, preliminary="2")
     with database.reading() as session:
         assert {t: n for t, n in session.execute(select(Position.track, Position.total))} == {CAT: 2, PRE: 2}

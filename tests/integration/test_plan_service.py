@@ -222,7 +222,7 @@ def test_the_reminders_count_only_unseen_applicants_a_list_could_still_reach(dat
 
 def test_positions_per_program_code_set_before_monday_belong_to_the_codes_the_export_brings(
         database: Database) -> None:
-    from bot.services.offers import positions_status, set_positions
+    from bot.services.positions import positions_status, set_positions
     from bot.services.preference_list import program_codes
 
     program = _program(database)

@@ -23,7 +23,7 @@ from bot.domain.offers import OfferStatus
 from bot.domain.preference_list import Vote
 from bot.errors import BadInput, Conflict
 from bot.messages.schedule import reminder_label, schedule_change_text
-from bot.services import offers, preference_list, programs, reminders, round_status, schedule, voting
+from bot.services import offers, positions, preference_list, programs, reminders, round_status, schedule, voting
 from bot.settings import load_settings
 from bot.war_room import WarRoom
 from storage.database import Database
@@ -466,7 +466,7 @@ def test_as_the_offers_go_out_the_war_room_is_told_who_r3_offers_to_and_from_whi
     for aamc, vote in (("14000011", Vote.RANK_HIGH), ("14000012", Vote.RANK), ("14000013", Vote.IF_NEEDED)):
         voting.cast_vote(room.database, program_id=program.id, actor=DIRECTOR, aamc_id=aamc, vote=vote,
                          now=utc(17, 20))
-    offers.set_positions(room.database, program_id=program.id, actor=DIRECTOR, pairs={"categorical": "2"})
+    positions.set_positions(room.database, program_id=program.id, actor=DIRECTOR, pairs={"categorical": "2"})
     preference_list.lock_round(room.database, program_id=program.id, actor=DIRECTOR, round_number=1,
                                now=utc(18, 12))
     reminders.run_due_reminders(room, utc(18, 12, 59), "c")

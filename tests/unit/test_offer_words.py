@@ -1,0 +1,50 @@
+"""What people type about offers, read into values (plain values, no Slack, no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.offer_words import (
+    OfferRequest,
+    OutcomeButton,
+    WordsError,
+    parse_availability,
+    parse_offer_words,
+    parse_position_pairs,
+)
+from bot.domain.offers import Availability, OfferStatus
+
+
+def test_a_name_of_several_words_then_round_outcome_and_code() -> None:
+    assert parse_offer_words(["Ada", "Okafor", "2", "declined", "1234140P0"]) == OfferRequest(
+        "Ada Okafor", 2, OfferStatus.REJECTED, "1234140P0")
+
+
+def test_clear_has_no_outcome() -> None:
+    request = parse_offer_words(["12345678", "1", "clear"])
+    assert request.clear and request.code is None
+
+
+def test_a_round_that_is_not_a_number_is_named_in_the_refusal() -> None:
+    with pytest.raises(WordsError, match="`two` is not a round number"):
+        parse_offer_words(["12345678", "two", "accepted"])
+
+
+def test_availability_words() -> None:
+    assert parse_availability("accepted elsewhere") is Availability.ACCEPTED_ELSEWHERE
+    with pytest.raises(WordsError, match="is not a status"):
+        parse_availability("gone")
+
+
+def test_position_pairs_refuse_a_key_given_twice() -> None:
+    assert parse_position_pairs({"categorical": "3", "Pre  liminary": "1"}) == {"categorical": 3, "Pre liminary": 1}
+    with pytest.raises(WordsError, match="given twice"):
+        parse_position_pairs({"categorical": "3", "Categorical": "1"})
+
+
+def test_an_outcome_button_reads_back_what_it_wrote() -> None:
+    button = OutcomeButton("14000011", 2, OfferStatus.ACCEPTED, "1234140C0")
+    assert OutcomeButton.read(button.value) == OfferRequest("14000011", 2, OfferStatus.ACCEPTED, "1234140C0")
+    assert OutcomeButton.read("14000011|1|expired").code is None  # drawn before codes existed
+    with pytest.raises(WordsError, match="out of date"):
+        OutcomeButton.read("14000011|x|accepted")
