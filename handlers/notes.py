@@ -62,7 +62,7 @@ def ref(cmd: SoapCommand) -> None:
                            now=cmd.room.clock())
     delivery = notes.deliver(cmd.room, saved.note_id)
     cmd.reply(messages.saved_reply(candidate_name=saved.candidate_name, aamc_id=saved.aamc_id,
-                                   posted=delivery.posted))
+                                   posted=delivery.posted, read_as=saved.sentiment))
 
 
 def list_notes(cmd: SoapCommand) -> None:

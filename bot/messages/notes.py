@@ -291,12 +291,16 @@ def read_page_value(value: str | None) -> tuple[str, int] | None:
         return None
 
 
-def saved_reply(*, candidate_name: str, aamc_id: str, posted: bool) -> str:
+def saved_reply(*, candidate_name: str, aamc_id: str, posted: bool, read_as: str | None = None) -> str:
+    """`read_as`: the sentiment the note's words gave it (a typed note), said so the author can tell."""
     who = f"*{escape(candidate_name)}* ({escape(aamc_id)})"
+    read = (f" Its words read as *{sentiment_label(read_as)}*; the note form (card button) lets you choose one."
+            if read_as else "")
     if posted:
-        return f":white_check_mark: Saved your reference note for {who} and posted it in the candidate's thread."
+        return (f":white_check_mark: Saved your reference note for {who} and posted it in the candidate's "
+                f"thread.{read}")
     return (f":floppy_disk: Saved your reference note for {who}. Slack is not accepting posts right now; "
-            "the bot will post it in the candidate's thread as soon as it can.")
+            f"the bot will post it in the candidate's thread as soon as it can.{read}")
 
 
 

@@ -46,6 +46,7 @@ from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
 from bot.domain.cards import CardButton, CardSection, CardViewer
+from bot.domain.note_sentiment import sentiment_of
 from bot.domain.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NoteLine, Sentiment
 from bot.domain.thread_replies import note_text
 from bot.errors import BadInput
@@ -86,6 +87,7 @@ class SavedNote:
     candidate_id: int
     aamc_id: str
     candidate_name: str
+    sentiment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,9 @@ def add_note(database: Database, *, program: ProgramRef, author: str, aamc_id: s
                         role=role, relationship=relationship, sentiment_required=source == "modal")
     if errors:
         raise NoteInputError(errors)
+    if sentiment is None:  # the form's explicit choice wins; a typed note is read for one
+        read = sentiment_of(text)
+        sentiment = read.value if read is not None else None
     with database.transaction() as session:
         candidate = _find_candidate(session, program.id, aamc_id)
         note = ReferenceNote(program_id=program.id, candidate_id=candidate.id, author=author, source=source,
@@ -188,7 +193,7 @@ def add_note(database: Database, *, program: ProgramRef, author: str, aamc_id: s
         audit.record(session, program_id=program.id, actor=author, action="note.add",
                      target=f"candidate:{candidate.aamc_id}",
                      after={"note": note.id, "source": source, "sentiment": sentiment, "chars": len(note.text)})
-        saved = SavedNote(note.id, candidate.id, candidate.aamc_id, candidate_name(candidate))
+        saved = SavedNote(note.id, candidate.id, candidate.aamc_id, candidate_name(candidate), sentiment)
     log.info("note %d stored (source=%s)", saved.note_id, source)
     return saved
 
@@ -372,13 +377,16 @@ def capture_thread_reply(database: Database, *, program_id: int, author: str, th
             if session.scalar(select(ReferenceNote.id).where(ReferenceNote.program_id == program_id,
                                                              ReferenceNote.source_ts == ts)) is not None:
                 return None
+            read = sentiment_of(body)
             note = ReferenceNote(program_id=program_id, candidate_id=candidate.id, author=author, source="thread",
-                                 text=body, source_ts=ts, post_state="none", created_at=now, updated_at=now)
+                                 text=body, source_ts=ts, post_state="none", created_at=now, updated_at=now,
+                                 sentiment=read.value if read is not None else None)
             session.add(note)
             session.flush()
             audit.record(session, program_id=program_id, actor=author, action="note.add",
                          target=f"candidate:{candidate.aamc_id}",
-                         after={"note": note.id, "source": "thread", "chars": len(body)})
+                         after={"note": note.id, "source": "thread", "sentiment": note.sentiment,
+                                "chars": len(body)})
             saved = SavedNote(note.id, candidate.id, candidate.aamc_id, candidate_name(candidate))
     except IntegrityError:
         log.info("thread reply already captured (event redelivered)")
@@ -421,11 +429,12 @@ def mirror_edit(database: Database, *, program_id: int, editor: str, thread_ts: 
                 candidate = session.get(Candidate, note.candidate_id)
                 if not body or note.text == body or candidate is None or note.author != editor:
                     return None
-                before = {"note": note.id, "chars": len(note.text)}
-                note.text, note.updated_at = body, now
+                before = {"note": note.id, "sentiment": note.sentiment, "chars": len(note.text)}
+                read = sentiment_of(body)  # a thread reply has no form: its words are its sentiment
+                note.text, note.sentiment, note.updated_at = body, read.value if read is not None else None, now
                 audit.record(session, program_id=program_id, actor=editor, action="note.edit",
                              target=f"candidate:{candidate.aamc_id}", before=before,
-                             after={"note": note.id, "chars": len(body)})
+                             after={"note": note.id, "sentiment": note.sentiment, "chars": len(body)})
                 saved = SavedNote(note.id, candidate.id, candidate.aamc_id, candidate_name(candidate))
     except IntegrityError:
         return None

@@ -210,7 +210,7 @@ def test_edits_and_deletions_are_mirrored(room: WarRoom, program: ProgramRef) ->
                                text="Second version", event_id="EvB", now=room.clock(), may_create=True)
     assert edited is not None
     assert [n.text for n in _notes(room.database) if n.source == "thread"] == ["Second version"]
-    assert _audit(room.database, "note.edit")[0].after == {"note": edited.note_id, "chars": 14}
+    assert _audit(room.database, "note.edit")[0].after == {"note": edited.note_id, "sentiment": None, "chars": 14}
     removed = notes.mirror_delete(room.database, program_id=program.id, actor=MEMBER, ts=ts, event_id="EvC",
                                   now=room.clock())
     assert removed is not None
