@@ -5,19 +5,42 @@ PYTHON ?= $(shell for p in python3 python3.13 python3.12 python3.11; do \
 	$$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { command -v $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Installs come from the locks (requirements.txt: what runs; requirements-dev.txt: that plus the
+# toolchain), hash-checked. Each stamp is named after the checksum of the files it installed from,
+# so an edited lock or pyproject.toml makes the next `make` install again.
+RUNTIME_STAMP := $(VENV)/.runtime-$(shell cat pyproject.toml requirements.txt | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.dev-$(shell cat pyproject.toml requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+PIP := $(BIN)/python -m pip --quiet --disable-pip-version-check
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench clean lock
 
-$(STAMP): pyproject.toml
+$(RUNTIME_STAMP): pyproject.toml requirements.txt
 	@test -n "$(PYTHON)" || { echo "SOAP War Room needs Python 3.11 or newer (python3 --version)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+	@$(PIP) install --upgrade pip
+	@$(PIP) install --require-hashes -r requirements.txt
+	@$(PIP) install --no-deps -e .
+	@rm -f $(VENV)/.installed-* $(VENV)/.runtime-* && touch $(RUNTIME_STAMP)
 
-# Socket Mode, HTTP, or (with no Slack credentials) the local console with demo data.
-run: $(STAMP)
+$(STAMP): $(RUNTIME_STAMP) requirements-dev.txt
+	@$(PIP) install --require-hashes -r requirements-dev.txt
+	@rm -f $(VENV)/.dev-* && touch $(STAMP)
+
+# Rewrites both locks from pyproject.toml, keeping every pin that still fits (docs/operations.md,
+# "Dependencies"). `make lock LOCK_ARGS=--upgrade` moves every pin to the newest release that fits,
+# `LOCK_ARGS='--upgrade-package alembic'` one package.
+UV := $(BIN)/uv
+LOCK_COMPILE = $(UV) pip compile pyproject.toml --quiet --universal --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock' $(LOCK_ARGS)
+lock:
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(UV) || $(PIP) install 'uv==0.13.8'
+	$(LOCK_COMPILE) -o requirements.txt
+	$(LOCK_COMPILE) --extra dev -c requirements.txt -o requirements-dev.txt
+
+# Socket Mode, HTTP, or (with no Slack credentials) the local console with demo data. Installs what
+# runs and nothing of the toolchain.
+run: $(RUNTIME_STAMP)
 	@$(BIN)/soapbot run
 
 # ruff, mypy and pytest; pytest runs every storage and end-to-end test on SQLite and,
