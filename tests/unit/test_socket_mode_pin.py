@@ -51,7 +51,7 @@ def test_pyproject_pins_slack_sdk_to_that_minor() -> None:
     (slack,) = [Requirement(d) for d in dependencies if Requirement(d).name == "slack-sdk"]
     major, minor = (int(part) for part in WRITTEN_FOR_SLACK_SDK.split("."))
     assert slack.specifier.contains(f"{major}.{minor}.0")
-    assert not slack.specifier.contains(f"{major}.{minor + 1}.0"), "slack-sdk may float past the minor it was written for"
+    assert not slack.specifier.contains(f"{major}.{minor + 1}.0"), "slack-sdk may float past its minor"
 
 
 def test_the_library_client_has_every_internal_the_subclass_uses() -> None:
