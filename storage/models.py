@@ -126,6 +126,8 @@ class Candidate(Base):
     __tablename__ = "candidates"
     __table_args__ = (
         UniqueConstraint("program_id", "aamc_id"),
+        # A thread belongs to one card: two applicants sharing one would route one's notes to the other.
+        UniqueConstraint("program_id", "thread_ts"),
         # The preference list reads pinned candidates: an index keeps that off a scan of every applicant.
         Index("ix_candidates_program_pinned", "program_id", "pinned_by"),
     )

@@ -159,6 +159,15 @@ class LocalWebApi:
         self._thread: threading.Thread | None = None
         self.add_user(bot_user_id, "soap-war-room", "SOAP War Room", is_bot=True)
 
+    def continue_after(self, ts: str | None) -> None:
+        """Make every new message ts later than `ts`: Slack never gives two messages of a channel one
+        ts, and a database from an earlier session already holds that session's."""
+        if ts is None:
+            return
+        with self._lock:
+            seconds, _, micro = ts.partition(".")
+            self._ts_counter = max(self._ts_counter, int(seconds) * 1_000_000 + int(micro.ljust(6, "0")[:6]) + 1)
+
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> LocalWebApi:
         if self._server is not None:

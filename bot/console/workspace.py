@@ -24,6 +24,7 @@ from bot.bootstrap import build_war_room
 from bot.console import payloads
 from bot.console.signing import SlackClientSim
 from bot.console.web_api import LocalWebApi
+from bot.services import records
 from bot.settings import Settings, load_settings
 from bot.war_room import WarRoom
 
@@ -178,6 +179,7 @@ class LocalWorkspace:
         self.executor = TrackedExecutor()
         # One tracked pool for Bolt's listeners and the work they defer (room.work): idle means done.
         self.room: WarRoom = build_war_room(self.settings, clock=clock, work=self.executor)
+        self.standin.continue_after(records.latest_message_ts(self.room.database))
         from bot.app import create_app
         from bot.web import wsgi_app
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -153,6 +154,10 @@ class CardBeingPosted(BadInput):
     """Another request holds the candidate's first-card claim and its card has not appeared yet."""
 
 
+class CardNotLinked(BadInput):
+    """Posted cards kept coming back with another applicant's thread ts."""
+
+
 #: A request that claimed a candidate's first card and died frees the claim after this long.
 FIRST_CARD_CLAIM = timedelta(seconds=30)
 #: How long a second request waits for the first card's thread before telling the person to ask again.
@@ -193,7 +198,24 @@ def _take_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str,
     change (a vote, a note…) arrived while the card was on its way, so it needs redrawing.
 
     Unless the claim ran out while Slack was slow and another request's card took over: then this
-    card stays as posted."""
+    card stays as posted. Raises `ThreadTaken` when another applicant's card already has `ts`: the
+    thread is never taken from it."""
+    try:
+        return _store_thread(room, program, candidate_id, ts, actor, replacing)
+    except IntegrityError:
+        # Slack never gives two messages of a channel one ts; a workspace that does (a restarted local
+        # console) would otherwise route one applicant's notes to another's card.
+        log.error("a new card for candidate %s came back with the ts of another candidate's card; "
+                  "it is not linked", candidate_id)
+        raise ThreadTaken from None
+
+
+class ThreadTaken(Exception):
+    """A posted card's ts is already another card's thread."""
+
+
+def _store_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str, actor: str,
+                  replacing: str | None) -> bool:
     with room.database.transaction() as session:
         # The stale mark comes back from the update itself, read under the row lock it takes: a change
         # marked before it is seen here, one after it finds the thread set and redraws the card itself.
@@ -270,6 +292,7 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardP
     channel = program.channel_id
     waited_since: float | None = None
     gone: str | None = None  # a parent Slack no longer has (deleted): not asked for again while waiting
+    taken = 0  # cards posted whose ts was already another applicant's thread
     while True:
         if thread_ts is not None and thread_ts != gone:
             text, blocks, aamc = _current_card(room, program, candidate_id, today)
@@ -293,7 +316,17 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardP
             except BaseException:
                 _release_first_card(room, candidate_id)
                 raise
-            if _take_thread(room, program, candidate_id, ts, actor, thread_ts):
+            try:
+                stale = _take_thread(room, program, candidate_id, ts, actor, thread_ts)
+            except ThreadTaken:
+                _release_first_card(room, candidate_id)
+                taken += 1
+                if taken < 2:
+                    continue  # post the card again: a new post gets a new ts
+                raise CardNotLinked(f"Slack gave the card for {escape(aamc)} the thread of another applicant's "
+                                    "card twice, so it was not linked and notes cannot reach it. Nothing stored "
+                                    "changed; ask again, and tell whoever runs the bot if it repeats.") from None
+            if stale:
                 with room.database.transaction() as session:
                     changed = _take_stale(session, [candidate_id])
                 if changed:

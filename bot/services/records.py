@@ -456,3 +456,14 @@ def export_archive(database: Database, program_id: int) -> bytes:
             [[e.at.isoformat(), e.actor, e.action, e.target, json.dumps(e.before), json.dumps(e.after)]
              for e in events]))
     return buffer.getvalue()
+
+
+def latest_message_ts(database: Database) -> str | None:
+    """The newest message ts the bot has stored (a post or a card's thread), so a workspace that
+    makes its own timestamps (the local console) can continue after it instead of repeating one."""
+    with database.reading() as session:
+        stored = [session.scalar(select(func.max(BotPost.ref)).where(BotPost.kind == "message")),
+                  session.scalar(select(func.max(Candidate.thread_ts)))]
+    # Slack's ts are epoch seconds with six decimals; compared as numbers, not text.
+    known = [ts for ts in stored if ts]
+    return max(known, key=float) if known else None

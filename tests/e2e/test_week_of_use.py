@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import subprocess
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
 from bot.console.signing import SlackClientSim
-from storage.models import ApplicantAvailability, Candidate, Program, Ranking, Vote
+from storage.database import Database
+from storage.models import ApplicantAvailability, Candidate, Program, Ranking, ReferenceNote, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
+from tests.factories import aamc_id, applicant_rows, eras_csv
+from tests.harness.processes import SOAPBOT, soapbot_env
 from tests.harness.slack_api import SlackStandIn
+from tests.harness.waiting import eventually
 
 M1, M2, _, _ = MEMBERS
 APPLICANTS = {  # synthetic: AAMC ID -> (first, last)
@@ -27,7 +34,8 @@ def applicants(served: Served, war_room: str) -> str:
         program = session.scalars(select(Program).where(Program.channel_id == war_room)).one()
         for aamc, (first, last) in APPLICANTS.items():
             session.add(Candidate(program_id=program.id, aamc_id=aamc, first_name=first, last_name=last,
-                                  bucket="strong paper", tracks=["Categorical"]))
+                                  bucket="strong paper", tracks=["Categorical"],
+                                  profile={"aamc_id": aamc, "first_name": first, "last_name": last}))
     return war_room
 
 
@@ -61,3 +69,51 @@ def test_a_straight_apostrophe_in_a_name_reads_like_a_curly_one(
 def test_an_unclosed_double_quote_is_named(slack: SlackClientSim, standin: SlackStandIn, applicants: str) -> None:
     answer = command(slack, standin, M1, applicants, 'vote "Chloé O\'Brien high')
     assert "double quote" in answer
+
+
+def _console(cwd: Path, database_url: str, script: str) -> str:
+    done = subprocess.run([SOAPBOT, "console"], cwd=cwd, input=script, capture_output=True, text=True,
+                          encoding="utf-8", env=soapbot_env(DATABASE_URL=database_url, PYTHONIOENCODING="utf-8"),
+                          timeout=150, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+@pytest.mark.timeout(300)
+def test_a_second_console_session_never_reuses_a_thread_so_notes_reach_their_applicant(
+        tmp_path: Path, database_url: str) -> None:
+    """Each console session used to start Slack timestamps again, so a card posted in a second
+    session took the thread of an older card, and its notes were saved on the older applicant."""
+    first, second = aamc_id(0), aamc_id(1)
+    (tmp_path / "export.csv").write_bytes(eras_csv(applicant_rows(3)))
+    _console(tmp_path, database_url, f"/soap setup Internal Medicine – Test\nshare export.csv import\n"
+                                     f"/soap candidate {first}\n")
+    # Three plain messages first, so the new card would land on the ts the first session's card has.
+    shown = _console(tmp_path, database_url, f"say one\nsay two\nsay three\n/soap candidate {second}\n"
+                                             "reply 4 ref: Spoke with her program director, strong and reliable.\n")
+    assert "message 4" in shown
+    database = Database(database_url)
+    with database.reading() as session:
+        threads = dict(session.execute(select(Candidate.aamc_id, Candidate.thread_ts)
+                                       .where(Candidate.thread_ts.is_not(None))).all())
+        noted = session.scalars(select(Candidate.aamc_id).join(ReferenceNote)).all()
+    assert len(set(threads.values())) == 2, threads
+    assert noted == [second]
+
+
+def test_a_card_given_another_applicants_thread_never_takes_it(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, applicants: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    def threads() -> dict[str, str]:
+        with served.room.database.reading() as session:
+            return dict(session.execute(select(Candidate.aamc_id, Candidate.thread_ts)
+                                        .where(Candidate.thread_ts.is_not(None))).all())
+
+    slack.command("candidate 29000003", M1, applicants)
+    taken = eventually(lambda: threads().get("29000003"))
+    standin.repeat_ts(taken)
+    slack.command("candidate 29000004", M1, applicants)
+    linked = eventually(lambda: threads().get("29000004"))
+    assert linked != taken
+    assert threads()["29000003"] == taken
+    assert any("ts of another candidate's card" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")

@@ -79,6 +79,7 @@ class SlackStandIn(LocalWebApi):
         self._failures: dict[str, list[_Failure]] = {}
         self._holds: dict[str, list[HeldCall]] = {}
         self.socket_mode: Any | None = None  # a SocketModeStandIn; apps.connections.open returns its URL
+        self._repeated_ts: list[str] = []
 
     def __enter__(self) -> SlackStandIn:
         self.start()
@@ -109,6 +110,15 @@ class SlackStandIn(LocalWebApi):
             self._failures.setdefault(method, []).append(
                 _Failure(times, status, retry_after if status == 429 else None, err)
             )
+
+    def repeat_ts(self, ts: str) -> None:
+        """The next message posted gets `ts` again, as a workspace that repeats timestamps would."""
+        with self._lock:
+            self._repeated_ts.append(ts)
+
+    def _next_ts(self) -> str:
+        with self._lock:
+            return self._repeated_ts.pop(0) if self._repeated_ts else super()._next_ts()
 
     def hold(self, method: str) -> HeldCall:
         """The next call to ``method`` waits (Slack is slow) until ``release()``, then is answered as
