@@ -17,7 +17,7 @@ of Graduation`, AOA phrases, Y/N red flags, `Tracks Applied by Applicant` and `_
 
 Each side runs `repeats` times on a fresh database; the figure is the best (fastest) run, the one
 least disturbed by whatever else the machine was doing, and the ratio is best(ours) / best(bare).
-Also timed: the read and validation step alone (`bot.eras_export.read_export`), so the doc can say
+Also timed: the read and validation step alone (`bot.eras.read_export`), so the doc can say
 where our time goes, and three parts of a floor that no import meeting issue #3 can go under:
 
 - `csv_read_s`: `csv.reader` over the file alone (the first half of the bare side);
@@ -216,7 +216,7 @@ def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
 
 def run(rows: int = IMPORT_ROWS, repeats: int = 5) -> dict[str, Any]:
     import bot.services.candidates  # noqa: F401 (imported before any clock starts)
-    from bot.eras_export import read_export
+    from bot.eras import read_export
     from storage.database import dispose_engines
 
     with tempfile.TemporaryDirectory(prefix="soap-bench-import-") as tmp:

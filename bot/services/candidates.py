@@ -64,7 +64,7 @@ from bot.domain.import_result import ImportResult
 from bot.domain.plan import is_plan_file
 from bot.domain.program_codes import parse_track
 from bot.domain.triage import Bucket
-from bot.eras_export import ColumnsMappingError, ExportFileError, ImportReport, read_export
+from bot.eras import ColumnsMappingError, ExportFileError, ImportReport, read_export
 from bot.errors import BadInput, CandidateNotFound, WarRoomError
 from bot.messages.mrkdwn import escape
 from bot.services import audit

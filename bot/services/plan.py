@@ -27,8 +27,7 @@ import dataclasses
 import logging
 from collections.abc import Collection
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from sqlalchemy import delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -49,7 +48,7 @@ from bot.domain.plan import (
 )
 from bot.domain.program_codes import codes_in
 from bot.domain.triage import Bucket
-from bot.eras_export import ExportFileError, _load, _rows_of, canonical_header
+from bot.eras import ExportFileError, SpreadsheetSource, canonical_header, open_spreadsheet
 from bot.errors import BadInput, CandidateNotFound
 from bot.messages.mrkdwn import escape
 from bot.services import audit
@@ -73,24 +72,19 @@ PLAN_NOTE_SOURCE = "plan"
 PLAN_FLAGS = ("interviewed", "rotated_here", "home_student")
 
 
-PlanSource = str | Path | bytes | BinaryIO
-
-
-def read_plan(source: PlanSource, filename: str | None = None) -> PlanReport | str:
+def read_plan(source: SpreadsheetSource, filename: str | None = None) -> PlanReport | str:
     """The plan in a CSV or .xlsx (same reading as the ERAS export: BOM, CRLF, Excel); a str when
     the file cannot be read at all."""
     try:
-        data, name = _load(source, filename)
-        if not data.strip(b"\xef\xbb\xbf\r\n\t ,;"):
-            return f"{name}: the file is empty"
-        return read_plan_rows(_rows_of(data, name, []), name)
+        sheet = open_spreadsheet(source, filename)
+        return read_plan_rows(sheet.rows([]), sheet.name)
     except ExportFileError as error:
         return str(error)
     except OSError as error:
         return f"{filename or 'the file'}: cannot open the file ({error.strerror or type(error).__name__})"
 
 
-def import_plan(database: Database, program_id: int, source: PlanSource, *, actor: str, today: date,
+def import_plan(database: Database, program_id: int, source: SpreadsheetSource, *, actor: str, today: date,
                 now: datetime, filename: str | None = None) -> PlanImportResult:
     """Replace the program's plan with the file's rows (all or nothing) and carry it to the applicants
     already in SOAP."""

@@ -1,6 +1,6 @@
 """Hostile and malformed ERAS exports: fuzzed rows, formulas, encodings, sizes, zip bombs.
 
-Reading is pure (bot.eras_export.read_export); one case goes through Slack to show what the
+Reading is pure (bot.eras.read_export); one case goes through Slack to show what the
 coordinator sees. The 100k-row case only parses (bounded time), as the suite must stay fast.
 """
 
@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.console.signing import SlackClientSim
-from bot.eras_export import ExportFileError, read_export
+from bot.eras import ExportFileError, read_export
 from bot.services.records import export_archive
 from bot.spreadsheet import FORMULA_STARTS, csv_bytes
 from tests.adversarial.conftest import AdversarialServed, import_rows, program_id, snapshot
@@ -77,7 +77,7 @@ def test_safe_cell_covers_every_formula_start() -> None:
 
 
 def test_encodings_and_a_byte_order_mark_read_the_same_names() -> None:
-    """Defence: eras_export._decode (UTF-8 with or without BOM, UTF-16 with BOM, else cp1252 with a note)."""
+    """Defence: bot.eras.files.decode (UTF-8 with or without BOM, UTF-16 with BOM, else cp1252 with a note)."""
     rows = [applicant_row(1, first_name="Zoë", last_name="Núñez-Ærø")]
     text = "\r\n".join(",".join(r) for r in table(rows)) + "\r\n"
     variants = {"utf-8": text.encode("utf-8"), "bom": b"\xef\xbb\xbf" + text.encode("utf-8"),
@@ -125,7 +125,7 @@ def _bomb(rows: int) -> bytes:
 
 
 def test_an_xlsx_zip_bomb_is_refused_quickly() -> None:
-    """Defence: eras_export refuses an .xlsx that unpacks to more than MAX_XLSX_UNPACKED before opening it."""
+    """Defence: bot.eras.files refuses an .xlsx that unpacks to more than MAX_XLSX_UNPACKED before opening it."""
     bomb = _bomb(2_000_000)
     assert len(bomb) < 20 * 1024 * 1024  # it passes the download size limit
     started = time.monotonic()
@@ -136,7 +136,7 @@ def test_an_xlsx_zip_bomb_is_refused_quickly() -> None:
 
 def test_a_file_that_is_not_a_zip_named_xlsx_gets_a_clear_error(served: AdversarialServed, slack: SlackClientSim,
                                                                 standin: SlackStandIn, war_room: str) -> None:
-    """Defence: eras_export wraps openpyxl's failures in ExportFileError; the import answers in the
+    """Defence: bot.eras.files wraps openpyxl's failures in ExportFileError; the import answers in the
     thread and stores nothing."""
     for data in (b"AAMC ID,First Name\r\n1,2\r\n", b"PK\x03\x04" + b"\x00" * 100, b"\x00" * 10, b""):
         with pytest.raises(ExportFileError, match=r"fake\.xlsx"):

@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.candidates import ExamResult, natural_case
-from bot.eras_export import (
+from bot.domain.import_result import RowError
+from bot.eras import (
     CANONICAL_HEADERS,
     ColumnsMappingError,
     ExportFileError,
-    RowError,
     canonical_header,
     parse_columns_mapping,
     read_columns_mapping,

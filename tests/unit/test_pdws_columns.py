@@ -18,7 +18,7 @@ from bot.domain.candidates import (
     split_applicant_name,
 )
 from bot.domain.triage import rules_without_data
-from bot.eras_export import ImportReport, read_export
+from bot.eras import ImportReport, read_export
 
 CATEGORICAL = "Internal Medicine|1234140C0 (Categorical)"
 PRELIMINARY = "Internal Medicine|1234140P0 (Preliminary)"
