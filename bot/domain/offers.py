@@ -29,7 +29,7 @@ Rules (DOMAIN.md §2)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 from types import MappingProxyType
@@ -48,12 +48,16 @@ __all__ = [
     "OfferOutcome",
     "OfferResult",
     "OfferStatus",
+    "PositionKind",
     "PositionsChange",
     "PositionsStatus",
     "ProjectedOffer",
     "Projection",
     "StoredOffer",
+    "Unanswered",
+    "can_hold_both",
     "check_new_offer",
+    "kind_of",
     "positions_summary",
     "project_next_round",
 ]
@@ -72,6 +76,45 @@ class Availability(StrEnum):
     AVAILABLE = "available"
     ACCEPTED_ELSEWHERE = "accepted-elsewhere"  # accepting is binding and ends their SOAP everywhere
     WITHDRAWN = "withdrawn"  # withdrew from SOAP
+
+
+class Unanswered(StrEnum):
+    """What a projection assumes of an offer with no answer recorded: unknown is not lapsed, so a
+    projection that depends on it is made both ways and shown as two branches."""
+
+    LAPSED = "lapsed"
+    ACCEPTED = "accepted"
+
+
+class PositionKind(StrEnum):
+    """What a position is, for whether an applicant can hold two (DOMAIN.md §2: NRMP's partially
+    matched applicant holds a PGY-1-only position and an advanced PGY-2 one)."""
+
+    CATEGORICAL = "categorical"  # a whole residency (also primary care, reserved, and any unknown kind)
+    PRELIMINARY = "preliminary"  # PGY-1 only
+    ADVANCED = "advanced"  # starts at PGY-2
+
+
+_KIND_LETTERS = {"P": PositionKind.PRELIMINARY, "A": PositionKind.ADVANCED}
+
+
+def kind_of(code: str) -> PositionKind:
+    """The kind of a program code's positions, from its track letter (`1234140P0`: preliminary), or
+    from a track name for a program without codes (`preliminary`). Anything else is a whole residency."""
+    text = code.strip()
+    if len(text) == 9 and text[:7].isdigit():
+        return _KIND_LETTERS.get(text[7].upper(), PositionKind.CATEGORICAL)
+    folded = text.casefold()
+    if "prelim" in folded:
+        return PositionKind.PRELIMINARY
+    if "advanced" in folded:
+        return PositionKind.ADVANCED
+    return PositionKind.CATEGORICAL
+
+
+def can_hold_both(a: PositionKind, b: PositionKind) -> bool:
+    """Only a PGY-1-only (preliminary) position and an advanced one can be held together."""
+    return {a, b} == {PositionKind.PRELIMINARY, PositionKind.ADVANCED}
 
 
 @dataclass(frozen=True)
@@ -115,7 +158,8 @@ class CodeProjection:
 class Projection:
     round_number: int
     codes: Mapping[str, CodeProjection]
-    assumed_expired: tuple[OfferOutcome, ...]
+    assumed_expired: tuple[OfferOutcome, ...]  # offers with no answer: the branch below decides them
+    unanswered: Unanswered = Unanswered.LAPSED
 
     @property
     def total_offers(self) -> int:
@@ -156,25 +200,52 @@ def positions_summary(positions: Mapping[str, int], outcomes: Iterable[OfferOutc
 
 def project_next_round(lists: Mapping[str, Sequence[str]], outcomes: Sequence[OfferOutcome],
                        positions: Mapping[str, int], round_number: int,
-                       unavailable: Mapping[str, Availability] | None = None) -> Projection:
+                       unavailable: Mapping[str, Availability] | None = None,
+                       elsewhere_kinds: Mapping[str, PositionKind] | None = None,
+                       unanswered: Unanswered | None = None) -> Projection:
     """Who R3 will offer to in ``round_number``, per code (rules in the module docstring).
 
     ``lists`` maps each code to its preference list (AAMC IDs, best first); a code with positions
-    and no list has an empty one. ``unavailable`` names applicants who accepted elsewhere or withdrew."""
+    and no list has an empty one. ``unavailable`` names applicants who accepted elsewhere or withdrew;
+    ``elsewhere_kinds`` the kind of position one accepted elsewhere, when known. ``unanswered`` says
+    which branch to follow for offers with no answer recorded (default: they lapsed)."""
+    unanswered = unanswered or Unanswered.LAPSED
     checked = _check_outcomes(outcomes, positions, round_number)
+    assumed = sorted((o for o in checked if o.status is OfferStatus.OFFERED), key=lambda o: o.round_number)
+    unknown = {(o.aamc_id, o.code, o.round_number) for o in assumed}
+    if unanswered is Unanswered.ACCEPTED:
+        checked = [replace(o, status=OfferStatus.ACCEPTED) if o.status is OfferStatus.OFFERED else o
+                   for o in checked]
     summary = positions_summary(positions, checked)
-    gone: dict[str, str] = {a: str(v) for a, v in (unavailable or {}).items() if v is not Availability.AVAILABLE}
+    # (applicant, kind of position held) -> why: who holds what bars them from codes of a kind they
+    # cannot hold at the same time (only preliminary + advanced go together).
+    held: dict[str, list[tuple[PositionKind, str]]] = {}
+    gone: dict[str, str] = {}
+    for a, v in (unavailable or {}).items():
+        if v is Availability.WITHDRAWN:
+            gone[a] = str(v)
+        elif v is Availability.ACCEPTED_ELSEWHERE:
+            kind = (elsewhere_kinds or {}).get(a)
+            if kind is None:
+                gone[a] = str(v)
+            else:
+                held.setdefault(a, []).append((kind, f"accepted a {kind.value} position elsewhere"))
     for o in checked:
         if o.status is OfferStatus.ACCEPTED:
-            gone[o.aamc_id] = f"accepted ({o.code}, round {o.round_number})"
+            if_accepted = (" if the unanswered offer was accepted"
+                           if (o.aamc_id, o.code, o.round_number) in unknown else "")
+            held.setdefault(o.aamc_id, []).append(
+                (kind_of(o.code), f"accepted ({o.code}, round {o.round_number}){if_accepted}"))
     barred: dict[tuple[str, str], str] = {}
-    assumed: list[OfferOutcome] = []
     for o in sorted(checked, key=lambda x: x.round_number):
         if o.status is OfferStatus.OFFERED:
-            assumed.append(o)
             barred.setdefault((o.aamc_id, o.code), f"offer of round {o.round_number} lapsed unanswered")
         elif o.status in (OfferStatus.REJECTED, OfferStatus.EXPIRED):
             barred.setdefault((o.aamc_id, o.code), f"{o.status.value} in round {o.round_number}")
+
+    def holding(aamc: str, code: str) -> str | None:
+        wanted = kind_of(code)
+        return next((why for kind, why in held.get(aamc, ()) if not can_hold_both(kind, wanted)), None)
 
     codes: dict[str, CodeProjection] = {}
     for code, counts in summary.items():
@@ -184,7 +255,7 @@ def project_next_round(lists: Mapping[str, Sequence[str]], outcomes: Sequence[Of
         skipped: dict[str, str] = {}
         eligible: list[str] = []
         for aamc in listed:
-            reason = gone.get(aamc) or barred.get((aamc, code))
+            reason = gone.get(aamc) or holding(aamc, code) or barred.get((aamc, code))
             if reason:
                 skipped[aamc] = reason
             else:
@@ -192,32 +263,35 @@ def project_next_round(lists: Mapping[str, Sequence[str]], outcomes: Sequence[Of
         offers = tuple(eligible[: counts.open])
         codes[code] = CodeProjection(code, counts.total, counts.filled, counts.open, offers,
                                      counts.open - len(offers), MappingProxyType(skipped))
-    unknown = set(lists) - set(positions)
-    if unknown:
-        raise ValueError(f"lists for codes without positions: {sorted(unknown)}")
+    strays = set(lists) - set(positions)
+    if strays:
+        raise ValueError(f"lists for codes without positions: {sorted(strays)}")
     assumed.sort(key=lambda o: (o.round_number, o.code, o.aamc_id))
-    return Projection(round_number, MappingProxyType(codes), tuple(assumed))
+    return Projection(round_number, MappingProxyType(codes), tuple(assumed), unanswered)
 
 
 def unrecorded_offers(locked: Mapping[int, Mapping[str, Sequence[str]]], outcomes: Sequence[OfferOutcome],
                       positions: Mapping[str, int], before_round: int,
-                      unavailable: Mapping[int, Mapping[str, Availability]] | None = None
-                      ) -> tuple[OfferOutcome, ...]:
+                      unavailable: Mapping[int, Mapping[str, Availability]] | None = None,
+                      elsewhere_kinds: Mapping[str, PositionKind] | None = None,
+                      unanswered: Unanswered | None = None) -> tuple[OfferOutcome, ...]:
     """Offers R3 made in earlier rounds that nobody recorded here, as unanswered (``OFFERED``) outcomes.
 
     R3 offers each round from the top of the list certified before it (DOMAIN.md §2). For every earlier
     round whose lists were locked here, the applicants that round's projection reaches, with no outcome
     recorded for that code and round, were offered; every offer expires before the next round, and an
     applicant who let an offer expire gets no further offer from that code. Without this, the next
-    round would propose the very people R3 already offered to. ``locked`` maps a round to its locked
-    lists per code; rounds without a locked list are skipped (R3 used a list the war room never saw).
+    round would propose the very people R3 already offered to. ``locked`` maps a round to the lists R3
+    used in it per code (see `bot.domain.r3_rounds.list_used`); rounds without one are skipped (R3 used
+    a list the war room never saw). ``unanswered`` is the branch for earlier offers with no answer.
     ``unavailable`` maps a round to the applicants already out of SOAP when its offers went out."""
     known = list(outcomes)
     inferred: list[OfferOutcome] = []
     for number in sorted(r for r in locked if r < before_round):
         lists = {code: ids for code, ids in locked[number].items() if code in positions}
         earlier = [o for o in known if o.round_number < number]
-        projection = project_next_round(lists, earlier, positions, number, (unavailable or {}).get(number))
+        projection = project_next_round(lists, earlier, positions, number, (unavailable or {}).get(number),
+                                        elsewhere_kinds, unanswered)
         recorded = {(o.aamc_id, o.code) for o in known if o.round_number == number}
         for code, projected in projection.codes.items():
             for aamc in projected.offers:
@@ -237,15 +311,23 @@ class NewOfferCheck:
 
 
 def check_new_offer(history: Sequence[OfferOutcome], code: str, round_number: int, status: OfferStatus,
-                    availability: Availability = Availability.AVAILABLE) -> NewOfferCheck:
+                    availability: Availability = Availability.AVAILABLE,
+                    elsewhere_kind: PositionKind | None = None) -> NewOfferCheck:
     """The re-offer rules for an offer to ``aamc_id`` on ``code`` in ``round_number`` (DOMAIN.md §2).
 
     ``history`` is every outcome recorded for the applicant except the one being written. Two offers
     of one round on two codes may both be recorded (an applicant may hold both), but only one accepted."""
-    if availability is not Availability.AVAILABLE:
+    kind = kind_of(code)
+    if availability is Availability.ACCEPTED_ELSEWHERE and elsewhere_kind is not None:
+        if not can_hold_both(elsewhere_kind, kind):
+            return NewOfferCheck(refusal=f"the applicant accepted a {elsewhere_kind.value} position elsewhere, "
+                                         f"and cannot hold a {kind.value} one too")
+    elif availability is not Availability.AVAILABLE:
         return NewOfferCheck(refusal=f"the applicant is marked {availability.value}: their SOAP is over")
     for o in sorted(history, key=lambda x: x.round_number):
         same_round = o.round_number == round_number
+        if can_hold_both(kind_of(o.code), kind):
+            continue  # a preliminary and an advanced position are held together
         if o.status is OfferStatus.ACCEPTED and (not same_round or status is OfferStatus.ACCEPTED):
             return NewOfferCheck(refusal=f"the applicant accepted the round-{o.round_number} {o.code} offer: "
                                          "accepting ends their SOAP")

@@ -70,6 +70,7 @@ __all__ = [
     "Vote",
     "aamc_sort_key",
     "aggregate",
+    "code_ballots",
     "pairwise_matrix",
     "schulze_order",
 ]
@@ -371,3 +372,15 @@ def aggregate(
         dissent=MappingProxyType(dissent),
         not_voted=MappingProxyType(not_voted),
     )
+
+
+def code_ballots(general: Sequence[Ballot], orderings: Mapping[str, Sequence[str]]) -> tuple[list[Ballot], int]:
+    """Each member's ballot for one program code, and how many were given for that code.
+
+    A member's ballot for a code is their own ordering for that code (`/soap rank <code> …`) with their
+    scale votes; a member who gave none for the code counts with their general ballot. A preliminary
+    year and a whole residency are judged differently, so a member may order them differently."""
+    by_member = {b.member: b for b in general}
+    ballots = [Ballot(member=m, scale=by_member[m].scale if m in by_member else {}, ordering=tuple(orderings[m]))
+               if m in orderings else by_member[m] for m in sorted(set(by_member) | set(orderings))]
+    return ballots, len(orderings)
