@@ -56,7 +56,7 @@ def policy(cmd: SoapCommand) -> None:
     if not change.changed_keys:
         cmd.reply("The policy already says that; nothing changed.\n" + policy_text(change.after, program.name))
         return
-    report = policy_change_text(cmd.actor.user_id, change.before, change.after, change.moves)
+    report = policy_change_text(cmd.actor.user_id, change.before, change.after, change.moves, change.cards_to_redraw)
     cmd.room.gateway.post(program.channel_id, report)
     cmd.reply(report)
 

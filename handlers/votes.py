@@ -1,7 +1,8 @@
 """Votes, own orderings, pins and the preference lists (one per program code).
 
 `/soap vote <id> high|rank|if-needed|dnr`, the four vote buttons on the card, `/soap rank <id> <id> …`,
-`/soap votes <id>` (directors), `/soap pin|unpin|exclude|include <id> [code]` (directors),
+`/soap votes <id>` (who voted what for directors, the tally for others),
+`/soap pin|unpin|exclude|include <id> [code]` (directors),
 `/soap list [code|label] [page]`,
 `/soap list lock|unlock|csv <round> [code]` and `/soap list certified <round> [code]` (directors).
 
@@ -19,7 +20,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
-from bot.access import Access, ProgramRef
+from bot.access import Access, ProgramRef, Role
 from bot.domain.preference_list import Vote
 from bot.errors import BadInput
 from bot.messages import preference_list as messages
@@ -70,9 +71,10 @@ def vote_command(cmd: SoapCommand) -> None:
 def votes_command(cmd: SoapCommand) -> None:
     if not cmd.args.words:
         raise BadInput("Use `/soap votes <AAMC ID or name>`, like `/soap votes 12345678`.")
-    detail = voting.candidate_votes(cmd.room.database, program_id=cmd.program.id,
-                                    aamc_id=" ".join(cmd.args.words))
-    text, blocks = messages.candidate_votes_blocks(detail)
+    seen = voting.votes_seen(cmd.room.database, program_id=cmd.program.id, aamc_id=" ".join(cmd.args.words),
+                             viewer=cmd.actor.user_id, director=cmd.actor.is_director,
+                             votes=cmd.actor.role is not Role.OBSERVER)
+    text, blocks = messages.votes_seen_blocks(seen)
     cmd.reply(text, blocks)
 
 
@@ -277,9 +279,9 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
     router.subcommand("vote", access=Access.WRITE, usage="vote 12345678|Alvarez high|rank|if-needed|dnr",
                       summary="Your vote on a candidate (changeable): rank high, rank, only if needed, do not rank.",
                       what="vote")(vote_command)
-    router.subcommand("votes", access=Access.DIRECTOR, usage="votes 12345678",
-                      summary="Who voted what on a candidate (directors only, only you see it).",
-                      what="see who voted what")(votes_command)
+    router.subcommand("votes", access=Access.READ, usage="votes 12345678",
+                      summary="The committee's votes on a candidate, only you see it: who voted what for directors, "
+                              "the tally for others (with blind votes, once you have voted on them).")(votes_command)
     router.subcommand("rank", access=Access.WRITE, usage="rank 12345678 23456789 | rank Alvarez, Chen, Okafor",
                       summary="Your own ordering, best first, by AAMC IDs or names separated by commas (replaces "
                               "your previous one; `rank clear` removes it).",

@@ -28,3 +28,6 @@ class Dashboard:
     # The lists as `/soap list` shows them (one per program code, each ranked from 1, without the
     # applicants whose SOAP is over), so Home's ranks are the ranks the committee reads there.
     code_lists: tuple[CodeList, ...] = ()
+    # Blind votes: the applicants (AAMC IDs) whose support and dissent this member may not see yet
+    # (they have neither voted on nor ranked them); `bot.domain.votes.tally_view` is the rule.
+    tallies_hidden: frozenset[str] = frozenset()

@@ -161,6 +161,9 @@ class TriagePolicy(BaseModel):
     """2-letter codes of the states that count as ties to the region."""
     professionalism_dealbreaker: bool = True
     """A professionalism concern is a deal-breaker (otherwise it is a risk)."""
+    blind_votes: bool = False
+    """The committee's tallies stay hidden from a member until they have voted (against anchoring):
+    the card says how many voted, not how. Not a triage rule, but the program's one policy holds it."""
 
     @field_validator("home_states", mode="before")
     @classmethod
@@ -216,6 +219,8 @@ class TriagePolicy(BaseModel):
             "professionalism concern: "
             + ("deal-breaker" if self.professionalism_dealbreaker else "risk, not a deal-breaker")
             + " (professionalism)",
+            "blind votes: " + ("yes, a member sees the tally only after voting" if self.blind_votes
+                               else "no, the card shows the tally") + " (blind_votes)",
         ]
 
 
@@ -232,6 +237,7 @@ POLICY_KEYS: tuple[str, ...] = (
     "img_usce",
     "home_states",
     "professionalism",
+    "blind_votes",
 )
 
 _POLICY_KEY_ALIASES: dict[str, str] = {
@@ -248,6 +254,7 @@ _POLICY_KEY_ALIASES: dict[str, str] = {
         "img_needs_us_clinical": ("img_usce", "usce", "img_needs_us_clinical", "img_us_clinical"),
         "home_states": ("home_states", "home", "states", "region", "home_state"),
         "professionalism_dealbreaker": ("professionalism", "professionalism_dealbreaker", "prof"),
+        "blind_votes": ("blind_votes", "blind", "blind_voting"),
     }.items()
     for alias in aliases
 }  # fmt: skip
@@ -314,6 +321,7 @@ _PARSERS: dict[str, _Parser] = {
     "img_needs_us_clinical": _parse_bool("yes", "no"),
     "home_states": _parse_states,
     "professionalism_dealbreaker": _parse_bool("dealbreaker", "risk"),
+    "blind_votes": _parse_bool("yes", "no"),
 }
 
 

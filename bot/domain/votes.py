@@ -4,6 +4,7 @@ them; the builders draw them). The scale itself is `bot.domain.preference_list.V
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from bot.domain.preference_list import Vote
 
@@ -32,6 +33,38 @@ class CandidateVotes:
     pinned_by: str | None
     by_vote: dict[Vote, tuple[str, ...]]
     ranked_at: dict[str, int]  # member -> position in their own ordering
+
+
+class TallyView(StrEnum):
+    """How much of the committee's votes on an applicant a person is shown."""
+
+    NAMES = "names"  # the tally and who voted what (directors)
+    TALLY = "tally"  # the count per scale step, no names
+    COUNT = "count"  # only how many voted: blind votes, and this member has not voted yet
+
+
+def tally_view(*, blind: bool, director: bool, votes: bool, has_voted: bool) -> TallyView:
+    """What a person sees of the votes on one applicant. With blind votes a member sees how the
+    committee voted only once they have voted on (or ranked) the applicant themselves, so the first
+    votes cannot anchor theirs; directors see everything, as always; observers (who do not vote, so
+    nobody's vote follows theirs) see the tally."""
+    if director:
+        return TallyView.NAMES
+    if not blind or not votes or has_voted:
+        return TallyView.TALLY
+    return TallyView.COUNT
+
+
+@dataclass(frozen=True)
+class VotesSeen:
+    """`/soap votes <applicant>` for one person: the votes, and how much of them they are shown."""
+
+    votes: CandidateVotes
+    view: TallyView
+
+    @property
+    def total(self) -> int:
+        return sum(len(users) for users in self.votes.by_vote.values())
 
 
 @dataclass(frozen=True)

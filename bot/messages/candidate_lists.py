@@ -177,10 +177,17 @@ def policy_changes(before: TriagePolicy, after: TriagePolicy) -> list[str]:
     return changes
 
 
-def policy_change_text(actor: str, before: TriagePolicy, after: TriagePolicy, moves: Sequence[Move]) -> str:
+def policy_change_text(actor: str, before: TriagePolicy, after: TriagePolicy, moves: Sequence[Move],
+                       cards_to_redraw: int = 0) -> str:
     """What a policy change did, for the war room: the settings, who moved between buckets (those on a
-    preference list first, so none is hidden behind "and N more"), and which of them are on a list."""
+    preference list first, so none is hidden behind "and N more"), and which of them are on a list;
+    with blind votes switched, how soon the posted cards show (or stop showing) the tallies."""
     head = f":gear: {mention(actor)} changed the triage policy: {escape('; '.join(policy_changes(before, after)))}."
+    if cards_to_redraw:
+        head += (f"\nThe {plural(cards_to_redraw, 'posted card')} "
+                 f"{'are' if cards_to_redraw != 1 else 'is'} redrawn within "
+                 f"{plural(redraw_minutes(cards_to_redraw), 'minute')}"
+                 + (" to show only how many voted." if after.blind_votes else " to show the tallies again."))
     if not moves:
         return head + "\nNo candidate changed bucket."
     ordered = sorted(moves, key=lambda m: (m.on_list is None, m.name.casefold(), m.aamc_id))

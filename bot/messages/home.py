@@ -76,16 +76,18 @@ def _candidate(line: ListLine, lists: tuple[CodeList, ...]) -> str:
     return f"*{escape(clip(line.name, NAME_CHARS))}* ({escape(line.aamc_id)}) · {_where(line, lists)}{bucket}"
 
 
-def _top_line(line: ListLine, group_start: dict[int, int]) -> str:
+def _top_line(line: ListLine, group_start: dict[int, int], hidden: frozenset[str]) -> str:
     pin = " :pushpin:" if line.pinned else ""
-    return (f"{rank_mark(line, group_start)} {escape(clip(line.name, NAME_CHARS))} ({escape(line.aamc_id)}){pin} · "
-            f"support {len(line.support)}, dissent {len(line.dissent)}")
+    votes = ("votes hidden until you vote" if line.aamc_id in hidden
+             else f"support {len(line.support)}, dissent {len(line.dissent)}")
+    name = escape(clip(line.name, NAME_CHARS))
+    return f"{rank_mark(line, group_start)} {name} ({escape(line.aamc_id)}){pin} · {votes}"
 
 
-def _top(title: str, lines: tuple[ListLine, ...], shown: int, listed: int) -> str:
+def _top(title: str, lines: tuple[ListLine, ...], shown: int, listed: int, hidden: frozenset[str]) -> str:
     """The top of one list, ties marked as `/soap list` marks them (`1=` `1=` `3=`)."""
     group_start = {line.tie_group: line.rank for line in reversed(lines) if line.tied}
-    top = "\n".join(_top_line(line, group_start) for line in lines[:shown])
+    top = "\n".join(_top_line(line, group_start, hidden) for line in lines[:shown])
     return f"*{title}* ({listed} listed)\n{top}"
 
 
@@ -146,12 +148,12 @@ def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None
     per_code = [listed for listed in board.code_lists if listed.code is not None and listed.lines]
     if per_code:
         each = max(3, len(board.top) // len(per_code))
-        blocks.append(section("\n".join(_top(f"Top of {escape(listed.title)}", listed.lines, each, len(listed.lines))
-                                         for listed in per_code)[:SECTION_TEXT]))
+        blocks.append(section("\n".join(_top(f"Top of {escape(listed.title)}", listed.lines, each, len(listed.lines),
+                                              board.tallies_hidden) for listed in per_code)[:SECTION_TEXT]))
     elif board.top:
         lines = board.code_lists[0].lines if board.code_lists else board.top
         blocks.append(section(_top("Top of the committee's current list", lines, len(board.top),
-                                   board.list_size)[:SECTION_TEXT]))
+                                   board.list_size, board.tallies_hidden)[:SECTION_TEXT]))
     else:
         blocks.append(section("*The committee's list is empty*: nobody has voted or been pinned yet."))
     blocks.append(context("`/soap list` shows the whole order, `/soap next` who the next round would offer to, "

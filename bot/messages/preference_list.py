@@ -26,7 +26,15 @@ from slack_sdk.models.blocks import (
 from bot.domain.lists import CodeList, CurrentList, ListLine, LockedEntry, LockedList, Placement, Unlocked
 from bot.domain.preference_list import Vote
 from bot.domain.reminders import ListState
-from bot.domain.votes import VOTE_LABELS, CandidateVotes, PinResult, RankingResult, VoteResult
+from bot.domain.votes import (
+    VOTE_LABELS,
+    CandidateVotes,
+    PinResult,
+    RankingResult,
+    TallyView,
+    VoteResult,
+    VotesSeen,
+)
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
 
@@ -181,6 +189,29 @@ def candidate_votes_blocks(votes: CandidateVotes) -> tuple[str, list[dict[str, A
     text = f"{title}\n" + "\n".join(lines)
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=clip(f"*{title}*\n" + "\n".join(lines), 2900))),
                            _context("Only you can see this: who voted what is for directors.")]
+    return clip(text, 3900), _dicts(blocks)
+
+
+def votes_seen_blocks(seen: VotesSeen) -> tuple[str, list[dict[str, Any]]]:
+    """`/soap votes <applicant>` as the asker may see it: who voted what (a director), the tally
+    without names, or, with blind votes before the asker has voted, only how many voted."""
+    if seen.view is TallyView.NAMES:
+        return candidate_votes_blocks(seen.votes)
+    votes = seen.votes
+    title = f"Votes on {_name(votes.name)} ({escape(votes.aamc_id)})"
+    counted = f"{seen.total} vote{'s' if seen.total != 1 else ''}" if seen.total else "no votes yet"
+    if seen.view is TallyView.COUNT:
+        body = (f"{counted.capitalize()} so far. Blind votes are on: you see how the committee voted once you have "
+                f"voted on this applicant yourself (the card's buttons, or `/soap vote {escape(votes.aamc_id)} "
+                "high|rank|if-needed|dnr`).")
+        note = "Only you can see this."
+    else:
+        tally = {vote: len(votes.by_vote.get(vote, ())) for vote in Vote}
+        body = f"{tally_text(tally)} ({counted})."
+        note = "Only you can see this; who voted what is for directors."
+    text = f"{title}\n{body}"
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=clip(f"*{title}*\n{body}", 2900))),
+                           _context(note)]
     return clip(text, 3900), _dicts(blocks)
 
 

@@ -10,7 +10,8 @@
   from the program (every offer ends an applicant's SOAP with the program: a vote on them changes
   nothing); observers do not vote, so they have none;
 - the lists as `/soap list` shows them (one per program code, ranked from 1), for their tops and
-  the ranks shown beside the missing votes.
+  the ranks shown beside the missing votes; with blind votes, a member's top of the list hides the
+  support and dissent of the applicants they have not voted on or ranked yet (as the card does).
 
 Only committee members get a dashboard; the handler shows everyone else a short explanation and
 nothing about applicants (it never calls this function for them).
@@ -26,8 +27,9 @@ from sqlalchemy import select
 from bot.access import ProgramRef, Role
 from bot.domain.dashboard import Dashboard
 from bot.domain.soap_calendar import EventKind
+from bot.domain.votes import TallyView, tally_view
 from bot.errors import WarRoomError
-from bot.services import positions, preference_list, schedule
+from bot.services import positions, preference_list, schedule, triage
 from storage.database import Database
 from storage.models import Offer
 
@@ -56,6 +58,10 @@ def dashboard(database: Database, *, program: ProgramRef, user_id: str, role: Ro
                      and line.candidate_id not in offered)
                if role is not Role.OBSERVER else ())
     first = current.lists[0].lines if current.lists else current.lines
+    blind = triage.program_policy(database, program.id).blind_votes
+    hidden = frozenset(line.aamc_id for line in current.lines
+                       if tally_view(blind=blind, director=role is Role.DIRECTOR, votes=role is not Role.OBSERVER,
+                                     has_voted=user_id not in line.not_voted) is TallyView.COUNT)
     return Dashboard(program.name, program.timezone, role is not Role.OBSERVER, status.codes, deadline, event, missing,
                      first[:TOP_OF_LIST], len(first), tuple(lock.round for lock in current.locks),
-                     calendar.lists if calendar is not None else (), current.lists)
+                     calendar.lists if calendar is not None else (), current.lists, hidden)

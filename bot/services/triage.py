@@ -183,6 +183,7 @@ class PolicyChange:
     before: TriagePolicy
     after: TriagePolicy
     moves: list[Move] = field(default_factory=list)
+    cards_to_redraw: int = 0  # posted cards the clock redraws (blind votes switched on or off)
 
     @property
     def changed_keys(self) -> list[str]:
@@ -214,11 +215,16 @@ def set_policy(database: Database, *, program: ProgramRef, actor: str, pairs: Ma
         moves = recompute(session, program.id, after, today)
         listed = on_lists(session, program.id, [move.candidate_id for move in moves])
         moves = [dataclasses.replace(move, on_list=listed.get(move.candidate_id)) for move in moves]
+        cards = 0
+        if before.blind_votes != after.blind_votes:  # every posted card shows the tallies, or stops showing them
+            cards = int(getattr(session.execute(
+                update(Candidate).where(Candidate.program_id == program.id, Candidate.thread_ts.is_not(None))
+                .values(card_stale=True).execution_options(synchronize_session=False)), "rowcount", 0) or 0)
         audit.record(session, program_id=program.id, actor=actor, action="triage.policy",
                      target=f"program:{program.id}",
                      before=before.model_dump(mode="json"),
                      after={**after.model_dump(mode="json"), "moved": len(moves)})
-        return PolicyChange(before, after, moves)
+        return PolicyChange(before, after, moves, cards)
 
 
 def _first_line(error: Exception) -> str:

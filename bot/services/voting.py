@@ -11,7 +11,9 @@ Decisions (a program director's expectations, written down):
 - Pins are the directors' (own students, internal candidates): a pinned candidate goes first on
   the list whatever the votes (order among pins: see `bot.services.preference_list`).
 - The card (seen by the whole channel) shows tallies per scale step, never who voted what; a
-  director sees names with `/soap votes <id>` (ephemeral) or on a card rendered for a director.
+  director sees names with `/soap votes <id>` (ephemeral) or on a card rendered for a director,
+  others the tally. With blind votes (the program's policy) the card shows only how many voted,
+  and `/soap votes` shows a member the tally once they have voted (`bot.domain.votes.tally_view`).
 - Every write is audited with before/after values; a candidate is named in audits by AAMC ID.
 """
 
@@ -27,12 +29,22 @@ from sqlalchemy.orm import Session
 
 from bot.domain.cards import CardButton, CardSection, CardViewer
 from bot.domain.preference_list import Ballot, Vote
-from bot.domain.votes import VOTE_LABELS, CandidateVotes, PinResult, RankingResult, VoteResult
+from bot.domain.votes import (
+    VOTE_LABELS,
+    CandidateVotes,
+    PinResult,
+    RankingResult,
+    TallyView,
+    VoteResult,
+    VotesSeen,
+    tally_view,
+)
 from bot.errors import BadInput, CandidateNotFound
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
 from bot.services import audit
 from bot.services.candidates import SeveralCandidates, resolve_one
+from bot.services.triage import policy_of
 from storage.database import Database
 from storage.models import Candidate, Program, Ranking
 from storage.models import Vote as VoteRow
@@ -164,13 +176,34 @@ def voters_by_step(session: Session, candidate_id: int) -> dict[Vote, list[str]]
 
 def candidate_votes(database: Database, *, program_id: int, aamc_id: str) -> CandidateVotes:
     with database.reading() as session:
+        return _candidate_votes(session, program_id, find_candidate(session, program_id, aamc_id))
+
+
+def _candidate_votes(session: Session, program_id: int, candidate: Candidate) -> CandidateVotes:
+    by_vote = voters_by_step(session, candidate.id)
+    ranked_at = {user: position for user, position in session.execute(
+        select(Ranking.user_id, Ranking.position).where(Ranking.program_id == program_id,
+                                                       Ranking.candidate_id == candidate.id))}
+    return CandidateVotes(candidate.id, candidate.aamc_id, display_name(candidate), candidate.pinned_by,
+                          {v: tuple(users) for v, users in by_vote.items()}, ranked_at)
+
+
+def blind_votes(session: Session, program_id: int) -> bool:
+    """Whether the program hides the tallies from a member until they vote (`/soap policy set blind_votes=yes`)."""
+    return policy_of(session, program_id).blind_votes
+
+
+def votes_seen(database: Database, *, program_id: int, aamc_id: str, viewer: str, director: bool,
+               votes: bool) -> VotesSeen:
+    """`/soap votes <applicant>` for `viewer`: names for a director, the tally for others, or (blind
+    votes) only the count until the viewer has voted on or ranked the applicant. `votes`: whether the
+    viewer's role votes at all (observers do not)."""
+    with database.reading() as session:
         candidate = find_candidate(session, program_id, aamc_id)
-        by_vote = voters_by_step(session, candidate.id)
-        ranked_at = {user: position for user, position in session.execute(
-            select(Ranking.user_id, Ranking.position).where(Ranking.program_id == program_id,
-                                                           Ranking.candidate_id == candidate.id))}
-        return CandidateVotes(candidate.id, candidate.aamc_id, display_name(candidate), candidate.pinned_by,
-                              {v: tuple(users) for v, users in by_vote.items()}, ranked_at)
+        detail = _candidate_votes(session, program_id, candidate)
+        voted = viewer in detail.ranked_at or any(viewer in users for users in detail.by_vote.values())
+        view = tally_view(blind=blind_votes(session, program_id), director=director, votes=votes, has_voted=voted)
+        return VotesSeen(detail, view)
 
 
 # --------------------------------------------------------------------------- rankings
@@ -283,14 +316,22 @@ CARD_NAMES_LIMIT = 12  # names per scale step on a director's card
 
 
 def votes_card_section(session: Session, candidate: Candidate, viewer: CardViewer) -> CardSection:
-    """Tallies per scale step and the four vote buttons; names only for a director's (ephemeral) card."""
+    """Tallies per scale step and the four vote buttons; names only for a director's (ephemeral) card.
+    With blind votes the channel's card says how many voted, not how (one message is the same for
+    everyone, so it cannot show a member the tally only after they voted: `/soap votes` does)."""
     by_vote = voters_by_step(session, candidate.id)
     total = sum(len(users) for users in by_vote.values())
     lines: list[str] = []
     if candidate.pinned_by:
         lines.append(f":pushpin: Pinned to the top of the list by {mention(candidate.pinned_by)}")
-    lines.append(" · ".join(f"{VOTE_LABELS[v]}: *{len(by_vote[v])}*" for v in Vote)
-                 + (f"  ({total} vote{'s' if total != 1 else ''})" if total else "  (no votes yet)"))
+    counted = f"{total} vote{'s' if total != 1 else ''}" if total else "no votes yet"
+    view = tally_view(blind=blind_votes(session, candidate.program_id), director=viewer.is_director, votes=True,
+                      has_voted=False)
+    if view is TallyView.COUNT:
+        lines.append(f"*{counted}* · blind votes: the tally is hidden until you vote; then "
+                     f"`/soap votes {candidate.aamc_id}` shows it to you.")
+    else:
+        lines.append(" · ".join(f"{VOTE_LABELS[v]}: *{len(by_vote[v])}*" for v in Vote) + f"  ({counted})")
     if viewer.is_director:
         for vote in Vote:
             users = by_vote[vote]

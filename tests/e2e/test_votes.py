@@ -177,8 +177,9 @@ def test_observers_cannot_vote_and_only_directors_see_who_voted_what(served: Ser
     assert "observer" in refused
     click(slack, standin, M1, room, "vote.rank", A)
     click(slack, standin, M2, room, "vote.do_not_rank", A)
-    hidden = command(slack, standin, M1, room, f"votes {A}")
-    assert "Only a program director" in hidden["text"]
+    tally = command(slack, standin, M1, room, f"votes {A}")["text"]
+    assert "Rank 1 · Only if needed 0 · Do not rank 1 (2 votes)" in tally
+    assert M1 not in tally and M2 not in tally  # who voted what is for directors
     shown = command(slack, standin, DIRECTOR, room, f"votes {A}")
     assert f"*Rank* (1): <@{M1}>" in shown["text"]
     assert f"*Do not rank* (1): <@{M2}>" in shown["text"]
