@@ -1,6 +1,6 @@
 """`/soap plan`, `/soap unseen`, the pre-SOAP plan shared in the war room, and the unseen list's buttons.
 
-Import from Slack: a person with write access shares the plan (.csv/.xlsx) in the war-room channel
+Import from Slack: a program director shares the plan (.csv/.xlsx) in the war-room channel
 with a message containing the word "plan"; the bot replies in that message's thread. This feature is
 registered before the candidates feature so that a message saying "import the plan" imports a plan,
 never SOAP applicants.
@@ -60,7 +60,8 @@ def plan_shared(room: WarRoom, ack: Ack, body: dict[str, Any], request: BoltRequ
         room.gateway.post_ephemeral(channel, actor.user_id, f":no_entry: {error}", thread_ts=thread)
 
     try:
-        program = actor.require(Access.WRITE, "import the pre-SOAP plan")
+        # The plan sets applicants' triage buckets, which only directors may override.
+        program = actor.require(Access.DIRECTOR, "import the pre-SOAP plan (it sets applicants' triage)")
         shared = event.get("files") or []
         files = candidates.export_files(shared)
         if len(files) != 1:

@@ -66,7 +66,7 @@ def card_of(served: Served, standin: SlackStandIn, index: int) -> tuple[str, str
 
 def test_a_plan_of_five_three_in_soap_cards_notes_and_who_did_not_apply(
         served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
-    event = share(slack, standin, COORDINATOR, "pre-soap.csv", eras_csv(FIVE), "our pre-SOAP plan")
+    event = share(slack, standin, DIRECTOR, "pre-soap.csv", eras_csv(FIVE), "our pre-SOAP plan")
     reply = standin.wait_for("chat.postMessage")[0].params
     assert reply["thread_ts"] == event["ts"]
     assert "Imported the pre-SOAP plan pre-soap.csv: 5 applicants (2 thrilled, 1 soap-only, 2 no)" in reply["text"]
@@ -124,7 +124,7 @@ def _has_card(served: Served, index: int) -> bool:
 
 def test_a_plan_no_voted_high_by_the_committee_is_on_the_list_and_the_card_shows_both(
         served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
-    share(slack, standin, COORDINATOR, "plan.csv", eras_csv([plan_row(7, "no", "no show at interview day")]),
+    share(slack, standin, DIRECTOR, "plan.csv", eras_csv([plan_row(7, "no", "no show at interview day")]),
           "plan")
     standin.wait_for("chat.postMessage")
     share(slack, standin, COORDINATOR, "soap.csv", eras_csv([applicant_row(7), applicant_row(8)]), "import")
@@ -221,3 +221,20 @@ def test_the_reminder_before_a_deadline_says_how_many_eligible_applicants_remain
     deadline = next(c.params for c in standin.wait_for("chat.postMessage") if ":alarm_clock:" in c.params["text"])
     assert "2 eligible applicants still unseen" in deadline["text"]  # 42 and 43; 41 has a vote, 44 a deal-breaker
     assert "/soap unseen" in json.dumps(deadline["blocks"])
+
+
+def test_a_members_shared_plan_is_refused_and_moves_nobody(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    """A plan sets triage buckets, which only a director overrides: `/soap triage` refuses a member,
+    and so does a shared plan."""
+    share(slack, standin, COORDINATOR, "soap.csv", eras_csv([applicant_row(5)]), "import")
+    served.idle()
+    share(slack, standin, COORDINATOR, "pre-soap.csv", eras_csv([plan_row(5, "no", "not even in SOAP")]),
+          "our pre-SOAP plan")
+    refusal = standin.wait_for("chat.postEphemeral")[-1].params
+    assert refusal["user"] == COORDINATOR
+    assert "Only a program director can import the pre-SOAP plan" in refusal["text"]
+    served.idle()
+    assert _candidate_bucket(served, 5) is None
+    with served.room.database.reading() as session:
+        assert session.scalars(select(ReferenceNote)).all() == []
