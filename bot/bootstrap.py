@@ -11,13 +11,12 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from datetime import datetime
 
-from slack_sdk import WebClient
-
 from bot.services import interviews, notes, offer_card, schedule, voting
 from bot.services.cards import SectionProvider
 from bot.services.programs import SetupHook, war_room_members
 from bot.settings import Settings
 from bot.war_room import WarRoom, system_clock
+from bot.work_pool import SlackWebClient
 from storage.database import Database
 
 # The candidate card below the applicant's file: reference notes, the committee's votes, the
@@ -35,7 +34,7 @@ SETUP_HOOKS: tuple[SetupHook, ...] = (schedule.seed_default_calendar,)
 
 def build_war_room(settings: Settings, *, clock: Callable[[], datetime] = system_clock,
                    sleep: Callable[[float], None] | None = None, work: Executor | None = None) -> WarRoom:
-    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    client = SlackWebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
     return WarRoom(settings=settings, database=Database(settings.database_url, clock=clock), client=client,
                    card_sections=CARD_SECTIONS, clock=clock, sleep=sleep, work_pool=work,
                    members_of=war_room_members)

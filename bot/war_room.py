@@ -9,8 +9,9 @@ nothing else differs.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime
 
@@ -21,6 +22,7 @@ from bot.access import CommitteeDirectory
 from bot.services.cards import SectionProvider
 from bot.settings import Settings
 from bot.slack_gateway import BotPosts, SlackGateway
+from bot.work_pool import WorkPool, sleeping_off_slot
 from storage.database import Database
 
 
@@ -40,7 +42,8 @@ class WarRoom:
     sleep: Callable[[float], None] | None = None
     # Where a request's work runs after Slack has its acknowledgement (handlers.errors.guard, the
     # router). Small and bounded: a burst queues its work here instead of its acks, and few threads
-    # holding the GIL leave the request threads free to acknowledge (docs/operations.md).
+    # holding the GIL leave the request threads free to acknowledge; shared fairly between kinds of
+    # work, and not held while waiting on Slack (bot.work_pool, docs/operations.md).
     work_pool: InitVar[Executor | None] = None
     # Who the committee of a war-room channel is (bot.services.programs.war_room_members: its members while
     # the channel is private and unshared); by default simply the channel's members.
@@ -52,9 +55,9 @@ class WarRoom:
     directory: CommitteeDirectory = field(init=False)
 
     def __post_init__(self, work_pool: Executor | None) -> None:
-        self.work = work_pool or ThreadPoolExecutor(max_workers=self.settings.work_threads,
-                                                    thread_name_prefix="soap-work")
-        self.gateway = SlackGateway(self.client, sleep=self.sleep, now=self.clock,
+        self.work = work_pool or WorkPool(self.settings.work_threads)
+        # A wait before a Web API retry (a 429's Retry-After) gives its work slot up meanwhile.
+        self.gateway = SlackGateway(self.client, sleep=sleeping_off_slot(self.sleep or time.sleep), now=self.clock,
                                     posts=BotPosts(self.database, self.clock))
         self.directory = CommitteeDirectory(self._committee_of,
                                             max_age_seconds=self.settings.committee_cache_seconds)

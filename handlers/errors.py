@@ -24,6 +24,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.errors import WarRoomError
 from bot.logs import request_id
 from bot.war_room import WarRoom
+from bot.work_pool import submit_in_lane
 from handlers.gate import payload_ids
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,17 @@ ACK_FIRST = {"block_actions", "event_callback"}
 
 UNEXPECTED = (":warning: Something went wrong on our side and nothing was changed. "
               "If it happens again, give your admin this reference: `{ref}`.")
+
+
+def work_lane(body: dict[str, Any]) -> str:
+    """The lane of room.work a payload's work queues in: its action or its event's type."""
+    actions = body.get("actions")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
+        return f"action {actions[0].get('action_id', '')}"
+    event = body.get("event")
+    if isinstance(event, dict):
+        return f"event {event.get('type', '')}"
+    return str(body.get("type", ""))
 
 
 def tell(room: WarRoom, body: dict[str, Any], text: str) -> None:
@@ -108,7 +120,7 @@ def guard(room: WarRoom) -> Callable[[Listener], Listener]:
             if kwargs["body"].get("type") in ACK_FIRST:
                 # Slack gets its 200 now; the work waits its turn in room.work, never the ack.
                 kwargs["ack"]()
-                room.work.submit(run, kwargs)
+                submit_in_lane(room.work, work_lane(kwargs["body"]), run, kwargs)
                 return None
             return run(kwargs)
 

@@ -22,6 +22,7 @@ from bot.errors import BadInput
 from bot.messages.help import HelpEntry
 from bot.messages.mrkdwn import escape
 from bot.war_room import WarRoom
+from bot.work_pool import submit_in_lane
 from handlers.errors import guard
 from handlers.gate import actor_of
 
@@ -154,7 +155,10 @@ class SoapRouter:
     def _acknowledge(self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         """Slack gets its 200 at once; the subcommand's work waits its turn in room.work."""
         ack()
-        self.room.work.submit(self._guarded_dispatch, ack=ack, body=body, respond=respond, client=client)
+        # Each subcommand queues in its own lane: a burst of cards never holds up `/soap help`.
+        lane = "/soap " + ((body.get("text") or "").strip().partition(" ")[0].lower() or "help")
+        submit_in_lane(self.room.work, lane, self._guarded_dispatch, ack=ack, body=body, respond=respond,
+                       client=client)
 
     def _dispatch(self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         text = (body.get("text") or "").strip()
