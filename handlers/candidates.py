@@ -27,7 +27,7 @@ from bot.messages.candidate_lists import (
     read_page_value,
 )
 from bot.messages.mrkdwn import escape
-from bot.services import candidates, plan, slack_events
+from bot.services import candidates, slack_events
 from bot.services.candidate_cards import refresh_card, show_card
 from bot.services.plan_war_room import post_plan_notes
 from bot.war_room import WarRoom
@@ -60,12 +60,10 @@ def find_words(raw: str) -> tuple[list[str], int]:
 
 def candidate(cmd: SoapCommand) -> None:
     key = cmd.args.raw.strip().strip('"“”')
-    found = show_card(cmd.room, cmd.program, key, cmd.actor.user_id)
+    found = show_card(cmd.room, cmd.program, key, cmd.actor.user_id, viewer=cmd.actor.user_id)
     if isinstance(found, list):
         cmd.reply(matches_text(key, found), matches_blocks(key, found))
         return
-    plan.record_view(cmd.room.database, program_id=cmd.program.id, candidate_id=found.candidate_id,
-                     user_id=cmd.actor.user_id, now=cmd.room.clock())
     if not found.new_thread:
         where = f"<{found.permalink}|the card>" if found.permalink else "the card"
         cmd.reply(f"{escape(found.aamc_id)} already has a card: {where} is refreshed, and its thread points to it.")

@@ -86,11 +86,9 @@ def open_unseen_card(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Res
     aamc = action_value(body)
     if not re.fullmatch(r"[0-9]{8}", aamc):
         raise BadInput("That button is out of date; run `/soap unseen` again.")
-    found = show_card(room, program, aamc, actor.user_id)
+    found = show_card(room, program, aamc, actor.user_id, viewer=actor.user_id)
     if isinstance(found, list):  # an AAMC ID matches one applicant; a list means it was purged
         raise BadInput(f"No single applicant {escape(aamc)}; run `/soap unseen` again.")
-    plan.record_view(room.database, program_id=program.id, candidate_id=found.candidate_id, user_id=actor.user_id,
-                     now=room.clock())
     text, blocks = unseen_list(plan.unseen(room.database, program.id))
     respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
 

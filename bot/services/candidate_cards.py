@@ -24,7 +24,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -50,7 +50,7 @@ from bot.domain.candidates import (
     visa_need,
     years_since_graduation,
 )
-from bot.domain.cards import REDRAW_PER_RUN, CardViewer
+from bot.domain.cards import REDRAW_PER_RUN, CardSection, CardViewer
 from bot.domain.triage import TriagePolicy, rules_without_data
 from bot.errors import BadInput
 from bot.messages.candidate_card import (
@@ -65,6 +65,7 @@ from bot.messages.mrkdwn import escape
 from bot.services import audit
 from bot.services.candidates import lookup, program_today
 from bot.services.cards import SectionProvider, card_sections
+from bot.services.plan import note_view
 from bot.services.programs import program_ref
 from bot.services.triage import connections_of, policy_of, reasons_of
 from bot.war_room import WarRoom
@@ -101,8 +102,9 @@ def visa_line(profile: ApplicantProfile, policy: TriagePolicy) -> tuple[str, boo
     return f"needs {kind}; {ours}", kind in sponsored
 
 
-def card_facts(session: Session, candidate: Candidate, policy: TriagePolicy, today: date, timezone: str,
-               sections: Sequence[SectionProvider], viewer: CardViewer | None = None) -> CardFacts:
+def card_facts(candidate: Candidate, policy: TriagePolicy, today: date, timezone: str,
+               sections: Sequence[CardSection]) -> CardFacts:
+    """The card's facts from values already read (no query: drawn after the reading transaction)."""
     profile = ApplicantProfile.model_validate(candidate.profile)
     visa, visa_ok = visa_line(profile, policy)
     exams = tuple(ExamLine(name.replace("USMLE ", "").replace("COMLEX ", "COMLEX "), _exam_result(result),
@@ -130,14 +132,34 @@ def card_facts(session: Session, candidate: Candidate, policy: TriagePolicy, tod
         reasons=tuple(reasons_of(candidate.triage_reasons or [], "bucket")),
         risk_reasons=tuple(reasons_of(candidate.triage_reasons or [], "risk")),
         offsets=tuple(reasons_of(candidate.triage_reasons or [], "offset")),
-        override=override, sections=tuple(card_sections(session, candidate, viewer or CardViewer(), sections)),
-        timezone=timezone)
+        override=override, sections=tuple(sections), timezone=timezone)
+
+
+@dataclass(frozen=True)
+class CardRead:
+    """Everything a card shows, read in one transaction and drawn (`draw`) after it ends, so no
+    transaction waits for Block Kit to be built."""
+
+    candidate: Candidate
+    policy: TriagePolicy
+    sections: tuple[CardSection, ...]
+
+
+def read_card(session: Session, program: ProgramRef, candidate: Candidate,
+              providers: Sequence[SectionProvider]) -> CardRead:
+    return CardRead(candidate, policy_of(session, program.id),
+                    tuple(card_sections(session, candidate, CardViewer(), providers)))
+
+
+def draw(program: ProgramRef, read: CardRead, today: date) -> tuple[str, list[dict[str, Any]]]:
+    """(fallback text, blocks) of the card: built once, from one set of facts."""
+    facts = card_facts(read.candidate, read.policy, today, program.timezone, read.sections)
+    return card_text(facts), candidate_card_blocks(facts)
 
 
 def render(session: Session, program: ProgramRef, candidate: Candidate, today: date,
            sections: Sequence[SectionProvider]) -> tuple[str, list[dict[str, Any]]]:
-    facts = card_facts(session, candidate, policy_of(session, program.id), today, program.timezone, sections)
-    return card_text(facts), candidate_card_blocks(facts)
+    return draw(program, read_card(session, program, candidate, sections), today)
 
 
 @dataclass(frozen=True)
@@ -158,6 +180,10 @@ class CardNotLinked(BadInput):
     """Posted cards kept coming back with another applicant's thread ts."""
 
 
+class ThreadTaken(Exception):
+    """A posted card's ts is already another card's thread."""
+
+
 #: A request that claimed a candidate's first card and died frees the claim after this long.
 FIRST_CARD_CLAIM = timedelta(seconds=30)
 #: How long a second request waits for the first card's thread before telling the person to ask again.
@@ -169,21 +195,32 @@ def _thread_is(ts: str | None) -> ColumnElement[bool]:
     return Candidate.thread_ts.is_(None) if ts is None else Candidate.thread_ts == ts
 
 
-def _claim_first_card(room: WarRoom, program: ProgramRef, candidate_id: int, replacing: str | None) -> bool:
-    """True when this request may post the candidate's (new) parent card: nobody else is posting it."""
-    now = room.clock()
+def _lease_commit(room: WarRoom, session: Session) -> None:
+    if room.database.backend == "postgresql":
+        # A claim is a 30-second lease nobody needs after a crash, and a card view is a hint: their commit
+        # need not wait for the WAL to reach the disk (the thread the claim leads to is stored durably).
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
+def _claim(session: Session, program: ProgramRef, candidate_id: int, replacing: str | None, now: datetime) -> bool:
+    """Claim the candidate's (new) parent card in `session`: True when nobody else is posting it."""
+    return bool(session.execute(  # type: ignore[attr-defined]
+        update(Candidate).where(
+            Candidate.id == candidate_id, Candidate.program_id == program.id, _thread_is(replacing),
+            or_(Candidate.card_claimed_at.is_(None), Candidate.card_claimed_at < now - FIRST_CARD_CLAIM))
+        .values(card_claimed_at=now).execution_options(synchronize_session=False)).rowcount)
+
+
+def _claim_and_read(room: WarRoom, program: ProgramRef, candidate_id: int, replacing: str | None) -> CardRead | None:
+    """One transaction: claim the card and read all it shows; None when another request holds the claim."""
     with room.database.transaction() as session:
-        if room.database.backend == "postgresql":
-            # A claim is a 30-second lease nobody needs after a crash: its commit need not wait for
-            # the WAL to reach the disk (the thread it leads to is stored durably).
-            session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-        claimed = session.execute(  # type: ignore[attr-defined]
-            update(Candidate).where(
-                Candidate.id == candidate_id, Candidate.program_id == program.id,
-                _thread_is(replacing),
-                or_(Candidate.card_claimed_at.is_(None), Candidate.card_claimed_at < now - FIRST_CARD_CLAIM))
-            .values(card_claimed_at=now).execution_options(synchronize_session=False)).rowcount
-        return bool(claimed)
+        _lease_commit(room, session)
+        if not _claim(session, program, candidate_id, replacing, room.clock()):
+            return None
+        candidate = session.get(Candidate, candidate_id)
+        if candidate is None:
+            raise BadInput("That candidate was just removed (a purge); nothing to show.")
+        return read_card(session, program, candidate, room.card_sections)
 
 
 def _release_first_card(room: WarRoom, candidate_id: int) -> None:
@@ -193,15 +230,16 @@ def _release_first_card(room: WarRoom, candidate_id: int) -> None:
 
 
 def _take_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str, actor: str,
-                 replacing: str | None) -> bool:
-    """The posted parent becomes the candidate's thread; the first-card claim ends. True when a
-    change (a vote, a note…) arrived while the card was on its way, so it needs redrawing.
+                 replacing: str | None, viewer: str | None) -> bool:
+    """One transaction after the post: the posted parent becomes the candidate's thread, the claim ends,
+    the audit trail and the card view are recorded. True when a change (a vote, a note…) arrived while
+    the card was on its way, so it needs redrawing (its stale mark is taken here).
 
     Unless the claim ran out while Slack was slow and another request's card took over: then this
     card stays as posted. Raises `ThreadTaken` when another applicant's card already has `ts`: the
     thread is never taken from it."""
     try:
-        return _store_thread(room, program, candidate_id, ts, actor, replacing)
+        return _store_thread(room, program, candidate_id, ts, actor, replacing, viewer)
     except IntegrityError:
         # Slack never gives two messages of a channel one ts; a workspace that does (a restarted local
         # console) would otherwise route one applicant's notes to another's card.
@@ -210,12 +248,8 @@ def _take_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str,
         raise ThreadTaken from None
 
 
-class ThreadTaken(Exception):
-    """A posted card's ts is already another card's thread."""
-
-
 def _store_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str, actor: str,
-                  replacing: str | None) -> bool:
+                  replacing: str | None, viewer: str | None) -> bool:
     with room.database.transaction() as session:
         # The stale mark comes back from the update itself, read under the row lock it takes: a change
         # marked before it is seen here, one after it finds the thread set and redraws the card itself.
@@ -225,12 +259,14 @@ def _store_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str
                 _thread_is(replacing))
             .values(thread_ts=ts, card_claimed_at=None).returning(Candidate.card_stale)
             .execution_options(synchronize_session=False)).scalar()
+        if viewer:
+            note_view(session, program_id=program.id, candidate_id=candidate_id, user_id=viewer, now=room.clock())
         if stale is None:
             log.info("candidate %s got a thread from another request; this card stays as posted", candidate_id)
             return False
         audit.record(session, program_id=program.id, actor=actor, action="candidates.thread",
                      target=f"candidate:{candidate_id}", before={"thread_ts": replacing}, after={"thread_ts": ts})
-        return bool(stale)
+        return bool(stale) and bool(_take_stale(session, [candidate_id]))
 
 
 def _mark_card_in_flight(room: WarRoom, candidate_id: int) -> bool:
@@ -252,15 +288,18 @@ def _take_stale(session: Session, candidates: Any) -> list[Any]:
         .execution_options(synchronize_session=False)).all())
 
 
-def _current_card(room: WarRoom, program: ProgramRef, candidate_id: int,
-                  today: date) -> tuple[str, list[dict[str, Any]], str]:
-    """(text, blocks, AAMC ID) of the candidate's card as it is now."""
+def _current_card(room: WarRoom, program: ProgramRef, candidate_id: int) -> CardRead:
+    """All the candidate's card shows as it is now, in one read."""
     with room.database.reading() as session:
         candidate = session.get(Candidate, candidate_id)
         if candidate is None:
             raise BadInput("That candidate was just removed (a purge); nothing to show.")
-        text, blocks = render(session, program, candidate, today, room.card_sections)
-        return text, blocks, candidate.aamc_id
+        return read_card(session, program, candidate, room.card_sections)
+
+
+def _note_view(room: WarRoom, program: ProgramRef, candidate_id: int, viewer: str) -> None:
+    with room.database.transaction() as session:
+        note_view(session, program_id=program.id, candidate_id=candidate_id, user_id=viewer, now=room.clock())
 
 
 def _thread_of(room: WarRoom, candidate_id: int) -> str | None:
@@ -278,24 +317,78 @@ def _permalink(room: WarRoom, channel: str, ts: str) -> str | None:
     return str(link) if link else None
 
 
-def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardPosted | list[CandidateRef]:
-    """`/soap candidate <id | name>`: post (or re-post in its thread) the card; a list when several match.
+@dataclass(frozen=True)
+class _FirstLook:
+    found: Candidate | list[CandidateRef]
+    read: CardRead | None = None  # what the card shows: when this request claimed it, or it has a thread
+    claimed: bool = False
 
-    Two requests for a candidate without a card (two people, or a command and a note) give one
-    parent: the first claims the candidate, the second waits for its thread and answers in it."""
-    today = program_today(room.clock(), program.timezone)
-    with room.database.reading() as session:
+
+def _first_look(room: WarRoom, program: ProgramRef, key: str, viewer: str | None) -> _FirstLook:
+    """One transaction: find the candidate; without a card, claim its first card; read all the card shows.
+    A candidate that has a card records the viewer here (the card is shown whatever Slack says next)."""
+    with room.database.transaction() as session:
+        _lease_commit(room, session)
         found = lookup(session, program.id, key)
         if isinstance(found, list):
-            return found
-        candidate_id, aamc, thread_ts = found.id, found.aamc_id, found.thread_ts
+            return _FirstLook(found)
+        if found.thread_ts is None:
+            if not _claim(session, program, found.id, None, room.clock()):
+                return _FirstLook(found)  # another request is posting it
+            return _FirstLook(found, read_card(session, program, found, room.card_sections), claimed=True)
+        if viewer:
+            note_view(session, program_id=program.id, candidate_id=found.id, user_id=viewer, now=room.clock())
+        return _FirstLook(found, read_card(session, program, found, room.card_sections))
+
+
+def _post_parent(room: WarRoom, program: ProgramRef, candidate_id: int, read: CardRead, today: date, actor: str,
+                 replacing: str | None, viewer: str | None) -> CardPosted:
+    """This request holds the claim: post the card, then store its thread in one transaction."""
+    aamc = read.candidate.aamc_id
+    for attempt in (1, 2):
+        try:
+            if attempt == 1:
+                text, blocks = draw(program, read, today)
+            ts = room.gateway.post(program.channel_id, text, blocks)
+        except BaseException:
+            _release_first_card(room, candidate_id)
+            raise
+        try:
+            stale = _take_thread(room, program, candidate_id, ts, actor, replacing, viewer)
+        except ThreadTaken:
+            continue  # post the card again (the claim is still this request's): a new post gets a new ts
+        if stale:
+            refresh_card(room, program, candidate_id)
+        return CardPosted(candidate_id, aamc, ts, ts, new_thread=True)
+    _release_first_card(room, candidate_id)
+    raise CardNotLinked(f"Slack gave the card for {escape(aamc)} the thread of another applicant's "
+                        "card twice, so it was not linked and notes cannot reach it. Nothing stored "
+                        "changed; ask again, and tell whoever runs the bot if it repeats.")
+
+
+def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str,
+              viewer: str | None = None) -> CardPosted | list[CandidateRef]:
+    """`/soap candidate <id | name>`: post (or re-post in its thread) the card; a list when several match.
+    `viewer`: the person who asked to see it (recorded as having opened it).
+
+    Two requests for a candidate without a card (two people, or a command and a note) give one
+    parent: the first claims the candidate, the second waits for its thread and answers in it.
+    A first card is two transactions: the claim with everything the card shows, and after the post
+    the thread with its audit event and the card view (tests/e2e/test_request_budget.py)."""
+    today = program_today(room.clock(), program.timezone)
+    look = _first_look(room, program, key, viewer)
+    if isinstance(look.found, list):
+        return look.found
+    candidate_id, aamc, thread_ts = look.found.id, look.found.aamc_id, look.found.thread_ts
+    if look.claimed and look.read is not None:
+        return _post_parent(room, program, candidate_id, look.read, today, actor, None, viewer)
     channel = program.channel_id
+    read = look.read
     waited_since: float | None = None
     gone: str | None = None  # a parent Slack no longer has (deleted): not asked for again while waiting
-    taken = 0  # cards posted whose ts was already another applicant's thread
     while True:
         if thread_ts is not None and thread_ts != gone:
-            text, blocks, aamc = _current_card(room, program, candidate_id, today)
+            text, blocks = draw(program, read or _current_card(room, program, candidate_id), today)
             try:
                 room.gateway.update(channel, thread_ts, text, blocks)
             except SlackApiError as error:
@@ -304,34 +397,15 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str) -> CardP
                 log.info("card parent for candidate %s is gone; posting a new one", candidate_id)
                 gone = thread_ts
             else:
+                if viewer and look.found.thread_ts is None:  # waited for another request's card: not noted yet
+                    _note_view(room, program, candidate_id, viewer)
                 link = _permalink(room, channel, thread_ts)
                 ts = room.gateway.post(channel, card_pointer_text(actor, link), thread_ts=thread_ts)
                 return CardPosted(candidate_id, aamc, ts, thread_ts, new_thread=False, permalink=link)
-        if _claim_first_card(room, program, candidate_id, thread_ts):
-            try:
-                # Drawn after the claim: a change stored before it is on the card, one after it
-                # finds the claim and marks the card for redrawing (`refresh_card`).
-                text, blocks, aamc = _current_card(room, program, candidate_id, today)
-                ts = room.gateway.post(channel, text, blocks)
-            except BaseException:
-                _release_first_card(room, candidate_id)
-                raise
-            try:
-                stale = _take_thread(room, program, candidate_id, ts, actor, thread_ts)
-            except ThreadTaken:
-                _release_first_card(room, candidate_id)
-                taken += 1
-                if taken < 2:
-                    continue  # post the card again: a new post gets a new ts
-                raise CardNotLinked(f"Slack gave the card for {escape(aamc)} the thread of another applicant's "
-                                    "card twice, so it was not linked and notes cannot reach it. Nothing stored "
-                                    "changed; ask again, and tell whoever runs the bot if it repeats.") from None
-            if stale:
-                with room.database.transaction() as session:
-                    changed = _take_stale(session, [candidate_id])
-                if changed:
-                    refresh_card(room, program, candidate_id)
-            return CardPosted(candidate_id, aamc, ts, ts, new_thread=True)
+        read = None
+        claimed = _claim_and_read(room, program, candidate_id, thread_ts)
+        if claimed is not None:
+            return _post_parent(room, program, candidate_id, claimed, today, actor, thread_ts, viewer)
         # Another request is posting this candidate's first card: answer in its thread once it exists
         # (or post the card after all, if that request gave up and released its claim).
         waited_since = time.monotonic() if waited_since is None else waited_since

@@ -30,6 +30,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -247,6 +249,14 @@ def overview(database: Database, program_id: int) -> PlanOverview:
 
 
 # --- who has looked at whom ------------------------------------------------------------------
+
+
+def note_view(session: Session, *, program_id: int, candidate_id: int, user_id: str, now: datetime) -> None:
+    """Remember, in the caller's transaction, that `user_id` opened the candidate's card (the first time
+    is kept): the card's own transaction records it, so opening a card costs no transaction of its own."""
+    insert_view = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    session.execute(insert_view(CardView).values(candidate_id=candidate_id, user_id=user_id[:32],
+                                                 program_id=program_id, first_at=now).on_conflict_do_nothing())
 
 
 def record_view(database: Database, *, program_id: int, candidate_id: int, user_id: str, now: datetime) -> bool:
