@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
-from bench import latency_summary, percentile, ratio
-from bench.__main__ import render
+from bench import RESULTS_JSON, latency_summary, percentile, ratio
+from bench.__main__ import render, with_last_quiet
 
 
 def test_percentile_is_nearest_rank() -> None:
@@ -147,3 +148,71 @@ def test_many_programs_verdict_fails_on_one_duplicate_or_late_reminder() -> None
     assert "0 errors, 0 duplicates, 100 of 100 reminders within 10 s | 0, 0, all | met |" in render(results)
     results["many_programs"] = {**many, "double_card_parents": 1, "reminders_on_time": 99}
     assert "0 errors, 1 duplicates, 99 of 100 reminders within 10 s | 0, 0, all | **missed** |" in render(results)
+
+
+def _loads(results: dict[str, Any], **by_part: tuple[float, float]) -> dict[str, Any]:
+    for part, (before, after) in by_part.items():
+        results[part]["load"] = {"before": before, "after": after}
+    return results
+
+
+def test_a_busy_machine_marks_the_run_noisy_and_keeps_the_last_quiet_runs_figures_beside_it() -> None:
+    quiet = with_last_quiet(_loads(_results(ours_p99=50.0, list_landed=True, import_ratio=2.5),
+                                   aggregation=(0.2, 0.3), **{"import": (0.3, 0.6)}, ack=(0.6, 1.4)), None)
+    assert not quiet["noisy"] and "last_quiet" not in quiet
+    assert "**A quiet run**" in render(quiet)
+
+    busy = _results(ours_p99=3200.0, list_landed=True, import_ratio=2.5)
+    busy["git"]["commit"] = "def5678"
+    noisy = with_last_quiet(_loads(busy, aggregation=(0.2, 0.3), **{"import": (0.3, 0.6)}, ack=(0.9, 3.2)), quiet)
+    assert noisy["noisy_parts"] == ["acknowledgement latency"]
+    doc = render(noisy)
+    assert "**A noisy run**" in doc and "busy (1-minute load average above 1.5) during: acknowledgement latency" in doc
+    assert "| figure | measured | target | verdict | last quiet run (abc1234) |" in doc
+    assert ("| ack p99 `/soap candidate`, ours / bare, burst | 80× (worst of the scales) | ≤ 1.5× | **missed** "
+            "| 1.25× (worst of the scales) |") in doc
+    assert "## The last quiet run (commit abc1234, 2026-03-17T12:00:00+00:00)" in doc
+    assert "| acknowledgement latency | 0.9 | 3.2 | noisy |" in doc
+    assert "| import | 0.3 | 0.6 | quiet |" in doc
+
+    # A second noisy run still shows the same quiet one; a run with no load figures is not called quiet.
+    again = with_last_quiet(_loads(_results(ours_p99=900.0, list_landed=True, import_ratio=2.5), ack=(4.0, 5.0)),
+                            noisy)
+    assert again["last_quiet"]["git"]["commit"] == "abc1234"
+    assert with_last_quiet(_results(ours_p99=50.0, list_landed=True, import_ratio=2.5), None)["noisy"]
+
+
+def test_the_recorded_results_render_with_their_load_marking() -> None:
+    """bench/results.json as `make bench` last wrote it renders (older runs recorded the load for the
+    whole run only: each part is judged by it)."""
+    recorded = json.loads(RESULTS_JSON.read_text(encoding="utf-8"))
+    marked = with_last_quiet(recorded, None)
+    doc = render(marked)
+    assert ("**A quiet run**" in doc) != marked["noisy"]
+    assert "| part | before | after | |" in doc
+
+
+def test_a_run_records_the_load_before_and_after_each_part(monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """`make bench`'s driver, every part stubbed out: each part carries its load figures and the run says
+    whether it was quiet."""
+    import bench.__main__ as driver
+
+    def not_here() -> dict[str, Any]:
+        raise ImportError("stubbed out")
+
+    class NoPool:
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            raise ImportError("stubbed out")
+
+    loads = iter([0.4, 0.5, 0.6, 0.7, 0.8, 2.5, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4])
+    monkeypatch.setattr(driver, "aggregation", not_here)
+    monkeypatch.setattr(driver, "import_speed", not_here)
+    monkeypatch.setattr(driver, "ProcessPoolExecutor", NoPool)
+    monkeypatch.setattr(driver, "_load", lambda: next(loads))
+    assert driver.main(["--no-write", "--scales", "100"]) == 0
+    out = capsys.readouterr().out
+    results = json.loads(out[out.index("\n{") + 1:])
+    assert results["aggregation"]["load"] == {"before": 0.5, "after": 0.6}
+    assert results["ack"]["load"] == {"before": 2.5, "after": 0.9}
+    assert results["noisy_parts"] == ["acknowledgement latency"] and "a noisy run" in out
