@@ -67,7 +67,7 @@ from bot.services.candidates import lookup, program_today
 from bot.services.cards import SectionProvider, card_sections
 from bot.services.plan import note_view
 from bot.services.programs import program_ref
-from bot.services.triage import connections_of, policy_of, reasons_of
+from bot.services.triage import connections_of, policy_from_json, reasons_of
 from bot.war_room import WarRoom
 from storage.models import Candidate, Program
 
@@ -147,8 +147,11 @@ class CardRead:
 
 def read_card(session: Session, program: ProgramRef, candidate: Candidate,
               providers: Sequence[SectionProvider]) -> CardRead:
-    return CardRead(candidate, policy_of(session, program.id),
-                    tuple(card_sections(session, candidate, CardViewer(), providers)))
+    # Held while the sections read: the session's identity map keeps the program only while something
+    # refers to it, and a section that needs the program's policy then finds it without a query.
+    row = session.get(Program, program.id)
+    policy = policy_from_json(row.policy if row is not None else None)
+    return CardRead(candidate, policy, tuple(card_sections(session, candidate, CardViewer(), providers)))
 
 
 def draw(program: ProgramRef, read: CardRead, today: date) -> tuple[str, list[dict[str, Any]]]:
