@@ -508,28 +508,42 @@ def degree_kind(text: str | None) -> str | None:
     return "other"
 
 
-def degree_type(profile: ApplicantProfile) -> DegreeType:
-    """US MD / US DO / US IMG / Non-US IMG.
+def degree_type(profile: ApplicantProfile) -> DegreeType | None:
+    """US MD / US DO / US IMG / Non-US IMG, or None when the export does not tell.
 
-    - DO degree or an osteopathic school → US DO.
+    - DO degree, an osteopathic school, or COMLEX results (only osteopathic students sit COMLEX,
+      NBOME) → US DO.
     - A US or Canadian (LCME) school → US MD (Canadian MDs match like US MDs).
-    - An international school → US IMG when the citizenship text says US citizen / permanent
-      resident (or, with no citizenship, "US or Canadian Applicant" is Yes), else Non-US IMG.
-    - No school type/country in the file: an MD with "US or Canadian Applicant" = Yes is a US MD;
-      otherwise the applicant is treated as an IMG (US or not, by citizenship as above).
+    - An international school, or a degree no US school grants (M.B.,B.S.…) → US IMG when the
+      citizenship text says US citizen / permanent resident (or, with no citizenship, "US or Canadian
+      Applicant" is Yes), else Non-US IMG.
+    - No school type or country in the file: an MD with "US or Canadian Applicant" = Yes is a US MD,
+      one with No an IMG; with none of these the applicant is unknown. Some real PDWS field lists hold
+      no school type, country or degree (../shared/DOMAIN.md §4), and calling such a graduate an IMG
+      would assert what the export never said.
     """
     degree = degree_kind(profile.degree)
     location = _school_location(profile)
     if degree == "DO" or (location == "us_ca" and "osteopathic" in _key(_first_school_type(profile))):
         return DegreeType.US_DO
+    if degree is None and location is None and any(name.startswith("COMLEX") for name in profile.exams):
+        return DegreeType.US_DO
     if location == "us_ca":
         return DegreeType.US_MD
     if location is None and degree in ("MD", None) and profile.us_or_canadian is True:
         return DegreeType.US_MD
+    if location is None and degree != "other" and profile.us_or_canadian is None:
+        return None
     citizen = is_us_citizen_or_resident(profile)
     if citizen is None:
         citizen = profile.us_or_canadian is True
     return DegreeType.US_IMG if citizen else DegreeType.NON_US_IMG
+
+
+def is_img(profile: ApplicantProfile) -> bool:
+    """An IMG as far as the export tells: an applicant of unknown school type is not taken for one."""
+    kind = degree_type(profile)
+    return kind is not None and kind.is_img
 
 
 # --------------------------------------------------------------------------------------------------

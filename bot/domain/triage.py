@@ -39,6 +39,7 @@ from bot.domain.candidates import (
     Connections,
     degree_type,
     exam_failures,
+    is_img,
     red_flags,
     ties_to_region,
     visa_need,
@@ -385,7 +386,7 @@ def dealbreakers(profile: ApplicantProfile, policy: TriagePolicy, today: date) -
             # A semicolon: the deal-breakers are listed with commas, and this is one reason, not two.
             reasons.append(f"graduated {plural(years, 'year')} ago; {work}")
 
-    if policy.img_needs_us_clinical and profile.us_clinical_months == 0 and degree_type(profile).is_img:
+    if policy.img_needs_us_clinical and profile.us_clinical_months == 0 and is_img(profile):
         reasons.append("IMG with no US clinical experience")
 
     return reasons
@@ -412,6 +413,8 @@ RULE_INPUTS: tuple[RuleInput, ...] = (
     RuleInput("graduation", "graduation date", "years-since-graduation rule", ("graduation_date",)),
     RuleInput("recent_clinical", "recent clinical work", "recent-clinical waiver of the years limit",
               ("recent_clinical_months",)),
+    RuleInput("school_type", "school type (US, Canadian or international)", "IMG rules",
+              ("school_type", "school_country", "degree")),
     RuleInput("us_clinical", "US clinical experience", "IMG US-clinical rule", ("us_clinical_months",),
               img_only=True),
     RuleInput("professionalism", "professionalism concern", "professionalism rule",
@@ -428,7 +431,12 @@ def rules_without_data(profile: ApplicantProfile) -> list[RuleInput]:
     """The rules that had nothing to read for this applicant (the export did not tell)."""
     missing: list[RuleInput] = []
     for rule in RULE_INPUTS:
-        if rule.img_only and not degree_type(profile).is_img:
+        if rule.img_only and not is_img(profile):
+            continue
+        if rule.key == "school_type":
+            # Read from several columns and the exams (COMLEX means a D.O.), not one field.
+            if degree_type(profile) is None:
+                missing.append(rule)
             continue
         if all(getattr(profile, field) in (None, [], {}) for field in rule.fields):
             missing.append(rule)
@@ -447,7 +455,7 @@ def _risk(profile: ApplicantProfile, connections: Connections, today: date) -> t
     if needs_visa:
         risk_reasons.append(f"needs {visa or 'a visa'}")
     risk_reasons.extend(red_flags(profile))
-    if profile.us_clinical_months == 0 and degree_type(profile).is_img:
+    if profile.us_clinical_months == 0 and is_img(profile):
         risk_reasons.append("no US clinical experience")
 
     offsets: list[str] = []

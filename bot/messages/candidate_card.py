@@ -168,7 +168,7 @@ def _graduation(facts: CardFacts) -> str:
 
 
 def _school(facts: CardFacts) -> str:
-    kind = " · ".join(escape(x) for x in (facts.degree_type, facts.degree) if x)
+    kind = " · ".join(escape(x) for x in (facts.degree_type or "school type not in the export", facts.degree) if x)
     where = f" ({escape(facts.school_location)})" if facts.school_location else ""
     school = escape(facts.school) if facts.school else "school not on file"
     also = f"\nalso: {_list(facts.other_schools, '', limit=3)}" if facts.other_schools else ""

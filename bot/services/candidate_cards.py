@@ -117,7 +117,7 @@ def card_facts(candidate: Candidate, policy: TriagePolicy, today: date, timezone
                             candidate.override_reason or "")
     return CardFacts(
         candidate_id=candidate.id, aamc_id=candidate.aamc_id, name=profile.full_name,
-        school=profile.medical_school, school_location=location, degree_type=degree_type(profile).value,
+        school=profile.medical_school, school_location=location, degree_type=degree_type(profile),
         degree=profile.degree, graduation_year=graduation_year(profile),
         years_out=years_since_graduation(profile, today), exams=exams, exam_failures=exam_failures(profile),
         exam_attempts=exam_attempts(profile), visa=visa, visa_ok=visa_ok, red_flags=tuple(red_flags(profile)),

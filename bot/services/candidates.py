@@ -116,7 +116,7 @@ def searchable_columns(profile: ApplicantProfile) -> dict[str, Any]:
     return {
         "first_name": profile.first_name[:200],
         "last_name": profile.last_name[:200],
-        "degree_type": degree_type(profile).value,
+        "degree_type": degree_type(profile),
         "graduation_year": graduation_year(profile),
         "visa_needed": True if needs else profile.visa_needed,  # None: the file does not say
         "exam_failures": exam_failures(profile),

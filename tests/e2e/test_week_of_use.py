@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
@@ -117,3 +118,34 @@ def test_a_card_given_another_applicants_thread_never_takes_it(
     assert linked != taken
     assert threads()["29000003"] == taken
     assert any("ts of another candidate's card" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+
+
+def _share_export(slack: SlackClientSim, standin: SlackStandIn, channel: str, user: str, name: str,
+                  content: bytes) -> None:
+    file = standin.share_file(name, content, user)
+    event = slack.message_event(channel, user, "import")
+    event.update({"subtype": "file_share", "files": [file], "upload": False, "display_as_bot": False})
+    assert slack.event(event, event_id=f"Ev{event['ts'].replace('.', '')}").status == 200
+
+
+# A real PDWS field list without `Medical School Type`, a country or a degree column (DOMAIN.md §4).
+NO_SCHOOL_TYPE = (
+    "\ufeffAAMC ID,First Name,Last Name,Medical School of Graduation,COMLEX-USA Level 1 Status,"
+    "USMLE Step 2 CK Score\r\n"
+    "29100001,Dana,Osteotest,Example Heritage College of Osteopathic Medicine,Pass,\r\n"
+    "29100002,Robin,Unknownton,Example State University College of Medicine,,241\r\n").encode()
+
+
+def test_a_graduate_of_unknown_school_type_is_never_called_an_img(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    _share_export(slack, standin, war_room, M1, "soap.csv", NO_SCHOOL_TYPE)
+    served.idle()
+    with served.room.database.reading() as session:
+        kinds = dict(session.execute(select(Candidate.aamc_id, Candidate.degree_type)).all())
+    assert kinds == {"29100001": "US DO", "29100002": None}
+    slack.command("candidate 29100002", M1, war_room)
+    card = eventually(lambda: next((json.dumps(m) for m in standin.messages(war_room) if "29100002" in json.dumps(m)
+                                    and "Committee votes" in json.dumps(m)), None))
+    assert "IMG" not in card.replace("IMG rules", "")
+    assert "school type not in the export" in card
+    assert "school type (US, Canadian or international) (IMG rules off)" in card

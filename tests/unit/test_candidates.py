@@ -132,9 +132,16 @@ def test_full_and_sort_name() -> None:
         ({"school_type": "International School"}, DegreeType.NON_US_IMG),
         ({"degree": "MD", "us_or_canadian": True}, DegreeType.US_MD),
         ({"degree": "MBBS", "us_or_canadian": False}, DegreeType.NON_US_IMG),
+        ({"degree": "MD", "us_or_canadian": False, "citizenship": "India"}, DegreeType.NON_US_IMG),
+        # A field list with no school type, country or degree: unknown, never an IMG by default.
+        ({"medical_school": "Example Heritage College of Osteopathic Medicine"}, None),
+        ({"degree": "MD"}, None),
+        ({"citizenship": "India"}, None),
+        # Only osteopathic students sit COMLEX (NBOME): a D.O., though no column says so.
+        ({"exams": {"COMLEX Level 1": {"passed": True}}}, DegreeType.US_DO),
     ],
 )
-def test_degree_type(fields: dict[str, object], expected: DegreeType) -> None:
+def test_degree_type(fields: dict[str, object], expected: DegreeType | None) -> None:
     assert degree_type(profile(**fields)) is expected
 
 

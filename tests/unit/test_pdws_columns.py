@@ -234,8 +234,10 @@ def test_the_report_names_each_rule_that_had_nothing_to_read() -> None:
     assert "Not in this export: exam results, so the exam-failures rule is off for these 2 applicants." \
         in report.rules_off
     assert not any("visa" in line for line in report.rules_off)
+    # No school type, country or degree: whether they are IMGs is unknown, so the IMG rules are off
+    # (not the US-clinical rule alone, as if they were known to be IMGs).
     assert [rule.key for rule in rules_without_data(report.rows[0].profile)] == [
-        "exams", "recent_clinical", "us_clinical", "professionalism", "red_flags", "ties"]
+        "exams", "recent_clinical", "school_type", "professionalism", "red_flags", "ties"]
 
 
 def test_the_bench_archive_export_is_read_whole(tmp_path: Path) -> None:
