@@ -14,7 +14,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli_commands import Commands, console, export_list, import_file, import_plan, records
+from bot.cli_commands import Commands, console, export_list, import_file, import_plan, records, report
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -35,7 +35,7 @@ To connect it to Slack:
 # Subcommands that features add: name -> (configure parser, run). Declared here, so every `soapbot`
 # offers the same commands whatever it imported.
 EXTRA_COMMANDS: Commands = {**console.COMMANDS, **export_list.COMMANDS, **import_file.COMMANDS,
-                            **import_plan.COMMANDS, **records.COMMANDS}
+                            **import_plan.COMMANDS, **records.COMMANDS, **report.COMMANDS}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -16,6 +16,7 @@ from handlers import (
     plan,
     program_setup,
     records,
+    report,
     rounds,
     triage,
     votes,
@@ -25,7 +26,7 @@ from handlers.router import SoapRouter
 # Order sets the order of `/soap help`. `home` comes before `votes`: Bolt runs the first listener that
 # matches, and home's vote listeners (clicks inside the Home tab only) must be tried before the card's.
 # `plan` comes before `candidates`: a file shared with "import the plan" is a plan, never SOAP applicants.
-FEATURES = [program_setup, plan, candidates, triage, notes, home, votes, rounds, offers, interviews, records]
+FEATURES = [program_setup, plan, candidates, triage, notes, home, votes, rounds, offers, interviews, report, records]
 
 
 def register_listeners(app: App, room: WarRoom) -> SoapRouter:

@@ -58,6 +58,8 @@ def _run_purge(args: argparse.Namespace, settings: Settings) -> int:
         print(error, file=sys.stderr)
         return 1
     counts = records.purge_counts(database, program_id)
+    print("Download the report before purging: `soapbot report --program … --out report.md` (or `/soap report`) "
+          "keeps the week's outcome and the accepted applicants; the purge deletes everything else.")
     print(f"This deletes, for good, from {name}:")
     for line in counts.describe():
         print(f"  - {line}")

@@ -22,6 +22,8 @@ class ActionId(StrEnum):
     LIST_LOCK_CANCEL = "list.lock_cancel"
     LIST_CERTIFIED = "list.certified"
     PAGE = "page"
+    # the purge's confirmation
+    REPORT_POST = "report.post"
 
 
 class CallbackId(StrEnum):

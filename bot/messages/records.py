@@ -6,6 +6,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
+    ButtonElement,
     ContextBlock,
     HeaderBlock,
     InputBlock,
@@ -18,11 +19,16 @@ from slack_sdk.models.views import View
 
 from bot.domain.audit import AuditLine
 from bot.messages.blocks import sections
-from bot.messages.ids import CallbackId
+from bot.messages.ids import ActionId, CallbackId
 from bot.messages.mrkdwn import clip, escape, mention
 
 CONFIRM_BLOCK = "purge_confirm"
 CONFIRM_ACTION = "program_name"
+REPORT_FIRST = ("*Download the report before purging.* The chair's report is the one record of the week the "
+                "program keeps: positions per code, each round's list and offers, the accepted applicants "
+                "(name, AAMC ID) as CSV for onboarding, the committee's work. *Post the report* (or `/soap "
+                "report`) puts it in the war room: download both files, as the purge deletes every bot post. "
+                "`soapbot report` writes it too; `soapbot export` writes the full archive, if the program keeps one.")
 
 
 def _plain(value: Any) -> str:
@@ -82,11 +88,14 @@ def purge_modal(program_name: str, what_goes: list[str], metadata: str) -> dict[
         close=PlainTextObject(text="Cancel"),
         blocks=[
             HeaderBlock(text=PlainTextObject(text=clip(f"Purge {program_name}", 150))),
+            SectionBlock(
+                text=MarkdownTextObject(text=REPORT_FIRST),
+                accessory=ButtonElement(text="Post the report", action_id=ActionId.REPORT_POST.value,
+                                        value="report", style="primary")),
             SectionBlock(text=MarkdownTextObject(text=clip(
                 "This deletes, for good:\n" + "\n".join(f"• {escape(line)}" for line in what_goes)
                 + "\n\nKept: the program, its committee, calendar and positions, who did what when (without "
-                "applicant names or IDs), and anonymous counts. Run `soapbot export` first if the program "
-                "keeps an archive.", 3000))),
+                "applicant names or IDs), and anonymous counts.", 3000))),
             InputBlock(block_id=CONFIRM_BLOCK, label=PlainTextObject(text="Type the program's name to confirm"),
                        element=PlainTextInputElement(action_id=CONFIRM_ACTION, max_length=200)),
             ContextBlock(elements=[MarkdownTextObject(text="Only directors can purge. This cannot be undone.")]),

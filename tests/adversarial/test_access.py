@@ -54,6 +54,7 @@ WRITES = {
     "interview": f"interview {A}",
     "scorecard": f"scorecard {A}",
     "purge": "purge",
+    "report": "report",
 }
 # Subcommands that only read (some of them post a card in the war room for members).
 READS = {
