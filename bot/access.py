@@ -12,16 +12,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
+from enum import IntEnum
 
+from bot.domain.roles import Role
 from bot.errors import NotADirector, NotAWarRoom, NotInCommittee, ReadOnlyObserver
-
-
-class Role(StrEnum):
-    OUTSIDER = "outsider"
-    OBSERVER = "observer"
-    MEMBER = "member"
-    DIRECTOR = "director"
 
 
 class Access(IntEnum):

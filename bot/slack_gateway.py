@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from bot.domain.posts import PostKind
 from storage.database import Database
 from storage.models import BotPost
 
@@ -61,7 +62,7 @@ class BotPosts:
         self._database = database
         self._now = now
 
-    def _add(self, kind: str, channel: str, ref: str, thread_ts: str | None) -> None:
+    def _add(self, kind: PostKind, channel: str, ref: str, thread_ts: str | None) -> None:
         insert = sqlite_insert if self._database.backend == "sqlite" else postgresql_insert
         try:
             with self._database.transaction() as session:
@@ -72,12 +73,12 @@ class BotPosts:
                         type(error).__name__)
 
     def message(self, channel: str, ts: str, thread_ts: str | None = None) -> None:
-        self._add("message", channel, ts, thread_ts)
+        self._add(PostKind.MESSAGE, channel, ts, thread_ts)
 
     def file(self, channel: str, file_id: str) -> None:
-        self._add("file", channel, file_id, None)
+        self._add(PostKind.FILE, channel, file_id, None)
 
-    def gone(self, kind: str, ref: str, channel: str | None = None) -> None:
+    def gone(self, kind: PostKind, ref: str, channel: str | None = None) -> None:
         """Slack deleted it (or it was already gone)."""
         query = update(BotPost).where(BotPost.kind == kind, BotPost.ref == ref, BotPost.deleted_at.is_(None))
         if channel is not None:
@@ -145,9 +146,9 @@ class SlackGateway:
             self.posts.message(str(data.get("channel") or params["channel"]), str(data["ts"]),
                                params.get("thread_ts"))
         elif method == "chat.delete":
-            self.posts.gone("message", str(params.get("ts")), str(params.get("channel")))
+            self.posts.gone(PostKind.MESSAGE, str(params.get("ts")), str(params.get("channel")))
         elif method == "files.delete":
-            self.posts.gone("file", str(params.get("file")))
+            self.posts.gone(PostKind.FILE, str(params.get("file")))
 
     def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None,
              thread_ts: str | None = None, give_up_at: datetime | None = None) -> str:

@@ -18,7 +18,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk.errors import SlackApiError
 
-from bot.access import Access, Actor, Role
+from bot.access import Access, Actor
+from bot.domain.roles import Role
 from bot.errors import WarRoomError
 from bot.messages import home as messages
 from bot.messages.mrkdwn import escape

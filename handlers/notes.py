@@ -13,7 +13,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot.access import Access, Role
+from bot.access import Access
+from bot.domain.notes import NoteSource
+from bot.domain.roles import Role
 from bot.errors import BadInput, WarRoomError
 from bot.messages import notes as messages
 from bot.messages.ids import ActionId, CallbackId
@@ -58,7 +60,7 @@ def ref(cmd: SoapCommand) -> None:
         raise BadInput("Use `/soap ref <AAMC ID> <what they said>`, e.g. "
                        "`/soap ref 12345678 Called Dr. Rivera: reliable, strong clinically`.")
     saved = notes.add_note(cmd.room.database, program=cmd.program, author=cmd.actor.user_id,
-                           aamc_id=cmd.args.words[0], text=cmd.args.rest(1), source="command",
+                           aamc_id=cmd.args.words[0], text=cmd.args.rest(1), source=NoteSource.COMMAND,
                            now=cmd.room.clock())
     delivery = notes.deliver(cmd.room, saved.note_id)
     cmd.reply(messages.saved_reply(candidate_name=saved.candidate_name, aamc_id=saved.aamc_id,
@@ -110,7 +112,7 @@ def submit_modal(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
     try:
         actor, program = gate.require(room, body, Access.WRITE, "add reference notes")
         saved = notes.add_note(room.database, program=program, author=actor.user_id, aamc_id=aamc_id,
-                               text=values[NoteField.TEXT] or "", source="modal", now=room.clock(),
+                               text=values[NoteField.TEXT] or "", source=NoteSource.MODAL, now=room.clock(),
                                sentiment=values[NoteField.SENTIMENT], called_name=values[NoteField.CALLED_NAME],
                                institution=values[NoteField.INSTITUTION], role=values[NoteField.ROLE],
                                relationship=values[NoteField.RELATIONSHIP])

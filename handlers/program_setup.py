@@ -7,8 +7,9 @@ import re
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 
-from bot.access import Access, Role
+from bot.access import Access
 from bot.bootstrap import SETUP_HOOKS
+from bot.domain.roles import Role
 from bot.errors import BadInput
 from bot.messages.help import help_blocks, help_text
 from bot.messages.mrkdwn import escape, mention

@@ -20,7 +20,9 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
-from bot.access import Access, ProgramRef, Role
+from bot.access import Access, ProgramRef
+from bot.domain.lists import PlacementKind
+from bot.domain.roles import Role
 from bot.domain.preference_list import Vote
 from bot.errors import BadInput
 from bot.messages import preference_list as messages
@@ -114,7 +116,8 @@ def change_exclusion(excluded: bool, cmd: SoapCommand) -> None:
     place(cmd, key, code, preference_list.EXCLUDE if excluded else None, releasing=preference_list.EXCLUDE)
 
 
-def place(cmd: SoapCommand, key: str, code: str | None, kind: str | None, releasing: str) -> None:
+def place(cmd: SoapCommand, key: str, code: str | None, kind: PlacementKind | None,
+          releasing: PlacementKind) -> None:
     result = preference_list.place(cmd.room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
                                    candidate_key=key, code=code, kind=kind, now=cmd.room.clock(), releasing=releasing)
     cmd.reply(messages.placement_answer(result))

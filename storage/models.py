@@ -2,16 +2,18 @@
 
 Times are stored as UTC (`UTCDateTime` refuses naive datetimes and always gives
 back aware UTC values, on SQLite too) and shown in the program's time zone by
-the application. Applicant data lives in `candidates`, `reference_notes`,
-`votes`, `rankings`, `list_entries`, `list_placements`, `offers`, `applicant_availability`, `interviews`, `scorecards`,
-`plan_entries`, `card_views`: a purge
-deletes those rows of the program and keeps `purge_records` (anonymous counts).
+the application. States are the domain's enums (`bot.domain`), stored as their values in string
+columns (`Stored`). Applicant data lives in `candidates`, `reference_notes`, `votes`, `rankings`,
+`list_entries`, `list_placements`, `offers`, `applicant_availability`, `interviews`, `scorecards`,
+`plan_entries`, `card_views`: a purge deletes those rows of the program and keeps `purge_records`
+(anonymous counts).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Any, ClassVar, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -29,6 +31,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.domain.candidates import DegreeType
+from bot.domain.interviews import InterviewState
+from bot.domain.lists import PlacementKind
+from bot.domain.notes import NoteSource, PostState, Sentiment
+from bot.domain.offers import Availability, OfferStatus
+from bot.domain.plan import PlanChoice
+from bot.domain.posts import PostKind
+from bot.domain.preference_list import Vote as VoteChoice
+from bot.domain.reminders import ReminderKind, ReminderState
+from bot.domain.roles import Role
+from bot.domain.triage import Bucket, OverrideSource, Risk
+from bot.domain.votes import VoteSource
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -67,6 +82,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+E = TypeVar("E", bound=StrEnum)
+
+
+class Stored(TypeDecorator[E]):
+    """A domain state stored as its value in a plain string column: the schema holds strings, the
+    model reads and writes the enum, and a value outside it is refused before it reaches a row."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[E], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        return None if value is None else self.enum(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum(value)
+
+    @property
+    def python_type(self) -> type[E]:
+        return self.enum
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
@@ -100,7 +140,7 @@ class CommitteeRole(Base):
 
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    role: Mapped[str] = mapped_column(String(16))  # director | observer
+    role: Mapped[Role] = mapped_column(Stored(Role, 16))  # director or observer
     granted_by: Mapped[str] = mapped_column(String(32))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -138,7 +178,7 @@ class Candidate(Base):
     first_name: Mapped[str] = mapped_column(String(200))
     last_name: Mapped[str] = mapped_column(String(200))
     # Searchable derived values (bot.domain.candidates), kept in step with `profile`.
-    degree_type: Mapped[str | None] = mapped_column(String(16))
+    degree_type: Mapped[DegreeType | None] = mapped_column(Stored(DegreeType, 16))
     graduation_year: Mapped[int | None] = mapped_column(Integer)
     visa_needed: Mapped[bool | None] = mapped_column(Boolean)
     exam_failures: Mapped[int] = mapped_column(Integer, default=0)
@@ -154,11 +194,12 @@ class Candidate(Base):
     prior_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     prelim_here: Mapped[bool] = mapped_column(Boolean, default=False)
     strong_letters: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Triage: computed bucket and the director's override.
-    bucket: Mapped[str | None] = mapped_column(String(32), index=True)
-    risk: Mapped[str | None] = mapped_column(String(16))
+    # Triage: computed bucket, and the override a director (or the pre-SOAP plan) set over it.
+    bucket: Mapped[Bucket | None] = mapped_column(Stored(Bucket, 32), index=True)
+    risk: Mapped[Risk | None] = mapped_column(Stored(Risk, 16))
     triage_reasons: Mapped[list[Any]] = mapped_column(default=list)
-    override_bucket: Mapped[str | None] = mapped_column(String(32))
+    override_bucket: Mapped[Bucket | None] = mapped_column(Stored(Bucket, 32))
+    override_source: Mapped[OverrideSource | None] = mapped_column(Stored(OverrideSource, 16))
     override_reason: Mapped[str | None] = mapped_column(Text)
     override_by: Mapped[str | None] = mapped_column(String(32))
     override_at: Mapped[datetime | None] = mapped_column()
@@ -182,17 +223,17 @@ class ReferenceNote(Base):
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), index=True)
     author: Mapped[str] = mapped_column(String(32))
-    source: Mapped[str] = mapped_column(String(16))  # command | modal | thread
+    source: Mapped[NoteSource] = mapped_column(Stored(NoteSource, 16))
     called_name: Mapped[str | None] = mapped_column(String(200))
     called_institution: Mapped[str | None] = mapped_column(String(200))
     called_role: Mapped[str | None] = mapped_column(String(200))
     relationship: Mapped[str | None] = mapped_column(String(200))
-    sentiment: Mapped[str | None] = mapped_column(String(32))
+    sentiment: Mapped[Sentiment | None] = mapped_column(Stored(Sentiment, 32))
     text: Mapped[str] = mapped_column(Text)
     # A thread reply typed by a person: its ts; a note the bot posted: the post's ts once posted.
     source_ts: Mapped[str | None] = mapped_column(String(32))
     posted_ts: Mapped[str | None] = mapped_column(String(32))
-    post_state: Mapped[str] = mapped_column(String(16), default="none")  # none | pending | posted | failed
+    post_state: Mapped[PostState] = mapped_column(Stored(PostState, 16), default=PostState.NONE)
     post_attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -230,7 +271,7 @@ class PlanEntry(Base):
     aamc_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     first_name: Mapped[str] = mapped_column(String(200))
     last_name: Mapped[str] = mapped_column(String(200))
-    choice: Mapped[str] = mapped_column(String(16))  # thrilled | soap-only | no
+    choice: Mapped[PlanChoice] = mapped_column(Stored(PlanChoice, 16))
     word: Mapped[str] = mapped_column(String(200))  # as the program wrote it
     interviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     rotated_here: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -261,7 +302,7 @@ class BotPost(Base):
                       Index("ix_bot_posts_channel_pending", "channel_id", "deleted_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(8))  # message | file
+    kind: Mapped[PostKind] = mapped_column(Stored(PostKind, 8))
     channel_id: Mapped[str] = mapped_column(String(32))
     ref: Mapped[str] = mapped_column(String(32))  # the message ts or the file id
     thread_ts: Mapped[str | None] = mapped_column(String(32))
@@ -280,8 +321,8 @@ class Vote(Base):
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
-    choice: Mapped[str] = mapped_column(String(32))
-    source: Mapped[str] = mapped_column(String(16), default="vote")  # vote | scorecard
+    choice: Mapped[VoteChoice] = mapped_column(Stored(VoteChoice, 32))
+    source: Mapped[VoteSource] = mapped_column(Stored(VoteSource, 16), default=VoteSource.VOTE)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -341,7 +382,7 @@ class ListPlacement(Base):
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(16))  # pin | exclude
+    kind: Mapped[PlacementKind] = mapped_column(Stored(PlacementKind, 16))
     placed_by: Mapped[str] = mapped_column(String(32))
     placed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -366,12 +407,12 @@ class Reminder(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[ReminderKind] = mapped_column(Stored(ReminderKind, 32))
     round: Mapped[int | None] = mapped_column(Integer)
     interview_id: Mapped[int | None] = mapped_column(Integer)
     due_at: Mapped[datetime] = mapped_column(index=True)
     subject_at: Mapped[datetime] = mapped_column()
-    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|claimed|sent|missed|cancelled
+    state: Mapped[ReminderState] = mapped_column(Stored(ReminderState, 16), default=ReminderState.PENDING)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     lease_until: Mapped[datetime | None] = mapped_column()
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -403,7 +444,7 @@ class Offer(Base):
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"))
     round: Mapped[int] = mapped_column(Integer)
     track: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))  # offered | accepted | rejected | expired
+    status: Mapped[OfferStatus] = mapped_column(Stored(OfferStatus, 16))
     recorded_by: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -415,7 +456,8 @@ class ApplicantAvailability(Base):
 
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(32))  # accepted-elsewhere | withdrawn
+    # Never `available`: an applicant still in SOAP has no row.
+    status: Mapped[Availability] = mapped_column(Stored(Availability, 32))
     recorded_by: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -429,7 +471,7 @@ class Interview(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
     candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), index=True)
-    state: Mapped[str] = mapped_column(String(16))  # proposed | scheduled | done | unreachable | declined
+    state: Mapped[InterviewState] = mapped_column(Stored(InterviewState, 16))
     proposed_by: Mapped[str] = mapped_column(String(32))
     proposed_at: Mapped[datetime] = mapped_column(default=utcnow)
     interviewer: Mapped[str | None] = mapped_column(String(32))
@@ -454,7 +496,7 @@ class Scorecard(Base):
     reliability: Mapped[int] = mapped_column(Integer)
     fit: Mapped[int] = mapped_column(Integer)
     red_flags: Mapped[str | None] = mapped_column(Text)
-    recommendation: Mapped[str] = mapped_column(String(32))
+    recommendation: Mapped[VoteChoice] = mapped_column(Stored(VoteChoice, 32))
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

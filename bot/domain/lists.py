@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 __all__ = ["CodeList", "CurrentList", "ListLine", "LockInfo", "LockedEntry", "LockedList", "Placement", "Unlocked"]
 
@@ -115,6 +116,13 @@ class Unlocked:
     codes: tuple[str, ...] = ()  # the codes whose lists were unlocked (empty: the program's one list)
 
 
+class PlacementKind(StrEnum):
+    """A director's placement of an applicant on a list: first after the program-wide pins, or off it."""
+
+    PIN = "pin"
+    EXCLUDE = "exclude"
+
+
 @dataclass(frozen=True)
 class Placement:
     """What `/soap pin|unpin|exclude|include <id> [code]` changed on one list (or on every list)."""
@@ -124,8 +132,8 @@ class Placement:
     name: str
     code: str  # "" for every list
     title: str  # how the list is named ("1234140P0 Preliminary", or "every list")
-    before: str | None  # pin | exclude | None
-    after: str | None
+    before: PlacementKind | None
+    after: PlacementKind | None
 
     @property
     def changed(self) -> bool:

@@ -11,6 +11,26 @@ MAX_NOTE_CHARS = 3000  # what the modal and `/soap ref` accept
 MAX_FIELD_CHARS = 200  # who was called, institution, role, relationship (the columns' size)
 
 
+class NoteSource(StrEnum):
+    """Where a note came from: typed in `/soap ref`, in the modal, as a reply in the candidate's thread,
+    or carried from the pre-SOAP plan."""
+
+    COMMAND = "command"
+    MODAL = "modal"
+    THREAD = "thread"
+    PLAN = "plan"
+
+
+class PostState(StrEnum):
+    """Where posting a note stands. A thread reply is already in Slack (`NONE`); any other note is
+    stored `PENDING` before it is posted, then `POSTED`, or `FAILED` for the clock to retry."""
+
+    NONE = "none"
+    PENDING = "pending"
+    POSTED = "posted"
+    FAILED = "failed"
+
+
 class Sentiment(StrEnum):
     STRONG_ADVOCATE = "strong_advocate"
     POSITIVE = "positive"
@@ -25,7 +45,7 @@ class NoteLine:
 
     id: int
     author: str
-    source: str  # command | modal | thread | plan
+    source: NoteSource
     text: str
     created_at: datetime
     sentiment: str | None = None

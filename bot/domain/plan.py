@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
 from bot.domain.candidates import split_applicant_name
-from bot.domain.triage import Bucket
+from bot.domain.triage import Bucket, Risk
 
 MAX_NOTE_CHARS = 3000
 MAX_WORD_CHARS = 200
@@ -274,10 +274,6 @@ NOT_APPLIED_RULE = ("NRMP rules allow neither contacting them nor putting them o
                     "apply to us in SOAP.")
 
 
-def is_plan_reason(reason: str | None) -> bool:
-    return bool(reason) and str(reason).startswith(PLAN_REASON_PREFIX)
-
-
 @dataclasses.dataclass(frozen=True)
 class PlanImportResult:
     filename: str
@@ -313,8 +309,8 @@ class PlanPerson:
     name: str
     choice: PlanChoice
     word: str
-    bucket: str | None = None
-    computed_bucket: str | None = None
+    bucket: Bucket | None = None
+    computed_bucket: Bucket | None = None
     plan_bucket_kept: bool = False
     """The bucket is still the plan's (no director has chosen another)."""
 
@@ -332,8 +328,8 @@ class UnseenApplicant:
     candidate_id: int
     aamc_id: str
     name: str
-    bucket: str | None
-    risk: str | None
+    bucket: Bucket | None
+    risk: Risk | None
     why: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()
     """The NRMP program codes they applied to (empty when the export names none)."""

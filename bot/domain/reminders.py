@@ -87,6 +87,17 @@ class ReminderKind(StrEnum):
     DEADLINE_ALARM = "deadline_alarm"
 
 
+class ReminderState(StrEnum):
+    """A stored reminder: waiting, claimed by one clock under a lease, sent, missed (too late to be
+    worth sending; the next message names it) or cancelled (its calendar moved)."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENT = "sent"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
 class Delivery(StrEnum):
     PENDING = "pending"  # not due yet
     ON_TIME = "on_time"

@@ -28,7 +28,7 @@ import dataclasses
 import re
 from collections.abc import Callable
 from datetime import date
-from enum import Enum, StrEnum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -117,7 +117,15 @@ for _index, _bucket in enumerate(_BUCKETS_IN_ORDER):
     _BUCKET_ALIASES[str(_index)] = _bucket
 
 
-class Risk(Enum):
+class OverrideSource(StrEnum):
+    """Who set a candidate's bucket over the computed one: a director (kept until a director clears
+    it) or the pre-SOAP plan (replaced or cleared by the next plan)."""
+
+    DIRECTOR = "director"
+    PLAN = "plan"
+
+
+class Risk(StrEnum):
     LOW = "low"
     ELEVATED = "elevated"
     HIGH = "high"
@@ -346,9 +354,10 @@ class TriageResult:
     offsets: tuple[str, ...]
 
 
-def effective_bucket(result: TriageResult, override_bucket: Bucket | None) -> Bucket:
-    """The committee's override wins over the computed bucket."""
-    return override_bucket if override_bucket is not None else result.bucket
+def effective_bucket(computed: Bucket | None, override: Bucket | None) -> Bucket | None:
+    """The bucket the committee works with: an override (a director's or the plan's) wins over the
+    computed one."""
+    return override if override is not None else computed
 
 
 def dealbreakers(profile: ApplicantProfile, policy: TriagePolicy, today: date) -> list[str]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.triage import Bucket
+from bot.domain.triage import Bucket, Risk
 
 
 @dataclass(frozen=True)
 class BucketPreview:
     aamc_id: str
     name: str
-    risk: str | None
+    risk: Risk | None
     overridden: bool
 
 

@@ -9,6 +9,14 @@ from enum import StrEnum
 from bot.domain.preference_list import Vote
 
 
+class VoteSource(StrEnum):
+    """How a vote was cast: by the member, or as the recommendation of their interview scorecard
+    (which a later scorecard may replace; a member's own vote it never replaces)."""
+
+    VOTE = "vote"
+    SCORECARD = "scorecard"
+
+
 @dataclass(frozen=True)
 class VoteResult:
     candidate_id: int

@@ -34,6 +34,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.domain.interviews import InterviewState
 from bot.domain.preference_list import Vote
 from bot.domain.soap_calendar import format_countdown
 from bot.domain.when import format_local
@@ -46,17 +47,6 @@ MAX_BLOCKS = 50
 QUEUE_ITEMS_PER_GROUP = 14  # 3 groups x (header + 14 items) + notes stays under 50 blocks
 SCORE_MIN, SCORE_MAX = 1, 5
 NOTE_SHOWN = 300  # characters of an outcome note on the card
-
-
-class InterviewState(StrEnum):
-    PROPOSED = "proposed"
-    SCHEDULED = "scheduled"
-    DONE = "done"
-    UNREACHABLE = "unreachable"
-    DECLINED = "declined"
-
-
-OPEN_STATES = (InterviewState.PROPOSED, InterviewState.SCHEDULED, InterviewState.UNREACHABLE)
 
 
 class ScorecardField(StrEnum):
@@ -87,7 +77,7 @@ class InterviewLine:
     id: int
     aamc_id: str
     candidate_name: str
-    state: str
+    state: InterviewState
     proposed_by: str
     proposed_at: datetime
     interviewer: str | None = None

@@ -29,7 +29,7 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.domain.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NoteLine, Sentiment
+from bot.domain.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NoteLine, NoteSource, Sentiment
 from bot.domain.thread_replies import gist
 from bot.messages.ids import ActionId, CallbackId
 from bot.messages.mrkdwn import clip, escape, mention
@@ -90,7 +90,7 @@ def gist_line(note: NoteLine) -> str:
     """One note in a line: who called whom, the sentiment, the first words (`_Neutral_` when rated)."""
     called = escape(note.called_name) if note.called_name else ""
     about = ", ".join(escape(x) for x in (note.role, note.institution) if x)
-    if note.source == "plan":
+    if note.source == NoteSource.PLAN:
         who = "the pre-SOAP plan"  # written weeks before SOAP, not by the person who imported the file
     elif called:
         who = f"{mention(note.author)} called {called}" + (f" ({about})" if about else "")
@@ -214,7 +214,7 @@ def thread_parent(*, candidate_name: str, aamc_id: str) -> tuple[str, list[dict[
 def note_post(note: NoteLine, *, candidate_name: str, aamc_id: str) -> tuple[str, list[dict[str, Any]]]:
     """The reply posted in the candidate's thread: author, sentiment, who was called, the note."""
     about = f"about *{escape(candidate_name)}* ({escape(aamc_id)})"
-    if note.source == "plan":
+    if note.source == NoteSource.PLAN:
         head = f":clipboard: Note from the pre-SOAP plan {about} (imported by {mention(note.author)})"
     elif note.sentiment in set(Sentiment):
         emoji = _SENTIMENTS[Sentiment(note.sentiment)][2]
@@ -227,7 +227,7 @@ def note_post(note: NoteLine, *, candidate_name: str, aamc_id: str) -> tuple[str
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(called, 2000))]))
     for piece in _split(escape(note.text))[:10]:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=piece)))
-    if note.source == "plan":
+    if note.source == NoteSource.PLAN:
         text = "Note from the pre-SOAP plan"
     elif note.sentiment in set(Sentiment):
         text = f"Reference note ({sentiment_label(note.sentiment).lower()}) from {mention(note.author)}"
@@ -244,7 +244,8 @@ def _when(at: datetime, timezone: str) -> str:
     return local.strftime("%a %d %b %H:%M %Z")
 
 
-_SOURCES = {"command": "by command", "modal": "by form", "thread": "in the thread", "plan": "from the pre-SOAP plan"}
+_SOURCES = {NoteSource.COMMAND: "by command", NoteSource.MODAL: "by form", NoteSource.THREAD: "in the thread",
+            NoteSource.PLAN: "from the pre-SOAP plan"}
 
 
 def notes_list(*, candidate_name: str, aamc_id: str, notes: Sequence[NoteLine], total: int, page: int,
@@ -260,7 +261,7 @@ def notes_list(*, candidate_name: str, aamc_id: str, notes: Sequence[NoteLine], 
     blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=clip(summary, _SECTION_LIMIT)))]
     for note in list(notes)[:NOTES_PER_PAGE]:
         head = f"*{sentiment_label(note.sentiment)}* · {mention(note.author)} · {_when(note.created_at, timezone)}"
-        head += f" · {_SOURCES.get(note.source, escape(note.source))}" + (" (edited)" if note.edited else "")
+        head += f" · {_SOURCES[note.source]}" + (" (edited)" if note.edited else "")
         called = _who_was_called(note)
         body = clip(escape(note.text), _SECTION_LIMIT - len(head) - len(called or "") - 4)
         section = "\n".join(x for x in (head, called, body) if x)

@@ -24,8 +24,9 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from bot.access import ProgramRef, Role
+from bot.access import ProgramRef
 from bot.domain.dashboard import Dashboard
+from bot.domain.roles import Role
 from bot.domain.soap_calendar import EventKind
 from bot.domain.votes import TallyView, tally_view
 from bot.errors import WarRoomError

@@ -18,8 +18,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, update
 
 from bot.access import ProgramRef
+from bot.domain.interviews import InterviewState
 from bot.messages import interviews as messages
-from bot.messages.interviews import InterviewState
 from bot.services import audit, candidate_cards, notes
 from bot.services.interviews import POST_GIVE_UP, InterviewChange, ScorecardSaved, interview_line, scorecard_count
 from bot.services.programs import program_ref

@@ -30,8 +30,8 @@ Decisions (what a program director, coordinator and hospital IT person would exp
 - Scorecards: only the interviewer files one (one per interview and author; filing again
   corrects it). Each dimension is a whole number 1–5; the recommendation is a committee vote
   (`bot.domain.preference_list.Vote`). Filing one marks a scheduled/unreachable interview done.
-  The recommendation is recorded as the interviewer's vote with `source="scorecard"` unless the
-  interviewer cast a vote on the candidate themselves (`source="vote"`): a later scorecard may
+  The recommendation is recorded as the interviewer's vote with `VoteSource.SCORECARD` unless the
+  interviewer cast a vote on the candidate themselves (`VoteSource.VOTE`): a later scorecard may
   change a scorecard-sourced vote, never a vote the member cast. (The read of the existing vote
   and `voting.cast_vote` are two transactions: a vote the member clicks in the same instant as
   their scorecard's submission may be overwritten; the window is the scorecard's own request.)
@@ -58,8 +58,10 @@ from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
 from bot.domain.cards import CardButton, CardSection, CardViewer
+from bot.domain.interviews import OPEN_STATES, InterviewState
 from bot.domain.preference_list import Vote
-from bot.domain.reminders import ReminderKind, plan_interview_reminder
+from bot.domain.reminders import ReminderKind, ReminderState, plan_interview_reminder
+from bot.domain.votes import VoteSource
 from bot.domain.when import WhenError, format_local, parse_when, require_future
 from bot.errors import BadInput, Conflict, WarRoomError
 from bot.messages import interviews as messages
@@ -71,7 +73,6 @@ from bot.messages.interviews import (
     SCORE_MIN,
     DeadlineWarning,
     InterviewLine,
-    InterviewState,
     Queue,
     ScorecardField,
     ScorecardLine,
@@ -85,8 +86,7 @@ from storage.models import Vote as VoteRow
 
 log = logging.getLogger(__name__)
 
-OPEN = tuple(s.value for s in messages.OPEN_STATES)
-OUTCOMES = ("done", "unreachable", "declined")
+OUTCOMES = (InterviewState.DONE, InterviewState.UNREACHABLE, InterviewState.DECLINED)
 POST_GIVE_UP = timedelta(seconds=40)
 
 
@@ -133,7 +133,7 @@ def interview_line(interview: Interview, candidate: Candidate, scorecards: int =
 
 def _open_interview(session: Session, candidate_id: int) -> Interview | None:
     return session.scalar(select(Interview).where(Interview.candidate_id == candidate_id,
-                                                  Interview.state.in_(OPEN)).order_by(Interview.id.desc()).limit(1))
+                                                  Interview.state.in_(OPEN_STATES)).order_by(Interview.id.desc()).limit(1))
 
 
 def _current_interview(session: Session, candidate_id: int) -> Interview | None:
@@ -189,8 +189,8 @@ def _plan_reminder(session: Session, interview: Interview, now: datetime) -> str
     for row in live:
         if row.key == key:
             existing = row
-        elif row.state in ("pending", "claimed"):
-            row.state, row.claimed_by, row.lease_until = "cancelled", None, None
+        elif row.state in (ReminderState.PENDING, ReminderState.CLAIMED):
+            row.state, row.claimed_by, row.lease_until = ReminderState.CANCELLED, None, None
     if spec is None:
         return None
     due = max(spec.due_at, now)  # claimed less than 10 minutes ahead: remind at once
@@ -198,10 +198,11 @@ def _plan_reminder(session: Session, interview: Interview, now: datetime) -> str
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.execute(insert(Reminder).values(
             key=spec.key, program_id=interview.program_id, kind=ReminderKind.INTERVIEW.value, round=None,
-            interview_id=interview.id, due_at=due, subject_at=spec.subject_at, state="pending", attempts=0,
+            interview_id=interview.id, due_at=due, subject_at=spec.subject_at, state=ReminderState.PENDING, attempts=0,
             late=False).on_conflict_do_nothing(index_elements=["key"]))
-    elif existing.state == "cancelled":
-        existing.state, existing.claimed_by, existing.lease_until, existing.attempts = "pending", None, None, 0
+    elif existing.state is ReminderState.CANCELLED:
+        existing.state, existing.claimed_by, existing.lease_until = ReminderState.PENDING, None, None
+        existing.attempts = 0
         existing.due_at = due
     session.flush()
     return key
@@ -228,7 +229,7 @@ def propose(database: Database, *, program: ProgramRef, actor: str, key: str, no
             raise Conflict(f"{escape(notes.candidate_name(candidate))} ({candidate.aamc_id}) already has an interview, "
                            f"proposed by <@{current.proposed_by}> and not claimed yet: claim it with "
                            f"`/soap interview {candidate.aamc_id} claim tomorrow 09:00`.")
-        interview = Interview(program_id=program.id, candidate_id=candidate.id, state=InterviewState.PROPOSED.value,
+        interview = Interview(program_id=program.id, candidate_id=candidate.id, state=InterviewState.PROPOSED,
                               proposed_by=actor, proposed_at=now, updated_at=now)
         session.add(interview)
         session.flush()
@@ -251,7 +252,7 @@ def claim(database: Database, *, program: ProgramRef, actor: str, key: str, when
         created = interview is None
         if interview is None:
             interview = Interview(program_id=program.id, candidate_id=candidate.id,
-                                  state=InterviewState.PROPOSED.value, proposed_by=actor, proposed_at=now,
+                                  state=InterviewState.PROPOSED, proposed_by=actor, proposed_at=now,
                                   updated_at=now)
             session.add(interview)
             session.flush()
@@ -267,7 +268,7 @@ def claim(database: Database, *, program: ProgramRef, actor: str, key: str, when
             return InterviewChange("unchanged", line, program.id, candidate.id, actor, False)
         action = "rescheduled" if mine_already and scheduled is not None else "claimed"
         interview.interviewer = actor
-        interview.state = InterviewState.SCHEDULED.value
+        interview.state = InterviewState.SCHEDULED
         if scheduled is not None:
             interview.scheduled_at = scheduled
         elif interview.scheduled_at is not None and interview.scheduled_at <= now:
@@ -292,6 +293,7 @@ def record_outcome(database: Database, *, program: ProgramRef, actor: str, is_di
     """`/soap interview <id> done|unreachable|declined [note]`."""
     if outcome not in OUTCOMES:
         raise BadInput(f"Use `done`, `unreachable` or `declined` (not `{escape(outcome[:30])}`).")
+    state = InterviewState(outcome)
     note = notes.unslack(note or "").strip() or None
     if note is not None and len(note) > MAX_TEXT_CHARS:
         raise BadInput(f"The note is {len(note):,} characters; keep it to {MAX_TEXT_CHARS:,}.")
@@ -304,13 +306,13 @@ def record_outcome(database: Database, *, program: ProgramRef, actor: str, is_di
         if interview.interviewer and interview.interviewer != actor and not is_director:
             raise _holder_refusal(interview, _tz(program))
         before = _values(interview)
-        if interview.interviewer is None and outcome in ("done", "unreachable"):
+        if interview.interviewer is None and state in (InterviewState.DONE, InterviewState.UNREACHABLE):
             interview.interviewer = actor
-        if outcome == "unreachable":
+        if state is InterviewState.UNREACHABLE:
             interview.first_contact_at = interview.first_contact_at or now
-        elif outcome == "done":
+        elif state is InterviewState.DONE:
             interview.reached_at = now
-        interview.state = outcome
+        interview.state = state
         if note is not None:
             interview.outcome_note = note
         interview.updated_at = now
@@ -335,8 +337,8 @@ def queue(database: Database, *, program: ProgramRef, now: datetime) -> Queue:
         rows = session.execute(
             select(Interview, Candidate).join(Candidate, Candidate.id == Interview.candidate_id)
             .where(Interview.program_id == program.id,
-                   or_(Interview.state.in_(OPEN),
-                       (Interview.state == InterviewState.DONE.value) & (Interview.reached_at >= start_of_day)))
+                   or_(Interview.state.in_(OPEN_STATES),
+                       (Interview.state == InterviewState.DONE) & (Interview.reached_at >= start_of_day)))
             .order_by(Interview.proposed_at, Interview.id)).all()
         lines = [interview_line(i, c, scorecard_count(session, i.id)) for i, c in rows]
     far = now + timedelta(days=3650)
@@ -382,7 +384,7 @@ def _scorecard_line(row: Scorecard) -> ScorecardLine:
 def _scorable(session: Session, program: ProgramRef, actor: str, key: str) -> tuple[Candidate, Interview]:
     candidate = resolve_one(session, program.id, key)
     interview = _open_interview(session, candidate.id) or session.scalar(
-        select(Interview).where(Interview.candidate_id == candidate.id, Interview.state == InterviewState.DONE.value)
+        select(Interview).where(Interview.candidate_id == candidate.id, Interview.state == InterviewState.DONE)
         .order_by(Interview.id.desc()).limit(1))
     name = f"{escape(notes.candidate_name(candidate))} ({candidate.aamc_id})"
     if interview is None:
@@ -464,7 +466,7 @@ def submit_scorecard(database: Database, *, program: ProgramRef, actor: str, key
                      target=f"candidate:{candidate.aamc_id}", before=before, after=_scorecard_audit(row))
         if interview.state in (InterviewState.SCHEDULED, InterviewState.UNREACHABLE):
             was = _values(interview)
-            interview.state, interview.reached_at, interview.updated_at = InterviewState.DONE.value, now, now
+            interview.state, interview.reached_at, interview.updated_at = InterviewState.DONE, now, now
             _plan_reminder(session, interview, now)
             audit.record(session, program_id=program.id, actor=actor, action="interview.done",
                          target=f"candidate:{candidate.aamc_id}", before=was, after=_values(interview))
@@ -472,11 +474,11 @@ def submit_scorecard(database: Database, *, program: ProgramRef, actor: str, key
             VoteRow.candidate_id == candidate.id, VoteRow.user_id == actor)).first()
         ids = (candidate.id, interview.id, candidate.aamc_id, notes.candidate_name(candidate))
         card = _scorecard_line(row)
-    own_vote = existing.choice if existing is not None and existing.source != "scorecard" else None
+    own_vote = existing.choice if existing is not None and existing.source is not VoteSource.SCORECARD else None
     vote_recorded = False
     if own_vote is None:
         voting.cast_vote(database, program_id=program.id, actor=actor, aamc_id=ids[2],
-                         vote=Vote.parse(card.recommendation), now=now, source="scorecard")
+                         vote=Vote.parse(card.recommendation), now=now, source=VoteSource.SCORECARD)
         vote_recorded = True
     log.info("scorecard for interview %d %s (vote %s)", ids[1], "updated" if updated else "filed",
              "recorded" if vote_recorded else "kept")
@@ -503,7 +505,7 @@ def interview_card_section(session: Session, candidate: Candidate, viewer: CardV
     cards = [_scorecard_line(r) for r in session.scalars(
         select(Scorecard).where(Scorecard.candidate_id == candidate.id).order_by(Scorecard.id))]
     buttons: list[CardButton] = []
-    if line is None or line.state not in OPEN:
+    if line is None or line.state not in OPEN_STATES:
         buttons.append(CardButton(ActionId.INTERVIEW_PROPOSE.value, "Interview", candidate.aamc_id))
     elif line.state == InterviewState.PROPOSED:
         buttons.append(CardButton(ActionId.INTERVIEW_CLAIM.value, "Claim interview", candidate.aamc_id, "primary"))

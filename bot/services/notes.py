@@ -2,7 +2,7 @@
 
 How it behaves, and why (decisions a program director, coordinator and IT person would expect):
 
-- A note is committed with `post_state="pending"` before anything is posted, so a note is never
+- A note is committed with `PostState.PENDING` before anything is posted, so a note is never
   lost: if Slack answers 429 or fails, `deliver` retries through `room.gateway` (tenacity,
   honouring Retry-After) for at most `POST_GIVE_UP`, then marks it `failed`; the clock job
   `retry_unposted_notes` tries again every minute. Each attempt first *claims* the note (a
@@ -16,7 +16,7 @@ How it behaves, and why (decisions a program director, coordinator and IT person
   stored ts wins and the loser's parent message is deleted.
 - A person's reply typed in a candidate's thread becomes a note by that person when it carries
   substance (`bot.domain.thread_replies`: a leading `ref:`, 12 words, or a rating in 4; "+1" and
-  "will call his PD after lunch" are not notes) (`source="thread"`,
+  "will call his PD after lunch" are not notes) (`NoteSource.THREAD`,
   `source_ts` = the message ts, unique per program). Edits update it, deletions remove it. Slack's
   redeliveries of one event are recorded in `processed_events` in the same transaction as the
   note, so they never create a second note. Observers' and outsiders' replies are not stored
@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session
 from bot.access import ProgramRef
 from bot.domain.cards import CardButton, CardSection, CardViewer
 from bot.domain.note_sentiment import sentiment_of
-from bot.domain.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NoteLine, Sentiment
+from bot.domain.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NoteLine, NoteSource, PostState, Sentiment
 from bot.domain.thread_replies import note_text
 from bot.errors import BadInput
 from bot.messages import notes as messages
@@ -127,7 +127,8 @@ def _line(note: ReferenceNote) -> NoteLine:
                     created_at=note.created_at, sentiment=note.sentiment, called_name=note.called_name,
                     institution=note.called_institution, role=note.called_role,
                     relationship=note.relationship,
-                    edited=note.source == "thread" and note.updated_at > note.created_at + timedelta(seconds=1))
+                    edited=(note.source is NoteSource.THREAD
+                            and note.updated_at > note.created_at + timedelta(seconds=1)))
 
 
 def _clean(value: str | None) -> str | None:
@@ -161,21 +162,21 @@ def check_note(*, text: str | None, sentiment: str | None, called_name: str | No
     return errors
 
 
-def add_note(database: Database, *, program: ProgramRef, author: str, aamc_id: str, text: str, source: str,
+def add_note(database: Database, *, program: ProgramRef, author: str, aamc_id: str, text: str, source: NoteSource,
              now: datetime, sentiment: str | None = None, called_name: str | None = None,
              institution: str | None = None, role: str | None = None,
              relationship: str | None = None) -> SavedNote:
-    """Store a note typed by command or in the modal, ready to post (`post_state="pending"`).
+    """Store a note typed by command or in the modal, ready to post (`PostState.PENDING`).
 
     Raises NoteInputError (nothing stored) for an empty or too long note or a bad field, and
     CandidateNotFound for an AAMC ID the program does not have.
     """
-    if source not in ("command", "modal"):
+    if source not in (NoteSource.COMMAND, NoteSource.MODAL):
         raise ValueError(f"add_note is for typed notes, not {source!r}")
-    if source == "command":
+    if source is NoteSource.COMMAND:
         text = unslack(text)
     errors = check_note(text=text, sentiment=sentiment, called_name=called_name, institution=institution,
-                        role=role, relationship=relationship, sentiment_required=source == "modal")
+                        role=role, relationship=relationship, sentiment_required=source is NoteSource.MODAL)
     if errors:
         raise NoteInputError(errors)
     if sentiment is None:  # the form's explicit choice wins; a typed note is read for one
@@ -186,7 +187,7 @@ def add_note(database: Database, *, program: ProgramRef, author: str, aamc_id: s
         note = ReferenceNote(program_id=program.id, candidate_id=candidate.id, author=author, source=source,
                              called_name=_clean(called_name), called_institution=_clean(institution),
                              called_role=_clean(role), relationship=_clean(relationship), sentiment=sentiment,
-                             text=text.strip(), post_state="pending", post_attempts=0, created_at=now,
+                             text=text.strip(), post_state=PostState.PENDING, post_attempts=0, created_at=now,
                              updated_at=now)
         session.add(note)
         session.flush()
@@ -212,18 +213,19 @@ def _claim(database: Database, note_id: int, now: datetime) -> dict[str, Any] | 
     """Take the next delivery attempt of a note; None when it is posted, a thread reply, or taken."""
     with database.transaction() as session:
         note = session.get(ReferenceNote, note_id)
-        if note is None or note.source == "thread":
+        if note is None or note.source is NoteSource.THREAD:
             return None
         # Claimable: never tried, gave up (failed), or an attempt so old that its worker is gone.
         # A pending note with attempts is being posted by someone else right now.
         stale = note.updated_at <= now - RETRY_PENDING_AFTER
-        if not (note.post_state == "failed" or (note.post_state == "pending" and (note.post_attempts == 0 or stale))):
+        untried = note.post_state is PostState.PENDING and (note.post_attempts == 0 or stale)
+        if not (note.post_state is PostState.FAILED or untried):
             return None
         taken = session.execute(
             update(ReferenceNote)
             .where(ReferenceNote.id == note_id, ReferenceNote.post_attempts == note.post_attempts,
-                   ReferenceNote.post_state.in_(("pending", "failed")))
-            .values(post_attempts=note.post_attempts + 1, post_state="pending", updated_at=now)
+                   ReferenceNote.post_state.in_((PostState.PENDING, PostState.FAILED)))
+            .values(post_attempts=note.post_attempts + 1, post_state=PostState.PENDING, updated_at=now)
             .execution_options(synchronize_session=False))
         if getattr(taken, "rowcount", 0) != 1:
             return None
@@ -284,14 +286,14 @@ def _program_ref(room: WarRoom, program_id: int) -> ProgramRef:
 def _finish(database: Database, note_id: int, program_id: int, *, ts: str | None, now: datetime) -> None:
     with database.transaction() as session:
         if ts is not None:
-            values: dict[str, Any] = {"post_state": "posted", "posted_ts": ts, "updated_at": now}
+            values: dict[str, Any] = {"post_state": PostState.POSTED, "posted_ts": ts, "updated_at": now}
         else:
-            values = {"post_state": "failed", "updated_at": now}
+            values = {"post_state": PostState.FAILED, "updated_at": now}
         session.execute(update(ReferenceNote).where(ReferenceNote.id == note_id,
-                                                    ReferenceNote.post_state != "posted")
+                                                    ReferenceNote.post_state != PostState.POSTED)
                         .values(**values).execution_options(synchronize_session=False))
         audit.record(session, program_id=program_id, actor="bot", action="note.post", target=f"note:{note_id}",
-                     before={"state": "pending"}, after={"state": values["post_state"], "ts": ts})
+                     before={"state": PostState.PENDING}, after={"state": values["post_state"], "ts": ts})
 
 
 def refresh_card(room: WarRoom, program_id: int, candidate_id: int) -> None:
@@ -309,7 +311,7 @@ def deliver(room: WarRoom, note_id: int, *, give_up: timedelta = POST_GIVE_UP) -
     if claim is None:
         with room.database.reading() as session:
             note = session.get(ReferenceNote, note_id)
-            posted = note is not None and note.post_state == "posted"
+            posted = note is not None and note.post_state is PostState.POSTED
             return Delivery(note_id, posted, note.posted_ts if note is not None else None)
     try:
         thread_ts = thread_of(room, claim, claim["note"].author)
@@ -333,10 +335,12 @@ def retry_unposted_notes(room: WarRoom) -> int:
     with room.database.reading() as session:
         ids = list(session.scalars(
             select(ReferenceNote.id).where(
-                ReferenceNote.source != "thread",
+                ReferenceNote.source != NoteSource.THREAD,
                 ReferenceNote.post_attempts < MAX_POST_ATTEMPTS,
-                ((ReferenceNote.post_state == "failed") & (ReferenceNote.updated_at <= now - RETRY_FAILED_AFTER))
-                | ((ReferenceNote.post_state == "pending") & (ReferenceNote.updated_at <= now - RETRY_PENDING_AFTER)))
+                ((ReferenceNote.post_state == PostState.FAILED)
+                 & (ReferenceNote.updated_at <= now - RETRY_FAILED_AFTER))
+                | ((ReferenceNote.post_state == PostState.PENDING)
+                   & (ReferenceNote.updated_at <= now - RETRY_PENDING_AFTER)))
             .order_by(ReferenceNote.id).limit(RETRY_BATCH)))
     posted = sum(1 for note_id in ids if deliver(room, note_id).posted)
     if ids:
@@ -378,14 +382,14 @@ def capture_thread_reply(database: Database, *, program_id: int, author: str, th
                                                              ReferenceNote.source_ts == ts)) is not None:
                 return None
             read = sentiment_of(body)
-            note = ReferenceNote(program_id=program_id, candidate_id=candidate.id, author=author, source="thread",
-                                 text=body, source_ts=ts, post_state="none", created_at=now, updated_at=now,
-                                 sentiment=read.value if read is not None else None)
+            note = ReferenceNote(program_id=program_id, candidate_id=candidate.id, author=author,
+                                 source=NoteSource.THREAD, text=body, source_ts=ts, post_state=PostState.NONE,
+                                 created_at=now, updated_at=now, sentiment=read)
             session.add(note)
             session.flush()
             audit.record(session, program_id=program_id, actor=author, action="note.add",
                          target=f"candidate:{candidate.aamc_id}",
-                         after={"note": note.id, "source": "thread", "sentiment": note.sentiment,
+                         after={"note": note.id, "source": NoteSource.THREAD, "sentiment": note.sentiment,
                                 "chars": len(body)})
             saved = SavedNote(note.id, candidate.id, candidate.aamc_id, candidate_name(candidate))
     except IntegrityError:
@@ -408,7 +412,8 @@ def is_candidate_thread(database: Database, program_id: int, thread_ts: str | No
 def _thread_note(session: Session, program_id: int, ts: str) -> ReferenceNote | None:
     """The note captured from the thread reply with this ts, if any."""
     return session.scalar(select(ReferenceNote).where(ReferenceNote.program_id == program_id,
-                                                      ReferenceNote.source_ts == ts, ReferenceNote.source == "thread"))
+                                                      ReferenceNote.source_ts == ts,
+                                                      ReferenceNote.source == NoteSource.THREAD))
 
 
 def mirror_edit(database: Database, *, program_id: int, editor: str, thread_ts: str | None, ts: str, text: str,
@@ -459,7 +464,7 @@ def mirror_delete(database: Database, *, program_id: int, actor: str, ts: str, e
             removed = SavedNote(note.id, note.candidate_id, aamc_id, candidate_name(candidate) if candidate else "")
             audit.record(session, program_id=program_id, actor=actor, action="note.delete",
                          target=f"candidate:{aamc_id}",
-                         before={"note": note.id, "source": "thread", "chars": len(note.text)}, after=None)
+                         before={"note": note.id, "source": NoteSource.THREAD, "chars": len(note.text)}, after=None)
             session.delete(note)
     except IntegrityError:
         return None

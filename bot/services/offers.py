@@ -183,9 +183,9 @@ def record_offer(database: Database, *, program_id: int, actor: str, candidate_k
         if before is not status:
             if row is None:
                 session.add(Offer(program_id=program_id, candidate_id=candidate.id, round=round_number, track=chosen,
-                                  status=status.value, recorded_by=actor, recorded_at=now))
+                                  status=status, recorded_by=actor, recorded_at=now))
             else:
-                row.status, row.recorded_by, row.recorded_at = status.value, actor, now
+                row.status, row.recorded_by, row.recorded_at = status, actor, now
             audit.record(session, program_id=program_id, actor=actor, action="offer.record",
                          target=f"candidate:{candidate.aamc_id}",
                          before={"round": round_number, "code": chosen, "status": before.value} if before else None,
@@ -267,9 +267,9 @@ def set_availability(database: Database, *, program_id: int, actor: str, candida
                 session.delete(row)
             elif row is None:
                 session.add(ApplicantAvailability(candidate_id=candidate.id, program_id=program_id,
-                                                  status=availability.value, recorded_by=actor, recorded_at=now))
+                                                  status=availability, recorded_by=actor, recorded_at=now))
             else:
-                row.status, row.recorded_by, row.recorded_at = availability.value, actor, now
+                row.status, row.recorded_by, row.recorded_at = availability, actor, now
             audit.record(session, program_id=program_id, actor=actor, action="candidate.availability",
                          target=f"candidate:{candidate.aamc_id}", before={"status": before.value},
                          after={"status": availability.value})

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.access import ProgramRef
-from bot.domain.triage import Bucket
+from bot.domain.triage import Bucket, OverrideSource, effective_bucket
 from bot.errors import BadInput
 from bot.messages.mrkdwn import escape
 from bot.services import audit
 from bot.services.candidates import resolve_one
-from bot.services.triage import effective
 from storage.database import Database
 
 MAX_OVERRIDE_REASON = 500
@@ -23,9 +22,9 @@ class OverrideResult:
     candidate_id: int
     aamc_id: str
     name: str
-    computed: str | None
-    before: str | None
-    after: str | None
+    computed: Bucket | None
+    before: Bucket | None
+    after: Bucket | None
     reason: str | None
 
 
@@ -46,15 +45,18 @@ def set_override(database: Database, *, program: ProgramRef, actor: str, candida
             raise BadInput(f"The reason is {len(reason)} characters; keep it under {MAX_OVERRIDE_REASON}.")
     with database.transaction() as session:
         candidate = resolve_one(session, program.id, candidate_key)
-        before = {"override_bucket": candidate.override_bucket, "override_reason": candidate.override_reason,
+        bucket_before = candidate.override_bucket
+        before = {"override_bucket": bucket_before, "override_reason": candidate.override_reason,
                   "override_by": candidate.override_by}
         if bucket is None:
             if candidate.override_bucket is None:
                 raise BadInput(f"{candidate.aamc_id} has no override to clear.")
-            candidate.override_bucket = candidate.override_reason = candidate.override_by = None
+            candidate.override_bucket = candidate.override_source = None
+            candidate.override_reason = candidate.override_by = None
             candidate.override_at = None
         else:
-            candidate.override_bucket, candidate.override_reason = bucket.value, reason
+            candidate.override_bucket, candidate.override_reason = bucket, reason
+            candidate.override_source = OverrideSource.DIRECTOR
             candidate.override_by, candidate.override_at = actor, now
         audit.record(session, program_id=program.id, actor=actor,
                      action="triage.override" if bucket else "triage.override_clear",
@@ -63,5 +65,5 @@ def set_override(database: Database, *, program: ProgramRef, actor: str, candida
                             "override_reason": candidate.override_reason, "override_by": candidate.override_by,
                             "computed_bucket": candidate.bucket})
         return OverrideResult(candidate.id, candidate.aamc_id, f"{candidate.first_name} {candidate.last_name}",
-                              candidate.bucket, effective(candidate.bucket, before["override_bucket"]),
-                              effective(candidate.bucket, candidate.override_bucket), candidate.override_reason)
+                              candidate.bucket, effective_bucket(candidate.bucket, bucket_before),
+                              effective_bucket(candidate.bucket, candidate.override_bucket), candidate.override_reason)

@@ -29,12 +29,13 @@ from collections.abc import Collection
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, insert, select
+from sqlalchemy import delete, exists, func, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.notes import NoteSource, PostState
 from bot.domain.plan import (
     NOT_APPLIED_RULE,
     PlanChoice,
@@ -43,13 +44,12 @@ from bot.domain.plan import (
     PlanPerson,
     PlanReport,
     UnseenApplicant,
-    is_plan_reason,
     plan_reason,
     read_plan_rows,
     within_reach,
 )
 from bot.domain.program_codes import codes_in
-from bot.domain.triage import Bucket
+from bot.domain.triage import Bucket, OverrideSource, effective_bucket
 from bot.eras import ExportFileError, SpreadsheetSource, canonical_header, open_spreadsheet
 from bot.errors import BadInput, CandidateNotFound
 from bot.messages.mrkdwn import escape
@@ -70,7 +70,6 @@ from storage.models import (
 
 log = logging.getLogger(__name__)
 
-PLAN_NOTE_SOURCE = "plan"
 PLAN_FLAGS = ("interviewed", "rotated_here", "home_student")
 
 
@@ -132,8 +131,9 @@ def _clear_dropped(session: Session, program_id: int, kept: set[str], now: datet
     """Applicants the new plan no longer holds lose the bucket the old plan gave them."""
     for candidate in session.scalars(select(Candidate).where(Candidate.program_id == program_id,
                                                              Candidate.override_bucket.is_not(None))):
-        if candidate.aamc_id not in kept and is_plan_reason(candidate.override_reason):
-            candidate.override_bucket = candidate.override_reason = candidate.override_by = None
+        if candidate.aamc_id not in kept and candidate.override_source is OverrideSource.PLAN:
+            candidate.override_bucket = candidate.override_source = None
+            candidate.override_reason = candidate.override_by = None
             candidate.override_at = None
             candidate.card_stale = candidate.thread_ts is not None
 
@@ -159,7 +159,7 @@ def apply_plan(session: Session, program_id: int, aamc_ids: Collection[str] | No
         return []
     noted = {(row.candidate_id, row.text) for row in session.execute(
         select(ReferenceNote.candidate_id, ReferenceNote.text).where(
-            ReferenceNote.program_id == program_id, ReferenceNote.source == PLAN_NOTE_SOURCE))}
+            ReferenceNote.program_id == program_id, ReferenceNote.source == NoteSource.PLAN))}
     flagged: list[int] = []
     for candidate in candidates:
         entry = entries[candidate.aamc_id]
@@ -170,15 +170,16 @@ def apply_plan(session: Session, program_id: int, aamc_ids: Collection[str] | No
                 flagged.append(candidate.id)
                 changed = True
         choice = PlanChoice(entry.choice)
-        if candidate.override_bucket is None or is_plan_reason(candidate.override_reason):
+        if candidate.override_bucket is None or candidate.override_source is OverrideSource.PLAN:
             reason = plan_reason(choice, entry.word)
-            if (candidate.override_bucket, candidate.override_reason) != (choice.bucket.value, reason):
-                candidate.override_bucket, candidate.override_reason = choice.bucket.value, reason
+            if (candidate.override_bucket, candidate.override_reason) != (choice.bucket, reason):
+                candidate.override_bucket, candidate.override_reason = choice.bucket, reason
+                candidate.override_source = OverrideSource.PLAN
                 candidate.override_by, candidate.override_at = actor[:32], now
                 changed = True
         if entry.note and (candidate.id, entry.note) not in noted:
             session.add(ReferenceNote(program_id=program_id, candidate_id=candidate.id, author=actor[:32],
-                                      source=PLAN_NOTE_SOURCE, text=entry.note, post_state="pending",
+                                      source=NoteSource.PLAN, text=entry.note, post_state=PostState.PENDING,
                                       post_attempts=0, created_at=now, updated_at=now))
         if changed and candidate.thread_ts is not None:
             candidate.card_stale = True  # the clock redraws a posted card (cards.redraw)
@@ -191,8 +192,8 @@ def apply_plan(session: Session, program_id: int, aamc_ids: Collection[str] | No
 def pending_plan_notes(database: Database, program_id: int | None = None, limit: int = 50) -> list[int]:
     """Plan notes never tried yet (the ones a person's note would have posted at once)."""
     with database.reading() as session:
-        query = select(ReferenceNote.id).where(ReferenceNote.source == PLAN_NOTE_SOURCE,
-                                               ReferenceNote.post_state == "pending",
+        query = select(ReferenceNote.id).where(ReferenceNote.source == NoteSource.PLAN,
+                                               ReferenceNote.post_state == PostState.PENDING,
                                                ReferenceNote.post_attempts == 0)
         if program_id is not None:
             query = query.where(ReferenceNote.program_id == program_id)
@@ -217,10 +218,6 @@ def not_applied(session: Session, program_id: int, key: str) -> CandidateNotFoun
 # --- /soap plan --------------------------------------------------------------------------------
 
 
-def _effective(candidate: Any) -> str | None:
-    return candidate.override_bucket or candidate.bucket
-
-
 def overview(database: Database, program_id: int) -> PlanOverview:
     """The plan's people: applied in SOAP (with their bucket now), not applied, and how many SOAP
     applicants the plan does not hold."""
@@ -229,7 +226,7 @@ def overview(database: Database, program_id: int) -> PlanOverview:
                                        .order_by(PlanEntry.last_name, PlanEntry.first_name, PlanEntry.aamc_id)))
         rows = {row.aamc_id: row for row in session.execute(
             select(Candidate.aamc_id, Candidate.first_name, Candidate.last_name, Candidate.bucket,
-                   Candidate.override_bucket, Candidate.override_reason)
+                   Candidate.override_bucket, Candidate.override_source)
             .where(Candidate.program_id == program_id))}
     applied: list[PlanPerson] = []
     not_applied: list[PlanPerson] = []
@@ -241,8 +238,9 @@ def overview(database: Database, program_id: int) -> PlanOverview:
             not_applied.append(person)
             continue
         applied.append(dataclasses.replace(
-            person, name=f"{row.first_name} {row.last_name}".strip(), bucket=_effective(row),
-            computed_bucket=row.bucket, plan_bucket_kept=is_plan_reason(row.override_reason)))
+            person, name=f"{row.first_name} {row.last_name}".strip(),
+            bucket=effective_bucket(row.bucket, row.override_bucket), computed_bucket=row.bucket,
+            plan_bucket_kept=row.override_source is OverrideSource.PLAN))
     plan_ids = {entry.aamc_id for entry in entries}
     return PlanOverview(applied=tuple(applied), not_applied=tuple(not_applied),
                         not_in_plan=sum(1 for key in rows if key not in plan_ids), plan_rows=len(entries))
@@ -273,12 +271,12 @@ def record_view(database: Database, *, program_id: int, candidate_id: int, user_
 
 
 def _unseen_query(program_id: int) -> Any:
-    dnr = Bucket.DO_NOT_RANK.value
+    dnr = Bucket.DO_NOT_RANK
     touched = [
         exists().where(CardView.candidate_id == Candidate.id),
         exists().where(Vote.candidate_id == Candidate.id),
         exists().where(Ranking.candidate_id == Candidate.id),
-        exists().where(ReferenceNote.candidate_id == Candidate.id, ReferenceNote.source != PLAN_NOTE_SOURCE),
+        exists().where(ReferenceNote.candidate_id == Candidate.id, ReferenceNote.source != NoteSource.PLAN),
         exists().where(Interview.candidate_id == Candidate.id),
         # out of SOAP (accepted elsewhere, withdrew): no list can reach them any more
         exists().where(ApplicantAvailability.candidate_id == Candidate.id),
@@ -286,7 +284,8 @@ def _unseen_query(program_id: int) -> Any:
     query = select(Candidate.id, Candidate.aamc_id, Candidate.first_name, Candidate.last_name, Candidate.bucket,
                    Candidate.override_bucket, Candidate.risk, Candidate.triage_reasons, Candidate.tracks).where(
         Candidate.program_id == program_id, Candidate.pinned_by.is_(None),
-        func.coalesce(Candidate.bucket, "") != dnr, func.coalesce(Candidate.override_bucket, "") != dnr)
+        or_(Candidate.bucket.is_(None), Candidate.bucket != dnr),
+        or_(Candidate.override_bucket.is_(None), Candidate.override_bucket != dnr))
     for condition in touched:
         query = query.where(~condition)
     return query
@@ -302,7 +301,7 @@ def unseen(database: Database, program_id: int) -> list[UnseenApplicant]:
         rows = session.execute(_unseen_query(program_id)).all()
     order = {bucket.value: bucket.order for bucket in Bucket}
     items = [UnseenApplicant(candidate_id=row.id, aamc_id=row.aamc_id, name=f"{row.first_name} {row.last_name}",
-                             bucket=_effective(row), risk=row.risk,
+                             bucket=effective_bucket(row.bucket, row.override_bucket), risk=row.risk,
                              why=tuple(str(r.get("text")) for r in (row.triage_reasons or [])
                                        if isinstance(r, dict) and r.get("kind") == "bucket"),
                              codes=tuple(code.code for code in codes_in(str(t) for t in (row.tracks or []))))

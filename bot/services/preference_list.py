@@ -52,7 +52,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.access import Role
 from bot.domain.lists import (
     CodeList,
     CurrentList,
@@ -61,11 +60,14 @@ from bot.domain.lists import (
     LockedList,
     LockInfo,
     Placement,
+    PlacementKind,
     Unlocked,
 )
+from bot.domain.offers import OfferStatus
 from bot.domain.preference_list import Ballot, Vote, aggregate
 from bot.domain.program_codes import ProgramCode, codes_in, matching
-from bot.domain.triage import Bucket
+from bot.domain.roles import Role
+from bot.domain.triage import Bucket, effective_bucket
 from bot.errors import BadInput, Conflict
 from bot.messages.mrkdwn import clip, escape, mention
 from bot.services import audit
@@ -96,19 +98,6 @@ UNLOCK_REASON_MAX = 500
 
 
 # --------------------------------------------------------------------------- ballots and the list
-
-
-def effective_bucket(candidate: Candidate) -> Bucket | None:
-    value = candidate.override_bucket or candidate.bucket
-    if not value:
-        return None
-    try:
-        return Bucket(value)
-    except ValueError:
-        try:
-            return Bucket.parse(value)
-        except ValueError:
-            return None
 
 
 def first_track(candidate: Candidate) -> str:
@@ -162,11 +151,11 @@ def binding_reason(candidate: Candidate) -> str | None:
     reasons = [text for r in (candidate.triage_reasons or [])
                if (text := str(r.get("text", "") if isinstance(r, dict) else r).strip())]
     why = f": {clip(reasons[0], 80)}" if reasons else ""
-    if effective_bucket(candidate) is Bucket.DO_NOT_RANK:
-        if candidate.override_bucket == Bucket.DO_NOT_RANK.value and candidate.override_reason:
+    if effective_bucket(candidate.bucket, candidate.override_bucket) is Bucket.DO_NOT_RANK:
+        if candidate.override_bucket is Bucket.DO_NOT_RANK and candidate.override_reason:
             why = f": {clip(candidate.override_reason, 80)}"  # the override's reason, not the computed bucket's
         return f"do-not-rank bucket{why}"
-    if candidate.bucket == Bucket.DO_NOT_RANK.value:
+    if candidate.bucket is Bucket.DO_NOT_RANK:
         return f"deal-breaker by the policy{why}"
     return None
 
@@ -180,18 +169,18 @@ def out_of_soap(session: Session, program_id: int) -> dict[str, str]:
         .where(ApplicantAvailability.program_id == program_id))}
     for aamc, code, number in session.execute(
             select(Candidate.aamc_id, Offer.track, Offer.round).join(Candidate, Candidate.id == Offer.candidate_id)
-            .where(Offer.program_id == program_id, Offer.status == "accepted")):
+            .where(Offer.program_id == program_id, Offer.status == OfferStatus.ACCEPTED)):
         gone.setdefault(aamc, f"accepted the round-{number} {code} offer")
     return gone
 
 
-PIN, EXCLUDE = "pin", "exclude"
+PIN, EXCLUDE = PlacementKind.PIN, PlacementKind.EXCLUDE
 EVERY_LIST = ""  # a placement's code when it is for every list
 
 
-def placements(session: Session, program_id: int) -> dict[str, dict[str, str]]:
+def placements(session: Session, program_id: int) -> dict[str, dict[str, PlacementKind]]:
     """code ("" for every list) -> AAMC ID -> pin | exclude."""
-    found: dict[str, dict[str, str]] = {}
+    found: dict[str, dict[str, PlacementKind]] = {}
     for aamc, code, kind in session.execute(
             select(Candidate.aamc_id, ListPlacement.code, ListPlacement.kind)
             .join(Candidate, Candidate.id == ListPlacement.candidate_id)
@@ -201,7 +190,7 @@ def placements(session: Session, program_id: int) -> dict[str, dict[str, str]]:
 
 
 def _code_lists(lines: Sequence[ListLine], codes: dict[str, ProgramCode], with_positions: Iterable[str],
-                placed: dict[str, dict[str, str]] | None = None, only_pinned_on: Iterable[str] = (),
+                placed: dict[str, dict[str, PlacementKind]] | None = None, only_pinned_on: Iterable[str] = (),
                 ) -> tuple[tuple[CodeList, ...], tuple[ListLine, ...]]:
     """Each code's list: the order restricted to the code's applicants; program-wide pins first, then
     this code's pins, then the order; applicants a director excluded from the code left off.
@@ -218,7 +207,7 @@ def _code_lists(lines: Sequence[ListLine], codes: dict[str, ProgramCode], with_p
                      for n, line in enumerate(mine, start=1))
 
     def one_list(code: str | None, label: str, specialty: str, applied: Sequence[ListLine]) -> CodeList:
-        def kind(line: ListLine) -> str | None:
+        def kind(line: ListLine) -> PlacementKind | None:
             return placed.get(code or EVERY_LIST, {}).get(line.aamc_id) or placed.get(EVERY_LIST, {}).get(
                 line.aamc_id)
 
@@ -284,7 +273,8 @@ def _compute(session: Session, program_id: int, committee: Iterable[str] | None)
         candidates.update((c.aamc_id, c) for c in session.scalars(select(Candidate).where(
             Candidate.program_id == program_id, Candidate.aamc_id.in_(pinned_on_a_code))))
     ids = sorted(candidates)
-    buckets = {a: b.order for a, c in candidates.items() if (b := effective_bucket(c)) is not None}
+    buckets = {a: b.order for a, c in candidates.items()
+               if (b := effective_bucket(c.bucket, c.override_bucket)) is not None}
     by_member = {b.member: b for b in ballots}
     tie_breaker = next((d for d in directors(session, program_id) if d in by_member), None)
     director_ballot = by_member.get(tie_breaker) if tie_breaker else None
@@ -299,7 +289,7 @@ def _compute(session: Session, program_id: int, committee: Iterable[str] | None)
 
     def line(aamc_id: str, rank: int, tied: bool, group: int, pin: bool) -> ListLine:
         candidate = candidates[aamc_id]
-        bucket = effective_bucket(candidate)
+        bucket = effective_bucket(candidate.bucket, candidate.override_bucket)
         return ListLine(rank, candidate.id, aamc_id, display_name(candidate)[:NAME_MAX],
                         bucket.value if bucket else None, first_track(candidate), tied, group, pin,
                         result.support[aamc_id], result.dissent[aamc_id], result.not_voted[aamc_id],
@@ -558,7 +548,7 @@ def export_csv(database: Database, program_id: int, round_number: int,
 
 
 def place(database: Database, *, program_id: int, actor: str, candidate_key: str, code: str | None,
-          kind: str | None, now: datetime, releasing: str | None = None) -> Placement:
+          kind: PlacementKind | None, now: datetime, releasing: PlacementKind | None = None) -> Placement:
     """Pin (`kind` pin), exclude (exclude) or release (None) an applicant on one code's list, or on
     every list when `code` is None (an exclusion; a program-wide pin is `voting.set_pin`); `releasing`
     names the only placement a release lifts. Directors

@@ -13,7 +13,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.access import Actor, CommitteeDirectory, ProgramRef, Role
+from bot.access import Actor, CommitteeDirectory, ProgramRef
+from bot.domain.roles import Role
 from bot.domain.wording import comparable_name
 from bot.errors import BadInput, Conflict, NotADirector, WarRoomError
 from bot.messages.mrkdwn import escape, mention
@@ -237,9 +238,9 @@ def set_role(database: Database, *, program: ProgramRef, actor: str, user_id: st
             if row is not None:
                 session.delete(row)
         elif row is None:
-            session.add(CommitteeRole(program_id=program.id, user_id=user_id, role=role.value, granted_by=actor))
+            session.add(CommitteeRole(program_id=program.id, user_id=user_id, role=role, granted_by=actor))
         else:
-            row.role, row.granted_by = role.value, actor
+            row.role, row.granted_by = role, actor
         audit.record(session, program_id=program.id, actor=actor, action="role.set", target=f"user:{user_id}",
                      before={"role": before.value}, after={"role": role.value})
         return before, role

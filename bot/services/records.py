@@ -25,6 +25,7 @@ from sqlalchemy.sql import ColumnElement
 
 from bot.access import ProgramRef
 from bot.domain.audit import AuditLine
+from bot.domain.posts import PostKind
 from bot.domain.wording import comparable_name, plural
 from bot.errors import BadInput, CandidateNotFound
 from bot.messages.mrkdwn import escape
@@ -182,8 +183,9 @@ def _record_known_posts(session: Session, program_id: int, channel: str, now: da
         for ts in session.scalars(select(model.message_ts).where(model.program_id == program_id)):
             if ts:
                 known.setdefault(ts, None)
-    recorded = set(session.scalars(select(BotPost.ref).where(BotPost.kind == "message", BotPost.channel_id == channel)))
-    session.add_all(BotPost(kind="message", channel_id=channel, ref=ts, thread_ts=thread, posted_at=now)
+    recorded = set(session.scalars(select(BotPost.ref).where(BotPost.kind == PostKind.MESSAGE,
+                                                             BotPost.channel_id == channel)))
+    session.add_all(BotPost(kind=PostKind.MESSAGE, channel_id=channel, ref=ts, thread_ts=thread, posted_at=now)
                     for ts, thread in known.items() if ts not in recorded)
 
 
@@ -246,7 +248,7 @@ def delete_bot_posts(room: WarRoom, channel: str) -> tuple[int, int, int]:
     Retries until done: each call honours 429's Retry-After; a post that still fails is tried again in
     the next pass, as long as a pass deletes something. Returns (messages deleted, files deleted, left)."""
     give_up = room.clock() + SLACK_PURGE_GIVE_UP
-    deleted = {"message": 0, "file": 0}
+    deleted = {PostKind.MESSAGE: 0, PostKind.FILE: 0}
     done: set[int] = set()
     with room.database.transaction() as session:  # what a previous run could not delete is tried again
         session.execute(update(BotPost).where(BotPost.channel_id == channel, BotPost.deleted_at.is_(None))
@@ -256,14 +258,15 @@ def delete_bot_posts(room: WarRoom, channel: str) -> tuple[int, int, int]:
             pending = session.execute(
                 select(BotPost.id, BotPost.kind, BotPost.ref)
                 .where(BotPost.channel_id == channel, BotPost.deleted_at.is_(None), BotPost.problem.is_(None))
-                .order_by((BotPost.kind == "message").asc(), BotPost.thread_ts.is_(None).asc(), BotPost.id.desc())
+                .order_by((BotPost.kind == PostKind.MESSAGE).asc(), BotPost.thread_ts.is_(None).asc(),
+                          BotPost.id.desc())
             ).all()
         pending = [post for post in pending if post[0] not in done]
         progress = False
         for post_id, kind, ref in pending:
             done.add(post_id)  # deleted or gone: never asked again in this run, whatever the record says
             try:
-                if kind == "file":
+                if kind is PostKind.FILE:
                     room.gateway.call("files.delete", give_up_at=give_up, file=ref)
                 else:
                     room.gateway.call("chat.delete", give_up_at=give_up, channel=channel, ts=ref)
@@ -284,8 +287,9 @@ def delete_bot_posts(room: WarRoom, channel: str) -> tuple[int, int, int]:
     with room.database.reading() as session:
         left = session.scalar(select(func.count()).select_from(BotPost).where(
             BotPost.channel_id == channel, BotPost.deleted_at.is_(None))) or 0
-    log.info("purge in Slack: %d messages and %d files deleted, %d left", deleted["message"], deleted["file"], left)
-    return deleted["message"], deleted["file"], left
+    log.info("purge in Slack: %d messages and %d files deleted, %d left",
+             deleted[PostKind.MESSAGE], deleted[PostKind.FILE], left)
+    return deleted[PostKind.MESSAGE], deleted[PostKind.FILE], left
 
 
 def _problem(database: Database, post_id: int, reason: str) -> None:
@@ -300,7 +304,7 @@ def applicant_threads(database: Database, program_id: int, channel: str) -> set[
         threads = {ts for ts in session.scalars(select(Candidate.thread_ts).where(Candidate.program_id == program_id))
                    if ts}
         threads |= {ts for ts in session.scalars(select(BotPost.thread_ts).where(
-            BotPost.channel_id == channel, BotPost.kind == "message", BotPost.deleted_at.is_(None))) if ts}
+            BotPost.channel_id == channel, BotPost.kind == PostKind.MESSAGE, BotPost.deleted_at.is_(None))) if ts}
     return threads
 
 

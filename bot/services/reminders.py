@@ -70,7 +70,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_fixed
 
-from bot.access import Role
 from bot.domain.reminders import (
     DEFAULT_GRACE,
     DEFAULT_LOCK_WARNING_MINUTES,
@@ -78,9 +77,11 @@ from bot.domain.reminders import (
     ReminderChanges,
     ReminderKind,
     ReminderSpec,
+    ReminderState,
     classify,
     plan_round_reminders,
 )
+from bot.domain.roles import Role
 from bot.domain.soap_calendar import Round as CalendarRound
 from bot.messages.mrkdwn import escape
 from bot.messages.reminders import MissedNote, ReminderView, reminder_message
@@ -172,19 +173,19 @@ def sync_program(session: Session, program: Program, now: datetime) -> SyncResul
     started: list[ReminderSpec] = []
     revived = 0
     for key, row in rows.items():
-        if key not in planned_keys and row.state in ("pending", "claimed"):
+        if key not in planned_keys and row.state in (ReminderState.PENDING, ReminderState.CLAIMED):
             cancelled.append(_spec_of(row))
-            row.state, row.claimed_by, row.lease_until = "cancelled", None, None
-        elif key in wanted and row.state == "cancelled":
+            row.state, row.claimed_by, row.lease_until = ReminderState.CANCELLED, None, None
+        elif key in wanted and row.state is ReminderState.CANCELLED:
             spec = wanted[key]
-            row.state, row.claimed_by, row.lease_until, row.attempts = "pending", None, None, 0
+            row.state, row.claimed_by, row.lease_until, row.attempts = ReminderState.PENDING, None, None, 0
             row.due_at = max(spec.due_at, now)
             started.append(spec)
             revived += 1
     fresh = [spec for key, spec in wanted.items() if key not in rows]
     if fresh:
         values = [{"key": s.key, "program_id": program.id, "kind": s.kind.value, "round": s.round,
-                   "due_at": max(s.due_at, now), "subject_at": s.subject_at, "state": "pending",
+                   "due_at": max(s.due_at, now), "subject_at": s.subject_at, "state": ReminderState.PENDING,
                    "attempts": 0, "late": False} for s in fresh]
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         session.execute(insert(Reminder).values(values).on_conflict_do_nothing(index_elements=["key"]))
@@ -283,9 +284,9 @@ def claim(database: Database, key: str, now: datetime, clock_id: str, lease: tim
         result = session.execute(
             update(Reminder)
             .where(Reminder.key == key,
-                   or_(Reminder.state == "pending",
-                       and_(Reminder.state == "claimed", Reminder.lease_until < now)))
-            .values(state="claimed", claimed_by=clock_id, lease_until=now + lease,
+                   or_(Reminder.state == ReminderState.PENDING,
+                       and_(Reminder.state == ReminderState.CLAIMED, Reminder.lease_until < now)))
+            .values(state=ReminderState.CLAIMED, claimed_by=clock_id, lease_until=now + lease,
                     attempts=Reminder.attempts + 1)
             .execution_options(synchronize_session=False))
         return getattr(result, "rowcount", 0) == 1
@@ -297,8 +298,8 @@ def _due_keys(database: Database, now: datetime, limit: int,
     query = (select(Reminder.key, Reminder.program_id).join(Program, Program.id == Reminder.program_id)
              .where(Reminder.due_at <= now, Reminder.kind.in_([k.value for k in SENT_KINDS]),
                     Program.purged_at.is_(None),
-                    or_(Reminder.state == "pending",
-                        and_(Reminder.state == "claimed", Reminder.lease_until < now)))
+                    or_(Reminder.state == ReminderState.PENDING,
+                        and_(Reminder.state == ReminderState.CLAIMED, Reminder.lease_until < now)))
              .order_by(Reminder.due_at, Reminder.key).limit(limit))
     if program_id is not None:
         query = query.where(Reminder.program_id == program_id)
@@ -314,30 +315,30 @@ _db_retry = retry(retry=retry_if_exception_type(OperationalError), stop=stop_aft
 
 
 @_db_retry
-def _finish(database: Database, key: str, clock_id: str, now: datetime, *, state: str,
+def _finish(database: Database, key: str, clock_id: str, now: datetime, *, state: ReminderState,
             message_ts: str | None = None, late: bool = False, mentioned: tuple[str, ...] = ()) -> bool:
     """Record the outcome of our claim (sent / missed / back to pending). False if the claim was lost."""
     with database.transaction() as session:
         values: dict[str, Any] = {"state": state, "lease_until": None}
-        if state == "sent":
+        if state is ReminderState.SENT:
             values.update(sent_at=now, message_ts=message_ts, late=late)
-        if state == "pending":
+        if state is ReminderState.PENDING:
             values["claimed_by"] = None
         result = session.execute(
             update(Reminder).where(Reminder.key == key, Reminder.claimed_by == clock_id,
-                                   Reminder.state == "claimed")
+                                   Reminder.state == ReminderState.CLAIMED)
             .values(**values).execution_options(synchronize_session=False))
         if getattr(result, "rowcount", 0) != 1:
             return False
         if mentioned and message_ts:
-            session.execute(update(Reminder).where(Reminder.key.in_(mentioned), Reminder.state == "missed",
+            session.execute(update(Reminder).where(Reminder.key.in_(mentioned), Reminder.state == ReminderState.MISSED,
                                                    Reminder.message_ts.is_(None))
                             .values(message_ts=message_ts).execution_options(synchronize_session=False))
-        if state in ("sent", "missed"):
+        if state in (ReminderState.SENT, ReminderState.MISSED):
             row = session.get(Reminder, key)
             audit.record(session, program_id=row.program_id if row else None, actor=clock_id,
                          action=f"reminder.{state}", target=f"reminder:{key}",
-                         before={"state": "claimed"},
+                         before={"state": ReminderState.CLAIMED},
                          after={"state": state, "late": late, "message_ts": message_ts})
         return True
 
@@ -379,7 +380,7 @@ def _compose(room: WarRoom, claimed: _Claimed, now: datetime, late: bool) -> _Co
         expires_at = round_row.expires_at if round_row else None
         deadline_at = round_row.deadline_at if round_row else None
         missed_rows = list(session.scalars(select(Reminder).where(
-            Reminder.program_id == program_id, Reminder.state == "missed", Reminder.message_ts.is_(None),
+            Reminder.program_id == program_id, Reminder.state == ReminderState.MISSED, Reminder.message_ts.is_(None),
             Reminder.kind.in_([k.value for k in ROUND_KINDS])).order_by(Reminder.subject_at)))
         missed = tuple(MissedNote(ReminderKind(r.kind), r.round, r.subject_at) for r in missed_rows)
         missed_keys = tuple(r.key for r in missed_rows)
@@ -435,7 +436,7 @@ def _send_one(room: WarRoom, key: str, now: datetime, clock_id: str) -> bool:
     verdict = classify(claimed.spec, now)
     if verdict is Delivery.MISSED or attempts > MAX_ATTEMPTS:
         log.warning("reminder %s missed (attempts=%d)", key, attempts)
-        _finish(room.database, key, clock_id, now, state="missed")
+        _finish(room.database, key, clock_id, now, state=ReminderState.MISSED)
         return False
     try:
         if claimed.spec.kind is ReminderKind.INTERVIEW:
@@ -443,7 +444,7 @@ def _send_one(room: WarRoom, key: str, now: datetime, clock_id: str) -> bool:
         else:
             composed = _compose(room, claimed, now, late=verdict is Delivery.LATE)
         if composed.skip:
-            _finish(room.database, key, clock_id, now, state="sent")
+            _finish(room.database, key, clock_id, now, state=ReminderState.SENT)
             return False
         give_up = min(max(claimed.spec.subject_at, claimed.spec.due_at + DEFAULT_GRACE),
                       now + LEASE - LEASE_MARGIN)
@@ -451,9 +452,9 @@ def _send_one(room: WarRoom, key: str, now: datetime, clock_id: str) -> bool:
                                give_up_at=give_up)
     except Exception as error:  # back to pending: the next tick tries again while it is worth it
         log.warning("reminder %s not posted (%s); will retry", key, type(error).__name__)
-        _finish(room.database, key, clock_id, now, state="pending")
+        _finish(room.database, key, clock_id, now, state=ReminderState.PENDING)
         return False
-    if not _finish(room.database, key, clock_id, now, state="sent", message_ts=ts,
+    if not _finish(room.database, key, clock_id, now, state=ReminderState.SENT, message_ts=ts,
                    late=verdict is Delivery.LATE, mentioned=composed.mentioned_missed):
         log.warning("reminder %s posted as %s but its claim was lost before the mark", key, ts)
     return True
@@ -502,7 +503,7 @@ def next_due_at(database: Database, after: datetime, until: datetime) -> datetim
     """The due time of the next pending reminder after `after` and at or before `until`."""
     with database.reading() as session:
         return session.scalar(select(func.min(Reminder.due_at)).where(
-            Reminder.state == "pending", Reminder.due_at > after, Reminder.due_at <= until))
+            Reminder.state == ReminderState.PENDING, Reminder.due_at > after, Reminder.due_at <= until))
 
 
 def send_due_now(room: WarRoom, program_id: int) -> list[str]:

@@ -12,8 +12,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import func, select
 
-from bot.access import ProgramRef, Role
+from bot.access import ProgramRef
 from bot.domain.role_change import ListedCandidate, RoleChange
+from bot.domain.roles import Role
 from bot.services import preference_list, programs
 from storage.database import Database
 from storage.models import Ranking, Vote

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.offers import OfferStatus
 from bot.domain.reminders import ListState
 from bot.errors import BadInput, Conflict
 from bot.services import audit, preference_list
@@ -57,7 +58,7 @@ def unanswered_offers(session: Session, program_id: int, round_number: int) -> t
     rows = session.execute(
         select(Candidate.last_name, Candidate.first_name, Candidate.aamc_id, Offer.track)
         .join(Candidate, Candidate.id == Offer.candidate_id)
-        .where(Offer.program_id == program_id, Offer.round == round_number, Offer.status == "offered")
+        .where(Offer.program_id == program_id, Offer.round == round_number, Offer.status == OfferStatus.OFFERED)
         .order_by(Candidate.last_name, Candidate.first_name, Offer.track))
     return tuple((f"{last}, {first}", aamc, track) for last, first, aamc, track in rows)
 

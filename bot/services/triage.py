@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
 from bot.domain.candidates import ApplicantProfile, Connections
-from bot.domain.triage import Bucket, PolicyError, TriagePolicy, triage
+from bot.domain.triage import Bucket, PolicyError, Risk, TriagePolicy, effective_bucket, triage
 from bot.domain.triage_summary import BucketPreview, Move, TriageSummary
 from bot.errors import BadInput
 from bot.messages.mrkdwn import escape
@@ -56,10 +56,6 @@ def reasons_of(stored: Iterable[Any], kind: str) -> list[str]:
     return [str(item.get("text")) for item in stored if isinstance(item, dict) and item.get("kind") == kind]
 
 
-def effective(bucket: str | None, override: str | None) -> str | None:
-    return override or bucket
-
-
 def connections_of(row: Any) -> Connections:
     """Connections from a Candidate (or any row with the flag columns)."""
     return Connections(**{name: bool(getattr(row, name)) for name in CONNECTION_COLUMNS})
@@ -85,22 +81,21 @@ def program_policy(database: Database, program_id: int) -> TriagePolicy:
 def summary(database: Database, program_id: int, *, per_bucket: int = 5, page: int = 1) -> TriageSummary:
     """Counts per effective bucket and the page-th few of each (best risk first, then by name)."""
     page = max(1, page)
-    eff = func.coalesce(Candidate.override_bucket, Candidate.bucket)
     with database.reading() as session:
         rows = session.execute(
             select(Candidate.aamc_id, Candidate.first_name, Candidate.last_name, Candidate.risk,
-                   Candidate.override_bucket, eff.label("eff"))
+                   Candidate.bucket, Candidate.override_bucket)
             .where(Candidate.program_id == program_id)
             .order_by(Candidate.last_name, Candidate.first_name, Candidate.aamc_id)).all()
     counts: dict[Bucket, int] = {b: 0 for b in Bucket}
     members: dict[Bucket, list[BucketPreview]] = {b: [] for b in Bucket}
     untriaged = overridden = 0
-    risk_order = {"low": 0, "elevated": 1, "high": 2}
+    risk_order = {Risk.LOW: 0, Risk.ELEVATED: 1, Risk.HIGH: 2}
     for row in rows:
-        if row.eff is None:
+        bucket = effective_bucket(row.bucket, row.override_bucket)
+        if bucket is None:
             untriaged += 1
             continue
-        bucket = Bucket(row.eff)
         counts[bucket] += 1
         overridden += row.override_bucket is not None
         members[bucket].append(BucketPreview(row.aamc_id, f"{row.first_name} {row.last_name}", row.risk,
@@ -108,7 +103,7 @@ def summary(database: Database, program_id: int, *, per_bucket: int = 5, page: i
     first: dict[Bucket, list[BucketPreview]] = {}
     start = (page - 1) * per_bucket
     for bucket, previews in members.items():
-        previews.sort(key=lambda p: risk_order.get(p.risk or "", 3))  # stable: names stay sorted per risk
+        previews.sort(key=lambda p: risk_order.get(p.risk, 3) if p.risk else 3)  # stable: names stay sorted per risk
         first[bucket] = previews[start:start + per_bucket]
     return TriageSummary(counts, first, overridden, untriaged, page, per_bucket)
 

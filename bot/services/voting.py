@@ -36,6 +36,7 @@ from bot.domain.votes import (
     RankingResult,
     TallyView,
     VoteResult,
+    VoteSource,
     VotesSeen,
     tally_view,
 )
@@ -145,7 +146,7 @@ def tally(session: Session, candidate_id: int) -> dict[Vote, int]:
 
 
 def cast_vote(database: Database, *, program_id: int, actor: str, aamc_id: str, vote: Vote, now: datetime,
-              source: str = "vote") -> VoteResult:
+              source: VoteSource = VoteSource.VOTE) -> VoteResult:
     """Record `actor`'s vote on a candidate (one per member and candidate; a new vote replaces the old).
     `aamc_id` may also be a name (as typed in `/soap vote`)."""
     with database.transaction() as session:

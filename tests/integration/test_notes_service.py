@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.access import ProgramRef
 from bot.bootstrap import SETUP_HOOKS, build_war_room
 from bot.domain.cards import CardViewer
+from bot.domain.notes import NoteSource
 from bot.errors import CandidateNotFound
 from bot.messages.ids import ActionId
 from bot.messages.notes import NoteField
@@ -79,7 +80,7 @@ def _thread_ts(database: Database, aamc: str) -> str | None:
 
 def _add(room: WarRoom, program: ProgramRef, text: str = "Reliable; would take them again.",
          **kw: object) -> notes.SavedNote:
-    values: dict = {"aamc_id": FIRST, "source": "modal", "sentiment": "strong_advocate"}
+    values: dict = {"aamc_id": FIRST, "source": NoteSource.MODAL, "sentiment": "strong_advocate"}
     values.update(kw)
     return notes.add_note(room.database, program=program, author=MEMBER, text=text, now=room.clock(), **values)
 
@@ -117,7 +118,7 @@ def test_an_unknown_candidate_is_named_and_nothing_is_stored(room: WarRoom, prog
 
 def test_a_note_is_stored_pending_with_an_audit_event_that_holds_no_text(room: WarRoom,
                                                                           program: ProgramRef) -> None:
-    saved = _add(room, program, "Called Dr. Example &amp; team", source="command", sentiment=None)
+    saved = _add(room, program, "Called Dr. Example &amp; team", source=NoteSource.COMMAND, sentiment=None)
     [note] = _notes(room.database)
     assert (note.id, note.source, note.post_state, note.author) == (saved.note_id, "command", "pending", MEMBER)
     assert note.text == "Called Dr. Example & team"  # Slack's entities undone: stored as typed

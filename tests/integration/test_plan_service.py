@@ -150,6 +150,22 @@ def test_reimporting_the_plan_replaces_it_and_never_replaces_a_directors_overrid
         assert "Alvarez" not in str(audit.after)
 
 
+def test_a_directors_override_worded_like_the_plans_survives_the_next_plan(database: Database) -> None:
+    program = _program(database)
+    _import_export(database, program, [applicant_row(i) for i in (1, 2)])
+    _import_plan(database, program, [plan_row(1, "thrilled"), plan_row(2, "thrilled")])
+    for index in (1, 2):
+        set_override(database, program=program, actor=DIRECTOR, candidate_key=aamc_id(index), bucket_text="backup",
+                     reason="pre-SOAP plan: was thrilled, but we read the letters again", now=NOW)
+    _import_plan(database, program, [plan_row(2, "no")], "plan-v2.csv")
+    for index in (1, 2):  # 1 is no longer in the plan, 2 is there with another choice: neither moves
+        candidate = _candidate(database, index)
+        assert (candidate.override_bucket, candidate.override_by) == ("backup", DIRECTOR)
+        assert candidate.override_reason == "pre-SOAP plan: was thrilled, but we read the letters again"
+    applied = {person.aamc_id: person for person in overview(database, program.id).applied}
+    assert applied[aamc_id(2)].bucket == "backup" and not applied[aamc_id(2)].plan_bucket_kept
+
+
 def test_a_thrilled_plan_row_never_hides_the_deal_breaker_the_export_shows(database: Database) -> None:
     program = _program(database)
     _import_export(database, program, [img_row(7, "H-1B")])  # the default policy sponsors J-1 only

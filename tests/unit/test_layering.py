@@ -42,8 +42,19 @@ def test_no_module_imports_itself_back_through_others(graph: Any) -> None:
     ("bot.domain", "storage"),
     ("bot.domain", "handlers"),
     ("bot.services", "handlers"),
-    ("storage", "bot"),  # storage never imports the application
+    ("storage", "bot.services"),  # storage maps the domain's values, nothing else of the application
+    ("storage", "bot.messages"),
+    ("storage", "handlers"),
 ])
 def test_dependencies_point_one_way(graph: Any, importer: str, imported: str) -> None:
     chain = graph.find_shortest_chain(importer=importer, imported=imported, as_packages=True)
     assert chain is None, f"{importer} must not import {imported}: " + " -> ".join(chain or ())
+
+
+def test_storage_imports_nothing_of_the_application_but_the_domain(graph: Any) -> None:
+    """The models store the domain's states as their values (bot.domain's enums); anything else of
+    the application stays out of storage."""
+    reached = {imported for module in graph.find_descendants("storage") | {"storage"}
+               for imported in graph.find_modules_directly_imported_by(module)
+               if imported.startswith("bot.") or imported == "bot"}
+    assert {m for m in reached if not m.startswith("bot.domain.")} == set()

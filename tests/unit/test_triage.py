@@ -348,8 +348,10 @@ def test_img_without_usce_is_a_risk_when_not_a_dealbreaker() -> None:
 
 def test_effective_bucket_override() -> None:
     result = run(profile())
-    assert effective_bucket(result, None) is Bucket.BACKUP
-    assert effective_bucket(result, Bucket.INTERNAL) is Bucket.INTERNAL
+    assert effective_bucket(result.bucket, None) is Bucket.BACKUP
+    assert effective_bucket(result.bucket, Bucket.INTERNAL) is Bucket.INTERNAL
+    assert effective_bucket(None, Bucket.DO_NOT_RANK) is Bucket.DO_NOT_RANK
+    assert effective_bucket(None, None) is None
 
 
 # ---------------------------------------------------------------------------------------------------
