@@ -436,7 +436,7 @@ def mirror_edit(database: Database, *, program_id: int, editor: str, thread_ts: 
                     return None
                 before = {"note": note.id, "sentiment": note.sentiment, "chars": len(note.text)}
                 read = sentiment_of(body)  # a thread reply has no form: its words are its sentiment
-                note.text, note.sentiment, note.updated_at = body, read.value if read is not None else None, now
+                note.text, note.sentiment, note.updated_at = body, read, now
                 audit.record(session, program_id=program_id, actor=editor, action="note.edit",
                              target=f"candidate:{candidate.aamc_id}", before=before,
                              after={"note": note.id, "sentiment": note.sentiment, "chars": len(body)})

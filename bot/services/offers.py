@@ -48,6 +48,7 @@ from bot.domain.offers import (
     check_new_offer,
 )
 from bot.domain.program_codes import ProgramCode
+from bot.domain.reminders import ReminderState
 from bot.domain.when import format_local
 from bot.domain.wording import plural_s
 from bot.errors import BadInput, Conflict, WarRoomError
@@ -130,8 +131,9 @@ def _check_capacity(offers: Sequence[StoredOffer], candidate_id: int, round_numb
 
 def _cancel_reminders(session: Session, program_id: int) -> int:
     """Pending reminders of the program become 'cancelled' (a claimed one is being sent right now)."""
-    result = session.execute(update(Reminder).where(Reminder.program_id == program_id, Reminder.state == "pending")
-                             .values(state="cancelled").execution_options(synchronize_session=False))
+    result = session.execute(update(Reminder).where(Reminder.program_id == program_id,
+                                                     Reminder.state == ReminderState.PENDING)
+                             .values(state=ReminderState.CANCELLED).execution_options(synchronize_session=False))
     return int(getattr(result, "rowcount", 0) or 0)
 
 
