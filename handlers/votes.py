@@ -22,8 +22,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.access import Access, ProgramRef
 from bot.domain.lists import PlacementKind
-from bot.domain.roles import Role
 from bot.domain.preference_list import Vote
+from bot.domain.roles import Role
 from bot.errors import BadInput
 from bot.messages import preference_list as messages
 from bot.messages.ids import ActionId
