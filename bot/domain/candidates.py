@@ -268,6 +268,8 @@ LATER_FIELDS: frozenset[str] = frozenset({
 _PARTICLES = frozenset({"van", "der", "den", "de", "del", "della", "da", "du", "la", "von", "dos",
                         "das", "ter", "ten"})
 _LETTERS = re.compile(r"[^\W\d_]+")
+#: A generational suffix after a name (`MCDONALD III`) keeps its capitals; `XI`, a surname too, is not one.
+_ROMAN_SUFFIXES = frozenset({"II", "III", "IV", "VI", "VII", "VIII", "IX"})
 
 
 def _is_single_case(text: str) -> bool:
@@ -292,11 +294,13 @@ def natural_case(text: str, *, surname: bool = False) -> str:
     """A name written all in capitals shown as people write it; a name with its own casing is kept.
 
     `NÚÑEZ` → `Núñez`, `O'BRIEN` → `O'Brien`, `MCDONALD` → `McDonald`, `SMITH-JONES` →
-    `Smith-Jones`, a surname `VAN DER BERG` → `van der Berg`; `McDonald` and `DeVries` stay.
+    `Smith-Jones`, a surname `VAN DER BERG` → `van der Berg`, `MCDONALD III` → `McDonald III`,
+    `SMITH JR.` → `Smith Jr.`; `McDonald` and `DeVries` stay.
     """
     if not _is_single_case(text):
         return text
-    words = [_word_case(word) for word in unicodedata.normalize("NFC", text).split()]
+    words = [word if index and word.strip(".,") in _ROMAN_SUFFIXES else _word_case(word)
+             for index, word in enumerate(unicodedata.normalize("NFC", text).split())]
     if surname and len(words) > 1:
         words = [word.lower() if word.lower() in _PARTICLES else word for word in words[:-1]] + words[-1:]
     return " ".join(words)

@@ -227,6 +227,7 @@ IGNORED_HEADERS: tuple[str, ...] = (
     "Total Interview Score",
     "Selected to Interview",
     "Most Recent Application Status",
+    "Most Recent Application Status Date",
     "Application Status",
     "Interview Date",
     "Interview Status",

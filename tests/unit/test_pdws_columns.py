@@ -43,6 +43,8 @@ def only(report: ImportReport) -> ApplicantProfile:
     ("NÚÑEZ", "Núñez"), ("O'BRIEN", "O'Brien"), ("MCDONALD", "McDonald"), ("SMITH-JONES", "Smith-Jones"),
     ("O'BRIEN-MCDONALD", "O'Brien-McDonald"), ("McDonald", "McDonald"), ("DeVries", "DeVries"),
     ("van der Berg", "van der Berg"), ("ØSTERGÅRD", "Østergård"), ("bell", "bell"),
+    ("MCDONALD III", "McDonald III"), ("SMITH IV", "Smith IV"), ("SMITH JR.", "Smith Jr."), ("XI", "Xi"),
+    ("LEE SR", "Lee Sr"),
 ])
 def test_a_name_in_capitals_is_shown_in_natural_case_and_any_other_as_written(written: str, shown: str) -> None:
     assert natural_case(written) == shown
@@ -129,10 +131,12 @@ def test_soap_tracks_are_the_ones_that_count_and_the_others_stay_in_the_profile(
 def test_known_pdws_columns_the_bot_does_not_use_are_listed_once_as_ignored() -> None:
     report = export(["AAMC ID", "First Name", "Last Name", "Higher Education Degree", "Higher Education Degree_1",
                      "ACLS", "Couples - Partner Name", "Contact Address 1", "Selected to Interview", "Count of Posters",
-                     "Shoe Size"],
-                    ["14100008", "Kai", "Example", "B.S.", "M.P.H.", "Y", "", "1 Main St", "No", "2", "9"])
+                     "Most Recent Application Status Date", "Shoe Size"],
+                    ["14100008", "Kai", "Example", "B.S.", "M.P.H.", "Y", "", "1 Main St", "No", "2", "03/16/2027",
+                     "9"])
     assert report.ignored_columns == ["Higher Education Degree", "ACLS", "Couples - Partner Name",
-                                      "Contact Address 1", "Selected to Interview", "Count of Posters"]
+                                      "Contact Address 1", "Selected to Interview", "Count of Posters",
+                                      "Most Recent Application Status Date"]
     assert report.unknown_columns == ["Shoe Size"]
 
 
