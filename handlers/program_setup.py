@@ -11,7 +11,7 @@ from bot.access import Access
 from bot.bootstrap import SETUP_HOOKS
 from bot.domain.roles import Role
 from bot.errors import BadInput
-from bot.messages.help import help_blocks, help_text
+from bot.messages.help import help_blocks, help_one_text, help_text
 from bot.messages.mrkdwn import escape, mention
 from bot.messages.roles import role_change_answer, role_change_post
 from bot.services import programs, role_changes
@@ -32,6 +32,15 @@ def parse_user(word: str) -> str:
 
 
 def show_help(cmd: SoapCommand) -> None:
+    """`/soap help` lists every command; `/soap help vote` explains that one."""
+    if cmd.args.words:
+        asked = cmd.args.words[0].lower()
+        found = cmd.router.help_for(asked)
+        if found is None:
+            cmd.reply(cmd.router.unknown_answer(asked))
+            return
+        cmd.reply(help_one_text(*found))
+        return
     entries = cmd.router.help_entries()
     cmd.reply(help_text(entries), help_blocks(entries))
 

@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from bot.access import Access, Actor, ProgramRef
 from bot.domain.typed_words import UnclosedQuote, split_words
 from bot.errors import BadInput
-from bot.messages.help import HelpEntry
+from bot.messages.help import HelpEntry, help_index_text
 from bot.messages.mrkdwn import escape
 from bot.war_room import WarRoom
 from bot.work_pool import submit_in_lane
@@ -129,7 +129,15 @@ class SoapRouter:
         return decorate
 
     def help_entries(self) -> list[HelpEntry]:
-        return [HelpEntry(usage=f"{self.command} {s.usage}", summary=s.summary) for s in self._order]
+        return [self._help_entry(s) for s in self._order]
+
+    def _help_entry(self, entry: Subcommand) -> HelpEntry:
+        return HelpEntry(usage=f"{self.command} {entry.usage}", summary=entry.summary, name=entry.name)
+
+    def help_for(self, name: str) -> tuple[HelpEntry, tuple[str, ...]] | None:
+        """The help of one subcommand (found by its name or an alias) and its aliases."""
+        entry = self._subcommands.get(name.lower())
+        return (self._help_entry(entry), entry.aliases) if entry else None
 
     def suggestions(self, name: str) -> list[str]:
         """The registered subcommands (and aliases) closest to a mistyped one, best first."""
@@ -162,8 +170,11 @@ class SoapRouter:
 
     def _dispatch(self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         text = (body.get("text") or "").strip()
+        if not text:  # a bare `/soap`: the names, not the whole help
+            respond(text=help_index_text([s.name for s in self._order], self.command), response_type="ephemeral")
+            return
         name, _, rest = text.partition(" ")
-        name = name.lower() or "help"
+        name = name.lower()
         entry = self._subcommands.get(name)
         if entry is None:
             respond(text=self.unknown_answer(name), response_type="ephemeral")

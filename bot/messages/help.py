@@ -16,6 +16,20 @@ from bot.messages.mrkdwn import clip
 class HelpEntry:
     usage: str
     summary: str
+    name: str = ""
+
+
+def help_index_text(names: list[str], command: str = "/soap") -> str:
+    """What a bare `/soap` answers: the subcommands' names, and how to get more."""
+    listed = ", ".join(f"`{name}`" for name in names)
+    return (f"SOAP War Room: `{command} <command> …`, where the command is one of {listed}.\n"
+            f"`{command} help <command>` explains one (`{command} help vote`); `{command} help` lists them all.")
+
+
+def help_one_text(entry: HelpEntry, aliases: tuple[str, ...] = ()) -> str:
+    """`/soap help vote`: that command alone."""
+    also = f"\nAlso typed as: {', '.join(f'`{alias}`' for alias in aliases)}." if aliases else ""
+    return f"`{entry.usage}`\n{entry.summary}{also}"
 
 
 def help_text(entries: list[HelpEntry]) -> str:

@@ -149,3 +149,17 @@ def test_a_graduate_of_unknown_school_type_is_never_called_an_img(
     assert "IMG" not in card.replace("IMG rules", "")
     assert "school type not in the export" in card
     assert "school type (US, Canadian or international) (IMG rules off)" in card
+
+
+def test_help_for_one_command_and_a_bare_soap_answer_briefly(
+        slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> None:
+    one = command(slack, standin, M1, war_room, "help vote")
+    assert one.startswith("`/soap vote ")
+    assert "/soap list" not in one and len(one.splitlines()) <= 3
+    bare = command(slack, standin, M1, war_room, "")
+    assert "`/soap help vote`" in bare and "`candidate`" in bare and "`vote`" in bare
+    assert len(bare.splitlines()) == 2
+    unknown = command(slack, standin, M1, war_room, "help vot")
+    assert "Did you mean `/soap vote`" in unknown
+    whole = command(slack, standin, M1, war_room, "help")
+    assert "/soap list" in whole and "/soap vote" in whole
