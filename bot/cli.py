@@ -74,10 +74,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings(required=REQUIRED_SETTINGS.get(args.command, ()))
+        if _uses_database(args.command, settings):
+            _require_database(settings)
         return _dispatch(args, settings)
     except SettingsError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
+
+
+def _uses_database(command: str, settings: Settings) -> bool:
+    """Every command but the console, which keeps its own database."""
+    return command != "console" and not (command == "run" and settings.mode == "console")
+
+
+def _require_database(settings: Settings) -> None:
+    """A database that cannot be reached is a setting to fix, said in the same one message."""
+    from storage.database import connection_problem
+
+    problem = connection_problem(settings.database_url)
+    if problem:
+        raise SettingsError({"DATABASE_URL": problem})
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:

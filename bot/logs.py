@@ -12,7 +12,9 @@ write is cleaned by `redact`, because they do put payloads in their messages:
 `redact` therefore (1) masks Slack tokens and bearer credentials, (2) drops SQL parameters,
 (3) cuts every dumped structure (`{...}`, `[{...}]`, `({...})`) from its opening bracket to the end
 of the line, (4) masks the value after payload-like keys (`text=`, `'value':`, `body:`,
-`input_value=`...). Tracebacks go through the same function. The price: a library's debug line
+`input_value=`...). Tracebacks keep their frames and each exception's type, never its message (a
+`ValueError` quotes the value it refused, an `IntegrityError` the key that collided: an AAMC ID),
+and go through the same function. The price: a library's debug line
 keeps its description ("Sending a request - url: …/chat.postMessage") but loses its data. A test
 (tests/adversarial/test_logs.py) runs a full scenario at DEBUG and searches every line.
 """
@@ -24,6 +26,7 @@ import json
 import logging
 import re
 import sys
+import traceback
 from datetime import UTC, datetime
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
@@ -50,6 +53,28 @@ def redact(message: str) -> str:
     return _KEYED.sub(rf"\1{REDACTED}", message)
 
 
+WITHHELD = "(message withheld: it may quote applicant data)"
+
+
+def trace(error: BaseException) -> str:
+    """The traceback of `error` and of the exceptions it was raised from, each with its type, never its
+    message."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
+    parts: list[str] = []
+    for number, exception in enumerate(reversed(chain)):
+        if number:
+            parts.append("\nDuring the handling of the exception above, another was raised:\n\n")
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_tb(exception.__traceback__))
+        kind = type(exception)
+        parts.append(f"{kind.__module__}.{kind.__qualname__}: {WITHHELD}\n")
+    return "".join(parts)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -59,9 +84,9 @@ class JsonFormatter(logging.Formatter):
             "request": request_id.get(),
             "msg": redact(record.getMessage()),
         }
-        if record.exc_info and record.exc_info[0] is not None:
-            entry["error"] = record.exc_info[0].__name__
-            entry["trace"] = redact(self.formatException(record.exc_info))
+        if record.exc_info and record.exc_info[1] is not None:
+            entry["error"] = type(record.exc_info[1]).__name__
+            entry["trace"] = redact(trace(record.exc_info[1]))
         return json.dumps(entry, ensure_ascii=False)
 
 

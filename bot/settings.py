@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -89,11 +91,21 @@ class Settings(BaseSettings):
             return default_database_url()
         if not value.startswith(("sqlite", "postgresql", "postgres://")):
             raise ValueError("must be a sqlite:/// or postgresql:// URL")
+        try:
+            make_url(value)
+        except ArgumentError:
+            raise ValueError("is not a well-formed URL (check the port and any character in the password "
+                             "that needs %-encoding)") from None
         if value.startswith("postgres://"):
             value = "postgresql://" + value.removeprefix("postgres://")
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level_any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("soap_timezone")
     @classmethod
@@ -101,7 +113,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as America/Chicago") from None
+            raise ValueError("is not a known time zone; use an IANA name such as America/Chicago") from None
         return value
 
     @property
@@ -155,10 +167,7 @@ def load_settings(env_file: str | Path | None = ".env", *, required: Sequence[st
 
 
 def _reason(item: object) -> str:
+    """What is wrong with a value, never the value: a token pasted in the wrong variable or a URL with its
+    password would otherwise be printed to the terminal and the platform's log."""
     data = item if isinstance(item, dict) else {}
-    message = str(data.get("msg", "invalid"))
-    given = data.get("input")
-    message = message.removeprefix("Value error, ")
-    if isinstance(given, str):
-        return f"{message} (got {given!r})"
-    return message
+    return str(data.get("msg", "invalid")).removeprefix("Value error, ")

@@ -19,6 +19,7 @@ from slack_bolt.response import BoltResponse
 
 from bot.access import Access, Actor, ProgramRef
 from bot.logs import request_id
+from bot.messages.blocks import view_metadata as view_metadata  # modals and App Home carry the program
 from bot.services.programs import resolve_actor
 from bot.slack_payloads import malformed_payload
 from bot.war_room import WarRoom
@@ -31,11 +32,6 @@ class PayloadIds:
     user_id: str | None
     program_id: int | None
     request: str
-
-
-def view_metadata(program_id: int, **extra: Any) -> str:
-    """private_metadata for a modal or home view (Slack allows 3,000 characters)."""
-    return json.dumps({"program": program_id, **extra}, separators=(",", ":"))
 
 
 def _dict(value: Any) -> dict[str, Any]:

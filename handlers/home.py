@@ -12,55 +12,24 @@ click has no response_url, so that line is the answer; a refusal is shown there 
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App
-from slack_sdk.errors import SlackApiError
 
-from bot.access import Access, Actor
+from bot.access import Access
 from bot.domain.roles import Role
 from bot.errors import WarRoomError
-from bot.messages import home as messages
 from bot.messages.mrkdwn import escape
-from bot.services import home, programs, voting
+from bot.services import home, voting
 from bot.services.candidate_cards import refresh_card
 from bot.war_room import WarRoom
 from handlers.errors import guard, log_failure
-from handlers.gate import actor_of, clicked, payload_ids, view_metadata
+from handlers.gate import actor_of, clicked, payload_ids
 from handlers.router import SoapRouter
-
-log = logging.getLogger(__name__)
 
 
 def _is_home_click(body: dict[str, Any]) -> bool:
     return (body.get("view") or {}).get("type") == "home"
-
-
-def _publish(room: WarRoom, user_id: str, view: dict[str, Any]) -> None:
-    try:
-        room.gateway.call("views.publish", user_id=user_id, view=view)
-    except SlackApiError as error:
-        log.warning("views.publish failed: %s", error.response.get("error"))
-
-
-def publish_home(room: WarRoom, actor: Actor | None, user_id: str, notice: str | None = None) -> None:
-    """Publish the dashboard for a committee member, or the explanation for anyone else."""
-    if actor is None or actor.program is None or actor.role is Role.OUTSIDER:
-        _publish(room, user_id, messages.outsider_view(notice))
-        return
-    now = room.clock()
-    board = home.dashboard(room.database, program=actor.program, user_id=actor.user_id, role=actor.role,
-                           committee=room.people(actor.program.channel_id), now=now)
-    _publish(room, user_id, messages.home_view(board, now, view_metadata(actor.program.id), notice))
-
-
-def member_of(room: WarRoom, team_id: str | None, user_id: str) -> Actor | None:
-    """The first war room of the workspace the person sits in, or None."""
-    for actor in programs.programs_of_member(room.database, room.directory, team_id=team_id, user_id=user_id):
-        if actor.program is not None and actor.role is not Role.OUTSIDER:
-            return actor
-    return None
 
 
 def on_home_opened(room: WarRoom, ack: Ack, body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -70,7 +39,7 @@ def on_home_opened(room: WarRoom, ack: Ack, body: dict[str, Any], event: dict[st
     user_id = str(event.get("user") or "")
     if not user_id:
         return
-    publish_home(room, member_of(room, body.get("team_id"), user_id), user_id)
+    home.publish(room, home.member_of(room, body.get("team_id"), user_id), user_id)
 
 
 def on_home_vote(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
@@ -87,10 +56,10 @@ def on_home_vote(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
     except WarRoomError as error:
         log_failure(error)
         still_member = actor if actor.role is not Role.OUTSIDER and actor.program is not None else None
-        publish_home(room, still_member or member_of(room, ids.team_id, user_id), user_id,
+        home.publish(room, still_member or home.member_of(room, ids.team_id, user_id), user_id,
                      f":no_entry: {error}")
         return
-    publish_home(room, actor, user_id,
+    home.publish(room, actor, user_id,
                  f":white_check_mark: Your vote on {escape(result.name)} ({escape(result.aamc_id)}): "
                  f"*{escape(voting.VOTE_LABELS[result.after])}*.")
     if result.changed and actor.program is not None:

@@ -17,8 +17,9 @@ from typing import Any
 import orjson
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from storage.replays import forget_replay_stores
 
@@ -132,6 +133,38 @@ def forget_inherited_engines() -> None:
             engine.dispose(close=False)
         _engines.clear()
     forget_replay_stores(close=False)
+
+
+def connection_problem(url: str) -> str | None:
+    """Why a process could not use the database at `url`, in words for the operator (never the URL's
+    password nor the driver's full message), or None when a connection opens."""
+    parsed = make_url(url)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite and parsed.database and parsed.database != ":memory:":
+        folder = Path(parsed.database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return f"the folder of the SQLite file ({folder}) cannot be created"
+    # A throwaway engine with a connect timeout: a server that drops packets must not hang the start.
+    engine = create_engine(url, connect_args={"timeout": 5} if sqlite else {"connect_timeout": 10},
+                           poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return None
+    except DBAPIError as error:
+        said = str(error.orig).lower()
+        if sqlite:
+            return f"the SQLite file {parsed.database} cannot be opened (check the path and its permissions)"
+        where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+        if "password" in said or "authentication" in said or ("role" in said and "does not exist" in said):
+            return f"the PostgreSQL server at {where} refused the user name or password"
+        if "database" in said and "does not exist" in said:
+            return f"the database {parsed.database} does not exist on the PostgreSQL server at {where}"
+        return f"the PostgreSQL server at {where} cannot be reached (is it running, and is the host and port right?)"
+    finally:
+        engine.dispose()
 
 
 class Database:

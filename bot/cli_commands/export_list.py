@@ -3,17 +3,16 @@
 Each NRMP program code has its own list (`../shared/DOMAIN.md` §2), so a round of a program with
 several codes needs `--code` (a code or its label). The bytes are exactly those uploaded into the
 war room when the round was locked (rank, AAMC ID, name, track; formula-safe; UTF-8 with BOM, CRLF),
-and the default file name is the upload's (`internal-medicine-1234140C0-round-1.csv`). `--out -`
-writes to standard output.
+and the default file name is the upload's (`internal-medicine-1234140C0-round-1.csv`, `-2`, `-3`… when
+taken: an existing file or link is never written through). `--out -` writes to standard output.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from bot.cli_commands import EXIT_SCHEMA_BEHIND, Commands, schema_is_current
+from bot.cli_commands import EXIT_SCHEMA_BEHIND, Commands, FileTaken, schema_is_current, write_new_file
 from bot.errors import WarRoomError
 from bot.services import preference_list
 from bot.services.programs import find_program, program_ref
@@ -29,7 +28,8 @@ def _configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--code", help="NRMP program code or its label (needed when the round has one list "
                                        "per code)")
     parser.add_argument("--out", help="file to write (default: the name of the file uploaded at the lock, like "
-                                      "internal-medicine-1234140C0-round-1.csv; `-` for standard output)")
+                                      "internal-medicine-1234140C0-round-1.csv, with -2, -3… when that name is taken; "
+                                      "`-` for standard output); never overwritten")
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -47,10 +47,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return 0
-    out = Path(args.out or preference_list.locked_filename(program.name, locked))
-    out.write_bytes(data)
+    name = args.out or preference_list.locked_filename(program.name, locked)
+    try:
+        out = write_new_file(name, data, chosen=bool(args.out))
+    except FileTaken as error:
+        print(error, file=sys.stderr)
+        return 1
     which = f", {locked.code}" if locked.code else ""
-    print(f"wrote {out} ({len(data)} bytes, round {args.round_number}{which})")
+    taken = "" if str(out) == str(name) else f"; {name} was taken"
+    print(f"wrote {out} ({len(data)} bytes, round {args.round_number}{which}{taken})")
     return 0
 
 

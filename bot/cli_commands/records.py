@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
-from bot.cli_commands import Commands
+from bot.cli_commands import Commands, FileTaken, write_new_file
 from bot.errors import WarRoomError
 from bot.services import records
 from bot.services.programs import find_program, program_ref
@@ -30,7 +29,8 @@ def _configure_export(parser: argparse.ArgumentParser) -> None:
                          "locked lists, offers, interviews, audit). Keep it where the program keeps records."
     parser.add_argument("--program", required=True, help="war-room channel id or program name")
     parser.add_argument("--out", help="file to write (default: <program>-archive-<date>.zip in the current "
-                                      "directory, the program's name reduced to letters, digits and dashes)")
+                                      "directory, the program's name reduced to letters, digits and dashes, "
+                                      "with -2, -3… when that name is taken); never overwritten")
 
 
 def _run_export(args: argparse.Namespace, settings: Settings) -> int:
@@ -39,9 +39,14 @@ def _run_export(args: argparse.Namespace, settings: Settings) -> int:
     except WarRoomError as error:
         print(error, file=sys.stderr)
         return 1
-    out = Path(args.out or records.archive_filename(name, datetime.now(UTC).date()))  # in the current directory
-    out.write_bytes(records.export_archive(database, program_id))
-    print(f"wrote {out} ({out.stat().st_size} bytes)")
+    name = args.out or records.archive_filename(name, datetime.now(UTC).date())  # in the current directory
+    try:
+        out = write_new_file(name, records.export_archive(database, program_id), chosen=bool(args.out))
+    except FileTaken as error:
+        print(error, file=sys.stderr)
+        return 1
+    taken = "" if str(out) == str(name) else f"; {name} was taken"
+    print(f"wrote {out} ({out.stat().st_size} bytes{taken})")
     return 0
 
 

@@ -129,6 +129,6 @@ class OutcomeButton:
     def read(value: str) -> OfferRequest:
         """The request a button's value carries (three parts: a button drawn before codes existed)."""
         parts = value.split("|")
-        if len(parts) not in (3, 4) or not parts[1].isdigit():
+        if len(parts) not in (3, 4) or not (parts[1].isascii() and parts[1].isdigit()):
             raise WordsError("That button is out of date; use `/soap offer <AAMC ID> <round> <outcome>`.")
         return OfferRequest(parts[0], int(parts[1]), parse_status(parts[2]), parts[3] if len(parts) == 4 else None)

@@ -6,7 +6,9 @@ Slack refuses a section whose text is over 3,000 characters; builders stay a lit
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
@@ -14,6 +16,11 @@ from bot.messages.mrkdwn import clip
 
 SLACK_SECTION_TEXT = 3000
 SECTION_TEXT = 2900
+
+
+def view_metadata(program_id: int, **extra: Any) -> str:
+    """private_metadata for a modal or home view (Slack allows 3,000 characters)."""
+    return json.dumps({"program": program_id, **extra}, separators=(",", ":"))
 
 
 def section(text: str, limit: int = SECTION_TEXT) -> SectionBlock:

@@ -13,26 +13,38 @@
   the ranks shown beside the missing votes; with blind votes, a member's top of the list hides the
   support and dissent of the applicants they have not voted on or ranked yet (as the card does).
 
-Only committee members get a dashboard; the handler shows everyone else a short explanation and
-nothing about applicants (it never calls this function for them).
+Only committee members get a dashboard; everyone else is shown a short explanation and nothing
+about applicants (`publish` never calls `dashboard` for them).
+
+`publish(room, actor, user_id)` draws and publishes the Home of one person; `republish(room, team_id,
+users)` does it for several (after a purge: a published Home stays in Slack, names and AAMC IDs
+included, until it is published again).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
-from bot.access import ProgramRef
+from bot.access import Actor, ProgramRef
 from bot.domain.dashboard import Dashboard
 from bot.domain.roles import Role
 from bot.domain.soap_calendar import EventKind
 from bot.domain.votes import TallyView, tally_view
 from bot.errors import WarRoomError
-from bot.services import positions, preference_list, schedule, triage
+from bot.messages import home as messages
+from bot.messages.blocks import view_metadata
+from bot.services import positions, preference_list, programs, schedule, triage
+from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import Offer
+
+log = logging.getLogger(__name__)
 
 TOP_OF_LIST = 10
 
@@ -66,3 +78,37 @@ def dashboard(database: Database, *, program: ProgramRef, user_id: str, role: Ro
     return Dashboard(program.name, program.timezone, role is not Role.OBSERVER, status.codes, deadline, event, missing,
                      first[:TOP_OF_LIST], len(first), tuple(lock.round for lock in current.locks),
                      calendar.lists if calendar is not None else (), current.lists, hidden)
+
+
+def _publish(room: WarRoom, user_id: str, view: dict[str, Any]) -> bool:
+    try:
+        room.gateway.call("views.publish", user_id=user_id, view=view)
+        return True
+    except SlackApiError as error:
+        log.warning("views.publish failed: %s", error.response.get("error"))
+        return False
+
+
+def publish(room: WarRoom, actor: Actor | None, user_id: str, notice: str | None = None) -> bool:
+    """Publish the dashboard for a committee member, or the explanation for anyone else; False when Slack
+    would not take it."""
+    if actor is None or actor.program is None or actor.role is Role.OUTSIDER:
+        return _publish(room, user_id, messages.outsider_view(notice))
+    now = room.clock()
+    board = dashboard(room.database, program=actor.program, user_id=actor.user_id, role=actor.role,
+                      committee=room.people(actor.program.channel_id), now=now)
+    return _publish(room, user_id, messages.home_view(board, now, view_metadata(actor.program.id), notice))
+
+
+def member_of(room: WarRoom, team_id: str | None, user_id: str) -> Actor | None:
+    """The first war room of the workspace the person sits in, or None."""
+    for actor in programs.programs_of_member(room.database, room.directory, team_id=team_id, user_id=user_id):
+        if actor.program is not None and actor.role is not Role.OUTSIDER:
+            return actor
+    return None
+
+
+def republish(room: WarRoom, team_id: str | None, users: Iterable[str]) -> int:
+    """Publish each person's Home again as it now is (a purged program shows nothing any more). Returns how
+    many Slack would not take."""
+    return sum(1 for user_id in sorted(set(users)) if not publish(room, member_of(room, team_id, user_id), user_id))

@@ -52,6 +52,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain.file_names import file_slug
 from bot.domain.lists import (
     CodeList,
     CurrentList,
@@ -72,7 +73,6 @@ from bot.errors import BadInput, Conflict
 from bot.messages.mrkdwn import clip, escape, mention
 from bot.services import audit
 from bot.services.programs import directors
-from bot.services.records import file_slug
 from bot.services.voting import display_name, find_candidate, lock_program_row, stored_vote
 from bot.spreadsheet import csv_bytes
 from storage.database import Database
@@ -503,7 +503,7 @@ def snapshot_csv(locked: LockedList) -> bytes:
 
 
 def _slug(text: str) -> str:
-    """A file name part, never a path, whatever the program is called (bot.services.records.file_slug)."""
+    """A file name part, never a path, whatever the program is called (bot.domain.file_names.file_slug)."""
     return file_slug(text)
 
 

@@ -12,7 +12,6 @@ import io
 import json
 import logging
 import re
-import unicodedata
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -25,11 +24,12 @@ from sqlalchemy.sql import ColumnElement
 
 from bot.access import ProgramRef
 from bot.domain.audit import AuditLine
+from bot.domain.file_names import file_slug
 from bot.domain.posts import PostKind
 from bot.domain.wording import comparable_name, plural
-from bot.errors import BadInput, CandidateNotFound
+from bot.errors import BadInput, CandidateNotFound, WarRoomError
 from bot.messages.mrkdwn import escape
-from bot.services import audit
+from bot.services import audit, home
 from bot.services.candidates import resolve_one
 from bot.slack_gateway import GONE_ERRORS, is_transient
 from bot.spreadsheet import csv_bytes
@@ -41,6 +41,7 @@ from storage.models import (
     BotPost,
     Candidate,
     CardView,
+    CommitteeRole,
     Interview,
     ListEntry,
     ListSnapshot,
@@ -199,6 +200,8 @@ class SlackCleanup:
     files_deleted: int
     still_there: int
     human_messages: int | None
+    # People whose App Home Slack would not republish: theirs may still show applicants.
+    homes_left: int = 0
 
     def describe(self) -> list[str]:
         lines = [f"Deleted from Slack: {plural(self.messages_deleted, 'bot message')} and "
@@ -206,6 +209,9 @@ class SlackCleanup:
         if self.still_there:
             lines.append(f"{plural(self.still_there, 'bot post')} could not be deleted yet (Slack was busy or "
                          "refused): run the purge again to finish; it continues where it stopped.")
+        if self.homes_left:
+            lines.append(f"{plural(self.homes_left, 'member')}' App Home could not be cleared yet (Slack was busy "
+                         "or refused) and may still show applicants: run the purge again to finish.")
         if self.human_messages is None:
             lines.append("Slack did not say how many of people's own replies remain in the applicant threads.")
         if self.human_messages:
@@ -317,10 +323,23 @@ def purge_everywhere(room: WarRoom, *, program_id: int, actor: str) -> tuple[Pur
         if program is None:
             raise BadInput("That program does not exist any more.")
         channel = program.channel_id
+        team_id = program.team_id
+        roles = set(session.scalars(select(CommitteeRole.user_id).where(CommitteeRole.program_id == program_id)))
     humans = _human_messages(room, channel, applicant_threads(room.database, program_id, channel))
     counts, _ = purge(room.database, program_id=program_id, actor=actor, now=room.clock())
     messages, files, left = delete_bot_posts(room, channel)
-    return counts, SlackCleanup(messages, files, left, humans)
+    # Each member's App Home was published with the dashboard (names, AAMC IDs) and stays so in Slack until
+    # published again: now it shows another war room of theirs, or nothing about applicants.
+    homes_left = home.republish(room, team_id, _people_of(room, channel) | roles)
+    return counts, SlackCleanup(messages, files, left, humans, homes_left)
+
+
+def _people_of(room: WarRoom, channel: str) -> set[str]:
+    try:
+        return room.people(channel)
+    except (WarRoomError, SlackApiError) as error:  # shared or gone: the recorded roles are all we know
+        log.warning("could not list the war room's members to clear their App Home: %s", type(error).__name__)
+        return set()
 
 
 def pending_bot_posts(database: Database, channel: str) -> int:
@@ -396,13 +415,6 @@ def applicant_audit_trail(database: Database, program_id: int, key: str,
 
 def _rows(session: Session, query: Any) -> list[Any]:
     return list(session.execute(query).all())
-
-
-def file_slug(program_name: str) -> str:
-    """A program name made safe for a file name: ASCII letters, digits and dashes only, never a path
-    (a program named `../../tmp/x/PWNED` or `/etc/cron.d/x` must not choose where an export goes)."""
-    ascii_name = unicodedata.normalize("NFKD", program_name).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:60].strip("-") or "program"
 
 
 def archive_filename(program_name: str, today: date) -> str:

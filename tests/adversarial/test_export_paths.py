@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.console.signing import SlackClientSim
-from bot.services.records import file_slug
+from bot.domain.file_names import file_slug
 from tests.adversarial.conftest import AdversarialServed, import_rows
-from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM
+from tests.e2e.conftest import DIRECTOR, MEMBERS, OTHER_CHANNEL, WAR_ROOM
 from tests.factories import aamc_id, applicant_row
 from tests.harness.processes import SOAPBOT, soapbot_env
 from tests.harness.slack_api import SlackStandIn
@@ -32,7 +32,7 @@ def _files(root: Path) -> set[str]:
 @pytest.mark.timeout(240)
 def test_a_hostile_program_name_writes_only_in_the_current_directory(
         served: AdversarialServed, slack: SlackClientSim, standin: SlackStandIn, tmp_path: Path) -> None:
-    """Defence: bot.services.records.file_slug (letters, digits, dashes) for both exports. Before: after
+    """Defence: bot.domain.file_names.file_slug (letters, digits, dashes) for both exports. Before: after
     `/soap setup ../../../../tmp/x/PWNED` the archive went to ../../../../tmp/x/; an absolute name too."""
     cwd, elsewhere = tmp_path / "cwd" / "a" / "b" / "c" / "d", tmp_path / "elsewhere"
     cwd.mkdir(parents=True)
@@ -61,3 +61,50 @@ def test_a_hostile_program_name_writes_only_in_the_current_directory(
         assert _files(tmp_path / "cwd") == {"a", "a/b", "a/b/c", "a/b/c/d", *(f"a/b/c/d/{f}" for f in written)}
         for file in written:  # the next name may well reduce to the same slug
             (cwd / file).unlink()
+
+
+def _export(cwd: Path, database_url: str, *command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SOAPBOT, *command], cwd=cwd, env=soapbot_env(DATABASE_URL=database_url),
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.timeout(240)
+def test_an_export_never_writes_through_a_link_nor_over_another_programs_file(
+        served: AdversarialServed, slack: SlackClientSim, standin: SlackStandIn, tmp_path: Path) -> None:
+    """Defence: bot.cli_commands.write_new_file (O_EXCL | O_NOFOLLOW; a taken default name gets -2, a taken
+    --out is refused). Before: a symbolic link planted with the archive's name made `soapbot export` write
+    through it, outside the directory; two programs named "Internal Medicine – Test" and "Internal
+    Medicine: Test" shared the archive's name and the second export replaced the first."""
+    cwd, outside = tmp_path / "cwd", tmp_path / "outside"
+    cwd.mkdir()
+    outside.mkdir()
+    url = served.settings.database_url
+    assert _answer(slack, standin, DIRECTOR, "setup Internal Medicine – Test").startswith("Done")
+    before = len(standin.calls_to("response_url"))
+    slack.command("setup Internal Medicine: Test", DIRECTOR, OTHER_CHANNEL)
+    assert str(standin.wait_for("response_url", count=before + 1)[-1].params.get("text")).startswith("Done")
+    assert file_slug("Internal Medicine – Test") == file_slug("Internal Medicine: Test")
+
+    first = _export(cwd, url, "export", "--program", WAR_ROOM)
+    assert first.returncode == 0, first.stderr[-2000:]
+    archive = next(cwd.iterdir())
+    kept = archive.read_bytes()
+    second = _export(cwd, url, "export", "--program", OTHER_CHANNEL)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert archive.read_bytes() == kept  # the first program's archive is still its own
+    assert len(list(cwd.iterdir())) == 2 and "was taken" in second.stdout
+
+    planted = outside / "stolen.zip"
+    for file in cwd.iterdir():
+        file.unlink()
+    (cwd / archive.name).symlink_to(planted)
+    third = _export(cwd, url, "export", "--program", WAR_ROOM)
+    assert third.returncode == 0, third.stderr[-2000:]
+    assert not planted.exists() and list(outside.iterdir()) == []
+    assert (cwd / archive.name).is_symlink()
+    written = [f for f in cwd.iterdir() if not f.is_symlink()]
+    assert len(written) == 1 and written[0].stat().st_mode & 0o077 == 0  # the owner's only
+
+    chosen = _export(cwd, url, "export", "--program", WAR_ROOM, "--out", archive.name)
+    assert chosen.returncode == 1 and "already exists" in chosen.stderr
+    assert not planted.exists()

@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.console.payloads import app_home_opened_event
-from bot.console.signing import SlackClientSim
+from bot.console.signing import SlackClientSim, state_values
+from bot.messages.ids import CallbackId
+from bot.messages.records import CONFIRM_ACTION, CONFIRM_BLOCK
 from storage.models import Candidate, Program, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, OUTSIDER, Served
 from tests.harness.slack_api import SlackStandIn
@@ -172,3 +174,25 @@ def test_home_counts_and_ranks_as_soap_list_does_once_an_applicant_withdraws(
     assert f"1. Homeview2, Quinn2 ({listed[1]})" in text
     assert f"Homeview1, Quinn1 ({listed[0]}) \\u00b7 support" not in text
     assert "(4 listed)" in text
+
+
+def test_a_purge_republishes_every_members_home_without_applicants(served: Served, slack: SlackClientSim,
+                                                                   standin: SlackStandIn, war_room: str,
+                                                                   listed: list[str]) -> None:
+    """A published Home stays in Slack until published again: after `/soap purge` each member's Home is
+    republished and names no applicant. Before: every member's Home still showed the names and AAMC IDs."""
+    shown = json.dumps(open_home(slack, standin, M1))
+    assert listed[0] in shown and "Homeview1" in shown
+    before = len(standin.calls_to("views.publish"))
+    slack.command("purge", DIRECTOR, war_room)  # opens the confirmation modal
+    modal = standin.wait_for("views.open")[-1].params["view"]
+    modal = json.loads(modal) if isinstance(modal, str) else modal
+    slack.view_submission(DIRECTOR, CallbackId.PURGE_MODAL.value,
+                          state_values({CONFIRM_BLOCK: {CONFIRM_ACTION: "Internal Medicine – Test"}}),
+                          private_metadata=modal["private_metadata"])
+    served.idle(timeout=60)
+    published = {call.params["user_id"]: call.params["view"] for call in standin.calls_to("views.publish")[before:]}
+    assert set(published) >= {DIRECTOR, *MEMBERS}
+    for user, home in published.items():
+        text = home if isinstance(home, str) else json.dumps(home)
+        assert not any(aamc in text for aamc in listed) and "Homeview" not in text, user
