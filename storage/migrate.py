@@ -36,9 +36,23 @@ def current_revision(database: Database) -> str | None:
 
 def upgrade(database: Database, revision: str = "head") -> None:
     config = alembic_config(database)
-    with database.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with database.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a table by copying it and dropping the old one (batch mode); with foreign keys on,
+            # that DROP cascades into every row that refers to it (a rebuilt candidates table took every offer,
+            # vote and note with it). The pragma only takes effect outside a transaction: on the driver's
+            # connection, before SQLAlchemy begins one.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")  # type: ignore[union-attr]
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise RuntimeError("the migration left rows whose foreign key points nowhere; nothing was changed")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")  # type: ignore[union-attr]
 
 
 def ensure_current(database: Database) -> None:
