@@ -15,7 +15,9 @@ from bot.domain.when import format_local
 from bot.domain.wording import plural
 from bot.messages.mrkdwn import clip, escape
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~&])")
+# Characters that format anywhere in a line (emphasis, code, links, HTML, tables); those that only
+# format at a line's start (`#`, `-`, `1.`) never start one here: a name always follows other text.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 _OUTCOMES = ((OfferStatus.ACCEPTED.value, "accepted"), (OfferStatus.REJECTED.value, "declined"),
              (OfferStatus.EXPIRED.value, "expired"), (OfferStatus.OFFERED.value, "no answer recorded"))
 
@@ -111,8 +113,8 @@ def report_post(report: ChairReport, uploaded: bool) -> str:
         lines.append("Accepted: " + "; ".join(f"{escape(a.name)} ({escape(a.aamc_id)}, {escape(a.code)})"
                                               for a in accepted[:20])
                      + (f" and {len(accepted) - 20} more" if len(accepted) > 20 else "") + ".")
-    lines.append("The report (Markdown) and the accepted applicants (CSV, for onboarding) follow. Download them "
-                 "before the purge: it deletes every bot post, these files too." if uploaded else
+    lines.append("The report (Markdown) and the accepted applicants (CSV, for onboarding) are the two files just "
+                 "above. Download them before the purge: it deletes every bot post, these files too." if uploaded else
                  ":warning: Slack did not take the files; get the report with `soapbot report --program … --out "
                  "report.md`.")
     return clip("\n".join(lines), 3900)
