@@ -57,6 +57,7 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -194,17 +195,40 @@ def sync_program(session: Session, program: Program, now: datetime) -> SyncResul
     return SyncResult(len(fresh), len(cancelled), revived, _what_changed(cancelled, started, left_out, rows, now))
 
 
+def _pair_replacements(cancelled: list[ReminderSpec], planned: list[ReminderSpec]
+                       ) -> dict[str, ReminderSpec]:
+    """What each cancelled reminder became (by its key): the planned one of its kind and round at the
+    same minute, else with the same lead (its deadline moved), else the earliest left. Each pass runs
+    over every reminder before the next, so a looser match never takes an exact one's partner."""
+    left = sorted(planned, key=lambda s: s.due_at)
+    pairs: dict[str, ReminderSpec] = {}
+    tests: tuple[Callable[[ReminderSpec, ReminderSpec], bool], ...] = (
+        lambda old, new: new.due_at == old.due_at, lambda old, new: new.lead == old.lead, lambda old, new: True)
+    for matches in tests:
+        for old in cancelled:
+            if old.key in pairs:
+                continue
+            found = next((new for new in left if new.kind is old.kind and new.round == old.round
+                          and matches(old, new)), None)
+            if found is not None:
+                left.remove(found)
+                pairs[old.key] = found
+    return pairs
+
+
 def _what_changed(cancelled: list[ReminderSpec], started: list[ReminderSpec], left_out: list[ReminderSpec],
                   rows: dict[str, Reminder], now: datetime) -> ReminderChanges:
     """Pair what was cancelled with what was planned in its place, as a director reads it."""
     sent_now = tuple(sorted((s for s in started if s.due_at <= now), key=lambda s: (s.subject_at, s.key)))
-    replacements = {(s.kind, s.round): s for s in started if s.due_at > now}
+    ordered = sorted(cancelled, key=lambda s: (s.subject_at, s.due_at))
+    replacements = _pair_replacements(ordered, [s for s in started if s.due_at > now])
     moved: list[tuple[ReminderSpec, ReminderSpec]] = []
     dropped: list[tuple[ReminderSpec, str]] = []
-    for old in sorted(cancelled, key=lambda s: (s.subject_at, s.due_at)):
-        new = replacements.pop((old.kind, old.round), None)
+    for old in ordered:
+        new = replacements.get(old.key)
         if new is not None:
-            moved.append((old, new))
+            if new.due_at != old.due_at:  # the same minute under another lead has not moved
+                moved.append((old, new))
         elif old.due_at > now or not any(s.kind is old.kind and s.round == old.round for s in sent_now):
             # A reminder still to come is dropped even when another of its round goes out now; an
             # overdue one that was waiting for its tick is the one sent now, under its new time.

@@ -22,7 +22,7 @@ from bot.console.payloads import BOT_USER_ID, TEAM_ID
 from bot.domain.offers import OfferStatus
 from bot.domain.preference_list import Vote
 from bot.errors import BadInput, Conflict
-from bot.messages.schedule import reminder_label, schedule_change_text
+from bot.messages.schedule import reminder_changes_text, reminder_label, schedule_change_text
 from bot.services import offers, positions, preference_list, programs, reminders, round_status, schedule, voting
 from bot.settings import load_settings
 from bot.war_room import WarRoom
@@ -513,3 +513,16 @@ def test_a_clock_that_loses_the_race_to_create_the_job_store_starts_on_a_second_
     finally:
         scheduler.shutdown(wait=False)
     assert len(attempts) == 2
+
+
+def test_a_reminder_at_the_same_minute_under_another_lead_is_neither_moved_nor_dropped(
+        room: WarRoom, program: programs.ProgramRef) -> None:
+    """Round 1's deadline moves from 08:55 to 09:00 EDT and the leads from 60,15 to 20: the 15-minute
+    reminder was due at 08:40 and the 20-minute one is due at 08:40 too. Nothing moved for it."""
+    update = schedule.change_schedule(room.database, program=program, actor=DIRECTOR,
+                                      pairs={"round": "1", "deadline": "2027-03-18 09:00", "leads": "20"},
+                                      now=utc(18, 11, 0))
+    text = reminder_changes_text(update.reminders, ZoneInfo("America/New_York"))
+    assert "round 1's reminder 20 min before the deadline" not in text
+    assert "round 1's reminder 15 min before the deadline" not in text
+    assert "round 1's reminder 60 min before the deadline (no longer asked for by the reminder times)" in text
