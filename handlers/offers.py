@@ -2,8 +2,9 @@
 
 `/soap positions`, `/soap positions set categorical=3 preliminary=1` (directors; a label or a code),
 `/soap offer <id> <round> offered|accepted|rejected|expired [code]`, `/soap offer <id> <round> clear
-[code]` (directors), `/soap status <id> accepted-elsewhere|withdrawn|available`, the outcome buttons on
-the candidate card (`offer.outcome.<status>`, value `AAMC ID|round|status|code`), `/soap next [round]`.
+[code]` (directors), `/soap status <id> accepted-elsewhere [kind] [round <N>]|withdrawn [round <N>]|available`,
+the outcome buttons on the candidate card (`offer.outcome.<status>`, value `AAMC ID|round|status|code`),
+`/soap next [round]`.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.access import Access, ProgramRef
 from bot.domain.offer_words import (
-    STATUS_USAGE,
     OutcomeButton,
     WordsError,
-    parse_availability,
     parse_offer_words,
+    parse_status_words,
 )
 from bot.domain.offers import OfferResult
 from bot.errors import BadInput
@@ -116,13 +116,11 @@ def offer_command(cmd: SoapCommand) -> None:
 
 
 def status_command(cmd: SoapCommand) -> None:
-    room, words = cmd.room, cmd.args.words
-    if len(words) < 2:
-        raise BadInput(escape(STATUS_USAGE))
-    availability = _read(parse_availability, words[-1])
+    room = cmd.room
+    request = _read(parse_status_words, cmd.args.words)
     result = offers.set_availability(room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
-                                     candidate_key=" ".join(words[:-1]), availability=availability,
-                                     now=room.clock())
+                                     candidate_key=request.candidate_key, availability=request.availability,
+                                     now=room.clock(), in_round=request.in_round, kind=request.kind)
     cmd.reply(messages.availability_answer(result))
     if result.changed:
         try:
@@ -165,8 +163,10 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
                       usage="offer 12345678 1 offered|accepted|rejected|expired [code] | offer 12345678 1 clear",
                       summary="Records an offer's outcome in a round (an acceptance fills a position); directors "
                               "clear a mistaken record.", what="record offers")(offer_command)
-    router.subcommand("status", access=Access.WRITE, usage="status 12345678 accepted-elsewhere|withdrawn|available",
-                      summary="An applicant who accepted elsewhere or withdrew leaves every list.",
+    router.subcommand("status", access=Access.WRITE,
+                      usage="status 12345678 accepted-elsewhere|withdrawn [round <N>] | status 12345678 available",
+                      summary="An applicant who accepted elsewhere or withdrew in round N is out from round N+1's "
+                              "offers on (a preliminary or advanced position accepted elsewhere can be named).",
                       what="record an applicant's status")(status_command)
     router.subcommand("next", access=Access.READ, usage="next [round]",
                       summary="Who R3 would offer to next, per program code, from the lists and the outcomes so far."

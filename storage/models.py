@@ -4,7 +4,7 @@ Times are stored as UTC (`UTCDateTime` refuses naive datetimes and always gives
 back aware UTC values, on SQLite too) and shown in the program's time zone by
 the application. States are the domain's enums (`bot.domain`), stored as their values in string
 columns (`Stored`). Applicant data lives in `candidates`, `reference_notes`, `votes`, `rankings`,
-`list_entries`, `list_placements`, `offers`, `applicant_availability`, `interviews`, `scorecards`,
+`code_rankings`, `list_entries`, `list_placements`, `offers`, `applicant_availability`, `interviews`, `scorecards`,
 `plan_entries`, `card_views`: a purge deletes those rows of the program and keeps `purge_records`
 (anonymous counts).
 """
@@ -36,7 +36,7 @@ from bot.domain.candidates import DegreeType
 from bot.domain.interviews import InterviewState
 from bot.domain.lists import PlacementKind
 from bot.domain.notes import NoteSource, PostState, Sentiment
-from bot.domain.offers import Availability, OfferStatus
+from bot.domain.offers import Availability, OfferStatus, PositionKind
 from bot.domain.plan import PlanChoice
 from bot.domain.posts import PostKind
 from bot.domain.preference_list import Vote as VoteChoice
@@ -337,6 +337,19 @@ class Ranking(Base):
     position: Mapped[int] = mapped_column(Integer)
 
 
+class CodeRanking(Base):
+    """A member's own ordering for one program code (`/soap rank <code> …`): position 1 is best. It
+    replaces the member's general ordering on that code's list only."""
+
+    __tablename__ = "code_rankings"
+
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
 class ListSnapshot(Base):
     """One locked preference list: one per NRMP program code and round (DOMAIN.md §2)."""
 
@@ -460,6 +473,11 @@ class ApplicantAvailability(Base):
     status: Mapped[Availability] = mapped_column(Stored(Availability, 32))
     recorded_by: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The round it happened in, as typed (`… round 1`): out from the next round's offers on. None: as
+    # of when it was recorded.
+    in_round: Mapped[int | None] = mapped_column(Integer)
+    # accepted-elsewhere: the kind of position (preliminary | categorical | advanced); None: unknown.
+    kind: Mapped[PositionKind | None] = mapped_column(Stored(PositionKind, 16))
 
 
 # --- interviews ------------------------------------------------------------------------------

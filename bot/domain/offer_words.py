@@ -2,7 +2,8 @@
 
 - `/soap offer <id or name…> <round> <outcome|clear> [code]` → `OfferRequest` (`parse_offer_words`).
 - An outcome word (`accepted`, `declined`, `lapsed`…) → `OfferStatus` (`parse_status`).
-- `/soap status <id> accepted-elsewhere|withdrawn|available` → `Availability` (`parse_availability`).
+- `/soap status <id> accepted-elsewhere [kind] [round <N>]|withdrawn [round <N>]|available` → `StatusRequest`
+  (`parse_status_words`).
 - `/soap positions set categorical=3 preliminary=1` → counts per key (`parse_position_pairs`).
 - The outcome buttons of the candidate card carry an `OutcomeButton`, written and read by
   `OutcomeButton.value` / `OutcomeButton.read`.
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.domain.offers import Availability, OfferStatus
+from bot.domain.offers import Availability, OfferStatus, PositionKind
 
 MAX_POSITIONS = 500
 
@@ -83,8 +84,47 @@ _AVAILABILITY_WORDS = {"accepted-elsewhere": Availability.ACCEPTED_ELSEWHERE,
                        "elsewhere": Availability.ACCEPTED_ELSEWHERE,
                        "withdrawn": Availability.WITHDRAWN, "withdrew": Availability.WITHDRAWN,
                        "available": Availability.AVAILABLE}
-STATUS_USAGE = ("Use `/soap status <AAMC ID> accepted-elsewhere|withdrawn|available`, like "
-                "`/soap status 12345678 withdrawn`.")
+STATUS_USAGE = ("Use `/soap status <AAMC ID> accepted-elsewhere|withdrawn|available`, with the round it "
+                "happened in when you know it, like `/soap status 12345678 accepted-elsewhere round 1` or "
+                "`/soap status 12345678 withdrawn`; an advanced or preliminary position accepted elsewhere can "
+                "be named: `/soap status 12345678 accepted-elsewhere advanced round 2`.")
+_KIND_WORDS = {"preliminary": PositionKind.PRELIMINARY, "prelim": PositionKind.PRELIMINARY,
+               "categorical": PositionKind.CATEGORICAL, "advanced": PositionKind.ADVANCED}
+
+
+@dataclass(frozen=True)
+class StatusRequest:
+    """`<id or name…> accepted-elsewhere [kind] [round <N>]`, `… withdrawn [round <N>]`, `… available`."""
+
+    candidate_key: str
+    availability: Availability
+    in_round: int | None = None  # out from round in_round + 1 on; None: as of now
+    kind: PositionKind | None = None  # the kind of position accepted elsewhere; None: unknown
+
+
+def parse_status_words(words: Sequence[str]) -> StatusRequest:
+    """Read from the end: `round <N>`, then a kind, then the status word; what is left names the applicant."""
+    rest = list(words)
+    in_round = None
+    if len(rest) >= 2 and rest[-2].casefold() == "round":
+        number = rest[-1]
+        if not number.isascii() or not number.isdigit() or len(number) > 2 or int(number) < 1:
+            raise WordsError(f"`{_quoted(number, 20)}` is not a round number. {STATUS_USAGE}")
+        in_round, rest = int(number), rest[:-2]
+    kind = _KIND_WORDS.get(rest[-1].casefold()) if rest else None
+    if kind is not None:
+        rest = rest[:-1]
+    if len(rest) < 2:
+        raise WordsError(STATUS_USAGE)
+    availability = parse_availability(rest[-1])
+    rest = rest[:-1]
+    if availability is Availability.ACCEPTED_ELSEWHERE and len(rest) >= 2 and rest[-1].casefold() == "accepted":
+        rest = rest[:-1]  # "accepted elsewhere", two words
+    if kind is not None and availability is not Availability.ACCEPTED_ELSEWHERE:
+        raise WordsError(f"Only a position accepted elsewhere has a kind ({kind.value}). {STATUS_USAGE}")
+    if in_round is not None and availability is Availability.AVAILABLE:
+        raise WordsError(f"`available` takes no round: it clears what was recorded. {STATUS_USAGE}")
+    return StatusRequest(" ".join(rest), availability, in_round, kind)
 
 
 def parse_availability(text: str) -> Availability:

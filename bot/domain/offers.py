@@ -9,16 +9,18 @@ Rules (DOMAIN.md §2)
 --------------------
 * Positions, lists and offers are per code. An applicant on several lists is considered on each
   independently: R3 may offer on two codes of the same committee in one round.
-* ``accepted`` fills one position of its code and ends the applicant's SOAP: they leave every list.
-  So does an applicant marked as having accepted elsewhere or withdrawn from SOAP (``unavailable``).
+* ``accepted`` fills one position of its code and ends the applicant's SOAP: they leave every list,
+  except lists of a kind that goes with it (a preliminary and an advanced position, ``can_hold_both``).
+  So does an applicant marked as having accepted elsewhere (of a kind, when known) or withdrawn.
 * ``rejected`` or ``expired``: no further offer *from that code*. Another code of the same
   committee may still offer; whether R3 allows it is unverified (DOMAIN.md §2), so
   :func:`check_new_offer` lets it through with a warning.
 * Every offer expires before the next round's offers go out: nothing from round N-1 is outstanding
   in round N, so round N offers exactly the positions still unfilled. An offer recorded as
-  ``offered`` with no answer from an earlier round is counted as lapsed (it held nothing and bars
-  the applicant from that code, as an expiry does) and reported in ``Projection.assumed_expired``
-  so the committee records what happened.
+  ``offered`` with no answer is unknown: the ``unanswered`` branch decides it (``LAPSED``: it held
+  nothing and bars the applicant from that code, as an expiry does; ``ACCEPTED``: it filled a
+  position, where it could have), and it is reported in ``Projection.assumed_expired`` so the
+  committee records what happened.
 * open = total - accepted (never below 0; ``over_filled`` reports acceptances beyond the total).
 * A round offers to the first ``open`` eligible applicants of each code's list, in list order.
   Fewer eligible than open: all of them, and ``unfilled_after`` counts what nobody on the list fills.
@@ -198,6 +200,28 @@ def positions_summary(positions: Mapping[str, int], outcomes: Iterable[OfferOutc
     return {c: CodePositions(c, total, filled[c]) for c, total in positions.items()}
 
 
+def _accept_unanswered(outcomes: Sequence[OfferOutcome], unavailable: Mapping[str, Availability],
+                       elsewhere_kinds: Mapping[str, PositionKind]) -> list[OfferOutcome]:
+    """The outcomes with every unanswered offer accepted, where it could have been: not by someone who
+    withdrew, nor on top of a position they hold that cannot go with it (then it lapsed)."""
+    held: dict[str, list[PositionKind]] = {}
+    for o in outcomes:
+        if o.status is OfferStatus.ACCEPTED:
+            held.setdefault(o.aamc_id, []).append(kind_of(o.code))
+    for a, v in unavailable.items():
+        if v is Availability.ACCEPTED_ELSEWHERE:
+            held.setdefault(a, []).append(elsewhere_kinds.get(a, PositionKind.CATEGORICAL))
+    result: list[OfferOutcome] = []
+    for o in sorted(outcomes, key=lambda x: (x.round_number, x.code, x.aamc_id)):
+        if o.status is OfferStatus.OFFERED and unavailable.get(o.aamc_id) is not Availability.WITHDRAWN:
+            kind = kind_of(o.code)
+            if all(can_hold_both(k, kind) for k in held.get(o.aamc_id, ())):
+                held.setdefault(o.aamc_id, []).append(kind)
+                o = replace(o, status=OfferStatus.ACCEPTED)
+        result.append(o)
+    return result
+
+
 def project_next_round(lists: Mapping[str, Sequence[str]], outcomes: Sequence[OfferOutcome],
                        positions: Mapping[str, int], round_number: int,
                        unavailable: Mapping[str, Availability] | None = None,
@@ -214,8 +238,7 @@ def project_next_round(lists: Mapping[str, Sequence[str]], outcomes: Sequence[Of
     assumed = sorted((o for o in checked if o.status is OfferStatus.OFFERED), key=lambda o: o.round_number)
     unknown = {(o.aamc_id, o.code, o.round_number) for o in assumed}
     if unanswered is Unanswered.ACCEPTED:
-        checked = [replace(o, status=OfferStatus.ACCEPTED) if o.status is OfferStatus.OFFERED else o
-                   for o in checked]
+        checked = _accept_unanswered(checked, unavailable or {}, elsewhere_kinds or {})
     summary = positions_summary(positions, checked)
     # (applicant, kind of position held) -> why: who holds what bars them from codes of a kind they
     # cannot hold at the same time (only preliminary + advanced go together).
@@ -451,7 +474,11 @@ class CodeNext:
     unfilled_after: int
     listed: int  # applicants on this code's list
     skipped: int  # listed applicants R3 passes over (accepted, withdrawn, refused this code…)
-    locked: bool  # from this code's locked list; False: the current order, not locked
+    locked: bool  # from a locked or certified list; False: the current order, not locked
+    source: str = "locked"  # a `bot.domain.r3_rounds.ListSource` value: certified | locked | carried | current
+    source_round: int | None = None  # the round the list was locked for (carried: an earlier one)
+    # Who it offers to if every offer with no answer yet is accepted; None: the same people either way.
+    if_accepted: tuple[ProjectedOffer, ...] | None = None
 
     @property
     def title(self) -> str:
@@ -466,8 +493,14 @@ class NextRound:
     locked_by: str | None
     locked_at: datetime | None
     codes: tuple[CodeNext, ...]
-    assumed_expired: tuple[StoredOffer, ...]  # unanswered offers of earlier rounds, counted as lapsed
+    assumed_expired: tuple[StoredOffer, ...]  # closed rounds' offers with no answer recorded: unknown
     list_size: int
+    still_open: tuple[StoredOffer, ...] = ()  # offers of the round running now: open until `open_until`
+    open_until: datetime | None = None
+
+    @property
+    def depends_on_answers(self) -> bool:
+        return any(c.if_accepted is not None for c in self.codes)
 
     @property
     def total_offers(self) -> int:
@@ -497,7 +530,10 @@ class AvailabilityResult:
     name: str
     before: Availability
     after: Availability
+    in_round: int | None = None  # it happened in this round: out from the next round's offers on
+    kind: PositionKind | None = None  # the kind of position accepted elsewhere, when known
+    updated: bool | None = None  # None: changed when the status did
 
     @property
     def changed(self) -> bool:
-        return self.before is not self.after
+        return self.updated if self.updated is not None else self.before is not self.after

@@ -27,8 +27,11 @@ from bot.domain.offers import (
     OfferCleared,
     OfferResult,
     OfferStatus,
+    PositionKind,
     PositionsChange,
     PositionsStatus,
+    ProjectedOffer,
+    StoredOffer,
 )
 from bot.domain.reminders import ListState
 from bot.domain.when import format_local
@@ -155,15 +158,29 @@ _AVAILABILITY_TEXT = {"accepted-elsewhere": "accepted a position elsewhere: off 
                       "available": "available again: back on the lists they applied to"}
 
 
+def _availability_text(result: AvailabilityResult) -> str:
+    if result.after is Availability.AVAILABLE:
+        return _AVAILABILITY_TEXT[result.after.value]
+    if result.kind is PositionKind.PRELIMINARY:
+        what = "accepted a preliminary (PGY-1) position elsewhere: stays on advanced lists only, off the others"
+    elif result.kind is PositionKind.ADVANCED:
+        what = "accepted an advanced position elsewhere: stays on preliminary lists only, off the others"
+    else:
+        what = _AVAILABILITY_TEXT[result.after.value]
+    when = (f", in round {result.in_round}: out from round {result.in_round + 1}'s offers on"
+            if result.in_round is not None else ", as of now (add `round <N>` when you know the round it happened in)")
+    return what + when
+
+
 def availability_answer(result: AvailabilityResult) -> str:
     who = _name(result.name, result.aamc_id)
     if not result.changed:
         return f"{who} is already marked {result.after.value}; nothing changed."
-    return f"Recorded: {who} {_AVAILABILITY_TEXT[result.after.value]}."
+    return f"Recorded: {who} {_availability_text(result)}."
 
 
 def availability_post(result: AvailabilityResult, actor: str) -> str:
-    return f"{mention(actor)} recorded: {_name(result.name, result.aamc_id)} {_AVAILABILITY_TEXT[result.after.value]}."
+    return f"{mention(actor)} recorded: {_name(result.name, result.aamc_id)} {_availability_text(result)}."
 
 
 def all_filled_post(seats: Sequence[FilledSeat], status: PositionsStatus,
@@ -184,22 +201,46 @@ def all_filled_post(seats: Sequence[FilledSeat], status: PositionsStatus,
 # --------------------------------------------------------------------------- the next round
 
 
+_SOURCE_WORDS = {"certified": "certified in R3", "locked": "locked, *not recorded as certified in R3*",
+                 "carried": "certified in R3", "current": "*not locked*"}
+
+
+def _list_of(c: CodeNext) -> str:
+    """Which list a code's projection comes from, in the committee's words."""
+    if c.source == "carried":
+        return f"round {c.source_round}'s certified list, which R3 keeps using until a new one is certified"
+    if c.source == "current":
+        return "the committee's current order, *not locked*"
+    return f"round {c.source_round}'s list, {_SOURCE_WORDS[c.source]}"
+
+
 def _source(projection: NextRound, tz: ZoneInfo | None) -> str:
     if projection.locked:
         when = f", {format_local(projection.locked_at, tz)}" if projection.locked_at and tz else ""
         by = f" by {mention(projection.locked_by)}" if projection.locked_by else ""
         return f"from round {projection.round}'s locked lists (locked{by}{when})"
     if any(c.locked for c in projection.codes):
-        return (f"from round {projection.round}'s locked lists where locked, else the committee's current order "
-                "(marked *not locked*)")
+        return (f"from the list R3 will use per code (round {projection.round}'s where locked, else the last "
+                "certified one, else the committee's current order, marked *not locked*)")
     return (f"from the committee's current order: *not locked* (round {projection.round}'s list is not locked; "
             f"a director locks it with `/soap list lock {projection.round}`)")
 
 
+def _names(offers: Sequence[ProjectedOffer], limit: int = NAMES_PER_TRACK) -> str:
+    names = ", ".join(_name(o.name, o.aamc_id) for o in offers[:limit])
+    return names + (f", +{len(offers) - limit} more" if len(offers) > limit else "") if names else "nobody"
+
+
 def _code_text(c: CodeNext, limit: int = NAMES_PER_TRACK) -> str:
     head = f"*{escape(c.title)}*: {c.open} open ({min(c.filled, c.total)} of {c.total} filled)"
-    if not c.locked:
+    if c.source == "current":
         head += " · *not locked yet*"
+    elif c.source != "locked" or c.source_round is not None:
+        head += f" · from {_list_of(c)}"
+    if c.if_accepted is not None:
+        return (head + ": it depends on offers with no answer yet.\n"
+                f"If they are accepted: {_names(c.if_accepted, limit)}.\n"
+                f"If not: {_names(c.offers, limit)}.")
     if not c.open:
         return head + ": no offer this round."
     names = [f"{n}. {_name(o.name, o.aamc_id)}" for n, o in enumerate(c.offers[:limit], start=1)]
@@ -210,6 +251,11 @@ def _code_text(c: CodeNext, limit: int = NAMES_PER_TRACK) -> str:
         body += (f"\n:warning: {c.unfilled_after} position{plural_s(c.unfilled_after)} would stay open: "
                  f"nobody eligible is left on this code's list ({c.listed} listed, {c.skipped} no longer eligible).")
     return head + " would offer to:\n" + body if names else head + "\n" + body.strip()
+
+
+def _offers_list(offers: Sequence[StoredOffer]) -> str:
+    return ", ".join(f"{_name(o.name, o.aamc_id)} (round {o.round}, {escape(o.code)})" for o in offers[:10]) + (
+        f", +{len(offers) - 10} more" if len(offers) > 10 else "")
 
 
 def next_blocks(projection: NextRound, program_name: str, timezone: str) -> tuple[str, list[dict[str, Any]]]:
@@ -223,11 +269,13 @@ def next_blocks(projection: NextRound, program_name: str, timezone: str) -> tupl
     texts = [_code_text(c) for c in projection.codes]
     blocks += [section(text) for text in texts]
     notes: list[str] = []
+    if projection.still_open:
+        until = f" until {format_local(projection.open_until, tz)}" if projection.open_until else ""
+        notes.append(f":hourglass_flowing_sand: Still open{until}: {_offers_list(projection.still_open)}. "
+                     "Record each answer as it comes with `/soap offer <AAMC ID> <round> accepted|rejected|expired`.")
     if projection.assumed_expired:
-        shown = ", ".join(f"{_name(o.name, o.aamc_id)} (round {o.round}, {escape(o.code)})"
-                          for o in projection.assumed_expired[:10])
-        notes.append(f":warning: No answer recorded, counted as expired since their round is over: {shown}. Record "
-                     "what happened with `/soap offer <AAMC ID> <round> accepted|rejected|expired`.")
+        notes.append(f":warning: No answer recorded: {_offers_list(projection.assumed_expired)}. Record what "
+                     "happened with `/soap offer <AAMC ID> <round> accepted|rejected|expired`.")
     if not projection.list_size:
         notes.append("The list is empty: nobody has been voted on or pinned yet.")
     if notes:
@@ -242,7 +290,9 @@ def opening_lines(projection: NextRound, lists: Sequence[ListState]) -> list[str
     lines = [f"*Round {projection.round}: R3 is offering now*"]
     for c in projection.codes:
         known = state.get(c.code) or state.get(None)
-        if not c.locked:
+        if c.source == "carried":
+            source = _list_of(c)
+        elif not c.locked:
             source = "the committee's current order: this list was *not locked*, so R3 works from what it had"
         elif known is not None and known.certified:
             source = "the certified list"
@@ -259,7 +309,8 @@ def opening_lines(projection: NextRound, lists: Sequence[ListState]) -> list[str
 
 def next_summary_lines(projection: NextRound) -> list[str]:
     """Short lines for a reminder: which applicants round N would offer to, per code."""
-    source = "locked lists" if projection.locked else "current order, *not locked*"
+    source = ("locked lists" if projection.locked else "lists R3 will use, some *not locked*"
+              if any(c.locked for c in projection.codes) else "current order, *not locked*")
     lines = [f"*Round {projection.round} would offer to* (from the {source}):"]
     for c in projection.codes:
         if not c.open:
@@ -269,7 +320,13 @@ def next_summary_lines(projection: NextRound) -> list[str]:
         more = f", +{len(c.offers) - SUMMARY_NAMES} more" if len(c.offers) > SUMMARY_NAMES else ""
         gap = (f" ({c.unfilled_after} position{plural_s(c.unfilled_after)} with nobody eligible left on the list)"
                if c.unfilled_after else "")
+        if c.if_accepted is not None:
+            lines.append(f"• {escape(c.title)} ({c.open} open): if the offers with no answer were accepted, "
+                         f"{_names(c.if_accepted, SUMMARY_NAMES)}; if not, {names or 'nobody'}{more}")
+            continue
         lines.append(f"• {escape(c.title)} ({c.open} open): {names or 'nobody'}{more}{gap}")
+    if projection.assumed_expired:
+        lines.append(f"Please record the answers to: {_offers_list(projection.assumed_expired)}.")
     return lines
 
 

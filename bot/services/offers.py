@@ -44,6 +44,7 @@ from bot.domain.offers import (
     OfferOutcome,
     OfferResult,
     OfferStatus,
+    PositionKind,
     StoredOffer,
     check_new_offer,
 )
@@ -55,7 +56,7 @@ from bot.errors import BadInput, Conflict, WarRoomError
 from bot.messages.mrkdwn import clip, escape
 from bot.services import audit, candidates, preference_list
 from bot.services.positions import match_track, normalize_track, read_positions, read_status, stored_offers
-from bot.services.projection import check_round, next_round, round_lists
+from bot.services.projection import check_round, lists_r3_could_use, next_round
 from bot.services.voting import display_name, lock_program_row
 from storage.database import Database
 from storage.models import ApplicantAvailability, Candidate, Offer, Program, Reminder, Round
@@ -100,8 +101,9 @@ def _choose_code(candidate: Candidate, requested: str | None, configured: Sequen
 
 def _check_listed(candidate: Candidate, round_number: int, code: str, lists: Mapping[str, list[str]] | None) -> None:
     if lists is None or code not in lists:
-        raise Conflict(f"Round {round_number}'s list for {escape(code)} is not locked, so R3 cannot have offered "
-                       f"from it. A director locks it first (`/soap list lock {round_number}`). Nothing was changed.")
+        raise Conflict(f"Round {round_number}'s list for {escape(code)} is not locked, and no earlier list for it is "
+                       "recorded as certified in R3, so R3 cannot have offered from it. A director locks it first "
+                       f"(`/soap list lock {round_number}`). Nothing was changed.")
     if candidate.aamc_id not in lists[code]:
         raise Conflict(f"{escape(display_name(candidate))} ({escape(candidate.aamc_id)}) was not on round "
                        f"{round_number}'s locked list for {escape(code)}, and R3 offers only to names on the "
@@ -141,10 +143,11 @@ def _seats(offers: Sequence[StoredOffer]) -> tuple[FilledSeat, ...]:
     return tuple(FilledSeat(o.code, o.aamc_id, o.name, o.round) for o in offers if o.status is OfferStatus.ACCEPTED)
 
 
-def _availability(session: Session, candidate_id: int) -> Availability:
-    status = session.scalar(select(ApplicantAvailability.status).where(
-        ApplicantAvailability.candidate_id == candidate_id))
-    return Availability(status) if status else Availability.AVAILABLE
+def _availability(session: Session, candidate_id: int) -> tuple[Availability, PositionKind | None]:
+    row = session.get(ApplicantAvailability, candidate_id)
+    if row is None:
+        return Availability.AVAILABLE, None
+    return Availability(row.status), row.kind
 
 
 def record_offer(database: Database, *, program_id: int, actor: str, candidate_key: str, round_number: int,
@@ -161,7 +164,7 @@ def record_offer(database: Database, *, program_id: int, actor: str, candidate_k
         offers = [o for o in stored_offers(session, program_id) if o.code in positions]
         mine = [o for o in offers if o.candidate_id == candidate.id]
         configured = sorted(positions)
-        lists = round_lists(session, program_id, round_number, configured)
+        lists = lists_r3_could_use(session, program_id, round_number, configured)
         on_lists = [c for c, ids in (lists or {}).items() if candidate.aamc_id in ids and c in positions]
         chosen = _choose_code(candidate, code, configured, preference_list.program_codes(session, program_id),
                               on_lists, [o for o in mine if o.round == round_number])
@@ -173,7 +176,7 @@ def record_offer(database: Database, *, program_id: int, actor: str, candidate_k
             _check_listed(candidate, round_number, chosen, lists)
         history = [OfferOutcome(o.aamc_id, o.code, o.round, o.status) for o in mine
                    if (o.code, o.round) != (chosen, round_number)]
-        verdict = check_new_offer(history, chosen, round_number, status, _availability(session, candidate.id))
+        verdict = check_new_offer(history, chosen, round_number, status, *_availability(session, candidate.id))
         if verdict.refusal:
             raise Conflict(f"{escape(display_name(candidate))}: {escape(verdict.refusal)}. If an earlier record is "
                            "wrong, a director clears it (`/soap offer <id> <round> clear`). Nothing was changed.")
@@ -257,25 +260,37 @@ def clear_offer(database: Database, *, program_id: int, actor: str, candidate_ke
 
 
 def set_availability(database: Database, *, program_id: int, actor: str, candidate_key: str,
-                     availability: Availability, now: datetime) -> AvailabilityResult:
-    """Record that an applicant accepted elsewhere or withdrew (they leave every list), or is available."""
+                     availability: Availability, now: datetime, in_round: int | None = None,
+                     kind: PositionKind | None = None) -> AvailabilityResult:
+    """Record that an applicant accepted elsewhere or withdrew, in round `in_round` when known (out from
+    the next round's offers on), or is available again. An applicant who accepted an advanced position
+    elsewhere stays on preliminary lists, and the other way round (`kind`)."""
     with database.transaction() as session:
         lock_program_row(session, program_id)
+        if in_round is not None:
+            check_round(session, program_id, in_round)
         candidate = candidates.resolve_one(session, program_id, candidate_key)
         row = session.get(ApplicantAvailability, candidate.id)
-        before = Availability(row.status) if row is not None else Availability.AVAILABLE
-        if before is not availability:
+        before = ((Availability(row.status), row.in_round, row.kind) if row is not None
+                  else (Availability.AVAILABLE, None, None))
+        after = (availability, in_round, kind)
+        if before != after:
             if availability is Availability.AVAILABLE:
                 session.delete(row)
             elif row is None:
                 session.add(ApplicantAvailability(candidate_id=candidate.id, program_id=program_id,
-                                                  status=availability, recorded_by=actor, recorded_at=now))
+                                                  status=availability, recorded_by=actor, recorded_at=now,
+                                                  in_round=in_round, kind=kind))
             else:
                 row.status, row.recorded_by, row.recorded_at = availability, actor, now
+                row.in_round, row.kind = in_round, kind
             audit.record(session, program_id=program_id, actor=actor, action="candidate.availability",
-                         target=f"candidate:{candidate.aamc_id}", before={"status": before.value},
-                         after={"status": availability.value})
-        return AvailabilityResult(candidate.id, candidate.aamc_id, display_name(candidate), before, availability)
+                         target=f"candidate:{candidate.aamc_id}",
+                         before={"status": before[0].value, "round": before[1],
+                                 "kind": before[2].value if before[2] else None},
+                         after={"status": availability.value, "round": in_round, "kind": kind.value if kind else None})
+        return AvailabilityResult(candidate.id, candidate.aamc_id, display_name(candidate), before[0], availability,
+                                  in_round, kind, before != after)
 
 
 

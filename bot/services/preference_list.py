@@ -45,7 +45,7 @@ Decisions (a program director's expectations, written down):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -64,7 +64,7 @@ from bot.domain.lists import (
     PlacementKind,
     Unlocked,
 )
-from bot.domain.offers import OfferStatus
+from bot.domain.offers import OfferStatus, PositionKind, can_hold_both, kind_of
 from bot.domain.preference_list import Ballot, Vote, aggregate
 from bot.domain.program_codes import ProgramCode, codes_in, matching
 from bot.domain.roles import Role
@@ -160,18 +160,32 @@ def binding_reason(candidate: Candidate) -> str | None:
     return None
 
 
-def out_of_soap(session: Session, program_id: int) -> dict[str, str]:
-    """AAMC ID -> why the applicant left every list: accepting is binding and ends their SOAP, and
-    so does withdrawing (DOMAIN.md §2)."""
-    gone = {aamc: status.replace("-", " ") for aamc, status in session.execute(
-        select(Candidate.aamc_id, ApplicantAvailability.status)
-        .join(Candidate, Candidate.id == ApplicantAvailability.candidate_id)
-        .where(ApplicantAvailability.program_id == program_id))}
+def out_of_soap(session: Session, program_id: int) -> dict[str, tuple[str, tuple[PositionKind, ...]]]:
+    """AAMC ID -> why the applicant left lists, and the kinds of position they hold (empty: they left
+    every list). Accepting is binding and ends their SOAP, and so does withdrawing (DOMAIN.md §2),
+    except that a preliminary (PGY-1) position and an advanced one are held together."""
+    gone: dict[str, tuple[str, tuple[PositionKind, ...]]] = {}
+    for aamc, status, kind in session.execute(
+            select(Candidate.aamc_id, ApplicantAvailability.status, ApplicantAvailability.kind)
+            .join(Candidate, Candidate.id == ApplicantAvailability.candidate_id)
+            .where(ApplicantAvailability.program_id == program_id)):
+        kept: tuple[PositionKind, ...] = (
+            (PositionKind(kind),) if kind and kind != PositionKind.CATEGORICAL.value else ())
+        gone[aamc] = (f"accepted a {kind} position elsewhere" if kept else status.replace("-", " "), kept)
     for aamc, code, number in session.execute(
             select(Candidate.aamc_id, Offer.track, Offer.round).join(Candidate, Candidate.id == Offer.candidate_id)
-            .where(Offer.program_id == program_id, Offer.status == OfferStatus.ACCEPTED)):
-        gone.setdefault(aamc, f"accepted the round-{number} {code} offer")
+            .where(Offer.program_id == program_id, Offer.status == OfferStatus.ACCEPTED).order_by(Offer.round)):
+        why, held = gone.get(aamc) or ("", None)
+        kind = kind_of(code)
+        if held is None or held:
+            kinds = (*(held or ()), kind) if kind is not PositionKind.CATEGORICAL else ()
+            gone[aamc] = (why or f"accepted the round-{number} {code} offer", kinds)
     return gone
+
+
+def stays_on(held: tuple[PositionKind, ...], code: str | None) -> bool:
+    """Whether someone holding positions of these kinds stays on `code`'s list."""
+    return bool(held) and code is not None and all(can_hold_both(k, kind_of(code)) for k in held)
 
 
 PIN, EXCLUDE = PlacementKind.PIN, PlacementKind.EXCLUDE
@@ -191,6 +205,7 @@ def placements(session: Session, program_id: int) -> dict[str, dict[str, Placeme
 
 def _code_lists(lines: Sequence[ListLine], codes: dict[str, ProgramCode], with_positions: Iterable[str],
                 placed: dict[str, dict[str, PlacementKind]] | None = None, only_pinned_on: Iterable[str] = (),
+                holding: Mapping[str, tuple[PositionKind, ...]] | None = None,
                 ) -> tuple[tuple[CodeList, ...], tuple[ListLine, ...]]:
     """Each code's list: the order restricted to the code's applicants; program-wide pins first, then
     this code's pins, then the order; applicants a director excluded from the code left off.
@@ -212,7 +227,8 @@ def _code_lists(lines: Sequence[ListLine], codes: dict[str, ProgramCode], with_p
                 line.aamc_id)
 
         kept = [line for line in applied if kind(line) != EXCLUDE
-                and (line.aamc_id not in pinned_only or kind(line) == PIN)]
+                and (line.aamc_id not in pinned_only or kind(line) == PIN)
+                and (line.aamc_id not in (holding or {}) or stays_on((holding or {})[line.aamc_id], code))]
         pins = [line for line in kept if line.pinned]
         code_pins = [replace(line, pinned=True, tied=False, tie_group=-n)
                      for n, line in enumerate(kept, start=1) if not line.pinned and kind(line) == PIN]
@@ -302,10 +318,11 @@ def _compute(session: Session, program_id: int, committee: Iterable[str] | None)
     codes = program_codes(session, program_id)
     positioned = session.scalars(select(Position.track).where(Position.program_id == program_id))
     gone = out_of_soap(session, program_id)
-    lists, without = _code_lists([x for x in lines if x.aamc_id not in gone], codes, positioned, placed,
-                                 pinned_on_a_code)
+    lists, without = _code_lists([x for x in lines if x.aamc_id not in gone or gone[x.aamc_id][1]], codes,
+                                 positioned, placed, pinned_on_a_code,
+                                 {a: held for a, (_, held) in gone.items() if held})
     return CurrentList(program_id, lines, excluded, tuple(members), len(ballots), tie_breaker, locks, lists, without,
-                       tuple((x, gone[x.aamc_id]) for x in lines if x.aamc_id in gone))
+                       tuple((x, gone[x.aamc_id][0]) for x in lines if x.aamc_id in gone))
 
 
 def current_list(database: Database, program_id: int, committee: Iterable[str] | None = None) -> CurrentList:

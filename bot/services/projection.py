@@ -7,28 +7,43 @@ Public functions other features call:
 - `opening_summary(...)`: lines for the message as a round's offers go out.
 - `round_lists(session, program_id, round_number, configured)`: each code's locked list of a round.
 
-The projection uses each code's locked list of the round when it is locked, else the committee's
-current order for that code, labelled "not locked". The round projected by default is the first
-whose offers are still ahead on the calendar, and never one at or before a round with records.
-Offers of earlier locked rounds that nobody recorded are worked out from that round's locked list.
+The rules are `bot.domain.r3_rounds` (the list R3 used, availability by round, both branches when an
+answer is unknown). Per code, the projected round uses its own locked list (certified or not, and
+said which), else the last certified list (R3 keeps using it), else the committee's current order,
+labelled "not locked". Earlier rounds' offers that nobody recorded are worked out from the list R3
+used in them: only a list recorded as certified by that round's deadline. The round projected by
+default is the first whose offers are still ahead on the calendar, and never one at or before a
+round with records; the offers of a round running now are open, not lapsed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain.offers import (
+    Availability,
     CodeNext,
     NextRound,
     OfferStatus,
+    PositionKind,
     ProjectedOffer,
     StoredOffer,
-    project_next_round,
-    unrecorded_offers,
+    can_hold_both,
+    kind_of,
+)
+from bot.domain.r3_rounds import (
+    LeftSoap,
+    ListSource,
+    SavedList,
+    coming_list,
+    list_used,
+    live_round,
+    out_from_round,
+    plan_round,
 )
 from bot.domain.reminders import ListState
 from bot.errors import BadInput, WarRoomError
@@ -39,7 +54,6 @@ from bot.services.positions import (
     outcomes_of,
     read_labels,
     read_positions,
-    read_unavailable,
     stored_offers,
 )
 from bot.services.voting import display_name
@@ -55,33 +69,58 @@ def check_round(session: Session, program_id: int, round_number: int) -> None:
 
 
 
-def round_lists(session: Session, program_id: int, round_number: int,
-                 configured: Sequence[str]) -> dict[str, list[str]] | None:
-    """Each position key's locked list of the round (AAMC IDs in rank order), or None if nothing is locked.
+def saved_lists(session: Session, program_id: int, configured: Sequence[str]) -> list[SavedList]:
+    """Every list locked here and not unlocked, per position key and round, with its certification.
 
     A whole list locked before lists were kept per code is split by each entry's track."""
     snapshots = list(session.scalars(select(ListSnapshot).where(
-        ListSnapshot.program_id == program_id, ListSnapshot.round == round_number,
-        ListSnapshot.unlocked_at.is_(None)).order_by(ListSnapshot.id)))
-    if not snapshots:
-        return None
-    lists: dict[str, list[str]] = {}
-    for snapshot in snapshots:
-        rows = session.execute(select(ListEntry.aamc_id, ListEntry.track).where(
-            ListEntry.snapshot_id == snapshot.id).order_by(ListEntry.rank))
-        if snapshot.code is not None:
-            lists[snapshot.code] = [aamc for aamc, _ in rows]
-            continue
-        for aamc, track in rows:
-            key = listed_track(track, configured)
-            if key is not None and key not in {s.code for s in snapshots}:
-                lists.setdefault(key, []).append(aamc)
-    return lists
+        ListSnapshot.program_id == program_id, ListSnapshot.unlocked_at.is_(None))
+        .order_by(ListSnapshot.round, ListSnapshot.id)))
+    saved: list[SavedList] = []
+    for number in sorted({s.round for s in snapshots}):
+        of_round = [s for s in snapshots if s.round == number]
+        lists: dict[str, list[str]] = {}
+        certified: dict[str, datetime | None] = {}
+        for snapshot in of_round:
+            rows = session.execute(select(ListEntry.aamc_id, ListEntry.track).where(
+                ListEntry.snapshot_id == snapshot.id).order_by(ListEntry.rank))
+            if snapshot.code is not None:
+                lists[snapshot.code] = [aamc for aamc, _ in rows]
+                certified[snapshot.code] = snapshot.certified_at
+                continue
+            for aamc, track in rows:
+                key = listed_track(track, configured)
+                if key is not None and key not in {s.code for s in of_round}:
+                    lists.setdefault(key, []).append(aamc)
+                    certified[key] = snapshot.certified_at
+        saved += [SavedList(code, number, tuple(ids), certified[code]) for code, ids in lists.items()]
+    return saved
 
 
+def round_lists(session: Session, program_id: int, round_number: int,
+                configured: Sequence[str]) -> dict[str, list[str]] | None:
+    """Each position key's locked list of the round (AAMC IDs in rank order), or None if nothing is locked."""
+    found = {s.code: list(s.ids) for s in saved_lists(session, program_id, configured)
+             if s.round_number == round_number}
+    return found or None
 
 
-# --------------------------------------------------------------------------- the next round
+def lists_r3_could_use(session: Session, program_id: int, round_number: int,
+                       configured: Sequence[str]) -> dict[str, list[str]] | None:
+    """Per position key, who R3 could have offered to in a round: the list certified by its deadline
+    (carried from an earlier round when none is new) and the round's own locked list, even if its
+    certification was not recorded here. None: no list at all."""
+    saved = saved_lists(session, program_id, configured)
+    deadline = session.scalar(select(Round.deadline_at).where(Round.program_id == program_id,
+                                                              Round.number == round_number))
+    found: dict[str, list[str]] = {}
+    for code in configured:
+        used = list_used(saved, code, round_number, deadline)
+        own = [s for s in saved if s.code == code and s.round_number == round_number]
+        ids = [*(used.ids if used else ()), *(own[-1].ids if own else ())]
+        if used is not None or own:
+            found[code] = list(dict.fromkeys(ids))
+    return found or None
 
 
 class NothingToProject(WarRoomError):
@@ -109,12 +148,22 @@ def _pick_round(session: Session, program_id: int, now: datetime, offers: Sequen
     return later[0]
 
 
+def read_left(session: Session, program_id: int, offers_at: Mapping[int, datetime]) -> list[LeftSoap]:
+    """Who left SOAP and from which round's offers on (the round typed, else as of when it was recorded)."""
+    rows = session.execute(select(Candidate.aamc_id, ApplicantAvailability.status, ApplicantAvailability.recorded_at,
+                                  ApplicantAvailability.in_round, ApplicantAvailability.kind)
+                           .join(Candidate, Candidate.id == ApplicantAvailability.candidate_id)
+                           .where(ApplicantAvailability.program_id == program_id))
+    return [LeftSoap(aamc, Availability(status), out_from_round(at, in_round, offers_at),
+                     PositionKind(kind) if kind else None) for aamc, status, at, in_round, kind in rows]
+
+
 def next_round(database: Database, program_id: int, now: datetime, round_number: int | None = None,
                committee: Iterable[str] | None = None) -> NextRound:
     """Who round `round_number` (default: the next one) would offer to, per code.
 
     `committee` (the war-room channel's members) decides whose ballots count for a code whose list is
-    not locked (see `bot.services.preference_list.current_list`)."""
+    neither locked nor carried (see `bot.services.preference_list.current_list`)."""
     with database.reading() as session:
         positions = read_positions(session, program_id)
         if not positions:
@@ -127,23 +176,24 @@ def next_round(database: Database, program_id: int, now: datetime, round_number:
         else:
             check_round(session, program_id, round_number)
         configured = sorted(positions)
-        locked_lists = round_lists(session, program_id, round_number, configured) or {}
-        earlier_lists = {number: found for number in range(1, round_number)
-                         if (found := round_lists(session, program_id, number, configured))}
-        unavailable = read_unavailable(session, program_id)
-        # Who was already out of SOAP as each earlier round's offers went out: R3 skipped only them.
-        since = dict(session.execute(select(Candidate.aamc_id, ApplicantAvailability.recorded_at)
-                                     .join(Candidate, Candidate.id == ApplicantAvailability.candidate_id)
-                                     .where(ApplicantAvailability.program_id == program_id)).all())
-        out_by_round = {number: {a: v for a, v in unavailable.items() if since[a] <= at}
-                        for number, at in _stored_round_times(session, program_id) if number in earlier_lists}
+        saved = saved_lists(session, program_id, configured)
+        times = {number: (deadline, opens, closes) for number, deadline, opens, closes in session.execute(
+            select(Round.number, Round.deadline_at, Round.offers_at, Round.expires_at)
+            .where(Round.program_id == program_id))}
+        left = read_left(session, program_id, {n: t[1] for n, t in times.items()})
+        used: dict[int, dict[str, tuple[str, ...]]] = {}
+        for number in range(1, round_number):
+            deadline = times[number][0] if number in times else None
+            found = {code: x.ids for code in configured if (x := list_used(saved, code, number, deadline))}
+            if found:
+                used[number] = found
         snapshot = session.scalar(select(ListSnapshot).where(
             ListSnapshot.program_id == program_id, ListSnapshot.round == round_number,
             ListSnapshot.unlocked_at.is_(None)).order_by(ListSnapshot.id.desc()).limit(1))
         locked_by, locked_at = (snapshot.locked_by, snapshot.locked_at) if snapshot else (None, None)
     names = {o.aamc_id: o.name for o in offers}
-    lists: dict[str, list[str]] = {code: ids for code, ids in locked_lists.items() if code in positions}
-    if set(lists) != set(positions):
+    coming = {code: coming_list(saved, code, round_number, ()) for code in configured}
+    if any(c.source is ListSource.CURRENT for c in coming.values()):
         current = preference_list.current_list(database, program_id, committee)
         names.update((line.aamc_id, line.name) for line in current.lines)
         unlocked: dict[str, list[str]] = {}
@@ -155,34 +205,41 @@ def next_round(database: Database, program_id: int, now: datetime, round_number:
                 key = listed_track(line.track, configured)
                 if key is not None:
                     unlocked.setdefault(key, []).append(line.aamc_id)
-        for code in positions:
-            lists.setdefault(code, unlocked.get(code, []))
-    if locked_lists:
+        coming = {code: coming_list(saved, code, round_number, unlocked.get(code, [])) for code in configured}
+    lists = {code: list(c.ids) for code, c in coming.items()}
+    plan = plan_round(round_number, lists, used, outcomes_of(offers, before_round=round_number), positions, left)
+    wanted = sorted(({a for ids in lists.values() for a in ids} | {o.aamc_id for o in plan.inferred}) - set(names))
+    if wanted:
         with database.reading() as session:
-            wanted = sorted({a for ids in locked_lists.values() for a in ids} - set(names))
-            names.update((c.aamc_id, display_name(c)) for c in session.scalars(select(Candidate).where(
-                Candidate.program_id == program_id, Candidate.aamc_id.in_(wanted))))
-    recorded = outcomes_of(offers, before_round=round_number)
-    inferred = unrecorded_offers(earlier_lists, recorded, positions, round_number, out_by_round)
-    if inferred:
-        with database.reading() as session:
-            wanted = sorted({o.aamc_id for o in inferred})
             people = {c.aamc_id: c for c in session.scalars(select(Candidate).where(
                 Candidate.program_id == program_id, Candidate.aamc_id.in_(wanted)))}
         names.update((a, display_name(c)) for a, c in people.items())
-        offers += [StoredOffer(people[o.aamc_id].id if o.aamc_id in people else 0, o.aamc_id,
-                               names.get(o.aamc_id, o.aamc_id), o.round_number, o.code, OfferStatus.OFFERED,
-                               "R3, not recorded here") for o in inferred]
-    projection = project_next_round(lists, [*recorded, *inferred], positions, round_number, unavailable)
-    codes = tuple(CodeNext(p.code, labels.get(p.code, ""), p.total, p.filled, p.open,
-                           tuple(ProjectedOffer(a, names.get(a, a)) for a in p.offers), p.unfilled_after,
-                           len(lists.get(p.code, ())), len(p.skipped), p.code in locked_lists)
-                  for p in projection.codes.values())
+    ids_of = {o.aamc_id: o.candidate_id for o in offers}
+    offers += [StoredOffer(ids_of.get(o.aamc_id, 0), o.aamc_id, names.get(o.aamc_id, o.aamc_id), o.round_number,
+                           o.code, OfferStatus.OFFERED, "R3, not recorded here") for o in plan.inferred]
+
+    def projected(ids: Iterable[str]) -> tuple[ProjectedOffer, ...]:
+        return tuple(ProjectedOffer(a, names.get(a, a)) for a in ids)
+
+    codes = tuple(CodeNext(p.code, labels.get(p.code, ""), p.total, p.filled, p.open, projected(p.offers),
+                           p.unfilled_after, len(lists.get(p.code, ())), len(p.skipped),
+                           coming[p.code].source is not ListSource.CURRENT, coming[p.code].source.value,
+                           coming[p.code].from_round,
+                           projected(plan.if_accepted.codes[p.code].offers)
+                           if plan.if_accepted.codes[p.code].offers != p.offers else None)
+                  for p in plan.if_lapsed.codes.values())
     by_key = {(o.aamc_id, o.code, o.round): o for o in offers}
-    assumed = tuple(by_key[(o.aamc_id, o.code, o.round_number)] for o in projection.assumed_expired)
-    every_locked = all(c.locked for c in codes)
+    # An offer to someone who accepted a position that cannot go with it lapsed with that acceptance.
+    taken = [o for o in offers if o.status is OfferStatus.ACCEPTED]
+    unanswered = [by_key[(o.aamc_id, o.code, o.round_number)] for o in plan.unanswered
+                  if not any(t.aamc_id == o.aamc_id and not can_hold_both(kind_of(t.code), kind_of(o.code))
+                             for t in taken)]
+    live = live_round(now, {n: (t[1], t[2]) for n, t in times.items()})
+    every_locked = all(c.source in (ListSource.CERTIFIED, ListSource.LOCKED) for c in coming.values())
     return NextRound(program_id, round_number, every_locked, locked_by if every_locked else None,
-                     locked_at if every_locked else None, codes, assumed, sum(len(ids) for ids in lists.values()))
+                     locked_at if every_locked else None, codes,
+                     tuple(o for o in unanswered if o.round != live), sum(len(ids) for ids in lists.values()),
+                     tuple(o for o in unanswered if o.round == live), times[live][2] if live else None)
 
 
 def next_offers_summary(database: Database, program_id: int, now: datetime) -> list[str]:

@@ -41,6 +41,7 @@ from storage.models import (
     BotPost,
     Candidate,
     CardView,
+    CodeRanking,
     CommitteeRole,
     Interview,
     ListEntry,
@@ -152,8 +153,8 @@ def purge(database: Database, *, program_id: int, actor: str, now: datetime) -> 
         snapshot_ids = select(ListSnapshot.id).where(ListSnapshot.program_id == program_id)
         session.execute(delete(ListEntry).where(ListEntry.snapshot_id.in_(snapshot_ids)))
         session.execute(delete(ListSnapshot).where(ListSnapshot.program_id == program_id))
-        for model in (Scorecard, Interview, Offer, ApplicantAvailability, Ranking, Vote, ReferenceNote, CardView,
-                      PlanEntry):
+        for model in (Scorecard, Interview, Offer, ApplicantAvailability, Ranking, CodeRanking, Vote, ReferenceNote,
+                      CardView, PlanEntry):
             session.execute(delete(model).where(model.program_id == program_id))
         session.execute(delete(Reminder).where(Reminder.program_id == program_id, Reminder.interview_id.is_not(None)))
         session.execute(update(Reminder).where(Reminder.program_id == program_id).values(message_ts=None))

@@ -108,9 +108,10 @@ def posted_card(standin: SlackStandIn, needle: str) -> dict:
 
 
 def round_one(slack: SlackClientSim, standin: SlackStandIn, served: Served, room: str) -> None:
-    """Round 1 as it went: lock, offers out at 09:00, BOTH accepts categorical, CAT2 rejects it, and
+    """Round 1 as it went: lock and certify, offers out at 09:00, BOTH accepts categorical, CAT2 rejects it, and
     BOTH's preliminary offer is never answered in the bot."""
     command(slack, standin, DIRECTOR, room, "list lock 1 confirm")
+    assert "certified" in command(slack, standin, DIRECTOR, room, "list certified 1")["text"]
     served.clock.advance(days=1, minutes=5)  # Thu 09:05 EDT: round 1's offers are out
     for aamc, code in ((BOTH, "categorical"), (CAT2, "categorical"), (BOTH, "preliminary")):
         assert "Recorded" in command(slack, standin, M1, room, f"offer {aamc} 1 offered {code}")["text"]
@@ -185,13 +186,14 @@ def test_round_two_offers_exactly_the_open_positions_and_nothing_is_held_for_an_
     assert f"*{PRE} Preliminary*: 1 open (0 of 1 filled)" in after  # nothing held for the unanswered offer
     assert offered_to(after, CAT) == [BOTH3]  # BOTH accepted, CAT2 rejected this code
     assert offered_to(after, PRE) == [BOTH3]  # BOTH accepted categorical: off every list
-    assert "No answer recorded, counted as expired" in after
+    assert "counted as expired" not in after  # BOTH's preliminary offer lapsed with their acceptance
     assert "not locked yet" not in after
 
 
 def test_records_are_refused_with_the_reason_and_clear_undoes_a_mistake(
         served: Served, slack: SlackClientSim, standin: SlackStandIn, coded: str) -> None:
     command(slack, standin, DIRECTOR, coded, "list lock 1 confirm")
+    command(slack, standin, DIRECTOR, coded, "list certified 1")
     served.clock.advance(days=1, minutes=5)
     not_listed = command(slack, standin, M1, coded, f"offer {PRE4} 1 offered categorical")["text"]
     assert f"was not on round 1's locked list for {CAT}" in not_listed
@@ -201,10 +203,12 @@ def test_records_are_refused_with_the_reason_and_clear_undoes_a_mistake(
 
     command(slack, standin, M1, coded, f"offer {BOTH} 1 accepted categorical")
     right = command(slack, standin, M1, coded, "next")["text"]
-    # R3 offered round 1 to the top two of the locked list; Bo's offer has no outcome recorded here, so
-    # it lapses at 11:00 and this code offers Bo nothing more (DOMAIN.md §2): round 2 goes on down the list.
-    assert offered_to(right, CAT) == [BOTH3]
-    assert "No answer recorded, counted as expired" in right and CAT2 in right
+    # R3 offered round 1 to the top two of the certified list; Bo's offer is open until 11:00 with no
+    # answer yet: if Bo accepts, both positions are filled; if not, this code offers Bo nothing more
+    # (DOMAIN.md §2) and round 2 goes on down the list.
+    assert "If they are accepted: nobody." in right
+    assert f"({BOTH3})" in right.split("If not: ")[1].splitlines()[0]
+    assert "Still open until Thu 18 Mar 11:00 EDT" in right and CAT2 in right.split("Still open")[1]
     # The mistake: an acceptance typed against the wrong applicant fills the last categorical position.
     command(slack, standin, M1, coded, f"offer {CAT2} 1 accepted categorical")
     wrong = command(slack, standin, M1, coded, "next")["text"]

@@ -487,9 +487,9 @@ def test_as_the_offers_go_out_the_war_room_is_told_who_r3_offers_to_and_from_whi
     standin.reset()
     reminders.run_due_reminders(room, utc(18, 16), "c")  # 12:00 EDT: round 2's offers go out
     [text] = [p["text"] for p in posts(standin)]
-    # R3 offered round 1 to Ana and Bo; Bo's offer has no outcome recorded, so it lapsed at 11:00 and this
-    # code offers Bo nothing more (DOMAIN.md §2): round 2 goes on down the list to Cy.
-    assert "1234140C0 Categorical (1 open): Openingday, Cy (14000013) (from the certified list)" in text
+    # Round 1's list was locked but never recorded as certified in R3, so the bot does not assume R3
+    # offered from it (DOMAIN.md §2): Bo is not counted as offered in round 1, and round 2 names Bo.
+    assert "1234140C0 Categorical (1 open): Openingday, Bo (14000012) (from the certified list)" in text
 
 
 def test_a_clock_that_loses_the_race_to_create_the_job_store_starts_on_a_second_try(

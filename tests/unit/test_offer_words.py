@@ -7,12 +7,14 @@ import pytest
 from bot.domain.offer_words import (
     OfferRequest,
     OutcomeButton,
+    StatusRequest,
     WordsError,
     parse_availability,
     parse_offer_words,
     parse_position_pairs,
+    parse_status_words,
 )
-from bot.domain.offers import Availability, OfferStatus
+from bot.domain.offers import Availability, OfferStatus, PositionKind
 
 
 def test_a_name_of_several_words_then_round_outcome_and_code() -> None:
@@ -48,3 +50,15 @@ def test_an_outcome_button_reads_back_what_it_wrote() -> None:
     assert OutcomeButton.read("14000011|1|expired").code is None  # drawn before codes existed
     with pytest.raises(WordsError, match="out of date"):
         OutcomeButton.read("14000011|x|accepted")
+
+
+def test_status_words_with_round_and_kind() -> None:
+    assert parse_status_words(["Ada", "Okafor", "accepted-elsewhere", "round", "1"]) == StatusRequest(
+        "Ada Okafor", Availability.ACCEPTED_ELSEWHERE, 1)
+    assert parse_status_words(["12345678", "accepted", "elsewhere", "advanced", "round", "2"]) == StatusRequest(
+        "12345678", Availability.ACCEPTED_ELSEWHERE, 2, PositionKind.ADVANCED)
+    assert parse_status_words(["12345678", "withdrawn"]) == StatusRequest("12345678", Availability.WITHDRAWN)
+    with pytest.raises(WordsError, match="`x` is not a round number"):
+        parse_status_words(["12345678", "withdrawn", "round", "x"])
+    with pytest.raises(WordsError, match="takes no round"):
+        parse_status_words(["12345678", "available", "round", "1"])
