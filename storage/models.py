@@ -4,9 +4,9 @@ Times are stored as UTC (`UTCDateTime` refuses naive datetimes and always gives
 back aware UTC values, on SQLite too) and shown in the program's time zone by
 the application. States are the domain's enums (`bot.domain`), stored as their values in string
 columns (`Stored`). Applicant data lives in `candidates`, `reference_notes`, `votes`, `rankings`,
-`code_rankings`, `list_entries`, `list_placements`, `offers`, `applicant_availability`, `interviews`, `scorecards`,
-`plan_entries`, `card_views`: a purge deletes those rows of the program and keeps `purge_records`
-(anonymous counts).
+`code_rankings`, `list_entries`, `list_placements`, `offers`, `applicant_availability`, `interviews`,
+`scorecards`, `plan_entries`, `card_views`: a purge deletes those rows of the program and keeps
+`purge_records` (anonymous counts).
 """
 
 from __future__ import annotations

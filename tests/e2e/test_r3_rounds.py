@@ -44,7 +44,7 @@ def _import(served: Served, war_room: str, tracks: dict[str, list[str]]) -> None
 def _setup(served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str, positions: int) -> None:
     """One categorical code, `positions` positions, the committee's order A, B, C, D, E, locked and
     certified for round 1 on Wednesday."""
-    _import(served, war_room, dict.fromkeys(PEOPLE, [CAT_TRACK]))
+    _import(served, war_room, {key: [CAT_TRACK] for key in PEOPLE})
     assert "Saved" in command(slack, standin, DIRECTOR, war_room, f"positions set categorical={positions}")["text"]
     for user in (DIRECTOR, M1, M2):
         command(slack, standin, user, war_room, "rank " + " ".join(PEOPLE))
@@ -127,7 +127,7 @@ def test_f_during_a_round_its_offers_are_open(
 def two_codes(served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str) -> str:
     """Every applicant applied to both codes; one categorical and one preliminary position; three
     members give the same general order A, B, C, D, E."""
-    _import(served, war_room, dict.fromkeys(PEOPLE, [CAT_TRACK, PRE_TRACK]))
+    _import(served, war_room, {key: [CAT_TRACK, PRE_TRACK] for key in PEOPLE})
     command(slack, standin, DIRECTOR, war_room, "positions set categorical=1 preliminary=1")
     for user in (DIRECTOR, M1, M2):
         command(slack, standin, user, war_room, "rank " + " ".join(PEOPLE))
