@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.work_pool import WorkPool, submit_in_lane, waiting_on_slack
+from bot.work_pool import SlackWebClient, WorkPool, submit_in_lane, waiting_on_slack
 
 WAIT = 10.0
 
@@ -81,3 +81,22 @@ def test_another_executor_takes_lanes_as_plain_submissions() -> None:
 
     with ThreadPoolExecutor(1) as executor:
         assert submit_in_lane(executor, "/soap help", lambda x: x * 2, 21).result(timeout=WAIT) == 42
+
+
+def test_a_web_api_call_in_flight_holds_no_slot() -> None:
+    """Slack slow to answer (a held chat.postMessage): the one slot of a 1-slot pool serves other work
+    while the call waits, through the client every process uses (bot.work_pool.SlackWebClient)."""
+    from tests.harness.slack_api import SlackStandIn
+
+    pool = WorkPool(1)
+    with SlackStandIn() as api:
+        api.set_channel("C0TEST0001", name="test", is_private=False)
+        client = SlackWebClient(token="xoxb-test", base_url=api.url)
+        held = api.hold("chat.postMessage")
+        post = pool.submit_to("/soap candidate", client.api_call, "chat.postMessage",
+                              json={"channel": "C0TEST0001", "text": "card"})
+        assert held.arrived.wait(WAIT)
+        assert pool.submit_to("/soap candidate", lambda: "read").result(timeout=WAIT) == "read"
+        held.release()
+        assert post.result(timeout=WAIT)["ok"]
+    pool.shutdown(wait=True)
