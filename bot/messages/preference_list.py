@@ -302,7 +302,8 @@ def list_page(current: CurrentList, page: int, timezone: str, page_size: int = P
     if page < total_pages:
         blocks.append(_context(f"Next: `/soap list {page + 1}`."))
     blocks.extend(_footer(current, timezone, shown))
-    text = f"{title}, page {page} of {total_pages}:\n" + "\n".join(texts)
+    # The header is plain text; the fallback is mrkdwn, where a program code's label from a file is escaped.
+    text = f"{escape(title)}, page {page} of {total_pages}:\n" + "\n".join(texts)
     return clip(text, 3900), _dicts(blocks)
 
 
@@ -404,7 +405,7 @@ def locked_post(locked: LockedList, program_name: str, timezone: str, *, after_d
         blocks.append(ActionsBlock(elements=[ButtonElement(
             text="Certified in R3", action_id=ActionId.LIST_CERTIFIED.value,
             value=f"{locked.round}|{locked.code or ''}")]))
-    text = f"{title}: {len(locked.entries)} candidates."
+    text = f"{escape(title)}: {len(locked.entries)} candidates."  # mrkdwn, unlike the header
     return text, _dicts(blocks)
 
 

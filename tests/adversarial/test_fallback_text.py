@@ -45,3 +45,29 @@ def test_every_fallback_text_beside_blocks_is_escaped(served: AdversarialServed,
     for raw in HOSTILE:
         at = everything.find(raw)
         assert at == -1, f"{raw} reached Slack unescaped: …{everything[max(0, at - 150):at + 60]}…"
+
+
+TRACK = "Internal Medicine|1234140C0 (<!channel> <!here> <!everyone> <@U0NOTHERE>)"
+MENTIONS = ("<!channel>", "<!here>", "<!everyone>", "<@U0NOTHERE>")
+
+
+def test_a_program_code_label_from_the_export_pings_nobody(served: AdversarialServed, slack: SlackClientSim,
+                                                          standin: SlackStandIn, war_room: str) -> None:
+    """Defence: escape() of the plain-text titles reused as mrkdwn fallback (`locked_post`, `list_page`). Before:
+    the track `Internal Medicine|1234140C0 (<!channel> <!here> <!everyone> <@U…>)` reached Slack live in
+    the lock post's `text` and the `/soap list` answer: anyone who may share an export could ping the
+    whole channel."""
+    _hand_over(slack, standin, served)
+    import_rows(served.room.database, [applicant_row(1, tracks=[TRACK]), applicant_row(2, tracks=[TRACK])])
+    for words in (f"vote {A} high", f"vote {B} rank", "positions set 1234140C0=2", "list", "list 1234140C0",
+                  "next", "positions", "schedule", f"candidate {A}", "find track:1234140C0", "list lock 1 confirm",
+                  "list", "schedule", "next", f"offer {A} 1 accepted", "positions", f"audit {A}"):
+        slack.command(words, CHAIR, WAR_ROOM)
+        served.idle()
+    assert any(c.method == "chat.postMessage" and "locked" in str(c.params.get("text"))
+               for c in standin.calls), "the lock post was not sent: the test would prove nothing"
+    everything = shown_as_mrkdwn(standin)
+    assert "&lt;!channel&gt;" in everything
+    for raw in MENTIONS:
+        at = everything.find(raw)
+        assert at == -1, f"{raw} reached Slack unescaped: …{everything[max(0, at - 150):at + 60]}…"
