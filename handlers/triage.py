@@ -58,7 +58,7 @@ def policy(cmd: SoapCommand) -> None:
         return
     report = policy_change_text(cmd.actor.user_id, change.before, change.after, change.moves, change.cards_to_redraw)
     cmd.room.gateway.post(program.channel_id, report)
-    cmd.reply(report)
+    cmd.reply("Done: the change and who it moved are posted in the war room.")
 
 
 def triage_command(cmd: SoapCommand) -> None:

@@ -199,14 +199,22 @@ class TriagePolicy(BaseModel):
         ``{"visas": "J-1", "max_failures": "1", "home_states": "OH,PA"}``.
 
         Keys are case-insensitive and accept aliases (see ``POLICY_KEYS``). Raises ``PolicyError``
-        naming the bad key and the accepted values; nothing is changed then.
+        naming every bad key or value (with the accepted values), not only the first; nothing is
+        changed then.
         """
         updates: dict[str, object] = {}
+        problems: list[str] = []
         for raw_key, raw_value in pairs.items():
             field = _POLICY_KEY_ALIASES.get(_norm_key(raw_key))
             if field is None:
-                raise PolicyError(f"unknown setting {raw_key!r}; settings are: {', '.join(POLICY_KEYS)}")
-            updates[field] = _PARSERS[field](raw_key, raw_value)
+                problems.append(f"unknown setting {raw_key!r}; settings are: {', '.join(POLICY_KEYS)}")
+                continue
+            try:
+                updates[field] = _PARSERS[field](raw_key, raw_value)
+            except PolicyError as error:
+                problems.append(str(error))
+        if problems:
+            raise PolicyError("; ".join(problems))
         return self.model_validate(self.model_dump() | updates)
 
     def describe(self) -> list[str]:

@@ -237,8 +237,9 @@ def import_lines(result: ImportResult, *, max_errors: int | None = None,
         lines.append(f"{verb} {name}: {result.new} new, {result.updated} updated, {result.unchanged} unchanged"
                      f" ({result.total} applicants)." + (" Nothing was written (dry run)." if result.dry_run else ""))
         if result.from_plan and not result.dry_run:
-            lines.append(f"{plural(result.from_plan, 'new applicant')} in the pre-SOAP plan start in the plan's bucket "
-                         "(`/soap plan`).")
+            starts = "starts" if result.from_plan == 1 else "start"
+            lines.append(f"{plural(result.from_plan, 'new applicant')} in the pre-SOAP plan {starts} in the plan's "
+                         "bucket (`/soap plan`).")
         if result.cards_to_redraw and not result.dry_run:
             minutes = redraw_minutes(result.cards_to_redraw)
             lines.append(f"{plural(result.cards_to_redraw, 'card')} already in the war room will be redrawn with "

@@ -57,8 +57,8 @@ def plan_import_lines(result: PlanImportResult, *, max_errors: int | None = None
         counts = ", ".join(f"{result.counts.get(word, 0)} {word}" for word in ("thrilled", "soap-only", "no"))
         replaced = f" It replaces the plan of {plural(result.replaced, 'row')}." if result.replaced else ""
         lines.append(f"Imported the pre-SOAP plan {name}: {plural(result.rows, 'applicant')} ({counts}).{replaced}")
-        have = "has" if result.in_soap == 1 else "have"
-        lines.append(f"{result.in_soap} of them {have} applied in SOAP and start in the plan's bucket; the others "
+        have, start = ("has", "starts") if result.in_soap == 1 else ("have", "start")
+        lines.append(f"{result.in_soap} of them {have} applied in SOAP and {start} in the plan's bucket; the others "
                      "will when the export that holds them is imported. `/soap plan` shows who is where.")
     if result.unknown_columns:
         lines.append("Columns not recognised (ignored): " + ", ".join(esc(c) for c in result.unknown_columns))

@@ -70,7 +70,9 @@ def test_blind_votes_hide_the_tally_until_a_member_votes_and_directors_see_every
         slack, standin, M2, war_room, "policy")
     assert "Only a program director" in ask(slack, standin, M2, war_room, "policy set blind_votes=yes")
     updates = len(standin.calls_to("chat.update"))
-    switched = ask(slack, standin, DIRECTOR, war_room, "policy set blind_votes=yes")
+    posts = len(standin.calls_to("chat.postMessage"))
+    assert "posted in the war room" in ask(slack, standin, DIRECTOR, war_room, "policy set blind_votes=yes")
+    switched = standin.wait_for("chat.postMessage", count=posts + 1)[-1].params["text"]
     assert "blind votes: no, the card shows the tally → yes, a member sees the tally only after voting" in switched
     assert "The 1 posted card is redrawn within 1 minute to show only how many voted." in switched
     assert redraw_stale_cards(served.room) == 1  # the clock's cards.redraw job
@@ -110,7 +112,9 @@ def test_blind_votes_hide_the_tally_until_a_member_votes_and_directors_see_every
 
     # Switching it off redraws the card with the tally again.
     updates = len(standin.calls_to("chat.update"))
-    assert "to show the tallies again" in ask(slack, standin, DIRECTOR, war_room, "policy set blind_votes=no")
+    posts = len(standin.calls_to("chat.postMessage"))
+    assert "posted in the war room" in ask(slack, standin, DIRECTOR, war_room, "policy set blind_votes=no")
+    assert "to show the tallies again" in standin.wait_for("chat.postMessage", count=posts + 1)[-1].params["text"]
     assert redraw_stale_cards(served.room) == 1
     shown = card_votes(standin.wait_for("chat.update", count=updates + 1)[-1].params["blocks"])
     assert "Rank high: *1* · Rank: *1* · Only if needed: *0* · Do not rank: *1*" in shown

@@ -51,17 +51,19 @@ def test_policy_shows_defaults_and_visas_none_to_j1_moves_j1_applicants(
     standin.reset()
 
     slack.command("policy set visas=none", DIRECTOR, war_room)
-    assert "5 moved into do not rank" in _reply(standin)["text"]
+    assert "5 moved into do not rank" in standin.wait_for("chat.postMessage")[0].params["text"]
+    assert "posted in the war room" in _reply(standin)["text"]
     standin.reset()
     slack.command("policy set visas=J-1", DIRECTOR, war_room)
-    reply = _reply(standin)
-    assert reply["response_type"] == "ephemeral"
-    assert "5 moved out of do not rank" in reply["text"]
-    assert "visas sponsored: none (any visa need is a deal-breaker) → J-1 only" in reply["text"]
-    assert "visas_sponsored" not in reply["text"]
     announcement = standin.wait_for("chat.postMessage")[0].params
     assert announcement["channel"] == war_room
     assert "5 moved out of do not rank" in announcement["text"]
+    assert "visas sponsored: none (any visa need is a deal-breaker) → J-1 only" in announcement["text"]
+    assert "visas_sponsored" not in announcement["text"]
+    # Said once, in the channel: the director's own answer only points there.
+    reply = _reply(standin)
+    assert reply["response_type"] == "ephemeral"
+    assert "moved out of do not rank" not in reply["text"] and "posted in the war room" in reply["text"]
     _, buckets, _ = _state(served)
     assert all(buckets[r["AAMC ID"]][0] != "do not rank" for r in rows[:5])
     assert buckets[rows[5]["AAMC ID"]][0] == "do not rank"
@@ -70,8 +72,10 @@ def test_policy_shows_defaults_and_visas_none_to_j1_moves_j1_applicants(
     slack.command("policy", MEMBERS[0], war_room)
     assert "home states: none set (home_states) _(default)_" in _reply(standin)["text"]
     standin.reset()
-    slack.command("policy set max_failures=lots", DIRECTOR, war_room)
-    assert "Nothing changed" in _reply(standin)["text"]
+    slack.command("policy set visas=L-1 max_failures=lots", DIRECTOR, war_room)
+    refused = _reply(standin)["text"]
+    assert "Nothing changed" in refused
+    assert "'L-1' is not a visa policy" in refused and "'lots' is not" in refused
 
 
 def test_director_overrides_with_a_reason_shown_on_the_card_and_clears_it(

@@ -39,3 +39,22 @@ def test_in_slack_what_the_file_could_not_tell_comes_before_a_long_list_of_ignor
     assert "Honor-society values not recognised (kept as text on the card): Alpha Omega Alpha: 'Odd'" in text
     every = "\n".join(import_lines(result, max_errors=None, esc=str))  # soapbot import lists them all
     assert "Count of Thing 59" in every
+
+
+@pytest.mark.parametrize(("count", "expected"), [
+    (1, "1 new applicant in the pre-SOAP plan starts in the plan's bucket"),
+    (3, "3 new applicants in the pre-SOAP plan start in the plan's bucket"),
+])
+def test_the_plan_line_agrees_with_its_count(count: int, expected: str) -> None:
+    assert expected in import_text(ImportResult("monday.csv", new=count, from_plan=count))
+
+
+@pytest.mark.parametrize(("count", "expected"), [
+    (1, "1 of them has applied in SOAP and starts in the plan's bucket"),
+    (2, "2 of them have applied in SOAP and start in the plan's bucket"),
+])
+def test_the_plan_import_line_agrees_with_its_count(count: int, expected: str) -> None:
+    from bot.domain.plan import PlanImportResult
+    from bot.messages.plan import plan_import_text
+
+    assert expected in plan_import_text(PlanImportResult("plan.csv", rows=3, in_soap=count))
