@@ -48,15 +48,21 @@ def _reminder_job(room: WarRoom) -> None:
     reminders.tick(room, CLOCK_ID)
 
 
+def _reconcile_posts(room: WarRoom) -> None:
+    room.gateway.reconcile()
+
+
 # (job id, seconds between runs, function(room)): reminders; reference notes whose post failed or
 # was interrupted; handled event ids to forget; the candidate cards a re-import changed; the
-# pre-SOAP plan's notes an import from the command line stored.
+# pre-SOAP plan's notes an import from the command line stored; posts whose answer was lost (a
+# process killed after Slack took them), recorded from Slack so the purge deletes them.
 JOBS: tuple[tuple[str, int, Callable[[WarRoom], object]], ...] = (
     ("reminders.tick", REMINDER_TICK_SECONDS, _reminder_job),
     ("notes.retry_unposted", 60, retry_unposted_notes),
     ("events.forget_old", 3600, forget_old_events),
     ("cards.redraw", REDRAW_EVERY_SECONDS, redraw_stale_cards),
     ("plan.notes", 60, post_plan_notes),
+    ("posts.reconcile", 60, _reconcile_posts),
 )
 
 _room: WarRoom | None = None

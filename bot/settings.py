@@ -57,6 +57,9 @@ class Settings(BaseSettings):
     work_threads: int = Field(default=2, ge=1, le=64)
     # Seconds between the clock's reminder ticks: how late at most a reminder or an alarm goes out.
     clock_tick_seconds: int = Field(default=20, ge=1, le=300)
+    # How long a clock holds a reminder it is posting before another clock may take it over; shorter than
+    # a reminder's useful window (2 minutes for "offers go out"), and it stops retrying a third of the way in.
+    reminder_lease_seconds: int = Field(default=45, ge=3, le=120)
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -58,7 +58,8 @@ class WarRoom:
         self.work = work_pool or WorkPool(self.settings.work_threads)
         # A wait before a Web API retry (a 429's Retry-After) gives its work slot up meanwhile.
         self.gateway = SlackGateway(self.client, sleep=sleeping_off_slot(self.sleep or time.sleep), now=self.clock,
-                                    posts=BotPosts(self.database, self.clock))
+                                    posts=BotPosts(self.database, self.clock),
+                                    recheck=self._exposure_of if self.members_of is not None else None)
         self.directory = CommitteeDirectory(self._committee_of,
                                             max_age_seconds=self.settings.committee_cache_seconds)
 
@@ -66,6 +67,12 @@ class WarRoom:
         if self.members_of is None:
             return self.gateway.channel_members(channel_id)
         return self.members_of(self, channel_id)
+
+    def _exposure_of(self, channel_id: str) -> str | None:
+        """Why the channel can no longer be a war room, asking Slack when the directory's answer is older
+        than its cache (`members_of` stores what it finds, and tells the directors once)."""
+        self.directory.members(channel_id)
+        return self.directory.exposure(channel_id)
 
     def bot_user_id(self) -> str | None:
         """The bot's own Slack user id (auth.test), asked once; None while Slack cannot say."""

@@ -30,6 +30,7 @@ from bot.messages.ids import ActionId
 from bot.messages.lock_check import lock_check_message, parse_lock_value
 from bot.messages.mrkdwn import escape
 from bot.services import candidate_cards, lock_check, preference_list, round_status, voting
+from bot.slack_gateway import marker_for
 from bot.war_room import WarRoom
 from handlers.errors import guard
 from handlers.gate import action_value, clicked, require
@@ -136,7 +137,10 @@ def list_command(cmd: SoapCommand) -> None:
             rest = words[2:]
             confirmed = bool(rest) and rest[-1].lower() == "confirm"
             code = " ".join(rest[:-1] if confirmed else rest) or None
-            if confirmed:
+            finished = finish_publishing(room, cmd.program, round_number, code)
+            if finished is not None:
+                cmd.reply(finished)
+            elif confirmed:
                 cmd.reply(lock_now(room, cmd.program, cmd.actor.user_id, round_number, code))
             else:
                 show_check(cmd, round_number, code)
@@ -224,10 +228,38 @@ def unlock(cmd: SoapCommand, round_number: int) -> None:
 
 def resend_csv(cmd: SoapCommand, round_number: int, code: str | None) -> None:
     lists = preference_list.require_locked(cmd.room.database, cmd.program.id, round_number, code)
-    uploaded = all([upload_csv(cmd.room, cmd.program, x) for x in lists])
+    uploaded = all([upload_csv(cmd.room, cmd.program, x, again=True) for x in lists])
     cmd.reply(f"The CSV{'s' if len(lists) > 1 else ''} of round {round_number} {'are' if len(lists) > 1 else 'is'} "
               "in the war room." if uploaded
               else f"Slack did not take the CSV; get it with `soapbot export-list --round {round_number}`.")
+
+
+def lock_post_marker(locked: preference_list.LockedList) -> str:
+    return marker_for(f"lock:{locked.snapshot_id}")
+
+
+def csv_marker(locked: preference_list.LockedList) -> str:
+    return marker_for(f"lock-csv:{locked.snapshot_id}")
+
+
+def finish_publishing(room: WarRoom, program: ProgramRef, round_number: int, code: str | None) -> str | None:
+    """Post (or upload the CSV of) a locked list whose publication a process killed after the lock left
+    unfinished; the director's answer, or None when every locked list of the round is in the war room."""
+    assert room.gateway.posts is not None
+    locked = [x for x in preference_list.locked_lists(room.database, program.id, round_number)
+              if code is None or code.lower() in ((x.code or "").lower(), x.label.lower(), x.title.lower())]
+    # A lock post's intent is stored as its post starts: one without it was posted before the outbox.
+    started = [x for x in locked if room.gateway.posts.known(lock_post_marker(x)) is not None]
+    unposted = [x for x in started if room.gateway.settle(lock_post_marker(x)) is None]
+    unuploaded = [x for x in started if x not in unposted and room.gateway.posts.known(csv_marker(x)) is None]
+    if not unposted and not unuploaded:
+        return None
+    timing = round_status.timing(room.database, program.id, round_number, room.clock())
+    done = all([publish(room, program, x, timing) for x in unposted]
+               + [upload_csv(room, program, x) for x in unuploaded])
+    what = "post and CSV" if unposted else "CSV"
+    return (f"Round {round_number} was locked, but its {what} had not reached the war room (the bot was "
+            f"interrupted): {'posted now' if done else 'Slack did not take it; ask again'}.")
 
 
 def publish(room: WarRoom, program: ProgramRef, locked: preference_list.LockedList,
@@ -235,14 +267,16 @@ def publish(room: WarRoom, program: ProgramRef, locked: preference_list.LockedLi
     text, blocks = messages.locked_post(locked, program.name, program.timezone, after_deadline=timing.deadline_passed,
                                         offers_expired=timing.offers_expired)
     try:
-        room.gateway.post(program.channel_id, text, blocks)
+        room.gateway.post(program.channel_id, text, blocks, marker=lock_post_marker(locked))
     except SlackApiError as error:
         log.warning("posting the locked list failed: %s", error.response.get("error"))
         return False
     return upload_csv(room, program, locked)
 
 
-def upload_csv(room: WarRoom, program: ProgramRef, locked: preference_list.LockedList) -> bool:
+def upload_csv(room: WarRoom, program: ProgramRef, locked: preference_list.LockedList, *,
+               again: bool = False) -> bool:
+    """The locked list's CSV; `again`: a director asked for it once more (`/soap list csv`)."""
     which = f" {locked.title}" if locked.code else ""
     try:
         room.gateway.upload(
@@ -250,7 +284,8 @@ def upload_csv(room: WarRoom, program: ProgramRef, locked: preference_list.Locke
             filename=preference_list.locked_filename(program.name, locked),
             title=f"Round {locked.round}{which} preference list ({len(locked.entries)} candidates)",
             initial_comment=f"Round {locked.round}{escape(which)} preference list of {escape(program.name)} as "
-                            "locked: rank, AAMC ID, name, track.")
+                            "locked: rank, AAMC ID, name, track.",
+            marker=None if again else csv_marker(locked))
     except SlackApiError as error:
         log.warning("uploading the list CSV failed: %s", error.response.get("error"))
         return False

@@ -131,6 +131,10 @@ class Program(Base):
     reminder_leads: Mapped[list[Any]] = mapped_column(default=lambda: [60, 15])
     match_year: Mapped[int | None] = mapped_column(Integer)
     purged_at: Mapped[datetime | None] = mapped_column()
+    # Set when the channel was found shared with another organisation or public (why, for the directors):
+    # nothing more is posted there (bot.slack_gateway) until it is private and unshared again.
+    closed_at: Mapped[datetime | None] = mapped_column()
+    closed_reason: Mapped[str | None] = mapped_column(String(200))
 
 
 class CommitteeRole(Base):
@@ -295,16 +299,23 @@ class CardView(Base):
 
 class BotPost(Base):
     """A message the bot posted or a file it uploaded in Slack (recorded by bot.slack_gateway for every
-    post), so a purge can delete each one; `deleted_at` is set once Slack has deleted it (or had)."""
+    post), so a purge can delete each one; `deleted_at` is set once Slack has deleted it (or had).
+
+    The outbox: a message is first stored as an `intent` (ref = its marker) before Slack is asked, and
+    becomes a `message` (ref = its ts) once Slack has answered, so a post whose answer was lost (a
+    crash, a timeout) is still known and can be looked up in Slack by its marker."""
 
     __tablename__ = "bot_posts"
     __table_args__ = (UniqueConstraint("kind", "channel_id", "ref"),
-                      Index("ix_bot_posts_channel_pending", "channel_id", "deleted_at"))
+                      Index("ix_bot_posts_channel_pending", "channel_id", "deleted_at"),
+                      Index("ix_bot_posts_marker", "marker", unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[PostKind] = mapped_column(Stored(PostKind, 8))
     channel_id: Mapped[str] = mapped_column(String(32))
-    ref: Mapped[str] = mapped_column(String(32))  # the message ts or the file id
+    ref: Mapped[str] = mapped_column(String(32))  # the message ts or the file id (an intent: its marker)
+    # The message's marker (also in its Slack metadata): one post per marker, whoever retries it.
+    marker: Mapped[str | None] = mapped_column(String(32))
     thread_ts: Mapped[str | None] = mapped_column(String(32))
     posted_at: Mapped[datetime] = mapped_column(default=utcnow)
     deleted_at: Mapped[datetime | None] = mapped_column()

@@ -541,6 +541,7 @@ class LocalWebApi:
             "views.publish": self._views_publish,
             "conversations.members": self._conversations_members,
             "conversations.replies": self._conversations_replies,
+            "conversations.history": self._conversations_history,
             "conversations.info": self._conversations_info,
             "conversations.open": self._conversations_open,
             "users.info": self._users_info,
@@ -650,9 +651,32 @@ class LocalWebApi:
         ts = self._next_ts()
         message = self._bot_message(str(params.get("text") or ""), ts, blocks, thread_ts)
         if "metadata" in params:
-            message["metadata"] = parse_json_field(params["metadata"])
+            message["metadata"] = self._metadata(params["metadata"])
         self._messages[(channel, ts)] = message
         return {"channel": channel, "ts": ts, "message": message}
+
+    @staticmethod
+    def _metadata(value: Any) -> dict[str, Any]:
+        """Message metadata as Slack takes it: an `event_type` (letters, digits, underscores) and an
+        `event_payload` object."""
+        try:
+            metadata = parse_json_field(value)
+        except BlockKitError as exc:
+            raise SlackApiError("invalid_metadata_format") from exc
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("event_payload"), dict):
+            raise SlackApiError("invalid_metadata_format")
+        event_type = metadata.get("event_type")
+        if not isinstance(event_type, str) or not event_type or not event_type.replace("_", "").isalnum():
+            raise SlackApiError("invalid_metadata_schema")
+        return {"event_type": event_type, "event_payload": metadata["event_payload"]}
+
+    @staticmethod
+    def _shown(message: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        """A stored message as a history read returns it: metadata only with `include_all_metadata`."""
+        shown = json.loads(json.dumps(message))
+        if params.get("include_all_metadata") not in (True, "true", "1", 1):
+            shown.pop("metadata", None)
+        return shown
 
     def _chat_post_ephemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel_for_post(params)
@@ -810,8 +834,25 @@ class LocalWebApi:
             (m for (c, t), m in self._messages.items() if c == channel and (t == root or m.get("thread_ts") == root)),
             key=lambda m: float(m["ts"]),
         )
-        page, next_cursor = self._paginate([json.loads(json.dumps(m)) for m in thread], params, "thread")
+        page, next_cursor = self._paginate([self._shown(m, params) for m in thread], params, "thread")
         return {"messages": page, "has_more": bool(next_cursor), "response_metadata": {"next_cursor": next_cursor}}
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A channel's messages, newest first, without thread replies (Slack's order), paginated."""
+        channel = str(params.get("channel") or "")
+        ch = self._channels.get(channel)
+        if ch is None or (ch.is_private and self.bot_user_id not in ch.members):
+            raise SlackApiError("channel_not_found")
+        if self.bot_user_id not in ch.members:
+            raise SlackApiError("not_in_channel")
+        top = sorted(
+            (m for (c, t), m in self._messages.items() if c == channel and m.get("thread_ts") in (None, t)),
+            key=lambda m: float(m["ts"]),
+            reverse=True,
+        )
+        page, next_cursor = self._paginate([self._shown(m, params) for m in top], params, "history")
+        return {"messages": page, "has_more": bool(next_cursor), "pin_count": 0,
+                "response_metadata": {"next_cursor": next_cursor}}
 
     def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
         ch = self._channels.get(str(params.get("channel") or ""))

@@ -68,6 +68,7 @@ from bot.services.cards import SectionProvider, card_sections
 from bot.services.plan import note_view
 from bot.services.programs import program_ref
 from bot.services.triage import connections_of, policy_from_json, reasons_of
+from bot.slack_gateway import Intended, marker_for
 from bot.war_room import WarRoom
 from storage.models import Candidate, Program
 
@@ -325,6 +326,7 @@ class _FirstLook:
     found: Candidate | list[CandidateRef]
     read: CardRead | None = None  # what the card shows: when this request claimed it, or it has a thread
     claimed: bool = False
+    intent: Intended | None = None  # the card's post, stored with the claim (the gateway's outbox)
 
 
 def _first_look(room: WarRoom, program: ProgramRef, key: str, viewer: str | None) -> _FirstLook:
@@ -338,21 +340,33 @@ def _first_look(room: WarRoom, program: ProgramRef, key: str, viewer: str | None
         if found.thread_ts is None:
             if not _claim(session, program, found.id, None, room.clock()):
                 return _FirstLook(found)  # another request is posting it
-            return _FirstLook(found, read_card(session, program, found, room.card_sections), claimed=True)
+            assert room.gateway.posts is not None
+            intent = room.gateway.posts.intend(session, program.channel_id, marker=card_marker(found.id, None))
+            return _FirstLook(found, read_card(session, program, found, room.card_sections), claimed=True,
+                              intent=intent)
         if viewer:
             note_view(session, program_id=program.id, candidate_id=found.id, user_id=viewer, now=room.clock())
         return _FirstLook(found, read_card(session, program, found, room.card_sections))
 
 
+def card_marker(candidate_id: int, replacing: str | None) -> str:
+    """The marker of a candidate's card post (the first, or the one replacing a deleted parent): a request
+    that takes over from one that died after Slack took the card finds it instead of posting a second."""
+    return marker_for(f"card:{candidate_id}:{replacing or 'first'}")
+
+
 def _post_parent(room: WarRoom, program: ProgramRef, candidate_id: int, read: CardRead, today: date, actor: str,
-                 replacing: str | None, viewer: str | None) -> CardPosted:
+                 replacing: str | None, viewer: str | None, intent: Intended | None = None) -> CardPosted:
     """This request holds the claim: post the card, then store its thread in one transaction."""
     aamc = read.candidate.aamc_id
     for attempt in (1, 2):
         try:
             if attempt == 1:
                 text, blocks = draw(program, read, today)
-            ts = room.gateway.post(program.channel_id, text, blocks)
+                ts = room.gateway.post(program.channel_id, text, blocks, marker=card_marker(candidate_id, replacing),
+                                       intended=intent is not None and intent.fresh)
+            else:  # a new post for a new ts: not the one Slack gave another card's ts
+                ts = room.gateway.post(program.channel_id, text, blocks)
         except BaseException:
             _release_first_card(room, candidate_id)
             raise
@@ -384,7 +398,7 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str,
         return look.found
     candidate_id, aamc, thread_ts = look.found.id, look.found.aamc_id, look.found.thread_ts
     if look.claimed and look.read is not None:
-        return _post_parent(room, program, candidate_id, look.read, today, actor, None, viewer)
+        return _post_parent(room, program, candidate_id, look.read, today, actor, None, viewer, look.intent)
     channel = program.channel_id
     read = look.read
     waited_since: float | None = None

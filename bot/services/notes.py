@@ -58,6 +58,7 @@ from bot.services.candidate_cards import CardBeingPosted, show_card
 from bot.services.candidate_cards import refresh_card as refresh_parent_card
 from bot.services.candidates import resolve_one
 from bot.services.programs import program_ref
+from bot.slack_gateway import marker_for
 from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import Candidate, ProcessedEvent, Program, ReferenceNote
@@ -316,8 +317,9 @@ def deliver(room: WarRoom, note_id: int, *, give_up: timedelta = POST_GIVE_UP) -
     try:
         thread_ts = thread_of(room, claim, claim["note"].author)
         text, blocks = messages.note_post(claim["note"], candidate_name=claim["name"], aamc_id=claim["aamc_id"])
+        # One marker per note: a retry (the clock's, or after a lost answer) finds a post Slack already has.
         ts = room.gateway.post(claim["channel"], text, blocks, thread_ts=thread_ts,
-                               give_up_at=room.clock() + give_up)
+                               give_up_at=room.clock() + give_up, marker=marker_for(f"note:{note_id}"))
     except (SlackApiError, OSError, CardBeingPosted) as error:
         reason = error.response.get("error") if isinstance(error, SlackApiError) else type(error).__name__
         log.warning("note %d not posted (attempt %d: %s); the clock will retry", note_id, claim["attempt"], reason)

@@ -268,6 +268,11 @@ def _mark_exposure(room: WarRoom, channel_id: str, reason: str | None) -> None:
             AuditEvent.program_id == program.id, AuditEvent.action.in_(("program.exposed", "program.closed_again")))
             .order_by(AuditEvent.id.desc()).limit(1))
         exposed_before = last == "program.exposed"
+        if (reason is not None) == exposed_before and (program.closed_at is not None) == exposed_before:
+            return
+        # Stored for every process: the gateway posts nothing more into a closed war room.
+        program.closed_at = (program.closed_at or utcnow()) if reason else None
+        program.closed_reason = reason[:200] if reason else None
         if (reason is not None) == exposed_before:
             return
         audit.record(session, program_id=program.id, actor="bot",
@@ -281,6 +286,7 @@ def _mark_exposure(room: WarRoom, channel_id: str, reason: str | None) -> None:
     try:
         room.gateway.post(channel_id, f"{' '.join(mention(u) for u in people)} :lock: The bot has closed this war "
                                       f"room because {reason}. It answers nothing here until the channel is "
-                                      "private and unshared again; the applicants' data stays where it was.")
+                                      "private and unshared again; the applicants' data stays where it was.",
+                          notice=True)
     except SlackApiError as error:
         log.warning("could not tell the directors that the war room is exposed: %s", error.response.get("error"))

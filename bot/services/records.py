@@ -255,6 +255,8 @@ def delete_bot_posts(room: WarRoom, channel: str) -> tuple[int, int, int]:
     Retries until done: each call honours 429's Retry-After; a post that still fails is tried again in
     the next pass, as long as a pass deletes something. Returns (messages deleted, files deleted, left)."""
     give_up = room.clock() + SLACK_PURGE_GIVE_UP
+    # A post whose answer was lost (a process killed, a timeout) is found in Slack by its marker first.
+    room.gateway.reconcile(channel=channel, older_than=room.clock())
     deleted = {PostKind.MESSAGE: 0, PostKind.FILE: 0}
     done: set[int] = set()
     with room.database.transaction() as session:  # what a previous run could not delete is tried again
@@ -264,7 +266,8 @@ def delete_bot_posts(room: WarRoom, channel: str) -> tuple[int, int, int]:
         with room.database.reading() as session:
             pending = session.execute(
                 select(BotPost.id, BotPost.kind, BotPost.ref)
-                .where(BotPost.channel_id == channel, BotPost.deleted_at.is_(None), BotPost.problem.is_(None))
+                .where(BotPost.channel_id == channel, BotPost.kind != PostKind.INTENT, BotPost.deleted_at.is_(None),
+                       BotPost.problem.is_(None))
                 .order_by((BotPost.kind == PostKind.MESSAGE).asc(), BotPost.thread_ts.is_(None).asc(),
                           BotPost.id.desc())
             ).all()

@@ -19,22 +19,30 @@ Planning (`sync_program`, `sync_all`): the round reminders of a program are plan
 Sending (`run_due_reminders(room, now, clock_id)`): for each due row, a clock
 
 1. claims it in one short transaction: ``UPDATE reminders SET state='claimed', claimed_by=…,
-   lease_until=now+LEASE WHERE key=… AND (state='pending' OR (state='claimed' AND
+   lease_until=now+lease WHERE key=… AND (state='pending' OR (state='claimed' AND
    lease_until < now))`` and goes on only if that changed one row (on PostgreSQL the second
-   of two racing UPDATEs re-reads the row and matches nothing; on SQLite writers queue);
-2. decides with `bot.domain.reminders.classify`: on time, late (its due time passed more
+   of two racing UPDATEs re-reads the row and matches nothing; on SQLite writers queue). The
+   lease (`REMINDER_LEASE_SECONDS`, 45 s) is shorter than a reminder's useful window (an
+   "offers go out" reminder is on time for 2 minutes), so a reminder whose clock died is taken
+   over by another clock while it is still worth sending;
+2. a reminder claimed before (its earlier claim ended without a mark: the clock died, or its
+   post failed) is first looked up: `room.gateway.settle` finds its post by its marker
+   (`marker_for("reminder:<key>")`, in the message's metadata) if Slack has it, and it is
+   marked sent with that ts: what really happened, never "missed" and never posted twice;
+3. decides with `bot.domain.reminders.classify`: on time, late (its due time passed more
    than 2 minutes ago but the subject time is still ahead: sent, marked late, the message says
    so) or missed (the subject time has passed: recorded as missed, not sent, and named in the
    program's next reminder message);
-3. posts through `room.gateway` (tenacity retries 429 with Retry-After, 5xx and timeouts)
-   until the subject time or the end of its lease minus a margin, whichever is first; a claim
-   whose post failed goes back to pending and the next tick tries again;
-4. marks it sent with the message ts, in one short transaction, only after Slack accepted.
+4. posts through `room.gateway` with its marker (tenacity retries 429 with Retry-After, 5xx and
+   timeouts, looking the post up by its marker after a failure that may have reached Slack) until
+   the subject time or a third of its lease, whichever is first; a claim whose post failed goes
+   back to pending and the next tick tries again;
+5. marks it sent with the message ts, in one short transaction, only after Slack accepted.
 
-A restart, a second clock, a misfired or retried APScheduler job therefore never posts twice;
-a claim whose process died is taken over once its lease expires. The one window left for a
-duplicate: a crash (or a lost database connection) after Slack accepted the post and before
-the mark committed: milliseconds, named in docs/operations.md.
+A restart, a second clock, a misfired or retried APScheduler job therefore never posts twice,
+and a crash at any point neither loses nor doubles a reminder: the clock that takes the claim
+over finds the post by its marker, or posts it. A war room closed because its channel was shared
+or made public gets no reminder (its rows wait, unclaimed, until it is private again).
 
 Who "has not voted": members of the committee (the war-room channel's members, minus the bot
 and the observers) who have neither voted on nor ranked at least one candidate of the current
@@ -87,6 +95,7 @@ from bot.domain.soap_calendar import Round as CalendarRound
 from bot.messages.mrkdwn import escape
 from bot.messages.reminders import MissedNote, ReminderView, reminder_message
 from bot.services import audit, interview_posts, plan, positions, preference_list, programs, projection, round_status
+from bot.slack_gateway import marker_for
 from bot.war_room import WarRoom
 from storage.database import Database
 from storage.models import CommitteeRole, ListSnapshot, Program, Reminder, Round
@@ -95,11 +104,11 @@ log = logging.getLogger(__name__)
 
 ROUND_KINDS = (ReminderKind.DEADLINE_LEAD, ReminderKind.LOCK_WARNING, ReminderKind.OFFERS_OPEN,
                ReminderKind.OFFERS_EXPIRE, ReminderKind.DEADLINE_ALARM)
-LEASE = timedelta(minutes=3)
-# Retrying a post stops this long before the lease ends (60 s after the claim), so that no
-# other clock takes the claim over while this one may still be talking to Slack: room for one
-# more Retry-After wait of up to ~100 s plus the 10 s HTTP timeout.
-LEASE_MARGIN = timedelta(minutes=2)
+LEASE = timedelta(seconds=45)  # the default of REMINDER_LEASE_SECONDS
+# Retrying a post stops a third of the way into the lease (no attempt, and no Retry-After wait,
+# starts later), so that no other clock takes the claim over while this one may still be talking
+# to Slack: the rest covers the last attempt's 10 s HTTP timeout and the mark.
+POSTING_SHARE_OF_LEASE = 3
 MAX_ATTEMPTS = 6
 CLOCK_ACTOR = "clock"
 
@@ -321,7 +330,7 @@ def _due_keys(database: Database, now: datetime, limit: int,
     """(key, program id) of the reminders due at `now`, oldest first."""
     query = (select(Reminder.key, Reminder.program_id).join(Program, Program.id == Reminder.program_id)
              .where(Reminder.due_at <= now, Reminder.kind.in_([k.value for k in SENT_KINDS]),
-                    Program.purged_at.is_(None),
+                    Program.purged_at.is_(None), Program.closed_at.is_(None),
                     or_(Reminder.state == ReminderState.PENDING,
                         and_(Reminder.state == ReminderState.CLAIMED, Reminder.lease_until < now)))
              .order_by(Reminder.due_at, Reminder.key).limit(limit))
@@ -447,9 +456,19 @@ def _compose_interview(room: WarRoom, claimed: _Claimed, now: datetime, late: bo
 # --- end of interview reminders ---------------------------------------------------------------
 
 
+def lease_of(room: WarRoom) -> timedelta:
+    return timedelta(seconds=room.settings.reminder_lease_seconds)
+
+
+def reminder_marker(key: str) -> str:
+    """The marker in a reminder's message: whichever clock posts it, it is posted once."""
+    return marker_for(f"reminder:{key}")
+
+
 def _send_one(room: WarRoom, key: str, now: datetime, clock_id: str) -> bool:
-    """Claim, decide, post, mark. True if this call posted the reminder."""
-    if not claim(room.database, key, now, clock_id):
+    """Claim, look up an earlier attempt, decide, post, mark. True if this call posted the reminder."""
+    lease = lease_of(room)
+    if not claim(room.database, key, now, clock_id, lease):
         return False
     with room.database.reading() as session:
         row = session.get(Reminder, key)
@@ -458,6 +477,20 @@ def _send_one(room: WarRoom, key: str, now: datetime, clock_id: str) -> bool:
         claimed = _Claimed(row.key, row.program_id, _spec_of(row))
         attempts = row.attempts
     verdict = classify(claimed.spec, now)
+    marker = reminder_marker(key)
+    posting_until = now + lease / POSTING_SHARE_OF_LEASE
+    try:
+        # An earlier claim ended without a mark (its clock died, or its post failed): Slack may have it.
+        earlier = room.gateway.settle(marker, give_up_at=posting_until) if attempts > 1 else None
+    except Exception as error:  # Slack cannot say now: the next tick asks again
+        log.warning("reminder %s: could not look up an earlier post (%s); will retry", key, type(error).__name__)
+        _finish(room.database, key, clock_id, now, state=ReminderState.PENDING)
+        return False
+    if earlier is not None:
+        log.info("reminder %s had been posted before its clock could mark it; marked sent", key)
+        _finish(room.database, key, clock_id, now, state=ReminderState.SENT, message_ts=earlier,
+                late=verdict is Delivery.LATE)
+        return True
     if verdict is Delivery.MISSED or attempts > MAX_ATTEMPTS:
         log.warning("reminder %s missed (attempts=%d)", key, attempts)
         _finish(room.database, key, clock_id, now, state=ReminderState.MISSED)
@@ -470,10 +503,9 @@ def _send_one(room: WarRoom, key: str, now: datetime, clock_id: str) -> bool:
         if composed.skip:
             _finish(room.database, key, clock_id, now, state=ReminderState.SENT)
             return False
-        give_up = min(max(claimed.spec.subject_at, claimed.spec.due_at + DEFAULT_GRACE),
-                      now + LEASE - LEASE_MARGIN)
+        give_up = min(max(claimed.spec.subject_at, claimed.spec.due_at + DEFAULT_GRACE), posting_until)
         ts = room.gateway.post(composed.channel, composed.text, composed.blocks, thread_ts=composed.thread_ts,
-                               give_up_at=give_up)
+                               give_up_at=give_up, marker=marker)
     except Exception as error:  # back to pending: the next tick tries again while it is worth it
         log.warning("reminder %s not posted (%s); will retry", key, type(error).__name__)
         _finish(room.database, key, clock_id, now, state=ReminderState.PENDING)

@@ -44,9 +44,10 @@ ACK_STATEMENTS = 3
 #: post, the thread with its audit event and the card view.
 FIRST_CARD_TRANSACTIONS = 4
 #: Statements of a first card's work (BEGIN not counted): the gate's 2, the claim and the card's reads
-#: (lookup, claim, program, then each section's own queries), the post's record, and the thread's 3
-#: writes. A new query on this path fails here: batch it instead.
-FIRST_CARD_STATEMENTS = 22
+#: (lookup, claim, the intent to post stored with the claim (the gateway's outbox), program, then each
+#: section's own queries), the post's record, and the thread's 3 writes. A new query on this path fails
+#: here: batch it instead.
+FIRST_CARD_STATEMENTS = 23
 
 
 @dataclass

@@ -4,8 +4,12 @@
 fault injection and waiting, which the product has no use for:
 
 - ``fail(method, ...)``: the next calls to a method fail (429 with ``Retry-After``, 5xx, an error);
+  with ``processed=True`` Slack does the work first and only the answer is the failure (a 500 after
+  the message was posted);
 - ``hold(method)``: the next call waits until released (Slack being slow), so a race is ordered
-  by the test, not by a sleep;
+  by the test, not by a sleep; with ``processed=True`` it waits after the work is done, before the
+  answer (Slack answering after the client's timeout, or a process killed between Slack's answer and
+  its own record); ``drop()`` instead of ``release()`` ends a held call unprocessed;
 - ``reset()``: forget recorded calls between the steps of a test;
 - ``wait_for(method, count)``: block until the app made those calls;
 - ``calls_to``, ``response_url_posts``, ``views``, ``all_text``: what tests assert on;
@@ -65,8 +69,15 @@ class HeldCall:
 
     arrived: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
+    dropped: bool = False
+    when: Callable[[dict[str, Any]], bool] | None = None
 
     def release(self) -> None:
+        self.released.set()
+
+    def drop(self) -> None:
+        """End the call without Slack doing it (the connection was lost before Slack processed it)."""
+        self.dropped = True
         self.released.set()
 
 
@@ -78,6 +89,9 @@ class SlackStandIn(LocalWebApi):
         self._cond = threading.Condition(self._lock)
         self._failures: dict[str, list[_Failure]] = {}
         self._holds: dict[str, list[HeldCall]] = {}
+        # The same, after Slack did the work (``processed=True``).
+        self._failures_after: dict[str, list[_Failure]] = {}
+        self._holds_after: dict[str, list[HeldCall]] = {}
         self.socket_mode: Any | None = None  # a SocketModeStandIn; apps.connections.open returns its URL
         self._repeated_ts: list[str] = []
 
@@ -93,8 +107,10 @@ class SlackStandIn(LocalWebApi):
         status: int = 429,
         retry_after: int | None = 1,
         error: str | None = None,
+        *,
+        processed: bool = False,
     ) -> None:
-        """The next ``times`` calls to ``method`` fail.
+        """The next ``times`` calls to ``method`` fail (after doing their work when ``processed``).
 
         429: HTTP 429 + ``Retry-After`` + ``{"ok": false, "error": "ratelimited"}``; 5xx: that status
         with ``{"ok": false, "error": error or "internal_error"}``; 200 with ``error=``: Slack's
@@ -107,7 +123,7 @@ class SlackStandIn(LocalWebApi):
         else:
             err = error or "fatal_error"
         with self._lock:
-            self._failures.setdefault(method, []).append(
+            (self._failures_after if processed else self._failures).setdefault(method, []).append(
                 _Failure(times, status, retry_after if status == 429 else None, err)
             )
 
@@ -120,13 +136,15 @@ class SlackStandIn(LocalWebApi):
         with self._lock:
             return self._repeated_ts.pop(0) if self._repeated_ts else super()._next_ts()
 
-    def hold(self, method: str) -> HeldCall:
-        """The next call to ``method`` waits (Slack is slow) until ``release()``, then is answered as
-        usual; ``arrived`` is set once the call is waiting. At most 30 s, so a forgotten hold cannot
-        hang a test run."""
-        held = HeldCall()
+    def hold(self, method: str, *, processed: bool = False,
+             when: Callable[[dict[str, Any]], bool] | None = None) -> HeldCall:
+        """The next call to ``method`` (whose params satisfy ``when``, if given) waits (Slack is slow)
+        until ``release()``, then is answered as usual; ``arrived`` is set once the call is waiting
+        (with ``processed``, once Slack did the work). At most 30 s, so a forgotten hold cannot hang a
+        test run."""
+        held = HeldCall(when=when)
         with self._lock:
-            self._holds.setdefault(method, []).append(held)
+            (self._holds_after if processed else self._holds).setdefault(method, []).append(held)
         return held
 
     def reset(self, *, state: bool = False) -> None:
@@ -136,9 +154,11 @@ class SlackStandIn(LocalWebApi):
         with self._lock:
             self._calls.clear()
             self._failures.clear()
-            for held in (held for waiting in self._holds.values() for held in waiting):
-                held.release()
-            self._holds.clear()
+            self._failures_after.clear()
+            for holds in (self._holds, self._holds_after):
+                for held in (held for waiting in holds.values() for held in waiting):
+                    held.release()
+                holds.clear()
             if state:
                 self._messages.clear()
                 self._views.clear()
@@ -146,15 +166,31 @@ class SlackStandIn(LocalWebApi):
                 self._uploads.clear()
                 self._response_url_uses.clear()
 
-    def _intercept(self, method: str) -> tuple[int, Any, dict[str, str]] | None:
+    def _dispatch(
+        self, method: str, path: str, params: dict[str, Any], headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any, dict[str, str]]:
+        before = self._fault(method, params, processed=False)
+        if before is not None:
+            return before
+        answer = super()._dispatch(method, path, params, headers, body)
+        after = self._fault(method, params, processed=True)
+        return after if after is not None else answer
+
+    def _fault(self, method: str, params: dict[str, Any], *, processed: bool) -> tuple[int, Any, dict[str, str]] | None:
+        holds_of = self._holds_after if processed else self._holds
+        failures_of = self._failures_after if processed else self._failures
         with self._lock:
-            holds = self._holds.get(method)
-            held = holds.pop(0) if holds else None
+            holds = holds_of.get(method) or []
+            held = next((h for h in holds if h.when is None or h.when(params)), None)
+            if held is not None:
+                holds.remove(held)
         if held is not None:
             held.arrived.set()
             held.released.wait(30)
+            if held.dropped:
+                return 503, {"ok": False, "error": "service_unavailable"}, {}
         with self._lock:
-            queue = self._failures.get(method)
+            queue = failures_of.get(method)
             failure = queue[0] if queue else None
             if failure is not None:
                 failure.remaining -= 1

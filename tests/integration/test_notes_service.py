@@ -184,6 +184,28 @@ def test_a_note_slack_refuses_stays_stored_and_the_clock_posts_it_later(room: Wa
     assert next(n for n in _notes(room.database) if n.id == saved.note_id).post_state == "posted"
 
 
+def test_a_note_slack_took_before_its_answer_was_lost_is_not_posted_again_by_the_clock(
+        room: WarRoom, program: ProgramRef, standin: SlackStandIn) -> None:
+    notes.deliver(room, _add(room, program, "Warm-up").note_id)  # the thread exists
+    standin.reset()
+    standin.fail("chat.postMessage", times=1, status=500, processed=True)  # Slack posted it, then answered 500
+    standin.fail("conversations.replies", times=100, status=503)  # and could not say so for a while
+    saved = _add(room, program)
+    assert not notes.deliver(room, saved.note_id).posted
+
+    def in_slack() -> list[dict]:
+        return [m for m in standin.messages(CHANNEL) if m.get("thread_ts") not in (None, m["ts"])
+                and "Reliable; would take them again" in str(m.get("blocks"))]
+
+    assert len(in_slack()) == 1
+    standin.reset()  # Slack is back
+    room.clock.advance(seconds=61)  # type: ignore[attr-defined]
+    assert notes.retry_unposted_notes(room) == 1
+    assert len(in_slack()) == 1, "the clock's retry found the note in the thread: not posted twice"
+    note = next(n for n in _notes(room.database) if n.id == saved.note_id)
+    assert (note.post_state, note.posted_ts) == ("posted", in_slack()[0]["ts"])
+
+
 def test_a_thread_reply_becomes_one_note_however_often_slack_delivers_it(room: WarRoom,
                                                                           program: ProgramRef) -> None:
     notes.deliver(room, _add(room, program).note_id)

@@ -171,7 +171,7 @@ def test_a_clock_killed_between_claim_and_send_gives_exactly_one_message(
     # While its lease lives, no one else touches it (the lock warning, due too, goes out).
     assert key not in reminders.run_due_reminders(room, due_at + timedelta(seconds=30), "clock-b")
     assert not [p for p in posts(standin) if "Votes missing" in p["text"] or "every committee" in p["text"].lower()]
-    taken_over = due_at + reminders.LEASE + timedelta(seconds=1)
+    taken_over = due_at + reminders.lease_of(room) + timedelta(seconds=1)
     assert reminders.run_due_reminders(room, taken_over, "clock-b") == [key]
     assert reminders.run_due_reminders(room, taken_over + timedelta(seconds=20), "clock-b") == []
     assert reminders.run_due_reminders(room, taken_over + timedelta(seconds=40), "clock-that-dies") == []
