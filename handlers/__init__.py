@@ -1,4 +1,5 @@
-"""Thin Slack adapters, one module per feature, each with `register(app, room, router)`."""
+"""Thin Slack adapters, one module per feature, each with `register(app, router)`. A listener that
+takes `room` is given this process's war room from the request's context (`errors.war_room_in_context`)."""
 
 from __future__ import annotations
 
@@ -30,12 +31,13 @@ FEATURES = [program_setup, plan, candidates, triage, notes, home, votes, rounds,
 
 
 def register_listeners(app: App, room: WarRoom) -> SoapRouter:
+    app.use(errors.war_room_in_context(room))
     app.use(gate.tag_request)
     app.use(gate.ignore_other_bots_and_self)
     errors.register(app, room)
-    router = SoapRouter(room)
+    router = SoapRouter()
     for feature in FEATURES:
-        feature.register(app, room, router)
+        feature.register(app, router)
     router.register(app)
     # Registered last: message events no feature claimed (chatter, joins, other threads) get 200.
     # Bolt would answer 404, and Slack retries failed deliveries and disables apps that fail often.

@@ -18,21 +18,20 @@ from bot.access import Access
 from bot.domain.typed_words import UnclosedQuote, split_words
 from bot.errors import BadInput, WarRoomError
 from bot.messages.candidate_lists import (
-    FIND_BLOCK,
     find_blocks,
     find_text,
     import_text,
     matches_blocks,
     matches_text,
-    read_page_value,
 )
+from bot.messages.ids import PAGER, ActionId, BlockId, SearchPageButton
 from bot.messages.mrkdwn import escape
 from bot.services import candidates, slack_events
 from bot.services.candidate_cards import refresh_card, show_card
 from bot.services.plan_war_room import post_plan_notes
 from bot.war_room import WarRoom
 from handlers.errors import guard
-from handlers.gate import action_value, actor_of, require
+from handlers.gate import action_value, actor_of, button, require
 from handlers.router import SoapCommand, SoapRouter
 
 log = logging.getLogger(__name__)
@@ -152,7 +151,8 @@ def file_shared(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
 def find_page(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     actor, program = require(room, body, Access.READ)
-    _, query, page = read_page_value(action_value(body))
+    clicked = button(SearchPageButton, body)
+    query, page = clicked.query, clicked.page
     words, _ = find_words(query)
     result = candidates.find(room.database, program.id, candidates.parse_find(words), page=page,
                              member=actor.user_id)
@@ -168,7 +168,7 @@ def refresh(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
         refresh_card(room, program, int(value))
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
+def register(app: App, router: SoapRouter) -> None:
     router.subcommand("candidate", access=Access.READ, usage="candidate 12345678 | candidate Alvarez",
                       summary="Posts the applicant's card in the war room (again: refreshes it and points to it "
                               "in its thread).",
@@ -179,6 +179,6 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
     router.subcommand("flag", access=Access.WRITE, usage="flag 12345678 rotated|interviewed|home|contact [off]",
                       summary="Records what ERAS does not hold: rotated here, interviewed, home student, "
                               "prior contact, prelim, strong letters.", what="flag candidates", free_text=True)(flag)
-    app.event({"type": "message", "subtype": "file_share"}, matchers=[asks_for_import])(guard(room)(file_shared))
-    app.action({"block_id": FIND_BLOCK, "action_id": re.compile(r"^page(\.next)?$")})(guard(room)(find_page))
-    app.action({"block_id": "card.core", "action_id": "card.refresh"})(guard(room)(refresh))
+    app.event({"type": "message", "subtype": "file_share"}, matchers=[asks_for_import])(guard(file_shared))
+    app.action({"block_id": BlockId.FIND_PAGE.value, "action_id": PAGER})(guard(find_page))
+    app.action({"block_id": BlockId.CARD_CORE.value, "action_id": ActionId.CARD_REFRESH.value})(guard(refresh))

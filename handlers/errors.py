@@ -1,6 +1,6 @@
 """One place where failures become answers.
 
-`guard(room)` wraps every listener: a domain error (WarRoomError) becomes an ephemeral
+`guard` wraps every listener: a domain error (WarRoomError) becomes an ephemeral
 answer to the person who caused it; anything else is logged (ids only, never payload
 text) and the person is told that nothing was changed. The listener never raises into
 Bolt: a listener that raises after ack() races Bolt's ack wait and Slack would see an
@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import MarkdownTextObject, PlainTextObject, SectionBlock
 from slack_sdk.models.views import View
@@ -88,51 +88,51 @@ def error_view(text: str) -> dict[str, Any]:
                 blocks=[SectionBlock(text=MarkdownTextObject(text=text[:3000]))]).to_dict()
 
 
-def guard(room: WarRoom) -> Callable[[Listener], Listener]:
-    """Wrap a listener (which must take `ack` and `body`) so that every failure is answered.
+def war_room_in_context(room: WarRoom) -> Callable[..., Any]:
+    """The app's first global middleware: this process's war room in every request's context, where
+    Bolt finds it for a listener that takes `room` (Bolt injects context keys by name)."""
 
-    A listener that takes `room` (a module-level function) is given this war room; Bolt sees the
-    listener's other arguments only, so it injects those as usual."""
+    def put_room(context: BoltContext, next_: Callable[[], Any]) -> Any:
+        context["room"] = room
+        return next_()
 
-    def decorate(listener: Listener) -> Listener:
-        signature = inspect.signature(listener)
-        names = list(signature.parameters)
-        if "body" not in names or "ack" not in names:
-            raise TypeError(f"{listener.__name__} must take `ack` and `body` to be guarded")
-        takes_room = "room" in names
+    return put_room
 
-        def run(kwargs: dict[str, Any]) -> Any:
-            try:
-                return listener(**kwargs, room=room) if takes_room else listener(**kwargs)
-            except Exception as error:
-                ack, body = kwargs["ack"], kwargs["body"]
-                if getattr(ack, "response", None) is None:
-                    if body.get("type") == "view_submission":
-                        # The person is looking at a modal: say it there.
-                        ack(response_action="update", view=error_view(_message(error)))
-                        log_failure(error)
-                        return None
-                    ack()
-                answer(room, body, error)
-                return None
 
-        def guarded(**kwargs: Any) -> Any:
-            if kwargs["body"].get("type") in ACK_FIRST:
-                # Slack gets its 200 now; the work waits its turn in room.work, never the ack.
-                kwargs["ack"]()
-                submit_in_lane(room.work, work_lane(kwargs["body"]), run, kwargs)
-                return None
-            return run(kwargs)
+def guard(listener: Listener) -> Listener:
+    """Wrap a listener (which must take `ack`, `body` and `room`) so that every failure is answered.
 
-        functools.update_wrapper(guarded, listener)
-        # Bolt injects the arguments it finds in the signature (following __wrapped__): show it the
-        # listener's own arguments without `room`, which is not Bolt's to give.
-        del guarded.__wrapped__  # type: ignore[attr-defined]
-        guarded.__signature__ = signature.replace(  # type: ignore[attr-defined]
-            parameters=[p for p in signature.parameters.values() if p.name != "room"])
-        return guarded  # type: ignore[return-value]
+    Bolt reads the listener's own arguments through the wrapper (`__wrapped__`) and injects them,
+    `room` from the context (`war_room_in_context`)."""
+    names = set(inspect.signature(listener).parameters)
+    if not {"ack", "body", "room"} <= names:
+        raise TypeError(f"{listener.__name__} must take `ack`, `body` and `room` to be guarded")
 
-    return decorate
+    def run(kwargs: dict[str, Any]) -> Any:
+        try:
+            return listener(**kwargs)
+        except Exception as error:
+            ack, body, room = kwargs["ack"], kwargs["body"], kwargs["room"]
+            if getattr(ack, "response", None) is None:
+                if body.get("type") == "view_submission":
+                    # The person is looking at a modal: say it there.
+                    ack(response_action="update", view=error_view(_message(error)))
+                    log_failure(error)
+                    return None
+                ack()
+            answer(room, body, error)
+            return None
+
+    @functools.wraps(listener)
+    def guarded(**kwargs: Any) -> Any:
+        if kwargs["body"].get("type") in ACK_FIRST:
+            # Slack gets its 200 now; the work waits its turn in room.work, never the ack.
+            kwargs["ack"]()
+            submit_in_lane(kwargs["room"].work, work_lane(kwargs["body"]), run, kwargs)
+            return None
+        return run(kwargs)
+
+    return guarded  # type: ignore[return-value]
 
 
 def register(app: App, room: WarRoom) -> None:

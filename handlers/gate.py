@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import BoltContext
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.access import Access, Actor, ProgramRef
+from bot.errors import BadInput
 from bot.logs import request_id
 from bot.messages.blocks import view_metadata as view_metadata  # modals and App Home carry the program
+from bot.messages.ids import read_button
 from bot.services.programs import resolve_actor
 from bot.slack_payloads import malformed_payload
 from bot.war_room import WarRoom
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,15 @@ def clicked(body: dict[str, Any]) -> dict[str, Any]:
 def action_value(body: dict[str, Any], default: str = "") -> str:
     """The `value` of the clicked button or option (the AAMC ID, a page…); `default` when it has none."""
     return str(clicked(body).get("value") or default)
+
+
+def button(kind: type[T], body: dict[str, Any]) -> T:
+    """What the clicked button carries, as `kind` (`bot.messages.ids.read_button`); a button drawn by
+    an older version, or forged, is refused as such."""
+    try:
+        return read_button(kind, action_value(body))
+    except ValueError:
+        raise BadInput("That button is out of date: run the command again.") from None
 
 
 def actor_of(room: WarRoom, body: dict[str, Any]) -> Actor:

@@ -66,9 +66,9 @@ def on_home_vote(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
         refresh_card(room, actor.program, result.candidate_id)
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
-    app.event("app_home_opened")(guard(room)(on_home_opened))
-    on_vote = guard(room)(on_home_vote)
+def register(app: App, router: SoapRouter) -> None:
+    app.event("app_home_opened")(guard(on_home_opened))
+    on_vote = guard(on_home_vote)
     for action_id in voting.VOTE_BY_ACTION:
         app.action(action_id, matchers=[_is_home_click])(on_vote)
 

@@ -124,7 +124,7 @@ def submit_scorecard(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
         vote_recorded=saved.vote_recorded, own_vote=saved.own_vote, posted=posted))
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
+def register(app: App, router: SoapRouter) -> None:
     router.subcommand("interview", access=Access.WRITE, usage="interview 12345678 [claim tomorrow 09:00 | "
                       "done|unreachable|declined note]",
                       summary="Proposes an interview; `claim [when]` makes you the interviewer; "
@@ -134,7 +134,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
                       summary="The interview queue: unclaimed, scheduled, done today (only you see it).")(queue)
     router.subcommand("scorecard", access=Access.WRITE, usage="scorecard 12345678",
                       summary="Opens the interview scorecard (the interviewer's).", what="file scorecards")(scorecard)
-    app.action(ActionId.INTERVIEW_PROPOSE.value)(guard(room)(propose_button))
-    app.action(ActionId.INTERVIEW_CLAIM.value)(guard(room)(claim_button))
-    app.action(ActionId.SCORECARD_OPEN.value)(guard(room)(scorecard_button))
-    app.view(CallbackId.SCORECARD_MODAL.value)(guard(room)(submit_scorecard))
+    app.action(ActionId.INTERVIEW_PROPOSE.value)(guard(propose_button))
+    app.action(ActionId.INTERVIEW_CLAIM.value)(guard(claim_button))
+    app.action(ActionId.SCORECARD_OPEN.value)(guard(scorecard_button))
+    app.view(CallbackId.SCORECARD_MODAL.value)(guard(submit_scorecard))

@@ -164,7 +164,7 @@ def thread_reply(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
         notes.refresh_card(room, program_id, changed.candidate_id)
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
+def register(app: App, router: SoapRouter) -> None:
     router.subcommand("ref", access=Access.WRITE, usage="ref 12345678 Called Dr. Rivera: reliable, strong",
                       summary="Adds a reference-call note to the candidate's thread (the card's button "
                               "opens a form with sentiment and who was called).",
@@ -172,8 +172,8 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
     router.subcommand("notes", access=Access.READ, usage="notes 12345678 [page]",
                       summary="Lists a candidate's reference notes, newest first (only you see the list).")(list_notes)
     pager = re.compile(rf"^{re.escape(messages.PAGE_BLOCK_ID)}")
-    app.action({"action_id": ActionId.PAGE.value, "block_id": pager})(guard(room)(turn_page))
-    app.action(ActionId.ADD_NOTE.value)(guard(room)(open_modal))
-    app.view(CallbackId.NOTE_MODAL.value)(guard(room)(submit_modal))
-    app.event("message", matchers=[is_thread_reply])(guard(room)(thread_reply))
+    app.action({"action_id": ActionId.PAGE.value, "block_id": pager})(guard(turn_page))
+    app.action(ActionId.ADD_NOTE.value)(guard(open_modal))
+    app.view(CallbackId.NOTE_MODAL.value)(guard(submit_modal))
+    app.event("message", matchers=[is_thread_reply])(guard(thread_reply))
 

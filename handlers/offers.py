@@ -9,9 +9,7 @@ the outcome buttons on the candidate card (`offer.outcome.<status>`, value `AAMC
 
 from __future__ import annotations
 
-import functools
 import logging
-import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,12 +26,13 @@ from bot.domain.offer_words import (
 from bot.domain.offers import OfferResult
 from bot.errors import BadInput
 from bot.messages import offers as messages
+from bot.messages.ids import OFFER_OUTCOMES
 from bot.messages.mrkdwn import escape
 from bot.services import offers, positions, projection
 from bot.services.candidate_cards import refresh_card
 from bot.war_room import WarRoom
 from handlers.errors import guard
-from handlers.gate import action_value, require
+from handlers.gate import button, require
 from handlers.router import SoapCommand, SoapRouter
 
 log = logging.getLogger(__name__)
@@ -41,7 +40,6 @@ log = logging.getLogger(__name__)
 _Words = TypeVar("_Words")
 _Read = TypeVar("_Read")
 
-OUTCOME_ACTION = re.compile(r"^offer\.outcome(\.[a-z]+)?$")
 
 
 def announce(room: WarRoom, program: ProgramRef, actor: str, result: OfferResult) -> None:
@@ -143,8 +141,7 @@ def next_command(cmd: SoapCommand) -> None:
 def on_outcome(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     actor, program = require(room, body, Access.WRITE, "record offers")
-    value = action_value(body)
-    request = _read(OutcomeButton.read, value)
+    request = button(OutcomeButton, body).request
     assert request.status is not None  # a button always carries an outcome
     result = offers.record_offer(room.database, program_id=program.id, actor=actor.user_id,
                                  candidate_key=request.candidate_key, round_number=request.round_number,
@@ -154,7 +151,7 @@ def on_outcome(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) 
     announce(room, program, actor.user_id, result)
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
+def register(app: App, router: SoapRouter) -> None:
     router.subcommand("positions", access=Access.READ,
                       usage="positions | positions set categorical=3 preliminary=1",
                       summary="Code, label, positions, filled and open per program code; directors set the counts "
@@ -171,4 +168,4 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
     router.subcommand("next", access=Access.READ, usage="next [round]",
                       summary="Who R3 would offer to next, per program code, from the lists and the outcomes so far."
                       )(next_command)
-    app.action(OUTCOME_ACTION)(guard(room)(functools.partial(on_outcome, room)))
+    app.action(OFFER_OUTCOMES)(guard(on_outcome))

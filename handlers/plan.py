@@ -8,7 +8,6 @@ never SOAP applicants.
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
@@ -16,8 +15,9 @@ from slack_bolt import Ack, App, BoltRequest, Respond
 
 from bot.access import Access
 from bot.errors import BadInput, WarRoomError
+from bot.messages.ids import ActionId, BlockId
 from bot.messages.mrkdwn import escape
-from bot.messages.plan import UNSEEN_BLOCK, UNSEEN_OPEN, UNSEEN_PAGE, plan_import_text, plan_overview, unseen_list
+from bot.messages.plan import plan_import_text, plan_overview, unseen_list
 from bot.services import candidates, plan
 from bot.services.candidate_cards import show_card
 from bot.services.plan_war_room import import_shared_plan, post_plan_notes
@@ -102,7 +102,7 @@ def next_unseen_page(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Res
     respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
+def register(app: App, router: SoapRouter) -> None:
     router.subcommand("plan", access=Access.READ, usage="plan",
                       summary="The pre-SOAP plan's people: applied in SOAP (with their bucket now), not applied, "
                               "and how many applicants the plan does not hold (only you see it).")(show_plan)
@@ -110,7 +110,7 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
                       summary="Eligible applicants nobody on the committee has opened, voted on, noted or "
                               "interviewed, best triage first, with buttons to open each card.")(show_unseen)
     app.event({"type": "message", "subtype": "file_share"}, matchers=[asks_for_plan])(
-        guard(room)(functools.partial(plan_shared, room)))
-    app.action({"action_id": UNSEEN_OPEN})(guard(room)(functools.partial(open_unseen_card, room)))
-    app.action({"block_id": UNSEEN_BLOCK, "action_id": UNSEEN_PAGE})(
-        guard(room)(functools.partial(next_unseen_page, room)))
+        guard(plan_shared))
+    app.action({"action_id": ActionId.UNSEEN_OPEN.value})(guard(open_unseen_card))
+    app.action({"block_id": BlockId.UNSEEN_PAGE.value, "action_id": ActionId.UNSEEN_PAGE.value})(
+        guard(next_unseen_page))

@@ -88,7 +88,7 @@ def committee(cmd: SoapCommand) -> None:
     cmd.reply(f"*{escape(cmd.program.name)}* committee ({len(lines)}):\n" + "\n".join(lines[:100]))
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
+def register(app: App, router: SoapRouter) -> None:
     router.subcommand("help", access=Access.ANYONE, usage="help",
                       summary="Lists every command with an example.")(show_help)
     router.subcommand("setup", access=Access.ANYONE, usage="setup Internal Medicine – Riverside",

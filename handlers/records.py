@@ -56,10 +56,10 @@ def submit_purge(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
     room.gateway.post_ephemeral(program.channel_id, actor.user_id, report)
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
+def register(app: App, router: SoapRouter) -> None:
     router.subcommand("audit", access=Access.DIRECTOR, usage="audit [AAMC ID | name]", what="read the audit trail",
                       summary="Who changed what and when, for the program or one applicant (directors).")(show_audit)
     router.subcommand("purge", access=Access.DIRECTOR, usage="purge", what="purge applicant data",
                       summary="After SOAP: delete every applicant's data, keeping anonymous counts "
                               "(directors).")(open_purge)
-    app.view(CallbackId.PURGE_MODAL.value)(guard(room)(submit_purge))
+    app.view(CallbackId.PURGE_MODAL.value)(guard(submit_purge))

@@ -60,8 +60,8 @@ def on_report_button(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
                                                "… --out report.md` writes it. Keep it before you purge.")
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
-    app.action(ActionId.REPORT_POST.value)(guard(room)(on_report_button))
+def register(app: App, router: SoapRouter) -> None:
+    app.action(ActionId.REPORT_POST.value)(guard(on_report_button))
     router.subcommand("report", access=Access.DIRECTOR, usage="report", what="post the chair's report",
                       summary="The chair's report in the war room: positions per code, each round's list and "
                               "offers, the committee's work, missed deadlines; the accepted applicants as CSV "

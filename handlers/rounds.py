@@ -15,7 +15,6 @@ from bot.errors import BadInput, NotADirector
 from bot.messages.mrkdwn import mention
 from bot.messages.schedule import schedule_blocks, schedule_change_text
 from bot.services import reminders, schedule
-from bot.war_room import WarRoom
 from handlers.router import SoapCommand, SoapRouter
 
 
@@ -50,7 +49,7 @@ def schedule_command(cmd: SoapCommand) -> None:
     cmd.reply(text, blocks)
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
+def register(app: App, router: SoapRouter) -> None:
     router.subcommand("schedule", access=Access.READ,
                       usage='schedule  ·  schedule set round=2 deadline="2027-03-18 11:55"',
                       summary="The SOAP calendar with countdowns; directors change times and reminder leads "

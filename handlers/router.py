@@ -110,7 +110,6 @@ class Subcommand:
 
 @dataclass
 class SoapRouter:
-    room: WarRoom
     command: str = "/soap"
     _subcommands: dict[str, Subcommand] = field(default_factory=dict)
     _order: list[Subcommand] = field(default_factory=list)
@@ -157,18 +156,20 @@ class SoapRouter:
                 f"`{self.command} help` lists them all.")
 
     def register(self, app: App) -> None:
-        self._guarded_dispatch = guard(self.room)(self._dispatch)
+        self._guarded_dispatch = guard(self._dispatch)
         app.command(self.command)(self._acknowledge)
 
-    def _acknowledge(self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def _acknowledge(self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient,
+                     room: WarRoom) -> None:
         """Slack gets its 200 at once; the subcommand's work waits its turn in room.work."""
         ack()
         # Each subcommand queues in its own lane: a burst of cards never holds up `/soap help`.
         lane = "/soap " + ((body.get("text") or "").strip().partition(" ")[0].lower() or "help")
-        submit_in_lane(self.room.work, lane, self._guarded_dispatch, ack=ack, body=body, respond=respond,
-                       client=client)
+        submit_in_lane(room.work, lane, self._guarded_dispatch, ack=ack, body=body, respond=respond,
+                       client=client, room=room)
 
-    def _dispatch(self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def _dispatch(self, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient,
+                  room: WarRoom) -> None:
         text = (body.get("text") or "").strip()
         if not text:  # a bare `/soap`: the names, not the whole help
             respond(text=help_index_text([s.name for s in self._order], self.command), response_type="ephemeral")
@@ -179,12 +180,12 @@ class SoapRouter:
         if entry is None:
             respond(text=self.unknown_answer(name), response_type="ephemeral")
             return
-        actor = actor_of(self.room, body)
+        actor = actor_of(room, body)
         if entry.access is not Access.ANYONE:
             actor.require(entry.access, entry.what)
         log.info("subcommand %s by %s role=%s", entry.name, actor.user_id, actor.role.value)
         args = Args.free(rest) if entry.free_text else Args.parse(rest)
-        entry.handler(SoapCommand(self.room, actor, args, body, respond, client, entry.name, self))
+        entry.handler(SoapCommand(room, actor, args, body, respond, client, entry.name, self))
 
 
 def _plain(text: str) -> str:

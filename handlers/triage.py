@@ -16,20 +16,19 @@ from slack_bolt import Ack, App, Respond
 from bot.access import Access
 from bot.errors import BadInput
 from bot.messages.candidate_lists import (
-    TRIAGE_BLOCK,
     policy_change_text,
     policy_text,
-    read_page_value,
     triage_blocks,
     triage_text,
 )
+from bot.messages.ids import PAGER, BlockId, SearchPageButton
 from bot.messages.mrkdwn import escape
 from bot.services import overrides, triage
 from bot.services.candidate_cards import refresh_card
 from bot.services.candidates import program_today
 from bot.war_room import WarRoom
 from handlers.errors import guard
-from handlers.gate import action_value, require
+from handlers.gate import button, require
 from handlers.router import SoapCommand, SoapRouter
 
 OVERRIDE_USAGE = ("`/soap triage <AAMC ID> internal|interviewed|strong|backup|dnr <reason>` "
@@ -92,17 +91,17 @@ def triage_command(cmd: SoapCommand) -> None:
 def triage_page(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     _, program = require(room, body, Access.READ)
-    _, _, page = read_page_value(action_value(body))
+    page = button(SearchPageButton, body).page
     summary = triage.summary(room.database, program.id, page=page)
     respond(text=triage_text(summary), blocks=triage_blocks(summary), response_type="ephemeral",
             replace_original=True)
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
+def register(app: App, router: SoapRouter) -> None:
     router.subcommand("policy", access=Access.READ, usage="policy | policy set visas=J-1 max_failures=1",
                       summary="Shows the triage policy; directors change it and every bucket is recomputed.")(policy)
     router.subcommand("triage", access=Access.READ, usage="triage | triage 12345678 interviewed <reason>",
                       summary="Counts per bucket; directors override a bucket with a reason (`clear` undoes).",
                       free_text=True)(triage_command)
-    app.action({"block_id": TRIAGE_BLOCK, "action_id": re.compile(r"^page(\.next)?$")})(guard(room)(triage_page))
+    app.action({"block_id": BlockId.TRIAGE_PAGE.value, "action_id": PAGER})(guard(triage_page))
 

@@ -22,18 +22,17 @@ from slack_sdk.errors import SlackApiError
 
 from bot.access import Access, ProgramRef
 from bot.domain.lists import PlacementKind
-from bot.domain.preference_list import Vote
 from bot.domain.roles import Role
 from bot.errors import BadInput
 from bot.messages import preference_list as messages
-from bot.messages.ids import ActionId
-from bot.messages.lock_check import lock_check_message, parse_lock_value
+from bot.messages.ids import ActionId, ListButton
+from bot.messages.lock_check import lock_check_message
 from bot.messages.mrkdwn import escape
 from bot.services import candidate_cards, lock_check, preference_list, round_status, voting
 from bot.slack_gateway import marker_for
 from bot.war_room import WarRoom
 from handlers.errors import guard
-from handlers.gate import action_value, clicked, require
+from handlers.gate import action_value, button, clicked, require
 from handlers.router import SoapCommand, SoapRouter
 
 log = logging.getLogger(__name__)
@@ -48,9 +47,10 @@ R3_MAY_HAVE_USED = ("The round's deadline has passed: R3 may already have used t
 # --------------------------------------------------------------- buttons on the card
 
 
-def on_vote(room: WarRoom, vote: Vote, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+def on_vote(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     actor, program = require(room, body, Access.WRITE, "vote")
+    vote = voting.VOTE_BY_ACTION[clicked(body)["action_id"]]
     value = action_value(body)
     result = voting.cast_vote(room.database, program_id=program.id, actor=actor.user_id, aamc_id=value,
                               vote=vote, now=room.clock())
@@ -189,7 +189,8 @@ def on_lock_button(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respo
     ack()
     actor, program = require(room, body, Access.DIRECTOR, "lock the preference list")
     action = clicked(body)
-    round_number, code = parse_lock_value(action_value(body))
+    lists = button(ListButton, body)
+    round_number, code = lists.round, lists.code
     if action.get("action_id") == ActionId.LIST_LOCK_CANCEL.value:
         respond(text=f"Nothing was locked. Round {round_number}'s lists are as they were.",
                 response_type="ephemeral", replace_original=True)
@@ -210,8 +211,8 @@ def certified(room: WarRoom, program: ProgramRef, actor: str, round_number: int,
 def on_certified_button(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     actor, program = require(room, body, Access.DIRECTOR, "record a list as certified in R3")
-    round_number, code = parse_lock_value(action_value(body))
-    respond(text=certified(room, program, actor.user_id, round_number, code), response_type="ephemeral",
+    lists = button(ListButton, body)
+    respond(text=certified(room, program, actor.user_id, lists.round, lists.code), response_type="ephemeral",
             replace_original=False)
 
 
@@ -310,10 +311,9 @@ def _exclusion_entry(router: SoapRouter, excluded: bool) -> None:
                       what=f"{name} candidates")(functools.partial(change_exclusion, excluded))
 
 
-def register(app: App, room: WarRoom, router: SoapRouter) -> None:
+def register(app: App, router: SoapRouter) -> None:
     for _, action, _, _ in voting.VOTE_BUTTONS:
-        listener = functools.partial(on_vote, room, voting.VOTE_BY_ACTION[action.value])
-        app.action(action.value)(guard(room)(listener))
+        app.action(action.value)(guard(on_vote))
     router.subcommand("vote", access=Access.WRITE, usage="vote 12345678|Alvarez high|rank|if-needed|dnr",
                       summary="Your vote on a candidate (changeable): rank high, rank, only if needed, do not rank.",
                       what="vote")(vote_command)
@@ -329,8 +329,8 @@ def register(app: App, room: WarRoom, router: SoapRouter) -> None:
     _exclusion_entry(router, True)
     _exclusion_entry(router, False)
     for action_id in (ActionId.LIST_LOCK_CONFIRM, ActionId.LIST_LOCK_CANCEL):
-        app.action(action_id.value)(guard(room)(functools.partial(on_lock_button, room)))
-    app.action(ActionId.LIST_CERTIFIED.value)(guard(room)(functools.partial(on_certified_button, room)))
+        app.action(action_id.value)(guard(on_lock_button))
+    app.action(ActionId.LIST_CERTIFIED.value)(guard(on_certified_button))
     router.subcommand("list", access=Access.READ,
                       usage="list [code|label] [page] | list lock <round> [code] [confirm] | "
                             "list certified|unlock|csv <round> [code|reason]",

@@ -154,21 +154,23 @@ def parse_position_pairs(pairs: Mapping[str, str]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class OutcomeButton:
-    """An outcome button of the candidate card: which offer (applicant, round, code) and what happened."""
+    """An outcome button of the candidate card: which offer (applicant, round, code) and what happened
+    (`bot.messages.ids.button_value` writes it in the button; `read_button` reads it back)."""
 
     aamc_id: str
     round_number: int
     status: OfferStatus
-    code: str
+    code: str | None
 
     @property
-    def value(self) -> str:
-        return f"{self.aamc_id}|{self.round_number}|{self.status.value}|{self.code}"
+    def request(self) -> OfferRequest:
+        return OfferRequest(self.aamc_id, self.round_number, self.status, self.code)
 
-    @staticmethod
-    def read(value: str) -> OfferRequest:
-        """The request a button's value carries (three parts: a button drawn before codes existed)."""
+    @classmethod
+    def from_legacy(cls, value: str) -> OutcomeButton:
+        """`<AAMC ID>|<round>|<outcome>[|<code>]`, as buttons already posted carry it (three parts: drawn
+        before codes existed)."""
         parts = value.split("|")
         if len(parts) not in (3, 4) or not (parts[1].isascii() and parts[1].isdigit()):
-            raise WordsError("That button is out of date; use `/soap offer <AAMC ID> <round> <outcome>`.")
-        return OfferRequest(parts[0], int(parts[1]), parse_status(parts[2]), parts[3] if len(parts) == 4 else None)
+            raise ValueError("not an outcome button")
+        return cls(parts[0], int(parts[1]), parse_status(parts[2]), parts[3] if len(parts) == 4 else None)

@@ -28,7 +28,7 @@ from slack_sdk.models.blocks import (
 from bot.domain.cards import CardSection
 from bot.domain.program_codes import parse_track
 from bot.domain.wording import plural
-from bot.messages.ids import ActionId
+from bot.messages.ids import ActionId, BlockId
 from bot.messages.mrkdwn import clip, escape, mention
 
 MAX_BLOCKS = 50
@@ -268,7 +268,7 @@ def _buttons(section: CardSection, index: int) -> ActionsBlock | None:
                                       value=button.value[:BUTTON_VALUE], style=button.style))
     if not elements:
         return None
-    return ActionsBlock(block_id=f"card.section.{index}", elements=elements)
+    return ActionsBlock(block_id=f"{BlockId.CARD_SECTION}.{index}", elements=elements)
 
 
 def candidate_card_blocks(facts: CardFacts) -> list[dict[str, Any]]:
@@ -289,7 +289,7 @@ def candidate_card_blocks(facts: CardFacts) -> list[dict[str, Any]]:
         ]),
         _section(_triage(facts, zone)),
     ]
-    tail = [ActionsBlock(block_id="card.core", elements=[
+    tail = [ActionsBlock(block_id=BlockId.CARD_CORE.value, elements=[
         ButtonElement(text="Refresh card", action_id=ActionId.CARD_REFRESH.value, value=str(facts.candidate_id))])]
     room = MAX_BLOCKS - len(blocks) - len(tail) - 1  # keep one for "more sections" note
     skipped = 0

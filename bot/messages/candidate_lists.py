@@ -3,7 +3,6 @@ and import reports (Slack and terminal). Pure builders; names are escaped here."
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -19,11 +18,9 @@ from bot.domain.triage_summary import Move, TriageSummary
 from bot.domain.wording import plural
 from bot.messages.blocks import SLACK_SECTION_TEXT, chunks, section
 from bot.messages.candidate_card import BUCKET_EMOJI, RISK_EMOJI
-from bot.messages.ids import ActionId
+from bot.messages.ids import ActionId, BlockId, SearchPageButton, button_value
 from bot.messages.mrkdwn import clip, escape, mention
 
-FIND_BLOCK = "find.page"
-TRIAGE_BLOCK = "triage.page"
 SLACK_ERRORS_SHOWN = 20
 
 
@@ -55,19 +52,6 @@ def matches_blocks(fragment: str, matches: Sequence[CandidateRef]) -> list[dict[
 # --- /soap find -------------------------------------------------------------------------------
 
 
-def page_value(kind: str, query: str, page: int) -> str:
-    """The page button's value: what to ask for next (≤ 2,000 characters)."""
-    return json.dumps({"kind": kind, "q": query[:1500], "page": page}, separators=(",", ":"))
-
-
-def read_page_value(value: str) -> tuple[str, str, int]:
-    try:
-        data = json.loads(value)
-        return str(data.get("kind", "")), str(data.get("q", "")), int(data.get("page", 1))
-    except (ValueError, TypeError, AttributeError):
-        return "", "", 1
-
-
 def find_text(page: FindPage) -> str:
     return (f"{plural(page.total, 'candidate')} for {escape(page.filters.describe())} "
             f"(page {page.page} of {page.pages})")
@@ -92,12 +76,12 @@ def find_blocks(page: FindPage, query: str) -> list[dict[str, Any]]:
     buttons = []
     if page.page > 1:
         buttons.append(ButtonElement(text="Previous page", action_id=ActionId.PAGE.value,
-                                     value=page_value("find", query, page.page - 1)))
+                                     value=button_value(SearchPageButton(query[:1500], page.page - 1))))
     if page.has_next:
-        buttons.append(ButtonElement(text="Next page", action_id=f"{ActionId.PAGE.value}.next",
-                                     value=page_value("find", query, page.page + 1)))
+        buttons.append(ButtonElement(text="Next page", action_id=ActionId.PAGE_NEXT.value,
+                                     value=button_value(SearchPageButton(query[:1500], page.page + 1))))
     if buttons:
-        blocks.append(ActionsBlock(block_id=FIND_BLOCK, elements=buttons))
+        blocks.append(ActionsBlock(block_id=BlockId.FIND_PAGE.value, elements=buttons))
     return _dicts(blocks)
 
 
@@ -130,12 +114,12 @@ def triage_blocks(summary: TriageSummary) -> list[dict[str, Any]]:
     buttons = []
     if summary.page > 1:
         buttons.append(ButtonElement(text="Previous page", action_id=ActionId.PAGE.value,
-                                     value=page_value("triage", "", summary.page - 1)))
+                                     value=button_value(SearchPageButton("", summary.page - 1))))
     if summary.has_more:
-        buttons.append(ButtonElement(text="Next page", action_id=f"{ActionId.PAGE.value}.next",
-                                     value=page_value("triage", "", summary.page + 1)))
+        buttons.append(ButtonElement(text="Next page", action_id=ActionId.PAGE_NEXT.value,
+                                     value=button_value(SearchPageButton("", summary.page + 1))))
     if buttons:
-        blocks.append(ActionsBlock(block_id=TRIAGE_BLOCK, elements=buttons))
+        blocks.append(ActionsBlock(block_id=BlockId.TRIAGE_PAGE.value, elements=buttons))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(
         text="`/soap find bucket:backup` lists a bucket; `/soap triage <id> <bucket> <reason>` overrides "
              "(directors).")]))

@@ -30,7 +30,7 @@ from bot.domain.soap_calendar import CalendarEvent, format_countdown
 from bot.domain.when import format_local
 from bot.domain.wording import plural_s
 from bot.messages.blocks import context, section
-from bot.messages.ids import ActionId
+from bot.messages.ids import ActionId, BlockId, CallbackId
 from bot.messages.mrkdwn import clip, escape
 from bot.messages.offers import code_line
 from bot.messages.preference_list import rank_mark
@@ -92,7 +92,7 @@ def _top(title: str, lines: tuple[ListLine, ...], shown: int, listed: int, hidde
 
 
 def _vote_buttons(line: ListLine) -> ActionsBlock:
-    return ActionsBlock(block_id=f"home.vote.{line.aamc_id}"[:255], elements=[
+    return ActionsBlock(block_id=f"{BlockId.HOME_VOTE}.{line.aamc_id}"[:255], elements=[
         ButtonElement(text=text, action_id=action.value, value=line.aamc_id, style=style)
         for action, text, style in HOME_VOTE_BUTTONS])
 
@@ -138,7 +138,7 @@ def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None
         room = MAX_BLOCKS - len(blocks) - 6  # keep room for the list and the notes below
         shown = board.missing[: max(0, min(MISSING_SHOWN, room // 2))]
         for line in shown:
-            blocks.append(SectionBlock(block_id=f"home.candidate.{line.aamc_id}"[:255],
+            blocks.append(SectionBlock(block_id=f"{BlockId.HOME_CANDIDATE}.{line.aamc_id}"[:255],
                                        text=MarkdownTextObject(text=_candidate(line, board.code_lists))))
             blocks.append(_vote_buttons(line))
         if count > len(shown):
@@ -158,7 +158,8 @@ def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None
         blocks.append(section("*The committee's list is empty*: nobody has voted or been pinned yet."))
     blocks.append(context("`/soap list` shows the whole order, `/soap next` who the next round would offer to, "
                            "`/soap help` everything else."))
-    view = View(type="home", blocks=blocks[:MAX_BLOCKS], private_metadata=metadata, callback_id="home.dashboard")
+    view = View(type="home", blocks=blocks[:MAX_BLOCKS], private_metadata=metadata,
+                callback_id=CallbackId.HOME_DASHBOARD.value)
     return view.to_dict()
 
 
@@ -168,4 +169,4 @@ def outsider_view(notice: str | None = None) -> dict[str, Any]:
     if notice:
         blocks.append(section(notice))
     blocks.append(section(NOT_A_MEMBER))
-    return View(type="home", blocks=blocks, callback_id="home.outsider").to_dict()
+    return View(type="home", blocks=blocks, callback_id=CallbackId.HOME_OUTSIDER.value).to_dict()

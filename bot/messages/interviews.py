@@ -38,7 +38,7 @@ from bot.domain.interviews import InterviewState
 from bot.domain.preference_list import Vote
 from bot.domain.soap_calendar import format_countdown
 from bot.domain.when import format_local
-from bot.messages.ids import ActionId, CallbackId
+from bot.messages.ids import ActionId, BlockId, CallbackId
 from bot.messages.mrkdwn import clip, escape, mention
 
 SECTION_LIMIT = 2900  # a little under Slack's 3,000 so an escape is never cut
@@ -67,7 +67,7 @@ SCORE_FIELDS: tuple[tuple[ScorecardField, str, str], ...] = (
     (ScorecardField.RELIABILITY, "reliability", "Reliability"),
     (ScorecardField.FIT, "fit", "Fit with the program"),
 )
-FIELD_ACTION = "value"
+FIELD_ACTION = ActionId.FIELD.value
 
 
 @dataclass(frozen=True)
@@ -181,7 +181,7 @@ def interview_post(line: InterviewLine, tz: ZoneInfo,
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=warning_text(warning, tz))]))
     buttons = _next_buttons(line)
     if buttons:
-        blocks.append(ActionsBlock(block_id=f"interview.{line.id}", elements=buttons))
+        blocks.append(ActionsBlock(block_id=f"{BlockId.INTERVIEW}.{line.id}", elements=buttons))
     text = f"Interview with {escape(line.candidate_name)} ({escape(line.aamc_id)}): {line.state}"
     return text, [b.to_dict() for b in blocks]
 
@@ -477,7 +477,7 @@ def reminder_post(line: InterviewLine, *, tz: ZoneInfo, now: datetime,
         ContextBlock(elements=[MarkdownTextObject(
             text=f"Afterwards: `/soap interview {escape(line.aamc_id)} done` (or `unreachable`) and the scorecard. "
                  "Never promise or ask about ranking.")]),
-        ActionsBlock(block_id=f"interview.reminder.{line.id}", elements=[
+        ActionsBlock(block_id=f"{BlockId.INTERVIEW_REMINDER}.{line.id}", elements=[
             ButtonElement(text="Scorecard", action_id=ActionId.SCORECARD_OPEN.value, value=line.aamc_id)]),
     ]
     if late:

@@ -14,19 +14,10 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement
 from bot.domain.lock_check import LockCheck
 from bot.domain.wording import plural
 from bot.messages.blocks import context, sections
-from bot.messages.ids import ActionId
+from bot.messages.ids import ActionId, ListButton, button_value
 from bot.messages.mrkdwn import escape, mention
 
 MAX_SHOWN = 25
-
-
-def lock_value(round_number: int, code: str | None) -> str:
-    return f"{round_number}|{code or ''}"
-
-
-def parse_lock_value(value: str) -> tuple[int, str | None]:
-    round_text, _, code = value.partition("|")
-    return int(round_text), (code or None)
 
 
 def _more(shown: int, total: int) -> list[str]:
@@ -59,7 +50,7 @@ def lock_check_message(check: LockCheck) -> tuple[str, list[dict[str, Any]]]:
         who = ", ".join(escape(person) for person in people) if people else "nobody (no open position or no one "\
             "eligible)"
         lines.append(f":envelope_with_arrow: R3 would offer {escape(name)} to: {who}.")
-    value = lock_value(check.round, check.code)
+    value = button_value(ListButton(check.round, check.code))
     buttons = ActionsBlock(elements=[
         ButtonElement(text="Lock", action_id=ActionId.LIST_LOCK_CONFIRM.value, value=value, style="primary"),
         ButtonElement(text="Cancel", action_id=ActionId.LIST_LOCK_CANCEL.value, value=value),

@@ -9,7 +9,6 @@ the note holds.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -31,11 +30,11 @@ from slack_sdk.models.blocks import (
 
 from bot.domain.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NoteLine, NoteSource, Sentiment
 from bot.domain.thread_replies import gist
-from bot.messages.ids import ActionId, CallbackId
+from bot.messages.ids import ActionId, BlockId, CallbackId, NotesPageButton, button_value, read_button
 from bot.messages.mrkdwn import clip, escape, mention
 
 NOTES_PER_PAGE = 8
-PAGE_BLOCK_ID = "notes.page"  # the list's pager: ActionId.PAGE is shared, the block id is ours
+PAGE_BLOCK_ID = BlockId.NOTES_PAGE.value  # the list's pager: ActionId.PAGE is shared, the block id is ours
 _SECTION_LIMIT = 2900  # a little under Slack's 3,000 so an escape is never cut
 
 
@@ -67,7 +66,7 @@ class NoteField(StrEnum):
     TEXT = "note.text"
 
 
-FIELD_ACTION = "value"
+FIELD_ACTION = ActionId.FIELD.value
 
 
 # --- summary (the card) -----------------------------------------------------------------------
@@ -280,16 +279,16 @@ def notes_list(*, candidate_name: str, aamc_id: str, notes: Sequence[NoteLine], 
 
 
 def _page_value(aamc_id: str, page: int) -> str:
-    return json.dumps({"c": aamc_id, "p": page}, separators=(",", ":"))
+    return button_value(NotesPageButton(aamc_id, page))
 
 
 def read_page_value(value: str | None) -> tuple[str, int] | None:
     """(AAMC ID, page) from a pager button's value, or None when it is not ours."""
     try:
-        data = json.loads(value or "")
-        return str(data["c"]), max(1, int(data["p"]))
-    except (ValueError, KeyError, TypeError):
+        button = read_button(NotesPageButton, value)
+    except ValueError:
         return None
+    return button.aamc_id, max(1, button.page)
 
 
 def saved_reply(*, candidate_name: str, aamc_id: str, posted: bool, read_as: str | None = None) -> str:

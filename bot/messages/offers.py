@@ -37,7 +37,7 @@ from bot.domain.reminders import ListState
 from bot.domain.when import format_local
 from bot.domain.wording import plural_s
 from bot.messages.blocks import context, section
-from bot.messages.ids import ActionId
+from bot.messages.ids import ActionId, button_value
 from bot.messages.mrkdwn import clip, escape, mention
 
 SECTION_TEXT = 2900
@@ -343,7 +343,7 @@ def _outcome_button(button: OutcomeButton, several_codes: bool) -> CardButton:
     suffix = f" ({button.code})" if several_codes else ""
     text = _BUTTON_TEXT.get(button.status) or f"Offered in round {button.round_number}"
     return CardButton(action_id=f"{ActionId.OFFER_OUTCOME.value}.{button.status.value}", text=text + suffix,
-                      value=button.value, style="primary" if button.status is OfferStatus.ACCEPTED else None)
+                      value=button_value(button), style="primary" if button.status is OfferStatus.ACCEPTED else None)
 
 
 def offers_card_section(card: OfferCard) -> CardSection | None:

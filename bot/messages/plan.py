@@ -15,14 +15,12 @@ from bot.domain.plan import NOT_APPLIED_RULE, PlanImportResult, PlanOverview, Pl
 from bot.domain.wording import plural
 from bot.messages.blocks import chunks, context, section
 from bot.messages.candidate_card import BUCKET_EMOJI
+from bot.messages.ids import ActionId, BlockId
 from bot.messages.mrkdwn import clip, escape
 
 SLACK_ERRORS_SHOWN = 20
 MAX_PEOPLE_SHOWN = 60
 UNSEEN_PER_PAGE = 15
-UNSEEN_BLOCK = "plan.unseen"
-UNSEEN_OPEN = "plan.unseen.open"
-UNSEEN_PAGE = "plan.unseen.page"
 
 
 def _dicts(blocks: Sequence[Block]) -> list[dict[str, Any]]:
@@ -129,7 +127,7 @@ def _unseen_section(item: UnseenApplicant) -> SectionBlock:
     risk = f" · risk {escape(item.risk)}" if item.risk else ""
     text = clip(f"{BUCKET_EMOJI.get(bucket, '')} *{escape(item.name)}* ({escape(item.aamc_id)}) · "
                 f"{escape(bucket)}{risk}{why}", 2900)
-    return SectionBlock(text=text, accessory=ButtonElement(text="Open card", action_id=UNSEEN_OPEN,
+    return SectionBlock(text=text, accessory=ButtonElement(text="Open card", action_id=ActionId.UNSEEN_OPEN.value,
                                                            value=item.aamc_id))
 
 
@@ -146,8 +144,8 @@ def unseen_list(items: Sequence[UnseenApplicant], *, page: int = 1) -> tuple[str
             f"noted or interviewed*, best triage first" + (f" (page {page} of {pages})" if pages > 1 else "") + ".")
     blocks: list[Block] = [section(head), *[_unseen_section(item) for item in shown]]
     if page < pages:
-        blocks.append(ActionsBlock(block_id=UNSEEN_BLOCK, elements=[
-            ButtonElement(text="Next page", action_id=UNSEEN_PAGE, value=str(page + 1))]))
+        blocks.append(ActionsBlock(block_id=BlockId.UNSEEN_PAGE.value, elements=[
+            ButtonElement(text="Next page", action_id=ActionId.UNSEEN_PAGE.value, value=str(page + 1))]))
     blocks.append(context("Opening a card (here or with `/soap candidate`), a vote, a note or an interview takes "
                           "an applicant off this list. Do-not-rank applicants and deal-breakers are not listed."))
     return clip(head, 3000), _dicts(blocks)

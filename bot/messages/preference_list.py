@@ -35,7 +35,7 @@ from bot.domain.votes import (
     VoteResult,
     VotesSeen,
 )
-from bot.messages.ids import ActionId
+from bot.messages.ids import ActionId, ListButton, button_value
 from bot.messages.mrkdwn import clip, escape, mention
 
 PAGE_SIZE = 20
@@ -404,7 +404,7 @@ def locked_post(locked: LockedList, program_name: str, timezone: str, *, after_d
     if not offers_expired:
         blocks.append(ActionsBlock(elements=[ButtonElement(
             text="Certified in R3", action_id=ActionId.LIST_CERTIFIED.value,
-            value=f"{locked.round}|{locked.code or ''}")]))
+            value=button_value(ListButton(locked.round, locked.code)))]))
     text = f"{escape(title)}: {len(locked.entries)} candidates."  # mrkdwn, unlike the header
     return text, _dicts(blocks)
 

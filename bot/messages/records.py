@@ -19,11 +19,11 @@ from slack_sdk.models.views import View
 
 from bot.domain.audit import AuditLine
 from bot.messages.blocks import sections
-from bot.messages.ids import ActionId, CallbackId
+from bot.messages.ids import ActionId, BlockId, CallbackId
 from bot.messages.mrkdwn import clip, escape, mention
 
-CONFIRM_BLOCK = "purge_confirm"
-CONFIRM_ACTION = "program_name"
+CONFIRM_BLOCK = BlockId.PURGE_CONFIRM.value
+CONFIRM_ACTION = ActionId.PURGE_PROGRAM_NAME.value
 REPORT_FIRST = ("*Download the report before purging.* The chair's report is the one record of the week the "
                 "program keeps: positions per code, each round's list and offers, the accepted applicants "
                 "(name, AAMC ID) as CSV for onboarding, the committee's work. *Post the report* (or `/soap "

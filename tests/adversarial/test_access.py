@@ -18,7 +18,9 @@ from typing import Any
 from bot.access import CommitteeDirectory
 from bot.console.payloads import static_select
 from bot.console.signing import SlackClientSim
-from bot.messages.ids import ActionId, CallbackId
+from bot.domain.offer_words import OutcomeButton
+from bot.domain.offers import OfferStatus
+from bot.messages.ids import ActionId, CallbackId, NotesPageButton, SearchPageButton, button_value
 from bot.messages.notes import NoteField
 from bot.messages.records import CONFIRM_ACTION, CONFIRM_BLOCK
 from tests.adversarial.conftest import POST_METHODS, AdversarialServed, program_id, snapshot
@@ -93,13 +95,24 @@ def _card_buttons(slack: SlackClientSim, standin: SlackStandIn, served: Adversar
     return str(card.response["ts"]), buttons
 
 
-def _clicks(card_ts: str, buttons: list[tuple[str, str, str]]) -> list[tuple[str, str, str, str | None]]:
-    """Every card button, then every ActionId not on the card (with a plausible value)."""
+# Buttons any committee member may press, observers included: the unseen list opens a card (posting its
+# pointer in the thread and recording the view) and turns its pages.
+READ_ACTIONS = {ActionId.UNSEEN_OPEN, ActionId.UNSEEN_PAGE}
+
+
+def _clicks(card_ts: str, buttons: list[tuple[str, str, str]], *, reads: bool = True
+            ) -> list[tuple[str, str, str, str | None]]:
+    """Every card button, then every ActionId not on the card (with a plausible value); without `reads`,
+    none of READ_ACTIONS."""
     on_card = {action for _, action, _ in buttons}
-    extra = [("actions", action.value, A, None) for action in ActionId if action.value not in on_card]
-    extra += [("find.page", "page", "find|visa:no|2", None), ("triage.page", "page", "triage||2", None),
-              ("notes.page", "page", f"{A}|2", None), ("records.purge", "purge.open", "1", None),
-              ("offer", "offer.outcome.accepted", f"{A}|1|accepted|categorical", None)]
+    extra = [("actions", action.value, A, None) for action in ActionId
+             if action.value not in on_card and (reads or action not in READ_ACTIONS)]
+    extra += [("find.page", "page", button_value(SearchPageButton("visa:no", 2)), None),
+              ("triage.page", "page", button_value(SearchPageButton("", 2)), None),
+              ("notes.page", "page", button_value(NotesPageButton(A, 2)), None),
+              ("records.purge", "purge.open", "1", None),
+              ("offer", "offer.outcome.accepted",
+               button_value(OutcomeButton(A, 1, OfferStatus.ACCEPTED, "categorical")), None)]
     return [(block, action, value, card_ts) for block, action, value in buttons] + extra
 
 
@@ -139,12 +152,13 @@ def _assert_only_refusals(standin: SlackStandIn, user: str) -> None:
 
 def _try_everything(slack: SlackClientSim, standin: SlackStandIn, served: AdversarialServed, user: str,
                     channel: str, commands: dict[str, str], card_ts: str,
-                    buttons: list[tuple[str, str, str]], thread_ts: str | None, *, in_room: bool = True) -> None:
+                    buttons: list[tuple[str, str, str]], thread_ts: str | None, *, in_room: bool = True,
+                    reads: bool = True) -> None:
     """Commands, clicks, (with `in_room`: Home-tab votes, modal submissions, App Home), a thread reply
     and a shared export, all by `user` from `channel`."""
     for name, text in commands.items():
         assert slack.command(text, user, channel, response_url_key=f"{user}-{name}").status == 200
-    for block, action, value, ts in _clicks(card_ts, buttons):
+    for block, action, value, ts in _clicks(card_ts, buttons, reads=reads):
         response = slack.block_action(user, channel, action, value, block_id=block, message_ts=ts)
         assert response.status in (200, 404), (action, response)
     if in_room:
@@ -240,7 +254,7 @@ def test_an_observer_reads_but_every_write_is_refused(served: AdversarialServed,
     served.idle()
     card_ts, buttons, thread = _setup_card_and_thread(slack, standin, served)
     before = snapshot(served.room.database)
-    _try_everything(slack, standin, served, OBSERVER, WAR_ROOM, WRITES, card_ts, buttons, thread)
+    _try_everything(slack, standin, served, OBSERVER, WAR_ROOM, WRITES, card_ts, buttons, thread, reads=False)
     after = snapshot(served.room.database)
     assert after == before
     for call in standin.calls:

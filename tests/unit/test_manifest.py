@@ -5,10 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot.bootstrap import build_war_room
-from bot.settings import load_settings
 from handlers.router import SoapRouter
-from tests.harness.slack_api import SlackStandIn
 
 MANIFEST = (Path(__file__).parents[2] / "manifest.yml").read_text()
 
@@ -20,9 +17,7 @@ def _listed(key: str) -> set[str]:
 
 
 def test_the_slash_command_is_the_one_the_router_answers() -> None:
-    with SlackStandIn() as api:
-        room = build_war_room(load_settings(env_file=None, slack_bot_token="xoxb-x", slack_api_url=api.url))
-        assert f"command: {SoapRouter(room).command}\n" in MANIFEST
+    assert f"command: {SoapRouter().command}\n" in MANIFEST
     assert "should_escape: true" in MANIFEST  # mentions arrive as <@U…> ids the router can parse
 
 

@@ -128,9 +128,9 @@ def test_a_thread_parent_names_the_candidate_safely() -> None:
 
 def test_page_values_that_are_not_ours_are_refused() -> None:
     assert read_page_value("not json") is None
-    assert read_page_value('{"p": 2}') is None
+    assert read_page_value('{"page": 2}') is None
     assert read_page_value(None) is None
-    assert read_page_value('{"c": "12345678", "p": -4}') == ("12345678", 1)
+    assert read_page_value('{"aamc_id": "12345678", "page": -4}') == ("12345678", 1)
 
 
 def test_a_quick_note_without_sentiment_says_so_plainly() -> None:

@@ -15,6 +15,7 @@ from bot.domain.offer_words import (
     parse_status_words,
 )
 from bot.domain.offers import Availability, OfferStatus, PositionKind
+from bot.messages.ids import button_value, read_button
 
 
 def test_a_name_of_several_words_then_round_outcome_and_code() -> None:
@@ -46,10 +47,14 @@ def test_position_pairs_refuse_a_key_given_twice() -> None:
 
 def test_an_outcome_button_reads_back_what_it_wrote() -> None:
     button = OutcomeButton("14000011", 2, OfferStatus.ACCEPTED, "1234140C0")
-    assert OutcomeButton.read(button.value) == OfferRequest("14000011", 2, OfferStatus.ACCEPTED, "1234140C0")
-    assert OutcomeButton.read("14000011|1|expired").code is None  # drawn before codes existed
-    with pytest.raises(WordsError, match="out of date"):
-        OutcomeButton.read("14000011|x|accepted")
+    read = read_button(OutcomeButton, button_value(button))
+    assert read.request == OfferRequest("14000011", 2, OfferStatus.ACCEPTED, "1234140C0")
+    # buttons already posted carry pipe-joined values
+    assert read_button(OutcomeButton, "14000011|2|accepted|1234140C0") == button
+    assert read_button(OutcomeButton, "14000011|1|expired").code is None  # drawn before codes existed
+    for forged in ("14000011|x|accepted", '{"aamc_id": "1", "round_number": 1, "status": "maybe", "code": null}'):
+        with pytest.raises(ValueError, match="out of date"):
+            read_button(OutcomeButton, forged)
 
 
 def test_status_words_with_round_and_kind() -> None:

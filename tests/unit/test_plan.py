@@ -17,7 +17,8 @@ from bot.domain.plan import (
     read_plan_rows,
 )
 from bot.domain.triage import Bucket
-from bot.messages.plan import UNSEEN_OPEN, plan_import_lines, plan_overview, unseen_list, unseen_reminder_line
+from bot.messages.ids import ActionId
+from bot.messages.plan import plan_import_lines, plan_overview, unseen_list, unseen_reminder_line
 
 HEADER = ["AAMC ID", "Applicant Name", "Pre-SOAP", "Interviewed", "Rotated Here", "Home Student", "Note"]
 
@@ -124,7 +125,7 @@ def test_unseen_has_an_open_button_per_applicant_and_pages() -> None:
              for i in range(20)]
     _, blocks = unseen_list(items)
     buttons = [b["accessory"] for b in blocks if b.get("accessory")]
-    assert len(buttons) == 15 and buttons[0]["action_id"] == UNSEEN_OPEN and buttons[0]["value"] == "20000000"
+    assert len(buttons) == 15 and buttons[0]["action_id"] == ActionId.UNSEEN_OPEN and buttons[0]["value"] == "20000000"
     assert any(b.get("type") == "actions" for b in blocks)
     _, last = unseen_list(items, page=2)
     assert len([b for b in last if b.get("accessory")]) == 5
