@@ -22,7 +22,7 @@ class Dashboard:
     missing: tuple[ListLine, ...]  # every missing vote, list order (the builder shows the first few)
     top: tuple[ListLine, ...]
     list_size: int
-    locked_rounds: tuple[int, ...]
+    locked_lists: tuple[tuple[int, str | None], ...]  # (round, program code) of each locked list
     # Each round ahead: its lists locked here? certified in R3? (bot.services.round_status)
     lists: tuple[tuple[int, tuple[ListState, ...]], ...] = ()
     # The lists as `/soap list` shows them (one per program code, each ranked from 1, without the

@@ -9,6 +9,7 @@ no channel).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -54,6 +55,16 @@ NOT_A_MEMBER = (
 )
 
 
+
+
+def locked_lists_text(locked: Sequence[tuple[int, str | None]]) -> str:
+    """`round 1 (1234140C0, 1234140P0), round 2 (1234140C0)`: each round once, with its codes."""
+    codes: dict[int, list[str]] = {}
+    for number, code in sorted(locked, key=lambda lock: (lock[0], lock[1] or "")):
+        codes.setdefault(number, [])
+        if code and code not in codes[number]:
+            codes[number].append(escape(code))
+    return ", ".join(f"round {n} ({', '.join(c)})" if c else f"round {n}" for n, c in codes.items())
 
 
 def _when(event: CalendarEvent, now: datetime, tz: ZoneInfo) -> str:
@@ -121,8 +132,8 @@ def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None
         when = "*No deadline left* on this program's SOAP calendar (`/soap schedule`)."
     if board.lists:
         when += "\n" + "\n".join(list_state_line(number, states) for number, states in board.lists)
-    elif board.locked_rounds:
-        when += "\nLocked lists: " + ", ".join(f"round {r}" for r in board.locked_rounds)
+    elif board.locked_lists:
+        when += "\nLocked lists: " + locked_lists_text(board.locked_lists)
     blocks.append(section(when))
     blocks.append(DividerBlock())
 

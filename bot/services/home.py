@@ -76,7 +76,7 @@ def dashboard(database: Database, *, program: ProgramRef, user_id: str, role: Ro
                        if tally_view(blind=blind, director=role is Role.DIRECTOR, votes=role is not Role.OBSERVER,
                                      has_voted=user_id not in line.not_voted) is TallyView.COUNT)
     return Dashboard(program.name, program.timezone, role is not Role.OBSERVER, status.codes, deadline, event, missing,
-                     first[:TOP_OF_LIST], len(first), tuple(lock.round for lock in current.locks),
+                     first[:TOP_OF_LIST], len(first), tuple((lock.round, lock.code) for lock in current.locks),
                      calendar.lists if calendar is not None else (), current.lists, hidden)
 
 

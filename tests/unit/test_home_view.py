@@ -35,7 +35,7 @@ def _board(missing: int, listed: int | None = None, role: Role = Role.MEMBER, na
                      tracks=(CodeStatus("categorical", "", 4, 2, 1, 1, 0),
                              CodeStatus("preliminary", "", 2, 0, 0, 2, 0)),
                      next_deadline=deadline, next_event=deadline, missing=lines[:missing], top=lines[:10],
-                     list_size=len(lines), locked_rounds=(1,))
+                     list_size=len(lines), locked_lists=((1, None),))
 
 
 def _votes_shown(view: dict) -> list[str]:
@@ -122,3 +122,11 @@ def test_with_program_codes_home_shows_each_code_list_with_its_own_ranks() -> No
     # Beside a missing vote, the applicant's rank on each list they are on, as /soap list numbers it.
     assert "(40000003) \\u00b7 1234140C0 rank 2 \\u00b7 1234140P0 rank 2" in text
     assert "(40000002) \\u00b7 1234140P0 rank 1" in text
+
+
+def test_locked_lists_name_each_round_once_with_its_codes() -> None:
+    from bot.messages.home import locked_lists_text
+
+    shown = locked_lists_text([(1, "1234140P0"), (1, "1234140C0"), (2, "1234140C0"), (2, "1234140P0")])
+    assert shown == "round 1 (1234140C0, 1234140P0), round 2 (1234140C0, 1234140P0)"
+    assert locked_lists_text([(1, None)]) == "round 1"
