@@ -39,7 +39,8 @@ def on_home_opened(room: WarRoom, ack: Ack, body: dict[str, Any], event: dict[st
     user_id = str(event.get("user") or "")
     if not user_id:
         return
-    home.publish(room, home.member_of(room, body.get("team_id"), user_id), user_id)
+    team_id = body.get("team_id")
+    home.publish(room, home.member_of(room, team_id, user_id), user_id, team_id=team_id)
 
 
 def on_home_vote(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ the features; `bot.messages.home` draws it)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.domain.lists import CodeList, ListLine
 from bot.domain.offers import CodeStatus
@@ -31,3 +32,12 @@ class Dashboard:
     # Blind votes: the applicants (AAMC IDs) whose support and dissent this member may not see yet
     # (they have neither voted on nor ranked them); `bot.domain.votes.tally_view` is the rule.
     tallies_hidden: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class PurgedRoom:
+    """A war room whose applicant data a director purged: what its members' App Home says instead."""
+
+    name: str
+    purged_at: datetime
+    timezone: str

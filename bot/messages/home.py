@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.domain.dashboard import Dashboard
+from bot.domain.dashboard import Dashboard, PurgedRoom
 from bot.domain.lists import CodeList, ListLine
 from bot.domain.soap_calendar import CalendarEvent, format_countdown
 from bot.domain.when import format_local
@@ -174,10 +174,18 @@ def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None
     return view.to_dict()
 
 
-def outsider_view(notice: str | None = None) -> dict[str, Any]:
-    """For someone who is not in any war room of the workspace: what the app is, nothing about applicants."""
+def outsider_view(notice: str | None = None, purged: PurgedRoom | None = None) -> dict[str, Any]:
+    """For someone who is not in any war room of the workspace: what the app is, nothing about applicants.
+    A member of a purged war room is told that, not asked to get invited."""
     blocks: list[Block] = [HeaderBlock(text="SOAP War Room")]
     if notice:
         blocks.append(section(notice))
-    blocks.append(section(NOT_A_MEMBER))
+    if purged is not None:
+        tz = ZoneInfo(purged.timezone)
+        blocks.append(section(
+            f"The war room of *{escape(purged.name)}* was purged on {format_local(purged.purged_at, tz)}: its "
+            "applicants, notes, votes and lists are deleted, so there is nothing to show here. A program director "
+            "can start again in that channel with `/soap setup <program name>`."))
+    else:
+        blocks.append(section(NOT_A_MEMBER))
     return View(type="home", blocks=blocks, callback_id=CallbackId.HOME_OUTSIDER.value).to_dict()

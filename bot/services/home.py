@@ -89,11 +89,15 @@ def _publish(room: WarRoom, user_id: str, view: dict[str, Any]) -> bool:
         return False
 
 
-def publish(room: WarRoom, actor: Actor | None, user_id: str, notice: str | None = None) -> bool:
-    """Publish the dashboard for a committee member, or the explanation for anyone else; False when Slack
-    would not take it."""
+def publish(room: WarRoom, actor: Actor | None, user_id: str, notice: str | None = None, *,
+            team_id: str | None = None) -> bool:
+    """Publish the dashboard for a committee member, or the explanation for anyone else (with `team_id`,
+    a member of a purged war room is told it was purged); False when Slack would not take it."""
     if actor is None or actor.program is None or actor.role is Role.OUTSIDER:
-        return _publish(room, user_id, messages.outsider_view(notice))
+        purged = None
+        if actor is None:
+            purged = programs.purged_room_of(room.database, room.directory, team_id=team_id, user_id=user_id)
+        return _publish(room, user_id, messages.outsider_view(notice, purged))
     now = room.clock()
     board = dashboard(room.database, program=actor.program, user_id=actor.user_id, role=actor.role,
                       committee=room.people(actor.program.channel_id), now=now)
@@ -111,4 +115,5 @@ def member_of(room: WarRoom, team_id: str | None, user_id: str) -> Actor | None:
 def republish(room: WarRoom, team_id: str | None, users: Iterable[str]) -> int:
     """Publish each person's Home again as it now is (a purged program shows nothing any more). Returns how
     many Slack would not take."""
-    return sum(1 for user_id in sorted(set(users)) if not publish(room, member_of(room, team_id, user_id), user_id))
+    return sum(1 for user_id in sorted(set(users))
+               if not publish(room, member_of(room, team_id, user_id), user_id, team_id=team_id))

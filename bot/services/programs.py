@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.access import Actor, CommitteeDirectory, ProgramRef
+from bot.domain.dashboard import PurgedRoom
 from bot.domain.roles import Role
 from bot.domain.wording import comparable_name
 from bot.errors import BadInput, Conflict, NotADirector, WarRoomError
@@ -155,6 +156,18 @@ def programs_of_member(database: Database, directory: CommitteeDirectory, *, tea
         except ChannelExposed:
             continue  # a war room made public or shared shows nothing, not even on App Home
     return actors
+
+
+def purged_room_of(database: Database, directory: CommitteeDirectory, *, team_id: str | None,
+                   user_id: str) -> PurgedRoom | None:
+    """The most recently purged war room of the workspace whose channel the user sits in, or None."""
+    with database.reading() as session:
+        query = select(Program).where(Program.purged_at.is_not(None))
+        if team_id:
+            query = query.where(Program.team_id == team_id)
+        purged = [(p.channel_id, PurgedRoom(p.name, p.purged_at, p.timezone))  # type: ignore[arg-type]
+                  for p in session.scalars(query.order_by(Program.purged_at.desc()))]
+    return next((room for channel, room in purged if user_id in directory.members(channel)), None)
 
 
 SetupHook = Callable[[Session, Program], None]

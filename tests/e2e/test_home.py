@@ -196,3 +196,7 @@ def test_a_purge_republishes_every_members_home_without_applicants(served: Serve
     for user, home in published.items():
         text = home if isinstance(home, str) else json.dumps(home)
         assert not any(aamc in text for aamc in listed) and "Homeview" not in text, user
+        # The committee is told its war room was purged, not asked to get itself invited.
+        assert "was purged on" in text and "ask a program director to invite you" not in text, user
+    reopened = json.dumps(open_home(slack, standin, DIRECTOR), ensure_ascii=False)
+    assert "war room of *Internal Medicine – Test* was purged on" in reopened
