@@ -167,6 +167,15 @@ def connection_problem(url: str) -> str | None:
         engine.dispose()
 
 
+# How long the purge's checkpoint waits for other readers of a SQLite file before it reports them.
+CHECKPOINT_WAIT_MS = 5000
+
+
+class WalNotTruncated(Exception):
+    """SQLite's write-ahead log still holds pages written before a purge: another connection reads an older
+    snapshot, so the checkpoint could not empty it."""
+
+
 class Database:
     def __init__(self, url: str, *, clock: Callable[[], datetime] | None = None) -> None:
         self.url = url
@@ -213,8 +222,16 @@ class Database:
             try:
                 cursor = raw.cursor()
                 cursor.execute("VACUUM")
-                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                # Waits for readers to leave older snapshots, but not for ever: a process holding a read
+                # keeps the WAL, and the purge must say so instead of reporting success.
+                cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+                busy, *_ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                cursor.execute("PRAGMA busy_timeout=30000")
                 cursor.close()
+                if busy:
+                    raise WalNotTruncated(
+                        f"{Path(self.engine.url.database or '').name}-wal could not be emptied: another process "
+                        "holds a read on the database")
             finally:
                 raw.close()
             return

@@ -76,7 +76,11 @@ def _run_purge(args: argparse.Namespace, settings: Settings) -> int:
             print(error, file=sys.stderr)
             return 1
     if not settings.slack_bot_token:
-        counts, _ = records.purge(database, program_id=program_id, actor="cli", now=datetime.now(UTC))
+        try:
+            counts, _ = records.purge(database, program_id=program_id, actor="cli", now=datetime.now(UTC))
+        except records.DatabaseFileNotClean as error:
+            print(error, file=sys.stderr)
+            return 1
         print(f"purged {counts.summary()}; anonymous counts kept")
         print("SLACK_BOT_TOKEN is not set, so the bot's messages and files are still in the war room: run this "
               "again with the bot's token (or `/soap purge` in Slack) to delete them")
@@ -87,8 +91,8 @@ def _run_purge(args: argparse.Namespace, settings: Settings) -> int:
     counts, slack = records.purge_everywhere(room, program_id=program_id, actor="cli")
     print(f"purged {counts.summary()}; anonymous counts kept")
     for line in slack.describe():
-        print(line)
-    return 0 if not slack.still_there else 1
+        print(line, file=sys.stdout if slack.finished else sys.stderr)
+    return 0 if slack.finished else 1
 
 
 COMMANDS: Commands = {"export": (_configure_export, _run_export), "purge": (_configure_purge, _run_purge)}

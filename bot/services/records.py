@@ -34,7 +34,7 @@ from bot.services.candidates import resolve_one
 from bot.slack_gateway import GONE_ERRORS, is_transient
 from bot.spreadsheet import csv_bytes
 from bot.war_room import WarRoom
-from storage.database import Database
+from storage.database import Database, WalNotTruncated
 from storage.models import (
     ApplicantAvailability,
     AuditEvent,
@@ -139,6 +139,19 @@ def _scrub_audit(session: Session, program_id: int) -> None:
                             .execution_options(synchronize_session=False))
 
 
+class DatabaseFileNotClean(WarRoomError):
+    """The purge is committed, but the database's files still hold the deleted rows (SQLite's WAL kept by
+    another reader). Running the purge again, once the reader is gone, finishes it."""
+
+    def __init__(self, counts: PurgeCounts, why: str) -> None:
+        self.counts = counts
+        super().__init__(
+            f"Not finished: the applicants' data is deleted from the tables, but {why}, so the deleted names, "
+            "notes and contact details are still readable in that file. Stop every process that uses this "
+            "database (soapbot serve, clock, socket, any sqlite3 shell or backup tool reading it), then run "
+            "the purge again: it finishes the job.")
+
+
 def purge(database: Database, *, program_id: int, actor: str, now: datetime) -> tuple[PurgeCounts, list[str]]:
     """Delete the program's applicant data in one transaction. Returns the counts and the card ts (the bot's
     posts that existed before every post was recorded are added to `bot_posts`, so the Slack part of the
@@ -165,7 +178,10 @@ def purge(database: Database, *, program_id: int, actor: str, now: datetime) -> 
         session.add(PurgeRecord(program_id=program_id, purged_by=actor, purged_at=now, counts=counts.as_dict()))
         audit.record(session, program_id=program_id, actor=actor, action="program.purge",
                      target=f"program:{program_id}", after=counts.as_dict())
-    database.compact(PURGED_TABLES)
+    try:
+        database.compact(PURGED_TABLES)
+    except WalNotTruncated as error:
+        raise DatabaseFileNotClean(counts, str(error)) from None
     return counts, card_ts
 
 
@@ -203,9 +219,16 @@ class SlackCleanup:
     human_messages: int | None
     # People whose App Home Slack would not republish: theirs may still show applicants.
     homes_left: int = 0
+    # Why the database's files still hold the deleted rows, when they do.
+    file_left: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return not (self.still_there or self.homes_left or self.file_left)
 
     def describe(self) -> list[str]:
-        lines = [f"Deleted from Slack: {plural(self.messages_deleted, 'bot message')} and "
+        lines = [f":warning: {self.file_left}"] if self.file_left else []
+        lines += [f"Deleted from Slack: {plural(self.messages_deleted, 'bot message')} and "
                  f"{plural(self.files_deleted, 'file')} the bot posted in the war room."]
         if self.still_there:
             lines.append(f"{plural(self.still_there, 'bot post')} could not be deleted yet (Slack was busy or "
@@ -330,12 +353,16 @@ def purge_everywhere(room: WarRoom, *, program_id: int, actor: str) -> tuple[Pur
         team_id = program.team_id
         roles = set(session.scalars(select(CommitteeRole.user_id).where(CommitteeRole.program_id == program_id)))
     humans = _human_messages(room, channel, applicant_threads(room.database, program_id, channel))
-    counts, _ = purge(room.database, program_id=program_id, actor=actor, now=room.clock())
+    file_left = None
+    try:
+        counts, _ = purge(room.database, program_id=program_id, actor=actor, now=room.clock())
+    except DatabaseFileNotClean as error:  # the rows are gone: the posts still go, and the report says it
+        counts, file_left = error.counts, str(error)
     messages, files, left = delete_bot_posts(room, channel)
     # Each member's App Home was published with the dashboard (names, AAMC IDs) and stays so in Slack until
     # published again: now it shows another war room of theirs, or nothing about applicants.
     homes_left = home.republish(room, team_id, _people_of(room, channel) | roles)
-    return counts, SlackCleanup(messages, files, left, humans, homes_left)
+    return counts, SlackCleanup(messages, files, left, humans, homes_left, file_left)
 
 
 def _people_of(room: WarRoom, channel: str) -> set[str]:

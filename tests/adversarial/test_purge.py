@@ -205,3 +205,37 @@ def test_an_interrupted_purge_is_finished_by_running_it_again(
     second = _purge_by_command(served, slack, standin)
     assert _bot_posts_still_in_slack(standin) == ([], [])
     assert "could not be deleted yet" not in second
+
+
+@pytest.mark.timeout(240)
+def test_a_purge_that_could_not_empty_the_sqlite_wal_says_so_and_a_second_run_finishes(
+        served: AdversarialServed, standin: SlackStandIn, stocked: str, tmp_path: Path) -> None:
+    """Defence: storage.database.Database.compact checks the checkpoint's answer (WalNotTruncated), the purge
+    reports it (records.DatabaseFileNotClean) and `soapbot purge` exits 1. Before: with another reader
+    holding a snapshot the purge reported success, and soap.db-wal kept every name until all processes
+    stopped."""
+    if served.room.database.backend != "sqlite":
+        pytest.skip("the write-ahead log kept by a reader is SQLite's; PostgreSQL's WAL is the server's")
+    import sqlite3
+
+    path = Path(served.settings.database_url.removeprefix("sqlite:///"))
+    wal = path.with_name(path.name + "-wal")
+    with served.room.database.reading() as session:
+        names = [n for c in session.scalars(select(Candidate)) for n in (c.first_name, c.last_name)]
+    env = soapbot_env(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=standin.url, DATABASE_URL=served.settings.database_url)
+    reader = sqlite3.connect(path, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM candidates").fetchone()[0] == 2  # a snapshot before the purge
+        held = subprocess.run([SOAPBOT, "purge", "--program", WAR_ROOM, "--yes"], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert held.returncode == 1, held.stdout + held.stderr
+        assert "Not finished" in held.stderr and "soap.db-wal" in held.stderr and "run the purge again" in held.stderr
+        assert any(name.encode() in wal.read_bytes() for name in names)  # what the warning is about
+    finally:
+        reader.close()
+    again = subprocess.run([SOAPBOT, "purge", "--program", WAR_ROOM, "--yes"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    raw = path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    assert [name for name in names if name.encode() in raw] == []
