@@ -6,6 +6,7 @@ The program has no stored calendar unless a test adds one, so its rounds are NRM
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -322,7 +323,8 @@ def test_card_section_buttons_only_when_they_make_sense(database: Database,
 
     assert section(c) is None  # on no locked list, no offer: nothing to show
     lines, buttons = section(a) or ([], [])
-    assert [value for _, value in buttons] == [f"{a}|1|offered|{CAT}"]
+    assert [json.loads(value) for _, value in buttons] == [
+        {"aamc_id": a, "round_number": 1, "status": "offered", "code": CAT}]
     _record(database, program_id, a, 1, "offered")
     lines, buttons = section(a) or ([], [])
     assert "offered, no answer yet" in lines[0]
