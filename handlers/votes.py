@@ -28,7 +28,7 @@ from bot.messages import preference_list as messages
 from bot.messages.ids import ActionId, ListButton
 from bot.messages.lock_check import lock_check_message
 from bot.messages.mrkdwn import escape
-from bot.services import candidate_cards, lock_check, preference_list, round_status, voting
+from bot.services import candidate_cards, code_ballots, lock_check, preference_list, round_status, voting
 from bot.slack_gateway import marker_for
 from bot.war_room import WarRoom
 from handlers.errors import guard
@@ -83,13 +83,11 @@ def votes_command(cmd: SoapCommand) -> None:
 
 def rank_command(cmd: SoapCommand) -> None:
     words = cmd.args.words
-    if len(words) == 1 and words[0].lower() == "clear":
-        count = voting.clear_ranking(cmd.room.database, program_id=cmd.program.id, actor=cmd.actor.user_id)
-        cmd.reply(messages.ranking_cleared_answer(count))
-        return
-    result = voting.set_ranking(cmd.room.database, program_id=cmd.program.id, actor=cmd.actor.user_id,
-                                aamc_ids=voting.parse_rank_keys(words))
-    cmd.reply(messages.ranking_answer(result))
+    if not words:
+        raise BadInput("List candidates best first, by AAMC ID or name: `/soap rank Alvarez, Chen, Okafor`, or "
+                       "for one program code only: `/soap rank 1234140P0 Okafor, Núñez, Patel`.")
+    result = code_ballots.rank(cmd.room.database, program_id=cmd.program.id, actor=cmd.actor.user_id, words=words)
+    cmd.reply(messages.ranking_cleared_answer(result) if isinstance(result, int) else messages.ranking_answer(result))
 
 
 def change_pin(pinned: bool, cmd: SoapCommand) -> None:
@@ -320,9 +318,11 @@ def register(app: App, router: SoapRouter) -> None:
     router.subcommand("votes", access=Access.READ, usage="votes 12345678",
                       summary="The committee's votes on a candidate, only you see it: who voted what for directors, "
                               "the tally for others (with blind votes, once you have voted on them).")(votes_command)
-    router.subcommand("rank", access=Access.WRITE, usage="rank 12345678 23456789 | rank Alvarez, Chen, Okafor",
+    router.subcommand("rank", access=Access.WRITE,
+                      usage="rank Alvarez, Chen, Okafor | rank 1234140P0 Okafor, Núñez, Patel | rank [code] clear",
                       summary="Your own ordering, best first, by AAMC IDs or names separated by commas (replaces "
-                              "your previous one; `rank clear` removes it).",
+                              "your previous one; `rank clear` removes it); a code or label first makes it your "
+                              "ballot for that code's list only.",
                       what="rank candidates")(rank_command)
     _pin_entry(router, True)
     _pin_entry(router, False)

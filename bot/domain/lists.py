@@ -50,6 +50,8 @@ class CodeList:
     specialty: str
     lines: tuple[ListLine, ...]
     left_off: tuple[ListLine, ...] = ()  # applied to this code, left off it by a director (`/soap exclude`)
+    code_ballots: int = 0  # members who gave an ordering for this code (`/soap rank <code> …`)
+    general_ballots: int = 0  # members counted with their general ballot on this code
 
     @property
     def title(self) -> str:

@@ -80,6 +80,8 @@ class RankingResult:
     ordering: tuple[tuple[str, str], ...]  # (AAMC ID, name), best first
     before: tuple[str, ...]
     contradictions: tuple[tuple[str, str], ...]  # (a, b): ranked a above b although the votes say b is better
+    code: str | None = None  # a ballot for this program code only (`/soap rank <code> …`)
+    code_title: str = ""
 
 
 @dataclass(frozen=True)

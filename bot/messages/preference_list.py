@@ -35,6 +35,7 @@ from bot.domain.votes import (
     VoteResult,
     VotesSeen,
 )
+from bot.domain.wording import plural
 from bot.messages.ids import ActionId, ListButton, button_value
 from bot.messages.mrkdwn import clip, escape, mention
 
@@ -116,9 +117,12 @@ def vote_answer(result: VoteResult) -> str:
 
 def ranking_answer(result: RankingResult) -> str:
     shown = [f"{n}. {_name(name)} ({escape(aamc)})" for n, (aamc, name) in enumerate(result.ordering, start=1)]
-    head = ("Your ordering is unchanged." if tuple(a for a, _ in result.ordering) == result.before
-            else f"Your ordering of {len(shown)} candidate{'s' if len(shown) != 1 else ''} is saved"
-                 + (" (it replaces your previous one)." if result.before else "."))
+    yours = f"Your ballot for {escape(result.code_title or result.code)}" if result.code else "Your ordering"
+    head = (f"{yours} is unchanged." if tuple(a for a, _ in result.ordering) == result.before
+            else f"{yours} of {len(shown)} candidate{'s' if len(shown) != 1 else ''} is saved"
+                 + (" (it replaces your previous one)." if result.before else ".")
+                 + (" It counts on that code's list only; your general ordering counts on the others."
+                    if result.code else ""))
     body = "\n".join(shown[:40]) + (f"\n… and {len(shown) - 40} more" if len(shown) > 40 else "")
     text = f"{head}\n{body}"
     if result.contradictions:
@@ -281,6 +285,11 @@ def list_page(current: CurrentList, page: int, timezone: str, page_size: int = P
     for listed in shown:
         if per_code:
             head = f"*{escape(listed.title)}*: {len(listed.lines)} applicant{'s' if len(listed.lines) != 1 else ''}"
+            if listed.code_ballots:
+                head += (f" · ordered by {plural(listed.code_ballots, 'ballot')} for this code and "
+                         f"{plural(listed.general_ballots, 'general ballot')}")
+            elif listed.general_ballots:
+                head += f" · ordered by {plural(listed.general_ballots, 'general ballot')}"
             blocks.append(SectionBlock(text=MarkdownTextObject(text=head)))
             texts.append(head)
         chosen = listed.lines[(page - 1) * page_size: page * page_size]

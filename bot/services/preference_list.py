@@ -65,7 +65,7 @@ from bot.domain.lists import (
     Unlocked,
 )
 from bot.domain.offers import OfferStatus, PositionKind, can_hold_both, kind_of
-from bot.domain.preference_list import Ballot, Vote, aggregate
+from bot.domain.preference_list import Ballot, Vote, aggregate, code_ballots
 from bot.domain.program_codes import ProgramCode, codes_in, matching
 from bot.domain.roles import Role
 from bot.domain.triage import Bucket, effective_bucket
@@ -79,6 +79,7 @@ from storage.database import Database
 from storage.models import (
     ApplicantAvailability,
     Candidate,
+    CodeRanking,
     CommitteeRole,
     ListEntry,
     ListPlacement,
@@ -321,8 +322,47 @@ def _compute(session: Session, program_id: int, committee: Iterable[str] | None)
     lists, without = _code_lists([x for x in lines if x.aamc_id not in gone or gone[x.aamc_id][1]], codes,
                                  positioned, placed, pinned_on_a_code,
                                  {a: held for a, (_, held) in gone.items() if held})
+    counted = set(members) if committee is not None else None
+    orderings = {code: {m: o for m, o in by_member.items() if counted is None or m in counted}
+                 for code, by_member in code_orderings(session, program_id).items()}
+    lists = tuple(_with_code_ballots(x, ballots, orderings.get(x.code or "", {}), tie_breaker, buckets)
+                  for x in lists)
     return CurrentList(program_id, lines, excluded, tuple(members), len(ballots), tie_breaker, locks, lists, without,
                        tuple((x, gone[x.aamc_id][0]) for x in lines if x.aamc_id in gone))
+
+
+def code_orderings(session: Session, program_id: int) -> dict[str, dict[str, list[str]]]:
+    """code -> member -> AAMC IDs, best first: members' ballots for one code (`/soap rank <code> …`)."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for code, user, aamc in session.execute(
+            select(CodeRanking.code, CodeRanking.user_id, Candidate.aamc_id)
+            .join(Candidate, Candidate.id == CodeRanking.candidate_id)
+            .where(CodeRanking.program_id == program_id)
+            .order_by(CodeRanking.code, CodeRanking.user_id, CodeRanking.position)):
+        found.setdefault(code, {}).setdefault(user, []).append(aamc)
+    return found
+
+
+def _with_code_ballots(listed: CodeList, general: Sequence[Ballot], orderings: Mapping[str, Sequence[str]],
+                       tie_breaker: str | None, buckets: Mapping[str, int]) -> CodeList:
+    """The code's list as the Schulze order of the code's ballots (`code_ballots`), pins kept first;
+    with no ballot for the code, the general order restricted to it, as computed."""
+    if listed.code is None or not orderings:
+        return replace(listed, general_ballots=len(general))
+    ballots, given = code_ballots(general, orderings)
+    by_member = {b.member: b for b in ballots}
+    fixed = [line for line in listed.lines if line.pinned]
+    rest = {line.aamc_id: line for line in listed.lines if not line.pinned}
+    order = aggregate(list(rest), ballots, director_ballot=by_member.get(tie_breaker) if tie_breaker else None,
+                      bucket_rank=buckets)
+    placed = [replace(rest[e.candidate], tied=e.tied, tie_group=10_000 + e.tie_group) for e in order.entries]
+    placed += [rest[a] for a in order.excluded]  # kept by the general count; this code's ballots alone would not
+    groups: dict[int, int] = {}
+    for line in placed:
+        groups[line.tie_group] = groups.get(line.tie_group, 0) + 1
+    lines = tuple(replace(line, rank=n, tied=line.tied and groups.get(line.tie_group, 0) > 1)
+                  for n, line in enumerate([*fixed, *placed], start=1))
+    return replace(listed, lines=lines, code_ballots=given, general_ballots=len(ballots) - given)
 
 
 def current_list(database: Database, program_id: int, committee: Iterable[str] | None = None) -> CurrentList:

@@ -223,7 +223,7 @@ def parse_rank_keys(words: Sequence[str]) -> list[str]:
     return [clean_key(part) for part in parts if part.strip()]
 
 
-def _resolve_all(session: Session, program_id: int, keys: Sequence[str]) -> list[Candidate]:
+def resolve_all(session: Session, program_id: int, keys: Sequence[str]) -> list[Candidate]:
     """Every key resolved, or one error naming each key that is unknown or ambiguous."""
     found: list[Candidate] = []
     problems: list[str] = []
@@ -253,7 +253,7 @@ def set_ranking(database: Database, *, program_id: int, actor: str, aamc_ids: Se
         raise BadInput(f"That is {len(keys)} candidates; an ordering holds at most {MAX_RANKED}.")
     with database.transaction() as session:
         lock_program_row(session, program_id)
-        resolved = _resolve_all(session, program_id, keys)
+        resolved = resolve_all(session, program_id, keys)
         ids = [c.aamc_id for c in resolved]
         found = {c.aamc_id: c for c in resolved}
         repeated = sorted({i for i in ids if ids.count(i) > 1})

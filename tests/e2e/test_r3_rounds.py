@@ -132,3 +132,28 @@ def two_codes(served: Served, slack: SlackClientSim, standin: SlackStandIn, war_
     for user in (DIRECTOR, M1, M2):
         command(slack, standin, user, war_room, "rank " + " ".join(PEOPLE))
     return war_room
+
+
+def test_g_a_ballot_per_program_code(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, two_codes: str) -> None:
+    def code_list(code: str) -> tuple[list[str], str]:
+        answer = text_of(command(slack, standin, M1, two_codes, f"list {code}"))
+        part = answer.split(f"*{code}")[1].split("Page 1")[0]
+        return sorted((p for p in PEOPLE if f"({p})" in part), key=lambda p: part.find(f"({p})")), part
+
+    # Two of three members judge the preliminary year differently: Cal first, then Ana and Ben.
+    saved = command(slack, standin, M1, two_codes, f"rank {PRE} {C} {A} {B}")["text"]
+    assert f"Your ballot for {PRE} Preliminary of 3 candidates is saved" in saved
+    command(slack, standin, M2, two_codes, f"rank preliminary {C}, {A}, {B}")
+    pre, head = code_list(PRE)
+    assert pre[:3] == [C, A, B]
+    assert "ordered by 2 ballots for this code and 1 general ballot" in head
+    cat, head = code_list(CAT)
+    assert cat == [A, B, C, D, E]  # the categorical list keeps the general ballots
+    assert "ordered by 3 general ballots" in head
+    projection = command(slack, standin, M1, two_codes, "next")["text"]
+    assert f"({C})" in projection.split(f"*{PRE}")[1].splitlines()[1]
+    assert f"({A})" in projection.split(f"*{CAT}")[1].splitlines()[1]
+    # M1 takes their ballot back: their general one counts on the preliminary list again.
+    command(slack, standin, M1, two_codes, f"rank {PRE} clear")
+    assert "ordered by 1 ballot for this code and 2 general ballots" in code_list(PRE)[1]
