@@ -571,9 +571,9 @@ def _import(imp: dict[str, Any]) -> list[str]:
         "## Import speed: 5,000 ERAS rows into SQLite",
         "",
         f"The same CSV file ({imp['rows']:,} synthetic rows, {imp['file_bytes'] / 1e6:.1f} MB, Excel style) into a "
-        "fresh SQLite file (WAL, foreign keys on). Ours: `bot.services.candidates.import_export` (header matching, "
-        "pydantic validation per row, derived fields, triage, profile JSON, one transaction, audit event). Bare: "
-        "`csv.reader` plus one `executemany` into a table of TEXT columns. Best (fastest) of "
+        "fresh SQLite file (WAL, foreign keys on). Ours: `bot.services.candidate_import.import_export` (header "
+        "matching, pydantic validation per row, derived fields, triage, profile JSON, one transaction, audit "
+        "event). Bare: `csv.reader` plus one `executemany` into a table of TEXT columns. Best (fastest) of "
         f"{imp['repeats']} runs each, the one least disturbed by the rest of the machine.",
         "",
         "| | seconds | rows/s |",

@@ -248,7 +248,7 @@ def prepare_database(database_url: str, candidates: int, seed: int = 11) -> int:
 
     from bench.import_speed import TODAY, prepare_program, write_synthetic_export
     from bot.domain.preference_list import Vote
-    from bot.services.candidates import import_export
+    from bot.services.candidate_import import import_export
     from storage.database import Database, dispose_engines
     from storage.models import Candidate
     from storage.models import Vote as VoteRow

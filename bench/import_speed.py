@@ -4,7 +4,7 @@ Both sides start from the same CSV file on disk (synthetic rows from `tests.fact
 UTF-8 BOM, CRLF) and write into a fresh SQLite file in WAL mode with foreign keys on (our engine's
 pragmas), and both include reading the file:
 
-- ours: `bot.services.candidates.import_export(...)`: header matching, pydantic validation of every
+- ours: `bot.services.candidate_import.import_export(...)`: header matching, pydantic validation of every
   row, derived fields and triage, the profile as JSON, one transaction with executemany batches and an
   audit event. The schema and the program are created before the clock starts.
 - bare: `csv.reader` over the file, then one `executemany` of the same rows into a table with one
@@ -122,7 +122,7 @@ def prepare_program(database_url: str) -> int:
 
 
 def import_ours(database_url: str, program_id: int, export: Path) -> Any:
-    from bot.services.candidates import import_export
+    from bot.services.candidate_import import import_export
     from storage.database import Database
 
     result = import_export(Database(database_url), program_id, export, actor=DIRECTOR, today=TODAY)
@@ -215,7 +215,7 @@ def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def run(rows: int = IMPORT_ROWS, repeats: int = 5) -> dict[str, Any]:
-    import bot.services.candidates  # noqa: F401 (imported before any clock starts)
+    import bot.services.candidate_import  # noqa: F401 (imported before any clock starts)
     from bot.eras import read_export
     from storage.database import dispose_engines
 

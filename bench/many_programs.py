@@ -74,7 +74,7 @@ def prepare(database_url: str, standin: Any, programs: int, applicants: int,
     """Schema, `programs` war rooms with their committees, `applicants` each (one synthetic export)."""
     from bench.import_speed import TODAY, write_synthetic_export
     from bot.bootstrap import SETUP_HOOKS
-    from bot.services.candidates import import_export
+    from bot.services.candidate_import import import_export
     from bot.services.programs import ChannelFacts, setup_war_room
     from storage.database import Database
     from storage.migrate import upgrade

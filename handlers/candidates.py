@@ -15,7 +15,10 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot.access import Access
+from bot.domain.candidate_search import FindFilters
+from bot.domain.find_words import FIND_HELP, FindWordsError, parse_find
 from bot.domain.typed_words import UnclosedQuote, split_words
+from bot.domain.when import program_today
 from bot.errors import BadInput, WarRoomError
 from bot.messages.candidate_lists import (
     find_blocks,
@@ -26,7 +29,7 @@ from bot.messages.candidate_lists import (
 )
 from bot.messages.ids import PAGER, ActionId, BlockId, SearchPageButton
 from bot.messages.mrkdwn import escape
-from bot.services import candidates, slack_events
+from bot.services import candidate_search, flags, shared_files, slack_events
 from bot.services.candidate_cards import refresh_card, show_card
 from bot.services.plan_war_room import post_plan_notes
 from bot.war_room import WarRoom
@@ -68,13 +71,21 @@ def candidate(cmd: SoapCommand) -> None:
         cmd.reply(f"{escape(found.aamc_id)} already has a card: {where} is refreshed, and its thread points to it.")
 
 
+def _filters(words: list[str]) -> FindFilters:
+    """The filters the words say; a refusal quotes the words as typed, so it is escaped here."""
+    try:
+        return parse_find(words)
+    except FindWordsError as error:
+        raise BadInput(escape(str(error))) from None
+
+
 def find(cmd: SoapCommand) -> None:
     words, page = find_words(cmd.args.raw)
     if words and words[0].lower() == "help":
-        cmd.reply(candidates.FIND_HELP)
+        cmd.reply(FIND_HELP)
         return
-    filters = candidates.parse_find(words)
-    result = candidates.find(cmd.room.database, cmd.program.id, filters, page=page, member=cmd.actor.user_id)
+    filters = _filters(words)
+    result = candidate_search.find(cmd.room.database, cmd.program.id, filters, page=page, member=cmd.actor.user_id)
     query = " ".join(words)
     cmd.reply(find_text(result), find_blocks(result, query))
 
@@ -87,9 +98,9 @@ def flag(cmd: SoapCommand) -> None:
     if len(words) < 2:
         raise BadInput(f"Use {FLAG_USAGE}.")
     key, word = " ".join(words[:-1]), words[-1]
-    result = candidates.set_flag(cmd.room.database, program=cmd.program, actor=cmd.actor.user_id,
+    result = flags.set_flag(cmd.room.database, program=cmd.program, actor=cmd.actor.user_id,
                                  candidate_key=key, word=word, value=value,
-                                 today=candidates.program_today(cmd.room.clock(), cmd.program.timezone))
+                            today=program_today(cmd.room.clock(), cmd.program.timezone))
     who = f"{escape(result.name)} ({escape(result.aamc_id)})"
     if not result.changed:
         cmd.reply(f"{who} is already {'' if value else 'not '}flagged *{escape(result.label)}*; nothing changed.")
@@ -126,7 +137,7 @@ def file_shared(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
     try:
         program = actor.require(Access.WRITE, "import applicants")
         shared = event.get("files") or []
-        files = candidates.export_files(shared)
+        files = shared_files.export_files(shared)
         if not files:
             raise BadInput("Share the ERAS export as a .csv or .xlsx file with the word `import`.")
     except WarRoomError as error:
@@ -139,7 +150,7 @@ def file_shared(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
         refuse(f"Not an export (.csv or .xlsx), not imported: {escape(', '.join(skipped)[:300])}.")
     for file in files:  # each export on its own, all or nothing, answered in the thread
         try:
-            result = candidates.import_shared_file(room, program, file, actor=actor.user_id)
+            result = shared_files.import_shared_file(room, program, file, actor=actor.user_id)
         except WarRoomError as error:
             refuse(error)
             continue
@@ -154,8 +165,7 @@ def find_page(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -
     clicked = button(SearchPageButton, body)
     query, page = clicked.query, clicked.page
     words, _ = find_words(query)
-    result = candidates.find(room.database, program.id, candidates.parse_find(words), page=page,
-                             member=actor.user_id)
+    result = candidate_search.find(room.database, program.id, _filters(words), page=page, member=actor.user_id)
     respond(text=find_text(result), blocks=find_blocks(result, query), response_type="ephemeral",
             replace_original=True)
 

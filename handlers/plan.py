@@ -18,7 +18,7 @@ from bot.errors import BadInput, WarRoomError
 from bot.messages.ids import ActionId, BlockId
 from bot.messages.mrkdwn import escape
 from bot.messages.plan import plan_import_text, plan_overview, unseen_list
-from bot.services import candidates, plan
+from bot.services import plan, shared_files
 from bot.services.candidate_cards import show_card
 from bot.services.plan_war_room import import_shared_plan, post_plan_notes
 from bot.war_room import WarRoom
@@ -63,7 +63,7 @@ def plan_shared(room: WarRoom, ack: Ack, body: dict[str, Any], request: BoltRequ
         # The plan sets applicants' triage buckets, which only directors may override.
         program = actor.require(Access.DIRECTOR, "import the pre-SOAP plan (it sets applicants' triage)")
         shared = event.get("files") or []
-        files = candidates.export_files(shared)
+        files = shared_files.export_files(shared)
         if len(files) != 1:
             raise BadInput("Share the pre-SOAP plan as one .csv or .xlsx file with the word `plan`."
                            if not files else "Share one plan at a time: each import replaces the whole plan.")

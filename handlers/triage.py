@@ -14,6 +14,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.access import Access
+from bot.domain.when import program_today
 from bot.errors import BadInput
 from bot.messages.candidate_lists import (
     policy_change_text,
@@ -25,7 +26,6 @@ from bot.messages.ids import PAGER, BlockId, SearchPageButton
 from bot.messages.mrkdwn import escape
 from bot.services import overrides, triage
 from bot.services.candidate_cards import refresh_card
-from bot.services.candidates import program_today
 from bot.war_room import WarRoom
 from handlers.errors import guard
 from handlers.gate import button, require

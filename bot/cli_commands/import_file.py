@@ -41,9 +41,10 @@ def _actor() -> str:
 def run_import(database_url: str, file: str, program_key: str, *, dry_run: bool = False,
                columns_file: str | None = None, out: TextIO | None = None, now: datetime | None = None) -> int:
     """The command's work, callable from tests: returns the exit status and writes the report to `out`."""
+    from bot.domain.when import program_today
     from bot.eras import ColumnsMappingError, read_columns_mapping
     from bot.messages.candidate_lists import import_lines
-    from bot.services.candidates import import_export, program_today
+    from bot.services.candidate_import import import_export
     from bot.services.programs import find_program
     from storage.database import Database
 

@@ -31,8 +31,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run_import_plan(database_url: str, file: str, program_key: str, *, out: TextIO | None = None,
                     now: datetime | None = None) -> int:
     """The command's work, callable from tests: returns the exit status and writes the report to `out`."""
+    from bot.domain.when import program_today
     from bot.messages.plan import plan_import_lines
-    from bot.services.candidates import program_today
     from bot.services.plan import import_plan
     from bot.services.programs import find_program
     from storage.database import Database

@@ -9,7 +9,7 @@ like SOAP Thursday morning, so a program director's IT contact can try every com
   (`bot.services.programs.setup_war_room`, which seeds the default SOAP calendar);
 - a triage policy (J-1 only, home states OH, PA, MI) set through `bot.services.triage.set_policy`;
 - 300 applicants written as an ERAS-style CSV and imported through the real import service
-  (`bot.services.candidates.import_export`), covering every bucket (internal, interviewed,
+  (`bot.services.candidate_import.import_export`), covering every bucket (internal, interviewed,
   strong paper, backup, do not rank) and every flag and deal-breaker the triage knows;
 - some votes from four members (never from the director who types first, so the reminders
   have someone to name), through `bot.services.voting.cast_vote`;
@@ -308,15 +308,16 @@ def seed_demo(workspace: LocalWorkspace) -> SessionPlan:
 
 def _seed_program_data(workspace: LocalWorkspace, program: Any, now: datetime) -> list[str]:
     """Policy, applicants, votes and the calendar, each through its feature's service."""
-    from bot.services import candidates, triage
+    from bot.domain.when import program_today
+    from bot.services import candidate_import, triage
 
     room = workspace.room
     director = COMMITTEE[0].user_id
-    today = candidates.program_today(now, program.timezone)
+    today = program_today(now, program.timezone)
     triage.set_policy(room.database, program=program, actor=director, pairs=DEMO_POLICY, today=today)
     rows = demo_applicants(today)
-    result = candidates.import_export(room.database, program.id, demo_csv(rows), actor=director, today=today,
-                                      filename="demo-eras-export.csv", now=now)
+    result = candidate_import.import_export(room.database, program.id, demo_csv(rows), actor=director,
+                                            today=today, filename="demo-eras-export.csv", now=now)
     if not result.ok:  # the generator and the importer disagree: say so rather than show an empty room
         problem = result.problem or f"{len(result.errors)} bad rows, e.g. {result.errors[:1]}"
         raise RuntimeError(f"the demo export did not import: {problem}")

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
-from bot.domain.candidates import split_applicant_name
+from bot.domain.names import split_applicant_name
 from bot.domain.triage import Bucket, Risk
 
 MAX_NOTE_CHARS = 3000

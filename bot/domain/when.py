@@ -80,6 +80,11 @@ def _check_aware(value: datetime, name: str) -> None:
         raise ValueError(f"{name} must be timezone-aware, got naive {value!r}")
 
 
+def program_today(now: datetime, timezone: str) -> date:
+    """Today's date in the program's time zone (years since graduation are counted from it)."""
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
 def format_local(dt_utc: datetime, tz: ZoneInfo) -> str:
     """``Thu 18 Mar 11:55 EDT``: an aware datetime shown in ``tz`` (English, 24-hour clock)."""
     _check_aware(dt_utc, "dt_utc")

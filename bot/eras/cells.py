@@ -10,7 +10,8 @@ from decimal import Decimal, InvalidOperation
 from functools import partial
 from typing import NamedTuple
 
-from bot.domain.candidates import ExamResult, ExportedName, normalize_state, split_applicant_name
+from bot.domain.candidates import ExamResult, normalize_state
+from bot.domain.names import ExportedName, split_applicant_name
 from bot.eras.columns import Column, ColumnKind
 
 

@@ -9,8 +9,9 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
-from bot.domain.candidates import ApplicantProfile, ExamResult, ExportedName, fold_name, natural_case
+from bot.domain.candidates import ApplicantProfile, ExamResult
 from bot.domain.import_result import RowError
+from bot.domain.names import ExportedName, fold_name, natural_case
 from bot.eras.cells import SCREENED, AamcResult, CellError, ColumnReader, Honor, show
 from bot.eras.columns import COLUMNS, EXAM_KINDS, MANY_KINDS, ColumnKind
 

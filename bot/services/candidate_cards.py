@@ -52,6 +52,7 @@ from bot.domain.candidates import (
 )
 from bot.domain.cards import REDRAW_PER_RUN, CardSection, CardViewer
 from bot.domain.triage import TriagePolicy, rules_without_data
+from bot.domain.when import program_today
 from bot.errors import BadInput
 from bot.messages.candidate_card import (
     CardFacts,
@@ -63,7 +64,7 @@ from bot.messages.candidate_card import (
 )
 from bot.messages.mrkdwn import escape
 from bot.services import audit
-from bot.services.candidates import lookup, program_today
+from bot.services.candidate_lookup import lookup
 from bot.services.cards import SectionProvider, card_sections
 from bot.services.plan import note_view
 from bot.services.programs import program_ref

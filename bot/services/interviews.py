@@ -79,7 +79,7 @@ from bot.messages.interviews import (
 )
 from bot.messages.mrkdwn import escape
 from bot.services import audit, notes, voting
-from bot.services.candidates import resolve_one
+from bot.services.candidate_lookup import resolve_one
 from storage.database import Database
 from storage.models import Candidate, Interview, Program, Reminder, Round, Scorecard
 from storage.models import Vote as VoteRow

@@ -56,7 +56,7 @@ from bot.messages.notes import NoteField
 from bot.services import audit
 from bot.services.candidate_cards import CardBeingPosted, show_card
 from bot.services.candidate_cards import refresh_card as refresh_parent_card
-from bot.services.candidates import resolve_one
+from bot.services.candidate_lookup import resolve_one
 from bot.services.programs import program_ref
 from bot.slack_gateway import marker_for
 from bot.war_room import WarRoom

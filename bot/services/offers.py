@@ -54,7 +54,8 @@ from bot.domain.when import format_local
 from bot.domain.wording import plural_s
 from bot.errors import BadInput, Conflict, WarRoomError
 from bot.messages.mrkdwn import clip, escape
-from bot.services import audit, candidates, preference_list
+from bot.services import audit, preference_list
+from bot.services.candidate_lookup import resolve_one
 from bot.services.positions import match_track, normalize_track, read_positions, read_status, stored_offers
 from bot.services.projection import check_round, lists_r3_could_use, next_round
 from bot.services.voting import display_name, lock_program_row
@@ -160,7 +161,7 @@ def record_offer(database: Database, *, program_id: int, actor: str, candidate_k
         if not positions:
             raise Conflict("No positions are set yet, so an offer cannot fill one. A director sets them first: "
                            "`/soap positions set categorical=3 preliminary=1`.")
-        candidate = candidates.resolve_one(session, program_id, candidate_key)
+        candidate = resolve_one(session, program_id, candidate_key)
         offers = [o for o in stored_offers(session, program_id) if o.code in positions]
         mine = [o for o in offers if o.candidate_id == candidate.id]
         configured = sorted(positions)
@@ -225,7 +226,7 @@ def clear_offer(database: Database, *, program_id: int, actor: str, candidate_ke
     before = _projected(database, program_id, now, committee)
     with database.transaction() as session:
         lock_program_row(session, program_id)
-        candidate = candidates.resolve_one(session, program_id, candidate_key)
+        candidate = resolve_one(session, program_id, candidate_key)
         rows = list(session.scalars(select(Offer).where(Offer.candidate_id == candidate.id,
                                                         Offer.round == round_number)))
         if code is not None:
@@ -269,7 +270,7 @@ def set_availability(database: Database, *, program_id: int, actor: str, candida
         lock_program_row(session, program_id)
         if in_round is not None:
             check_round(session, program_id, in_round)
-        candidate = candidates.resolve_one(session, program_id, candidate_key)
+        candidate = resolve_one(session, program_id, candidate_key)
         row = session.get(ApplicantAvailability, candidate.id)
         before = ((Availability(row.status), row.in_round, row.kind) if row is not None
                   else (Availability.AVAILABLE, None, None))

@@ -11,7 +11,7 @@ from bot.domain.triage import Bucket, OverrideSource, effective_bucket
 from bot.errors import BadInput
 from bot.messages.mrkdwn import escape
 from bot.services import audit
-from bot.services.candidates import resolve_one
+from bot.services.candidate_lookup import resolve_one
 from storage.database import Database
 
 MAX_OVERRIDE_REASON = 500

@@ -35,6 +35,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.domain.names import fold_name
 from bot.domain.notes import NoteSource, PostState
 from bot.domain.plan import (
     NOT_APPLIED_RULE,
@@ -204,10 +205,10 @@ def not_applied(session: Session, program_id: int, key: str) -> CandidateNotFoun
     """The answer for someone the plan holds who has not applied in SOAP (by AAMC ID or full name):
     not a card (they may not be contacted or listed), but why not."""
     entries = list(session.scalars(select(PlanEntry).where(PlanEntry.program_id == program_id)))
-    wanted = " ".join(key.split()).casefold()
+    wanted = fold_name(key)
     for entry in entries:
-        names = {f"{entry.first_name} {entry.last_name}".casefold(),
-                 f"{entry.last_name}, {entry.first_name}".casefold()}
+        names = {fold_name(f"{entry.first_name} {entry.last_name}"),
+                 fold_name(f"{entry.last_name}, {entry.first_name}")}
         if wanted == entry.aamc_id or (wanted.isdigit() and wanted.zfill(8) == entry.aamc_id) or wanted in names:
             return CandidateNotFound(
                 f"{escape(entry.first_name)} {escape(entry.last_name)} ({entry.aamc_id}) is in the pre-SOAP plan "

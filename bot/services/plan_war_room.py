@@ -14,9 +14,10 @@ from typing import Any
 
 from bot.access import ProgramRef
 from bot.domain.plan import PlanImportResult
-from bot.services.candidates import download_shared_file, program_today
+from bot.domain.when import program_today
 from bot.services.notes import deliver
 from bot.services.plan import import_plan, pending_plan_notes
+from bot.services.shared_files import download_shared_file
 from bot.war_room import WarRoom
 
 log = logging.getLogger(__name__)

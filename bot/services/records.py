@@ -30,7 +30,7 @@ from bot.domain.wording import comparable_name, plural
 from bot.errors import BadInput, CandidateNotFound, WarRoomError
 from bot.messages.mrkdwn import escape
 from bot.services import audit, home
-from bot.services.candidates import resolve_one
+from bot.services.candidate_lookup import resolve_one
 from bot.slack_gateway import GONE_ERRORS, is_transient
 from bot.spreadsheet import csv_bytes
 from bot.war_room import WarRoom

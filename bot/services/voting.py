@@ -44,7 +44,7 @@ from bot.errors import BadInput, CandidateNotFound
 from bot.messages.ids import ActionId
 from bot.messages.mrkdwn import clip, escape, mention
 from bot.services import audit
-from bot.services.candidates import SeveralCandidates, resolve_one
+from bot.services.candidate_lookup import SeveralCandidates, resolve_one
 from bot.services.triage import policy_of
 from storage.database import Database
 from storage.models import Candidate, Program, Ranking

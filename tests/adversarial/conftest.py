@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from storage.database import Database
 from storage.models import Base, Program
 from tests.e2e import conftest as e2e

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.console.payloads import app_home_opened_event
 from bot.console.signing import SlackClientSim
 from bot.services.candidate_cards import redraw_stale_cards
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from storage.models import AuditEvent, Program
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.factories import aamc_id, applicant_row, eras_csv

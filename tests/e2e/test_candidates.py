@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from bot.cli_commands.import_file import run_import
 from bot.console.signing import SlackClientSim
 from bot.services import candidate_cards
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from storage.models import AuditEvent, Candidate, Program
 from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM, Served
 from tests.factories import applicant_row, applicant_rows, eras_csv, img_row, write_export

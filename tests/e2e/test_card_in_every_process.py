@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from bot.console.signing import SlackClientSim
 from bot.messages.ids import ActionId
 from bot.services.candidate_cards import redraw_stale_cards
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from storage.models import Candidate, Program
 from tests.e2e.conftest import BOT_TOKEN, DIRECTOR, MEMBERS, Served
 from tests.factories import aamc_id, applicant_row, eras_csv

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.console.signing import SlackClientSim
 from bot.messages.ids import ActionId
 from bot.messages.records import CONFIRM_BLOCK
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from storage.models import Candidate, Program
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.factories import applicant_row, eras_csv

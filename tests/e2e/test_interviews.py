@@ -16,7 +16,7 @@ from bot.console.signing import SlackClientSim
 from bot.messages.ids import ActionId, CallbackId
 from bot.messages.interviews import ScorecardField
 from bot.services import reminders
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from storage.models import AuditEvent, Candidate, Interview, Program, Reminder, Scorecard, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, OUTSIDER, Served
 from tests.factories import aamc_id, applicant_row, eras_csv

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.console.payloads import new_ts
 from bot.console.signing import SlackClientSim
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from storage.models import Candidate, Program, ReferenceNote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.factories import aamc_id, applicant_row, eras_csv

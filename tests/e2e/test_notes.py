@@ -14,7 +14,7 @@ from bot.console.payloads import new_event_id, new_ts, static_select
 from bot.console.signing import SlackClientSim
 from bot.messages.ids import ActionId, CallbackId
 from bot.messages.notes import NoteField
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from storage.models import Candidate, Program, ReferenceNote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, OTHER_CHANNEL, OUTSIDER, Served
 from tests.factories import aamc_id, applicant_row, eras_csv

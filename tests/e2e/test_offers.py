@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from bot.cli import main as soapbot
 from bot.console.signing import SlackClientSim
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from storage.models import AuditEvent, Candidate, Offer, Position, Program
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.factories import applicant_row, eras_csv, img_row

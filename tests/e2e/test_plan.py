@@ -176,7 +176,7 @@ def test_the_cli_imports_a_plan_and_the_clock_posts_its_notes(
         served: Served, standin: SlackStandIn, war_room: str, tmp_path: Path) -> None:
     url = served.settings.database_url
     share_free = [applicant_row(31)]
-    from bot.services.candidates import import_export
+    from bot.services.candidate_import import import_export
     from bot.services.programs import find_program
 
     with served.room.database.reading() as session:

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.console.signing import SlackClientSim
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from storage.models import Program
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.e2e.test_offers import command, text_of

@@ -27,7 +27,7 @@ from bot.app import create_app
 from bot.bootstrap import build_war_room
 from bot.console.signing import SlackClientSim
 from bot.console.workspace import LoopbackServer
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from bot.war_room import WarRoom
 from bot.web import wsgi_app
 from storage.models import Candidate, Program

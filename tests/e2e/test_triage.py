@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot.console.signing import SlackClientSim
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from storage.models import AuditEvent, Candidate, Program
 from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM, Served
 from tests.factories import applicant_row, eras_csv, img_row

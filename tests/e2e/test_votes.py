@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.cli import main as soapbot
 from bot.console.signing import SlackClientSim
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from storage.models import AuditEvent, Candidate, ListSnapshot, Program, Ranking, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.factories import aamc_id, applicant_row, eras_csv

@@ -10,17 +10,13 @@ from sqlalchemy import func, select
 
 from bot.access import ProgramRef
 from bot.bootstrap import SETUP_HOOKS
+from bot.domain.find_words import FindWordsError, parse_find
 from bot.errors import BadInput, CandidateNotFound
 from bot.services import programs
-from bot.services.candidates import (
-    SeveralCandidates,
-    find,
-    import_export,
-    lookup,
-    parse_find,
-    resolve_one,
-    set_flag,
-)
+from bot.services.candidate_import import import_export
+from bot.services.candidate_lookup import SeveralCandidates, lookup, resolve_one
+from bot.services.candidate_search import find
+from bot.services.flags import set_flag
 from bot.services.overrides import set_override
 from storage.database import Database
 from storage.models import AuditEvent, Candidate
@@ -222,7 +218,7 @@ def test_find_filters_combine(database: Database) -> None:
     assert ids("state:PA") == {rows[3]["AAMC ID"]}
     assert ids("flag:interviewed") == {rows[4]["AAMC ID"]}
     assert ids("bucket:interviewed") == {rows[4]["AAMC ID"]}
-    with pytest.raises(BadInput):
+    with pytest.raises(FindWordsError, match="Unknown filter `colour`"):
         parse_find(["colour:blue"])
     paged = find(database, program.id, parse_find([]), page=2, per_page=2)
     assert paged.total == 5

@@ -17,7 +17,7 @@ from bot.errors import BadInput, CandidateNotFound, Conflict
 from bot.messages.ids import ActionId
 from bot.messages.interviews import ScorecardField
 from bot.services import interview_posts, interviews, programs, reminders, schedule, voting
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from bot.settings import load_settings
 from bot.war_room import WarRoom
 from storage.database import Database

@@ -17,7 +17,7 @@ from bot.errors import CandidateNotFound
 from bot.messages.ids import ActionId
 from bot.messages.notes import NoteField
 from bot.services import notes, programs
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from bot.settings import load_settings
 from bot.war_room import WarRoom
 from storage.database import Database

@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 from bot.bootstrap import SETUP_HOOKS, build_war_room
 from bot.console.payloads import BOT_USER_ID, TEAM_ID
 from bot.services import candidate_cards, programs, records
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from bot.settings import load_settings
 from bot.slack_gateway import OUTBOX_EVENT, WarRoomClosed, marker_for
 from bot.war_room import WarRoom

@@ -12,7 +12,7 @@ from bot.access import ProgramRef
 from bot.bootstrap import SETUP_HOOKS
 from bot.domain.preference_list import Vote
 from bot.services import programs
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from bot.services.overrides import set_override
 from bot.services.plan import import_plan, overview, record_view, unseen, unseen_count
 from bot.services.records import purge

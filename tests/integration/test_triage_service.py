@@ -13,7 +13,7 @@ from bot.domain.triage import Bucket
 from bot.errors import BadInput
 from bot.messages.candidate_lists import describe_moves
 from bot.services import programs
-from bot.services.candidates import import_export
+from bot.services.candidate_import import import_export
 from bot.services.overrides import set_override
 from bot.services.triage import program_policy, set_policy, summary
 from storage.database import Database

@@ -305,7 +305,7 @@ def test_profile_hash_is_the_one_earlier_versions_stored(p: ApplicantProfile) ->
     import json
 
     from bot.domain.candidates import LATER_FIELDS
-    from bot.services.candidates import profile_hash
+    from bot.services.candidate_import import profile_hash
 
     earlier = {key: value for key, value in p.model_dump(mode="json").items() if key not in LATER_FIELDS}
     text = json.dumps(earlier, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -12,8 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.domain.candidates import ExamResult, natural_case
+from bot.domain.candidates import ExamResult
 from bot.domain.import_result import RowError
+from bot.domain.names import natural_case
 from bot.eras import (
     CANONICAL_HEADERS,
     ColumnsMappingError,

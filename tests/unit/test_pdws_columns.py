@@ -10,13 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.domain.candidates import (
-    ApplicantProfile,
-    degree_kind,
-    degree_type,
-    natural_case,
-    split_applicant_name,
-)
+from bot.domain.candidates import ApplicantProfile, degree_kind, degree_type
+from bot.domain.names import natural_case, split_applicant_name
 from bot.domain.triage import rules_without_data
 from bot.eras import ImportReport, read_export
 
@@ -263,7 +258,7 @@ def test_an_applicant_from_an_old_shape_file_hashes_as_before_so_a_reimport_says
     import json
 
     from bot.domain.candidates import LATER_FIELDS
-    from bot.services.candidates import profile_hash
+    from bot.services.candidate_import import profile_hash
 
     tracks = "Tracks Applied by Applicant"
     profile = only(export(["AAMC ID", "First Name", "Last Name", "Degree", "Medical School Graduation Date",
