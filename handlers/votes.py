@@ -21,6 +21,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk.errors import SlackApiError
 
 from bot.access import Access, ProgramRef
+from bot.domain.list_words import ListWordsError, parse_round
 from bot.domain.lists import PlacementKind
 from bot.domain.roles import Role
 from bot.errors import BadInput
@@ -124,13 +125,20 @@ def place(cmd: SoapCommand, key: str, code: str | None, kind: PlacementKind | No
         cmd.room.gateway.post(cmd.program.channel_id, messages.placement_post(result, cmd.actor.user_id))
 
 
+def _round(text: str | None) -> int:
+    try:
+        return parse_round(text)
+    except ListWordsError as error:
+        raise BadInput(escape(str(error))) from None
+
+
 def list_command(cmd: SoapCommand) -> None:
     room, words = cmd.room, cmd.args.words
     action = words[0].lower() if words else ""
     if action in ("lock", "unlock", "csv", "certified"):
         cmd.actor.require(Access.DIRECTOR, f"{'record as certified' if action == 'certified' else action} "
                                            "the preference list")
-        round_number = preference_list.parse_round(words[1] if len(words) > 1 else None)
+        round_number = _round(words[1] if len(words) > 1 else None)
         if action == "lock":
             rest = words[2:]
             confirmed = bool(rest) and rest[-1].lower() == "confirm"

@@ -52,7 +52,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.domain import list_words
 from bot.domain.file_names import file_slug
+from bot.domain.list_words import ListWordsError
 from bot.domain.lists import (
     CodeList,
     CurrentList,
@@ -127,23 +129,20 @@ def program_codes(session: Session, program_id: int) -> dict[str, ProgramCode]:
 
 
 def resolve_code(codes: dict[str, ProgramCode], text: str) -> ProgramCode:
-    """The program code a person names by code or label; a clear refusal otherwise."""
-    hits = matching(codes.values(), text)
-    names = ", ".join(f"`{escape(str(c))}`" for c in codes.values()) or "none (the export has no program codes)"
-    if len(hits) == 1:
-        return hits[0]
-    if hits:
-        raise BadInput(f"`{escape(clip(text, 40))}` names several program codes ({names}); give the code itself.")
-    raise BadInput(f"`{escape(clip(text, 40))}` is not one of this program's codes: {names}.")
+    """The program code a person names by code or label (``bot.domain.list_words``); a refusal quotes
+    what was typed, so it is escaped here."""
+    try:
+        return list_words.resolve_code(codes, text)
+    except ListWordsError as error:
+        raise BadInput(escape(str(error))) from None
 
 
 def pick_list(current: CurrentList, text: str) -> CodeList:
-    """The one list `/soap list <code or label>` asks for."""
-    coded = {c.code: ProgramCode(c.code, c.label, c.specialty) for c in current.lists if c.code}
-    if not coded:
-        raise BadInput("This program's export has no NRMP program codes, so it keeps one list: `/soap list`.")
-    wanted = resolve_code(coded, text).code
-    return next(c for c in current.lists if c.code == wanted)
+    """The one list `/soap list <code or label>` asks for (``bot.domain.list_words``)."""
+    try:
+        return list_words.pick_list(current, text)
+    except ListWordsError as error:
+        raise BadInput(escape(str(error))) from None
 
 
 def binding_reason(candidate: Candidate) -> str | None:
@@ -411,12 +410,6 @@ def _active_snapshot(session: Session, program_id: int, round_number: int,
 def valid_rounds(session: Session, program_id: int) -> tuple[int, ...]:
     stored = tuple(session.scalars(select(Round.number).where(Round.program_id == program_id).order_by(Round.number)))
     return stored or DEFAULT_ROUNDS
-
-
-def parse_round(text: str | None) -> int:
-    if text is None or not text.strip().isdigit() or not text.isascii() or len(text.strip()) > 3:
-        raise BadInput("Give the round number, like `/soap list lock 1`.")
-    return int(text.strip())
 
 
 def check_round(session: Session, program_id: int, round_number: int) -> None:
