@@ -34,7 +34,7 @@ def _iso_time(text: str) -> datetime:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.console.session import run_console
+    from bot.console.launch import run_console
 
     return run_console(settings, demo=bool(getattr(args, "demo", False)), member=getattr(args, "member", None),
                        now=getattr(args, "now", None))

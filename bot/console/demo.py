@@ -21,7 +21,7 @@ like SOAP Thursday morning, so a program director's IT contact can try every com
 Every name is generated from parts that are obviously synthetic ("Testa Mockford", "Synthetic
 State University"): never a real person. The generator is seeded, so the same AAMC ID always
 names the same applicant; with the scripted clock (`DEMO_START`) the whole demo is the same on
-every run. Demo data lives in var/demo.db only (see bot.console.session).
+every run. Demo data lives in var/demo.db only (see bot.console.launch).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.console.session import with_mentions
+from bot.console.mentions import with_mentions
 from bot.console.workspace import Member
 
 EVE = Member("U0DEMOEVE5", "eve.demoray", "Eve Demoray", "program coordinator")
