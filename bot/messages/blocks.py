@@ -16,11 +16,20 @@ from bot.messages.mrkdwn import clip
 
 SLACK_SECTION_TEXT = 3000
 SECTION_TEXT = 2900
+ACCESSIBILITY_LABEL = 75  # Slack's limit for a button's accessibility_label
+LABEL_BRACKETS = str.maketrans("<>", "‹›")
 
 
 def view_metadata(program_id: int, **extra: Any) -> str:
     """private_metadata for a modal or home view (Slack allows 3,000 characters)."""
     return json.dumps({"program": program_id, **extra}, separators=(",", ":"))
+
+
+def button_label(action: str, name: str) -> str:
+    """A screen reader's label for a button that repeats on every applicant's row ("Rank high: Núñez, Sofía"):
+    the visible text alone would read 80 identical "Rank" buttons. Plain text that Slack never parses, yet angle
+    brackets become ‹ › so that no payload carries anything shaped like `<!channel>` (nor would a reader say it)."""
+    return clip(f"{action}: {name}".translate(LABEL_BRACKETS), ACCESSIBILITY_LABEL)
 
 
 def section(text: str, limit: int = SECTION_TEXT) -> SectionBlock:

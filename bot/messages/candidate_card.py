@@ -28,6 +28,7 @@ from slack_sdk.models.blocks import (
 from bot.domain.cards import CardSection
 from bot.domain.program_codes import parse_track
 from bot.domain.wording import plural
+from bot.messages.blocks import button_label
 from bot.messages.ids import ActionId, BlockId
 from bot.messages.mrkdwn import clip, escape, mention
 
@@ -257,7 +258,7 @@ def _triage(facts: CardFacts, zone: ZoneInfo) -> str:
     return "\n".join(lines)
 
 
-def _buttons(section: CardSection, index: int) -> ActionsBlock | None:
+def _buttons(section: CardSection, index: int, name: str) -> ActionsBlock | None:
     elements: list[ButtonElement] = []
     seen: set[str] = set()
     for button in section.buttons:
@@ -265,7 +266,8 @@ def _buttons(section: CardSection, index: int) -> ActionsBlock | None:
             continue
         seen.add(button.action_id)
         elements.append(ButtonElement(text=clip(button.text, BUTTON_TEXT), action_id=button.action_id[:255],
-                                      value=button.value[:BUTTON_VALUE], style=button.style))
+                                      value=button.value[:BUTTON_VALUE], style=button.style,
+                                      accessibility_label=button_label(button.text, name)))
     if not elements:
         return None
     return ActionsBlock(block_id=f"{BlockId.CARD_SECTION}.{index}", elements=elements)
@@ -290,7 +292,8 @@ def candidate_card_blocks(facts: CardFacts) -> list[dict[str, Any]]:
         _section(_triage(facts, zone)),
     ]
     tail = [ActionsBlock(block_id=BlockId.CARD_CORE.value, elements=[
-        ButtonElement(text="Refresh card", action_id=ActionId.CARD_REFRESH.value, value=str(facts.candidate_id))])]
+        ButtonElement(text="Refresh card", action_id=ActionId.CARD_REFRESH.value, value=str(facts.candidate_id),
+                      accessibility_label=button_label("Refresh card", facts.name))])]
     room = MAX_BLOCKS - len(blocks) - len(tail) - 1  # keep one for "more sections" note
     skipped = 0
     for index, section in enumerate(facts.sections):
@@ -298,7 +301,7 @@ def candidate_card_blocks(facts: CardFacts) -> list[dict[str, Any]]:
         title = f"*{escape(section.title)}*"
         body = "\n".join(section.lines)  # providers return escaped mrkdwn
         part.append(_section(title + ("\n" + body if body else "")))
-        actions = _buttons(section, index)
+        actions = _buttons(section, index, facts.name)
         if actions is not None:
             part.append(actions)
         if len(part) > room:

@@ -30,7 +30,7 @@ from bot.domain.lists import CodeList, ListLine
 from bot.domain.soap_calendar import CalendarEvent, format_countdown
 from bot.domain.when import format_local
 from bot.domain.wording import plural_s
-from bot.messages.blocks import context, section
+from bot.messages.blocks import button_label, context, section
 from bot.messages.ids import ActionId, BlockId, CallbackId
 from bot.messages.mrkdwn import clip, escape
 from bot.messages.offers import code_line
@@ -104,7 +104,8 @@ def _top(title: str, lines: tuple[ListLine, ...], shown: int, listed: int, hidde
 
 def _vote_buttons(line: ListLine) -> ActionsBlock:
     return ActionsBlock(block_id=f"{BlockId.HOME_VOTE}.{line.aamc_id}"[:255], elements=[
-        ButtonElement(text=text, action_id=action.value, value=line.aamc_id, style=style)
+        ButtonElement(text=text, action_id=action.value, value=line.aamc_id, style=style,
+                      accessibility_label=button_label(text, line.name))
         for action, text, style in HOME_VOTE_BUTTONS])
 
 

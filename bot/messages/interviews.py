@@ -38,6 +38,7 @@ from bot.domain.interviews import InterviewState
 from bot.domain.preference_list import Vote
 from bot.domain.soap_calendar import format_countdown
 from bot.domain.when import format_local
+from bot.messages.blocks import button_label
 from bot.messages.ids import ActionId, BlockId, CallbackId
 from bot.messages.mrkdwn import clip, escape, mention
 
@@ -189,9 +190,10 @@ def interview_post(line: InterviewLine, tz: ZoneInfo,
 def _next_buttons(line: InterviewLine) -> list[ButtonElement]:
     if line.state == InterviewState.PROPOSED:
         return [ButtonElement(text="Claim", action_id=ActionId.INTERVIEW_CLAIM.value, value=line.aamc_id,
-                              style="primary")]
+                              style="primary", accessibility_label=button_label("Claim", line.candidate_name))]
     if line.state in (InterviewState.SCHEDULED, InterviewState.UNREACHABLE, InterviewState.DONE):
-        return [ButtonElement(text="Scorecard", action_id=ActionId.SCORECARD_OPEN.value, value=line.aamc_id)]
+        return [ButtonElement(text="Scorecard", action_id=ActionId.SCORECARD_OPEN.value, value=line.aamc_id,
+                          accessibility_label=button_label("Scorecard", line.candidate_name))]
     return []
 
 
@@ -323,7 +325,7 @@ def _queue_item(line: InterviewLine, tz: ZoneInfo, now: datetime, viewer: str, g
         text = (f"{head}: proposed by {mention(line.proposed_by)} {format_local(line.proposed_at, tz)}, "
                 f"waiting {duration(now - line.proposed_at)}")
         button = ButtonElement(text="Claim", action_id=ActionId.INTERVIEW_CLAIM.value, value=line.aamc_id,
-                               style="primary")
+                               style="primary", accessibility_label=button_label("Claim", line.candidate_name))
     elif group == "scheduled":
         who = mention(line.interviewer) if line.interviewer else "nobody"
         if line.state == InterviewState.UNREACHABLE:
@@ -334,14 +336,16 @@ def _queue_item(line: InterviewLine, tz: ZoneInfo, now: datetime, viewer: str, g
         else:
             text = f"{head}: {who}, {_at(line.scheduled_at, tz, now)}"
         if line.interviewer == viewer:
-            button = ButtonElement(text="Scorecard", action_id=ActionId.SCORECARD_OPEN.value, value=line.aamc_id)
+            button = ButtonElement(text="Scorecard", action_id=ActionId.SCORECARD_OPEN.value, value=line.aamc_id,
+                          accessibility_label=button_label("Scorecard", line.candidate_name))
     else:
         who = mention(line.interviewer) if line.interviewer else "someone"
         answered = response_time(line)
         card = "scorecard in" if line.scorecards else "*no scorecard yet*"
         text = f"{head}: by {who}" + (f", {answered}" if answered else "") + f"; {card}"
         if line.interviewer == viewer and not line.scorecards:
-            button = ButtonElement(text="Scorecard", action_id=ActionId.SCORECARD_OPEN.value, value=line.aamc_id)
+            button = ButtonElement(text="Scorecard", action_id=ActionId.SCORECARD_OPEN.value, value=line.aamc_id,
+                          accessibility_label=button_label("Scorecard", line.candidate_name))
     return SectionBlock(text=MarkdownTextObject(text=clip(text, SECTION_LIMIT)), accessory=button)
 
 
@@ -478,7 +482,8 @@ def reminder_post(line: InterviewLine, *, tz: ZoneInfo, now: datetime,
             text=f"Afterwards: `/soap interview {escape(line.aamc_id)} done` (or `unreachable`) and the scorecard. "
                  "Never promise or ask about ranking.")]),
         ActionsBlock(block_id=f"{BlockId.INTERVIEW_REMINDER}.{line.id}", elements=[
-            ButtonElement(text="Scorecard", action_id=ActionId.SCORECARD_OPEN.value, value=line.aamc_id)]),
+            ButtonElement(text="Scorecard", action_id=ActionId.SCORECARD_OPEN.value, value=line.aamc_id,
+                          accessibility_label=button_label("Scorecard", line.candidate_name))]),
     ]
     if late:
         blocks.insert(1, ContextBlock(elements=[MarkdownTextObject(

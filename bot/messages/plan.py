@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, SectionB
 
 from bot.domain.plan import NOT_APPLIED_RULE, PlanImportResult, PlanOverview, PlanPerson, UnseenApplicant, word_key
 from bot.domain.wording import plural
-from bot.messages.blocks import chunks, context, section
+from bot.messages.blocks import button_label, chunks, context, section
 from bot.messages.candidate_card import BUCKET_EMOJI
 from bot.messages.ids import ActionId, BlockId
 from bot.messages.mrkdwn import clip, escape
@@ -128,7 +128,8 @@ def _unseen_section(item: UnseenApplicant) -> SectionBlock:
     text = clip(f"{BUCKET_EMOJI.get(bucket, '')} *{escape(item.name)}* ({escape(item.aamc_id)}) · "
                 f"{escape(bucket)}{risk}{why}", 2900)
     return SectionBlock(text=text, accessory=ButtonElement(text="Open card", action_id=ActionId.UNSEEN_OPEN.value,
-                                                           value=item.aamc_id))
+                                                           value=item.aamc_id,
+                                                           accessibility_label=button_label("Open card", item.name)))
 
 
 def unseen_list(items: Sequence[UnseenApplicant], *, page: int = 1) -> tuple[str, list[dict[str, Any]]]:

@@ -200,3 +200,19 @@ def test_a_purge_republishes_every_members_home_without_applicants(served: Serve
         assert "was purged on" in text and "ask a program director to invite you" not in text, user
     reopened = json.dumps(open_home(slack, standin, DIRECTOR), ensure_ascii=False)
     assert "war room of *Internal Medicine – Test* was purged on" in reopened
+
+
+def test_repeated_vote_buttons_tell_a_screen_reader_whom_they_are_for(served: Served, slack: SlackClientSim,
+                                                                      standin: SlackStandIn, war_room: str,
+                                                                      listed: list[str]) -> None:
+    with served.room.database.transaction() as session:
+        first = session.scalars(select(Candidate).where(Candidate.aamc_id == listed[0])).one()
+        first.first_name, first.last_name = "Sofía", "Núñez"
+    view = open_home(slack, standin, M1)
+    buttons = [e for b in view["blocks"] if b.get("type") == "actions" and str(b.get("block_id", "")).startswith(
+        "home.vote.") for e in b["elements"]]
+    assert len(buttons) == 4 * len(listed)
+    labels = [b.get("accessibility_label") for b in buttons]
+    assert labels[:4] == ["Rank high: Núñez, Sofía", "Rank: Núñez, Sofía", "Only if needed: Núñez, Sofía",
+                          "Do not rank: Núñez, Sofía"]
+    assert len(set(labels)) == len(labels)  # no two buttons read the same

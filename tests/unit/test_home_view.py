@@ -78,9 +78,11 @@ def test_deadline_in_the_program_time_zone_with_a_countdown() -> None:
 
 
 def test_names_are_escaped() -> None:
-    text = json.dumps(home_view(_board(2, name="<!channel> Pingworth"), NOW, METADATA))
+    view = home_view(_board(2, name="<!channel> Pingworth"), NOW, METADATA)
+    text = json.dumps(view)
     assert "<!channel>" not in text
     assert "&lt;!channel&gt; Pingworth" in text
+    assert "Rank high: ‹!channel› Pingworth" in json.dumps(view, ensure_ascii=False)  # a screen reader's label
 
 
 def test_the_header_is_plain_text_so_the_program_name_pings_no_one() -> None:

@@ -126,6 +126,7 @@ def test_unseen_has_an_open_button_per_applicant_and_pages() -> None:
     _, blocks = unseen_list(items)
     buttons = [b["accessory"] for b in blocks if b.get("accessory")]
     assert len(buttons) == 15 and buttons[0]["action_id"] == ActionId.UNSEEN_OPEN and buttons[0]["value"] == "20000000"
+    assert [b["accessibility_label"] for b in buttons[:2]] == ["Open card: Person 0", "Open card: Person 1"]
     assert any(b.get("type") == "actions" for b in blocks)
     _, last = unseen_list(items, page=2)
     assert len([b for b in last if b.get("accessory")]) == 5
