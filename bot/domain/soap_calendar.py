@@ -56,6 +56,8 @@ __all__ = [
     "WeekSchedule",
     "apply_schedule_change",
     "current_match_year",
+    "daylight_note",
+    "daylight_time_starts",
     "default_events",
     "default_rounds",
     "events_for",
@@ -183,6 +185,22 @@ def match_day(match_year: int) -> date:
 def match_week_monday(match_year: int) -> date:
     """Monday of Match Week (SOAP begins): four days before Match Day."""
     return match_day(match_year) - timedelta(days=4)
+
+
+def daylight_time_starts(year: int) -> date:
+    """The US switch to daylight time: the second Sunday of March (Energy Policy Act of 2005)."""
+    first = date(year, 3, 1)
+    return first + timedelta(days=(6 - first.weekday()) % 7 + 7)
+
+
+def daylight_note(match_year: int) -> str | None:
+    """A warning when daylight time starts the day before Match Monday (as in 2027): the weekend before
+    SOAP loses an hour, and a time written for the week before reads one hour off on UTC clocks."""
+    starts = daylight_time_starts(match_year)
+    if match_week_monday(match_year) - starts != timedelta(days=1):
+        return None
+    return (f"Daylight time starts Sun {starts.day} Mar {match_year}, the day before SOAP begins: US Eastern is "
+            "UTC-4 from then on (UTC-5 the week before), and Arizona and Hawaii do not change.")
 
 
 def _at(match_year: int, day_offset: int, wall: time, tz: ZoneInfo) -> datetime:

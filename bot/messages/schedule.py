@@ -15,7 +15,14 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
 from bot.domain.reminders import ListState, ReminderChanges, ReminderKind, ReminderSpec
-from bot.domain.soap_calendar import CalendarEvent, Round, format_countdown, format_local, next_event
+from bot.domain.soap_calendar import (
+    CalendarEvent,
+    Round,
+    daylight_note,
+    format_countdown,
+    format_local,
+    next_event,
+)
 from bot.messages.mrkdwn import escape
 
 LINES_PER_SECTION = 12
@@ -70,9 +77,13 @@ def schedule_blocks(*, program_name: str, match_year: int, events: Sequence[Cale
                  + "\n".join(state_lines))))
     footer = (f"Reminders: {_leads_text(leads)}, a lock warning to directors 15 min before, and at "
               "each offer time and expiry. Default times follow NRMP's published Match Week schedule; "
-              "check NRMP's schedule for your Match year. Directors change a round with "
+              "check NRMP's schedule for your Match year. The list deadlines are an assumption: NRMP's "
+              "certification cutoff was not published, so by default each is 5 minutes before its round's offers "
+              "until a director sets the real one. Directors change a round with "
               '`/soap schedule set round=2 deadline="YYYY-MM-DD HH:MM"` (also offers=, expires=) '
               "and the reminders with `/soap schedule set leads=60,15`.")
+    if (note := daylight_note(match_year)) is not None:
+        footer += " :clock1: " + note
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
     text = "\n".join([f"{title} ({tz.key})", *lines, *state_lines, f"Reminders: {_leads_text(leads)}."])
     return text, [block.to_dict() for block in blocks]
