@@ -23,6 +23,7 @@ import re
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
+from bot.domain.file_text import visible_text
 from bot.domain.names import split_applicant_name
 from bot.domain.triage import Bucket, Risk
 
@@ -141,7 +142,7 @@ def _text(value: object) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return _CONTROL.sub(" ", str(value)).strip()
+    return _CONTROL.sub(" ", visible_text(str(value))).strip()
 
 
 def _aamc(value: object) -> str:

@@ -11,6 +11,7 @@ from functools import partial
 from typing import NamedTuple
 
 from bot.domain.candidates import ExamResult, normalize_state
+from bot.domain.file_text import visible_text
 from bot.domain.names import ExportedName, split_applicant_name
 from bot.eras.columns import Column, ColumnKind
 
@@ -27,17 +28,18 @@ CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 def cell_text(value: object) -> str:
+    """The cell as text, without bidi controls and zero-width characters (bot.domain.file_text)."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return visible_text(value).strip()
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
-    return str(value).strip()
+    return visible_text(str(value)).strip()
 
 
 def _value_key(text: str) -> str:

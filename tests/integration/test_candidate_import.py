@@ -225,3 +225,20 @@ def test_find_filters_combine(database: Database) -> None:
     assert paged.pages == 3
     assert len(paged.items) == 2
     assert paged.has_next
+
+
+def test_bidi_and_zero_width_controls_are_removed_from_everything_a_file_says(database: Database) -> None:
+    """bot.domain.file_text.visible_text in every cell read (bot.eras.cells.cell_text). Before: a last name
+    `Smith` + U+202E + `knaR toN oD` was stored and posted, and rendered as "Smith Do Not Rank"."""
+    program = _program(database)
+    spoofed = "Smith\u202eknaR toN oD"
+    rows = [applicant_row(1, first_name="A\u200bvery\u2066", last_name=spoofed, school="Iron\u200dbridge\ufeff College",
+                          tracks=["Internal Medicine|1234140C0 (Cate\u202egorical)"])]
+    result = import_export(database, program.id, eras_csv(rows), filename="e.csv", actor="U", today=TODAY)
+    assert result.ok, result.errors
+    with database.reading() as session:
+        candidate = session.scalars(select(Candidate)).one()
+    stored = " ".join([candidate.first_name, candidate.last_name, *candidate.tracks, str(candidate.profile)])
+    assert candidate.first_name == "Avery" and candidate.last_name == "SmithknaR toN oD"
+    assert "Ironbridge College" in stored and "Categorical" in stored
+    assert not any(ch in stored for ch in "\u202e\u200b\u2066\u200d\ufeff")
