@@ -18,8 +18,10 @@ from slack_bolt import Ack, App
 
 from bot.access import Access
 from bot.domain.roles import Role
+from bot.domain.votes import VOTE_LABELS
 from bot.errors import WarRoomError
 from bot.messages.mrkdwn import escape
+from bot.messages.preference_list import VOTE_BY_ACTION
 from bot.services import home, voting
 from bot.services.candidate_cards import refresh_card
 from bot.war_room import WarRoom
@@ -53,7 +55,7 @@ def on_home_vote(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
         program = actor.require(Access.WRITE, "vote")
         result = voting.cast_vote(room.database, program_id=program.id, actor=actor.user_id,
                                   aamc_id=str(action.get("value") or ""),
-                                  vote=voting.VOTE_BY_ACTION[str(action.get("action_id"))], now=room.clock())
+                                  vote=VOTE_BY_ACTION[str(action.get("action_id"))], now=room.clock())
     except WarRoomError as error:
         log_failure(error)
         still_member = actor if actor.role is not Role.OUTSIDER and actor.program is not None else None
@@ -62,7 +64,7 @@ def on_home_vote(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
         return
     home.publish(room, actor, user_id,
                  f":white_check_mark: Your vote on {escape(result.name)} ({escape(result.aamc_id)}): "
-                 f"*{escape(voting.VOTE_LABELS[result.after])}*.")
+                 f"*{escape(VOTE_LABELS[result.after])}*.")
     if result.changed and actor.program is not None:
         refresh_card(room, actor.program, result.candidate_id)
 
@@ -70,7 +72,7 @@ def on_home_vote(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
 def register(app: App, router: SoapRouter) -> None:
     app.event("app_home_opened")(guard(on_home_opened))
     on_vote = guard(on_home_vote)
-    for action_id in voting.VOTE_BY_ACTION:
+    for action_id in VOTE_BY_ACTION:
         app.action(action_id, matchers=[_is_home_click])(on_vote)
 
 

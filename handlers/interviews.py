@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 from slack_bolt import Ack, App, Respond
 
 from bot.access import Access, ProgramRef
+from bot.domain.interviews import ScorecardField
 from bot.errors import BadInput, WarRoomError
 from bot.messages import interviews as messages
 from bot.messages.ids import ActionId, CallbackId
-from bot.messages.interviews import ScorecardField
 from bot.messages.mrkdwn import escape
 from bot.services import interview_posts, interviews
 from bot.war_room import WarRoom

@@ -14,12 +14,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.access import Access
-from bot.domain.notes import NoteSource
+from bot.domain.notes import NoteField, NoteSource
 from bot.domain.roles import Role
 from bot.errors import BadInput, WarRoomError
 from bot.messages import notes as messages
 from bot.messages.ids import ActionId, CallbackId
-from bot.messages.notes import NoteField
 from bot.services import notes
 from bot.war_room import WarRoom
 from handlers import gate

@@ -51,7 +51,7 @@ R3_MAY_HAVE_USED = ("The round's deadline has passed: R3 may already have used t
 def on_vote(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:
     ack()
     actor, program = require(room, body, Access.WRITE, "vote")
-    vote = voting.VOTE_BY_ACTION[clicked(body)["action_id"]]
+    vote = messages.VOTE_BY_ACTION[clicked(body)["action_id"]]
     value = action_value(body)
     result = voting.cast_vote(room.database, program_id=program.id, actor=actor.user_id, aamc_id=value,
                               vote=vote, now=room.clock())
@@ -318,7 +318,7 @@ def _exclusion_entry(router: SoapRouter, excluded: bool) -> None:
 
 
 def register(app: App, router: SoapRouter) -> None:
-    for _, action, _, _ in voting.VOTE_BUTTONS:
+    for _, action, _, _ in messages.VOTE_BUTTONS:
         app.action(action.value)(guard(on_vote))
     router.subcommand("vote", access=Access.WRITE, usage="vote 12345678|Alvarez high|rank|if-needed|dnr",
                       summary="Your vote on a candidate (changeable): rank high, rank, only if needed, do not rank.",

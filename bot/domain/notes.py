@@ -9,6 +9,19 @@ from enum import StrEnum
 
 MAX_NOTE_CHARS = 3000  # what the modal and `/soap ref` accept
 MAX_FIELD_CHARS = 200  # who was called, institution, role, relationship (the columns' size)
+NOTES_PER_PAGE = 8  # `/soap notes <id>`
+
+
+class NoteField(StrEnum):
+    """A note's fields, as a caller's account is written down. The values key the field errors the
+    note rules give, and are the modal's input block ids (`bot.messages.notes`)."""
+
+    CALLED_NAME = "note.called_name"
+    INSTITUTION = "note.institution"
+    ROLE = "note.role"
+    RELATIONSHIP = "note.relationship"
+    SENTIMENT = "note.sentiment"
+    TEXT = "note.text"
 
 
 class NoteSource(StrEnum):

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from bot.domain.soap_calendar import Round
@@ -345,3 +346,43 @@ def parse_leads(text: str) -> tuple[int, ...]:
             raise LeadsError(f"Lead '{part.strip()}' must be between 1 minute and 48 hours.")
         leads.add(value)
     return tuple(sorted(leads, reverse=True))
+
+
+# --- what a reminder message says, as plain values (the reminders service fills them) ------------
+
+
+@dataclass(frozen=True)
+class MissedNote:
+    """A reminder that could not be sent in time (the clock was down)."""
+
+    kind: ReminderKind
+    round: int | None
+    subject_at: datetime
+
+
+@dataclass(frozen=True)
+class ReminderView:
+    kind: ReminderKind
+    round: int | None
+    subject_at: datetime
+    now: datetime
+    tz: ZoneInfo
+    late: bool = False
+    missing: dict[str, int] | None = None  # member -> candidates without their vote
+    candidates_total: int = 0
+    directors: tuple[str, ...] = ()
+    expires_at: datetime | None = None
+    deadline_at: datetime | None = None  # the alarm's subject is the expiry; its headline names the deadline
+    missed: tuple[MissedNote, ...] = ()
+    next_offers: tuple[str, ...] = ()  # escaped mrkdwn from bot.services.projection.next_offers_summary
+    lists: tuple[ListState, ...] = ()  # the round's lists: locked? certified in R3?
+    unanswered: tuple[str, ...] = ()  # escaped mrkdwn: offers of the round still without an outcome
+    unseen: int = 0  # eligible applicants nobody has looked at (deadline reminders)
+
+    @property
+    def all_locked(self) -> bool:
+        return bool(self.lists) and all(state.locked for state in self.lists)
+
+    @property
+    def incomplete(self) -> tuple[ListState, ...]:
+        return tuple(state for state in self.lists if state.missing)

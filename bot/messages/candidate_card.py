@@ -10,8 +10,6 @@ more than 50 blocks.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +23,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain.cards import CardSection
+from bot.domain.cards import CardFacts, CardSection
 from bot.domain.program_codes import parse_track
 from bot.domain.wording import plural
 from bot.messages.blocks import button_label
@@ -43,72 +41,6 @@ MAX_LIST_ITEMS = 12
 BUCKET_EMOJI = {"internal": ":house:", "interviewed": ":handshake:", "strong paper": ":page_facing_up:",
                 "backup": ":large_yellow_circle:", "do not rank": ":no_entry_sign:"}
 RISK_EMOJI = {"low": ":large_green_circle:", "elevated": ":large_orange_circle:", "high": ":red_circle:"}
-
-
-@dataclass(frozen=True)
-class ExamLine:
-    name: str
-    result: str  # "Pass", "Fail", "238", "Fail, then Pass"…
-    attempts: int
-    failures: int
-
-
-@dataclass(frozen=True)
-class Override:
-    bucket: str
-    by: str
-    at: datetime | None
-    reason: str
-
-
-@dataclass(frozen=True)
-class CardFacts:
-    """Everything a card shows, as plain values (raw text: the builder escapes)."""
-
-    candidate_id: int
-    aamc_id: str
-    name: str
-    school: str | None
-    school_location: str | None
-    degree_type: str | None
-    degree: str | None
-    graduation_year: int | None
-    years_out: int | None
-    timezone: str  # the program's (`SOAP_TIMEZONE` when it was set up)
-    exams: tuple[ExamLine, ...] = ()
-    exam_failures: int = 0
-    exam_attempts: int = 0
-    visa: str = "not stated"
-    visa_ok: bool | None = None
-    red_flags: tuple[str, ...] = ()
-    ties: tuple[str, ...] = ()
-    home_states: tuple[str, ...] = ()
-    connections: tuple[str, ...] = ()
-    tracks: tuple[str, ...] = ()
-    """Raw ERAS track values that count for the lists (`Internal Medicine|1234140C0 (Categorical)`)."""
-    tracks_considered: tuple[str, ...] = ()
-    soap_status: str | None = None
-    email: str | None = None
-    phones: tuple[str, ...] = ()
-    other_schools: tuple[str, ...] = ()
-    honors: tuple[str, ...] = ()
-    screened: tuple[str, ...] = ()
-    """Red flags the export answered `Screened`, in a PD's words."""
-    not_in_export: tuple[tuple[str, str], ...] = ()
-    """(what, rule) for each triage rule that had nothing to read: ("graduation date", "years-since-…")."""
-    us_clinical_months: int | None = None
-    recent_clinical_months: int | None = None
-    bucket: str | None = None
-    risk: str | None = None
-    reasons: tuple[str, ...] = ()
-    risk_reasons: tuple[str, ...] = ()
-    offsets: tuple[str, ...] = ()
-    override: Override | None = None
-    sections: tuple[CardSection, ...] = field(default_factory=tuple)
-
-    @property
-    def effective_bucket(self) -> str | None:
-        return self.override.bucket if self.override else self.bucket
 
 
 def _list(items: Sequence[str], empty: str, limit: int = MAX_LIST_ITEMS) -> str:

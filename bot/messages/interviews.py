@@ -11,9 +11,7 @@ screen (the card, the interview post in the thread).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,7 +32,20 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.domain.interviews import InterviewState
+from bot.domain.cards import CardButton, CardSection
+from bot.domain.interviews import (
+    MAX_TEXT_CHARS,
+    OPEN_STATES,
+    SCORE_FIELDS,
+    SCORE_MAX,
+    SCORE_MIN,
+    DeadlineWarning,
+    InterviewLine,
+    InterviewState,
+    Queue,
+    ScorecardField,
+    ScorecardLine,
+)
 from bot.domain.preference_list import Vote
 from bot.domain.soap_calendar import format_countdown
 from bot.domain.when import format_local
@@ -43,68 +54,12 @@ from bot.messages.ids import ActionId, BlockId, CallbackId
 from bot.messages.mrkdwn import clip, escape, mention
 
 SECTION_LIMIT = 2900  # a little under Slack's 3,000 so an escape is never cut
-MAX_TEXT_CHARS = 3000  # outcome note, red flags, comment
 MAX_BLOCKS = 50
 QUEUE_ITEMS_PER_GROUP = 14  # 3 groups x (header + 14 items) + notes stays under 50 blocks
-SCORE_MIN, SCORE_MAX = 1, 5
 NOTE_SHOWN = 300  # characters of an outcome note on the card
 
 
-class ScorecardField(StrEnum):
-    """The modal's input block ids (also the keys of field errors); each element's action id is `value`."""
-
-    CLINICAL = "scorecard.clinical"
-    COMMUNICATION = "scorecard.communication"
-    RELIABILITY = "scorecard.reliability"
-    FIT = "scorecard.fit"
-    RED_FLAGS = "scorecard.red_flags"
-    RECOMMENDATION = "scorecard.recommendation"
-    COMMENT = "scorecard.comment"
-
-
-SCORE_FIELDS: tuple[tuple[ScorecardField, str, str], ...] = (
-    (ScorecardField.CLINICAL, "clinical", "Clinical readiness"),
-    (ScorecardField.COMMUNICATION, "communication", "Communication"),
-    (ScorecardField.RELIABILITY, "reliability", "Reliability"),
-    (ScorecardField.FIT, "fit", "Fit with the program"),
-)
 FIELD_ACTION = ActionId.FIELD.value
-
-
-@dataclass(frozen=True)
-class InterviewLine:
-    """One interview, as the builders need it."""
-
-    id: int
-    aamc_id: str
-    candidate_name: str
-    state: InterviewState
-    proposed_by: str
-    proposed_at: datetime
-    interviewer: str | None = None
-    scheduled_at: datetime | None = None
-    first_contact_at: datetime | None = None
-    reached_at: datetime | None = None
-    outcome_note: str | None = None
-    scorecards: int = 0
-
-
-@dataclass(frozen=True)
-class ScorecardLine:
-    author: str
-    clinical: int
-    communication: int
-    reliability: int
-    fit: int
-    recommendation: str
-    red_flags: str | None = None
-    comment: str | None = None
-
-
-@dataclass(frozen=True)
-class DeadlineWarning:
-    round: int
-    deadline_at: datetime
 
 
 # --- small wording helpers ---------------------------------------------------------------------
@@ -311,13 +266,6 @@ def recommendations_line(scorecards: Sequence[ScorecardLine]) -> str:
 # --- the queue (`/soap interviews`) ------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Queue:
-    unclaimed: tuple[InterviewLine, ...]
-    scheduled: tuple[InterviewLine, ...]
-    done_today: tuple[InterviewLine, ...]
-
-
 def _queue_item(line: InterviewLine, tz: ZoneInfo, now: datetime, viewer: str, group: str) -> SectionBlock:
     head = _who(line)
     button: ButtonElement | None = None
@@ -489,3 +437,17 @@ def reminder_post(line: InterviewLine, *, tz: ZoneInfo, now: datetime,
         blocks.insert(1, ContextBlock(elements=[MarkdownTextObject(
             text=":warning: This reminder is late: the bot was offline when it was due.")]))
     return head, [b.to_dict() for b in blocks]
+
+
+def card_section(aamc_id: str, line: InterviewLine | None, scorecards: Sequence[ScorecardLine],
+                 tz: ZoneInfo) -> CardSection:
+    """The card's Interview section: where the interview stands, its scorecards, and the button that
+    comes next (propose, claim, fill in a scorecard)."""
+    buttons: list[CardButton] = []
+    if line is None or line.state not in OPEN_STATES:
+        buttons.append(CardButton(ActionId.INTERVIEW_PROPOSE.value, "Interview", aamc_id))
+    elif line.state == InterviewState.PROPOSED:
+        buttons.append(CardButton(ActionId.INTERVIEW_CLAIM.value, "Claim interview", aamc_id, "primary"))
+    if line is not None and line.interviewer and line.state != InterviewState.DECLINED:
+        buttons.append(CardButton(ActionId.SCORECARD_OPEN.value, "Scorecard", aamc_id))
+    return CardSection(title="Interview", lines=card_lines(line, scorecards, tz), buttons=tuple(buttons))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,12 +27,12 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
-from bot.domain.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NoteLine, NoteSource, Sentiment
+from bot.domain.cards import CardButton, CardSection
+from bot.domain.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NOTES_PER_PAGE, NoteField, NoteLine, NoteSource, Sentiment
 from bot.domain.thread_replies import gist
 from bot.messages.ids import ActionId, BlockId, CallbackId, NotesPageButton, button_value, read_button
 from bot.messages.mrkdwn import clip, escape, mention
 
-NOTES_PER_PAGE = 8
 PAGE_BLOCK_ID = BlockId.NOTES_PAGE.value  # the list's pager: ActionId.PAGE is shared, the block id is ours
 _SECTION_LIMIT = 2900  # a little under Slack's 3,000 so an escape is never cut
 
@@ -53,17 +52,6 @@ def sentiment_label(value: str | None) -> str:
         return _SENTIMENTS[Sentiment(value or "")][0]
     except ValueError:
         return "No sentiment given"
-
-
-class NoteField(StrEnum):
-    """The modal's input block ids (also the keys of field errors); each element's action id is `value`."""
-
-    CALLED_NAME = "note.called_name"
-    INSTITUTION = "note.institution"
-    ROLE = "note.role"
-    RELATIONSHIP = "note.relationship"
-    SENTIMENT = "note.sentiment"
-    TEXT = "note.text"
 
 
 FIELD_ACTION = ActionId.FIELD.value
@@ -309,3 +297,10 @@ def reply_too_long(chars: int) -> str:
     return (f":scissors: Your reply is {chars:,} characters; a reference note keeps at most {MAX_NOTE_CHARS:,}, "
             "so it was not saved. Split it into two replies, or shorten it (edit it) to save it; "
             "`/soap ref <AAMC ID> <note>` takes notes up to the same length.")
+
+
+def card_section(aamc_id: str, counts: Mapping[str | None, int], latest: Sequence[NoteLine]) -> CardSection:
+    """The card's notes section: count, sentiment summary, the latest notes' gist, "Add reference note"."""
+    return CardSection(title="Reference notes", lines=card_lines(counts, latest),
+                       buttons=(CardButton(action_id=ActionId.ADD_NOTE.value, text="Add reference note",
+                                           value=aamc_id),))

@@ -7,7 +7,7 @@ within Slack's limits: at most 50 blocks, section texts under 3,000 characters.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.domain.cards import CardButton, CardSection
 from bot.domain.lists import CodeList, CurrentList, ListLine, LockedEntry, LockedList, Placement, Unlocked
 from bot.domain.preference_list import Vote
 from bot.domain.reminders import ListState
@@ -38,6 +39,16 @@ from bot.domain.votes import (
 from bot.domain.wording import plural
 from bot.messages.ids import ActionId, ListButton, button_value
 from bot.messages.mrkdwn import clip, escape, mention
+
+# The card's buttons, best first: (vote, action id, button text, style).
+VOTE_BUTTONS: tuple[tuple[Vote, ActionId, str, str | None], ...] = (
+    (Vote.RANK_HIGH, ActionId.VOTE_RANK_HIGH, "Rank high", "primary"),
+    (Vote.RANK, ActionId.VOTE_RANK, "Rank", None),
+    (Vote.IF_NEEDED, ActionId.VOTE_IF_NEEDED, "Only if needed", None),
+    (Vote.DO_NOT_RANK, ActionId.VOTE_DO_NOT_RANK, "Do not rank", "danger"),
+)
+VOTE_BY_ACTION: dict[str, Vote] = {action.value: vote for vote, action, _, _ in VOTE_BUTTONS}
+CARD_NAMES_LIMIT = 12  # names per scale step on a director's card
 
 PAGE_SIZE = 20
 SECTION_CHARS = 2800
@@ -447,3 +458,29 @@ def unlocked_post(unlocked: Unlocked, timezone: str) -> str:
     return (f":unlock: {mention(unlocked.unlocked_by)} unlocked round {unlocked.round}'s preference list{which} "
             f"(locked by {mention(unlocked.locked_by)}, {when(unlocked.locked_at, timezone)}). "
             f"Reason: {escape(clip(unlocked.reason, 500))}. Lock it again with `/soap list lock {unlocked.round}`.")
+
+
+def votes_card_section(aamc_id: str, pinned_by: str | None, by_vote: Mapping[Vote, Sequence[str]], view: TallyView,
+                       is_director: bool) -> CardSection:
+    """The card's Committee votes section: the pin, the tally as `view` allows (names for a director's
+    ephemeral card), and the four vote buttons."""
+    total = sum(len(users) for users in by_vote.values())
+    lines: list[str] = []
+    if pinned_by:
+        lines.append(f":pushpin: Pinned to the top of the list by {mention(pinned_by)}")
+    counted = f"{total} vote{'s' if total != 1 else ''}" if total else "no votes yet"
+    if view is TallyView.COUNT:
+        lines.append(f"*{counted}* · blind votes: the tally is hidden until you vote; then "
+                     f"`/soap votes {aamc_id}` shows it to you.")
+    else:
+        lines.append(" · ".join(f"{VOTE_LABELS[v]}: *{len(by_vote[v])}*" for v in Vote) + f"  ({counted})")
+    if is_director:
+        for vote in Vote:
+            users = by_vote[vote]
+            if users:
+                shown = " ".join(mention(u) for u in users[:CARD_NAMES_LIMIT])
+                more = f" and {len(users) - CARD_NAMES_LIMIT} more" if len(users) > CARD_NAMES_LIMIT else ""
+                lines.append(f"{VOTE_LABELS[vote]}: {shown}{more}")
+    buttons = tuple(CardButton(action_id=action.value, text=text, value=aamc_id, style=style)
+                    for _, action, text, style in VOTE_BUTTONS)
+    return CardSection(title="Committee votes", lines=tuple(lines), buttons=buttons)

@@ -10,14 +10,12 @@ section stays under Slack's 3,000 characters whatever the committee's size.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.domain.reminders import ListState, ReminderKind
+from bot.domain.reminders import ListState, ReminderKind, ReminderView
 from bot.domain.soap_calendar import format_countdown, format_local
 from bot.messages.mrkdwn import clip, escape, mention
 from bot.messages.plan import unseen_reminder_line
@@ -25,43 +23,6 @@ from bot.messages.plan import unseen_reminder_line
 MAX_MENTIONS = 60
 MAX_MISSED_SHOWN = 8
 SECTION_LIMIT = 3000
-
-
-@dataclass(frozen=True)
-class MissedNote:
-    """A reminder that could not be sent in time (the clock was down)."""
-
-    kind: ReminderKind
-    round: int | None
-    subject_at: datetime
-
-
-@dataclass(frozen=True)
-class ReminderView:
-    kind: ReminderKind
-    round: int | None
-    subject_at: datetime
-    now: datetime
-    tz: ZoneInfo
-    late: bool = False
-    missing: dict[str, int] | None = None  # member -> candidates without their vote
-    candidates_total: int = 0
-    directors: tuple[str, ...] = ()
-    expires_at: datetime | None = None
-    deadline_at: datetime | None = None  # the alarm's subject is the expiry; its headline names the deadline
-    missed: tuple[MissedNote, ...] = ()
-    next_offers: tuple[str, ...] = ()  # escaped mrkdwn from bot.services.projection.next_offers_summary
-    lists: tuple[ListState, ...] = ()  # the round's lists: locked? certified in R3?
-    unanswered: tuple[str, ...] = ()  # escaped mrkdwn: offers of the round still without an outcome
-    unseen: int = 0  # eligible applicants nobody has looked at (deadline reminders)
-
-    @property
-    def all_locked(self) -> bool:
-        return bool(self.lists) and all(state.locked for state in self.lists)
-
-    @property
-    def incomplete(self) -> tuple[ListState, ...]:
-        return tuple(state for state in self.lists if state.missing)
 
 
 def _when(at: datetime, view: ReminderView) -> str:

@@ -50,14 +50,11 @@ from bot.domain.candidates import (
     visa_need,
     years_since_graduation,
 )
-from bot.domain.cards import REDRAW_PER_RUN, CardSection, CardViewer
+from bot.domain.cards import REDRAW_PER_RUN, CardFacts, CardSection, CardViewer, ExamLine, Override
 from bot.domain.triage import TriagePolicy, rules_without_data
 from bot.domain.when import program_today
 from bot.errors import BadInput
 from bot.messages.candidate_card import (
-    CardFacts,
-    ExamLine,
-    Override,
     candidate_card_blocks,
     card_pointer_text,
     card_text,

@@ -57,26 +57,26 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
-from bot.domain.cards import CardButton, CardSection, CardViewer
-from bot.domain.interviews import OPEN_STATES, InterviewState
+from bot.domain.cards import CardSection, CardViewer
+from bot.domain.interviews import (
+    MAX_TEXT_CHARS,
+    OPEN_STATES,
+    SCORE_FIELDS,
+    SCORE_MAX,
+    SCORE_MIN,
+    DeadlineWarning,
+    InterviewLine,
+    InterviewState,
+    Queue,
+    ScorecardField,
+    ScorecardLine,
+)
 from bot.domain.preference_list import Vote
 from bot.domain.reminders import ReminderKind, ReminderState, plan_interview_reminder
 from bot.domain.votes import VoteSource
 from bot.domain.when import WhenError, format_local, parse_when, require_future
 from bot.errors import BadInput, Conflict, WarRoomError
 from bot.messages import interviews as messages
-from bot.messages.ids import ActionId
-from bot.messages.interviews import (
-    MAX_TEXT_CHARS,
-    SCORE_FIELDS,
-    SCORE_MAX,
-    SCORE_MIN,
-    DeadlineWarning,
-    InterviewLine,
-    Queue,
-    ScorecardField,
-    ScorecardLine,
-)
 from bot.messages.mrkdwn import escape
 from bot.services import audit, notes, voting
 from bot.services.candidate_lookup import resolve_one
@@ -504,14 +504,7 @@ def interview_card_section(session: Session, candidate: Candidate, viewer: CardV
     line = interview_line(interview, candidate) if interview else None
     cards = [_scorecard_line(r) for r in session.scalars(
         select(Scorecard).where(Scorecard.candidate_id == candidate.id).order_by(Scorecard.id))]
-    buttons: list[CardButton] = []
-    if line is None or line.state not in OPEN_STATES:
-        buttons.append(CardButton(ActionId.INTERVIEW_PROPOSE.value, "Interview", candidate.aamc_id))
-    elif line.state == InterviewState.PROPOSED:
-        buttons.append(CardButton(ActionId.INTERVIEW_CLAIM.value, "Claim interview", candidate.aamc_id, "primary"))
-    if line is not None and line.interviewer and line.state != InterviewState.DECLINED:
-        buttons.append(CardButton(ActionId.SCORECARD_OPEN.value, "Scorecard", candidate.aamc_id))
-    return CardSection(title="Interview", lines=messages.card_lines(line, cards, tz), buttons=tuple(buttons))
+    return messages.card_section(candidate.aamc_id, line, cards, tz)
 
 
 __all__ = [

@@ -45,14 +45,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
-from bot.domain.cards import CardButton, CardSection, CardViewer
+from bot.domain.cards import CardSection, CardViewer
 from bot.domain.note_sentiment import sentiment_of
-from bot.domain.notes import MAX_FIELD_CHARS, MAX_NOTE_CHARS, NoteLine, NoteSource, PostState, Sentiment
+from bot.domain.notes import (
+    MAX_FIELD_CHARS,
+    MAX_NOTE_CHARS,
+    NOTES_PER_PAGE,
+    NoteField,
+    NoteLine,
+    NoteSource,
+    PostState,
+    Sentiment,
+)
 from bot.domain.thread_replies import note_text
 from bot.errors import BadInput
 from bot.messages import notes as messages
-from bot.messages.ids import ActionId
-from bot.messages.notes import NoteField
 from bot.services import audit
 from bot.services.candidate_cards import CardBeingPosted, show_card
 from bot.services.candidate_cards import refresh_card as refresh_parent_card
@@ -484,7 +491,7 @@ def sentiment_counts(session: Session, candidate_id: int) -> dict[str | None, in
 
 
 def list_notes(database: Database, *, program_id: int, aamc_id: str, page: int = 1,
-               per_page: int = messages.NOTES_PER_PAGE) -> NotesPage:
+               per_page: int = NOTES_PER_PAGE) -> NotesPage:
     """One page of a candidate's notes, newest first."""
     with database.reading() as session:
         candidate = _find_candidate(session, program_id, aamc_id)
@@ -507,10 +514,7 @@ def notes_card_section(session: Session, candidate: Candidate, viewer: CardViewe
     latest = [_line(note) for note in session.scalars(
         select(ReferenceNote).where(ReferenceNote.candidate_id == candidate.id)
         .order_by(ReferenceNote.created_at.desc(), ReferenceNote.id.desc()).limit(CARD_LATEST_NOTES))]
-    return CardSection(title="Reference notes",
-                       lines=messages.card_lines(sentiment_counts(session, candidate.id), latest),
-                       buttons=(CardButton(action_id=ActionId.ADD_NOTE.value, text="Add reference note",
-                                           value=candidate.aamc_id),))
+    return messages.card_section(candidate.aamc_id, sentiment_counts(session, candidate.id), latest)
 
 
 

@@ -83,17 +83,19 @@ from bot.domain.reminders import (
     DEFAULT_GRACE,
     DEFAULT_LOCK_WARNING_MINUTES,
     Delivery,
+    MissedNote,
     ReminderChanges,
     ReminderKind,
     ReminderSpec,
     ReminderState,
+    ReminderView,
     classify,
     plan_round_reminders,
 )
 from bot.domain.roles import Role
 from bot.domain.soap_calendar import Round as CalendarRound
 from bot.messages.mrkdwn import escape
-from bot.messages.reminders import MissedNote, ReminderView, reminder_message
+from bot.messages.reminders import reminder_message
 from bot.services import audit, interview_posts, plan, positions, preference_list, programs, projection, round_status
 from bot.slack_gateway import marker_for
 from bot.war_room import WarRoom

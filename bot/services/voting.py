@@ -27,22 +27,20 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.domain.cards import CardButton, CardSection, CardViewer
+from bot.domain.cards import CardSection, CardViewer
 from bot.domain.preference_list import Ballot, Vote
 from bot.domain.votes import (
-    VOTE_LABELS,
     CandidateVotes,
     PinResult,
     RankingResult,
-    TallyView,
     VoteResult,
     VoteSource,
     VotesSeen,
     tally_view,
 )
 from bot.errors import BadInput, CandidateNotFound
-from bot.messages.ids import ActionId
-from bot.messages.mrkdwn import clip, escape, mention
+from bot.messages import preference_list as messages
+from bot.messages.mrkdwn import clip, escape
 from bot.services import audit
 from bot.services.candidate_lookup import SeveralCandidates, resolve_one
 from bot.services.triage import policy_of
@@ -52,16 +50,6 @@ from storage.models import Vote as VoteRow
 
 MAX_RANKED = 300  # more than any SOAP list (an ordered 20-40); guards against a pasted file
 KEY_MAX = 120
-
-# The card's buttons, best first: (vote, action id, button text, style).
-VOTE_BUTTONS: tuple[tuple[Vote, ActionId, str, str | None], ...] = (
-    (Vote.RANK_HIGH, ActionId.VOTE_RANK_HIGH, "Rank high", "primary"),
-    (Vote.RANK, ActionId.VOTE_RANK, "Rank", None),
-    (Vote.IF_NEEDED, ActionId.VOTE_IF_NEEDED, "Only if needed", None),
-    (Vote.DO_NOT_RANK, ActionId.VOTE_DO_NOT_RANK, "Do not rank", "danger"),
-)
-VOTE_BY_ACTION: dict[str, Vote] = {action.value: vote for vote, action, _, _ in VOTE_BUTTONS}
-
 
 def display_name(candidate: Candidate) -> str:
     """How the list names an applicant: "Last, First" (as the NRMP system lists applicants)."""
@@ -313,35 +301,13 @@ def set_pin(database: Database, *, program_id: int, actor: str, aamc_id: str, pi
 
 # --------------------------------------------------------------------------- the card's section
 
-CARD_NAMES_LIMIT = 12  # names per scale step on a director's card
-
-
 def votes_card_section(session: Session, candidate: Candidate, viewer: CardViewer) -> CardSection:
     """Tallies per scale step and the four vote buttons; names only for a director's (ephemeral) card.
     With blind votes the channel's card says how many voted, not how (one message is the same for
     everyone, so it cannot show a member the tally only after they voted: `/soap votes` does)."""
     by_vote = voters_by_step(session, candidate.id)
-    total = sum(len(users) for users in by_vote.values())
-    lines: list[str] = []
-    if candidate.pinned_by:
-        lines.append(f":pushpin: Pinned to the top of the list by {mention(candidate.pinned_by)}")
-    counted = f"{total} vote{'s' if total != 1 else ''}" if total else "no votes yet"
     view = tally_view(blind=blind_votes(session, candidate.program_id), director=viewer.is_director, votes=True,
                       has_voted=False)
-    if view is TallyView.COUNT:
-        lines.append(f"*{counted}* · blind votes: the tally is hidden until you vote; then "
-                     f"`/soap votes {candidate.aamc_id}` shows it to you.")
-    else:
-        lines.append(" · ".join(f"{VOTE_LABELS[v]}: *{len(by_vote[v])}*" for v in Vote) + f"  ({counted})")
-    if viewer.is_director:
-        for vote in Vote:
-            users = by_vote[vote]
-            if users:
-                shown = " ".join(mention(u) for u in users[:CARD_NAMES_LIMIT])
-                more = f" and {len(users) - CARD_NAMES_LIMIT} more" if len(users) > CARD_NAMES_LIMIT else ""
-                lines.append(f"{VOTE_LABELS[vote]}: {shown}{more}")
-    buttons = tuple(CardButton(action_id=action.value, text=text, value=candidate.aamc_id, style=style)
-                    for _, action, text, style in VOTE_BUTTONS)
-    return CardSection(title="Committee votes", lines=tuple(lines), buttons=buttons)
+    return messages.votes_card_section(candidate.aamc_id, candidate.pinned_by, by_vote, view, viewer.is_director)
 
 

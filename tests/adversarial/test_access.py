@@ -18,10 +18,10 @@ from typing import Any
 from bot.access import CommitteeDirectory
 from bot.console.payloads import static_select
 from bot.console.signing import SlackClientSim
+from bot.domain.notes import NoteField
 from bot.domain.offer_words import OutcomeButton
 from bot.domain.offers import OfferStatus
 from bot.messages.ids import ActionId, CallbackId, NotesPageButton, SearchPageButton, button_value
-from bot.messages.notes import NoteField
 from bot.messages.records import CONFIRM_ACTION, CONFIRM_BLOCK
 from tests.adversarial.conftest import POST_METHODS, AdversarialServed, program_id, snapshot
 from tests.e2e.conftest import DIRECTOR, MEMBERS, OTHER_CHANNEL, OUTSIDER, WAR_ROOM

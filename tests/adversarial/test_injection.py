@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.console.payloads import static_select
 from bot.console.signing import SlackClientSim
-from bot.messages.notes import NoteField
+from bot.domain.notes import NoteField
 from tests.adversarial.conftest import AdversarialServed, import_rows, program_id
 from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM
 from tests.factories import aamc_id, applicant_row, eras_csv

@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from bot.console.payloads import static_select
 from bot.console.signing import SlackClientSim, sign
+from bot.domain.notes import NoteField
 from bot.logs import redact
-from bot.messages.notes import NoteField
 from storage.models import Candidate
 from tests.adversarial.conftest import AdversarialServed, program_id
 from tests.e2e.conftest import BOT_TOKEN, MEMBERS, SIGNING_SECRET, WAR_ROOM

@@ -14,8 +14,8 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.console.signing import SlackClientSim
+from bot.domain.notes import NoteField
 from bot.messages.ids import ActionId, CallbackId
-from bot.messages.notes import NoteField
 from tests.adversarial.conftest import POST_METHODS, AdversarialServed, program_id, snapshot
 from tests.e2e.conftest import MEMBERS, WAR_ROOM
 from tests.factories import aamc_id

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from bot.bootstrap import build_war_room
 from bot.console.payloads import number_input, state_values, static_select
 from bot.console.signing import SlackClientSim
+from bot.domain.interviews import ScorecardField
 from bot.messages.ids import ActionId, CallbackId
-from bot.messages.interviews import ScorecardField
 from bot.services import reminders
 from bot.services.candidate_import import import_export
 from storage.models import AuditEvent, Candidate, Interview, Program, Reminder, Scorecard, Vote

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from bot.access import ProgramRef
 from bot.bootstrap import SETUP_HOOKS, build_war_room
 from bot.domain.cards import CardViewer
+from bot.domain.interviews import ScorecardField
 from bot.errors import BadInput, CandidateNotFound, Conflict
 from bot.messages.ids import ActionId
-from bot.messages.interviews import ScorecardField
 from bot.services import interview_posts, interviews, programs, reminders, schedule, voting
 from bot.services.candidate_import import import_export
 from bot.settings import load_settings

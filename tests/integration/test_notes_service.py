@@ -12,10 +12,9 @@ from sqlalchemy import func, select
 from bot.access import ProgramRef
 from bot.bootstrap import SETUP_HOOKS, build_war_room
 from bot.domain.cards import CardViewer
-from bot.domain.notes import NoteSource
+from bot.domain.notes import NoteField, NoteSource
 from bot.errors import CandidateNotFound
 from bot.messages.ids import ActionId
-from bot.messages.notes import NoteField
 from bot.services import notes, programs
 from bot.services.candidate_import import import_export
 from bot.settings import load_settings

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.console.blockkit import validate_blocks
-from bot.domain.cards import CardButton, CardSection
-from bot.messages.candidate_card import CardFacts, ExamLine, Override, candidate_card_blocks, card_text
+from bot.domain.cards import CardButton, CardFacts, CardSection, ExamLine, Override
+from bot.messages.candidate_card import candidate_card_blocks, card_text
 from bot.messages.ids import ActionId
 
 

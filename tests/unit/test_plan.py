@@ -138,8 +138,8 @@ def test_deadline_reminders_say_how_many_remain_unseen_and_other_reminders_do_no
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    from bot.domain.reminders import ReminderKind
-    from bot.messages.reminders import ReminderView, reminder_message
+    from bot.domain.reminders import ReminderKind, ReminderView
+    from bot.messages.reminders import reminder_message
 
     now = datetime(2027, 3, 18, 14, 0, tzinfo=UTC)
     view = ReminderView(kind=ReminderKind.DEADLINE_LEAD, round=1, subject_at=now.replace(hour=15), now=now,

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.reminders import ReminderKind
+from bot.domain.reminders import MissedNote, ReminderKind, ReminderView
 from bot.domain.soap_calendar import Round, default_rounds, events_for
-from bot.messages.reminders import MAX_MENTIONS, MissedNote, ReminderView, reminder_message
+from bot.messages.reminders import MAX_MENTIONS, reminder_message
 from bot.messages.schedule import schedule_blocks, schedule_change_text
 
 NY = ZoneInfo("America/New_York")
