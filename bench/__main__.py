@@ -332,13 +332,13 @@ CARD_PATH_FINDINGS = (
     "gap is widest on PostgreSQL and grows with the rate. Changed since (and counted in CI by "
     "`tests/e2e/test_request_budget.py`, not timed): the acknowledgement writes nothing to the application's "
     "database (the replay memory is one autocommitted INSERT on its own pool, on SQLite in its own WAL file, "
-    "so an ack never queues behind a card's write lock); a first card is 4 transactions (the gate's read; "
-    "the claim with everything the card shows, drawn once after it commits; the post's record; the thread "
-    "with its audit event and the card view) and at most 22 statements; a pooled PostgreSQL connection is "
-    "pinged only after 10 s idle, not at every checkout; and the work pool is shared fairly between kinds "
-    "of work and not held while waiting on Slack. Still to do for 2× the peer: the sections' queries "
-    "batched (each section still runs its own, about 12 of the 22 statements), the post's record folded "
-    "into the thread's transaction (the outbox), and the Block Kit built as plain dicts."
+    "so an ack never queues behind a card's write lock); a first card is 3 transactions (the gate's read; "
+    "the claim with the outbox's intent to post and everything the card shows, drawn once after it commits; "
+    "the thread with the post's record, its audit event and the card view) and at most 24 statements; a "
+    "pooled PostgreSQL connection is pinged only after 10 s idle, not at every checkout; and the work pool is "
+    "shared fairly between kinds of work and not held while waiting on Slack. Still to do for 2× the "
+    "peer: the sections' queries batched (each section still runs its own, about 12 of the 24 "
+    "statements) and the Block Kit built as plain dicts."
 )
 
 

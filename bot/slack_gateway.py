@@ -38,7 +38,9 @@ commit together) stores it with `BotPosts.intend` and then posts with `intended=
 and `intended=True` posts at once (no look-up, no write before the call: the fast path's budget).
 False when an earlier attempt stored it (its process died after the claim, the claim ran out):
 posting then looks the message up first, and takes the card Slack already has instead of posting a
-second. The ts is recorded after Slack's answer in one short transaction, as for every post.
+second. The ts is recorded after Slack's answer in one short transaction, as for every post, or, with
+`record=False`, by the caller in its own next transaction (`BotPosts.record_in`): a first card records
+it with its thread, so the card is two transactions (its claim and intent; its thread and record).
 `settle(marker)` says what became of an earlier attempt without posting.
 
 **Nothing after closing.** A war room whose channel was shared with another organisation or made
@@ -260,17 +262,25 @@ class BotPosts:
                         type(error).__name__)
             return False
 
+    def record_in(self, session: Session, marker: str, channel: str, ts: str, thread_ts: str | None) -> None:
+        """The intent was posted as `ts`, recorded in the caller's transaction (after a post made with
+        `record=False`, so that what the post was for and its record commit together)."""
+        values = {"kind": PostKind.MESSAGE, "ref": ts, "posted_at": self._now(), "deleted_at": None, "problem": None}
+        done = session.execute(update(BotPost).where(BotPost.marker == marker, BotPost.kind == PostKind.INTENT)
+                               .values(**values).execution_options(synchronize_session=False))
+        if getattr(done, "rowcount", 0) == 0:
+            # Another post already holds the marker (a request whose claim ran out posted it too): this
+            # message is recorded all the same, without the marker, so the purge deletes both.
+            holder = session.scalar(select(BotPost.ref).where(BotPost.marker == marker))
+            session.execute(self._insert()(BotPost).values(
+                kind=PostKind.MESSAGE, channel_id=channel, ref=ts, marker=marker if holder in (None, ts) else None,
+                thread_ts=thread_ts, posted_at=self._now()).on_conflict_do_nothing())
+
     @_db_retry
     def _record(self, marker: str, channel: str, ts: str, thread_ts: str | None) -> None:
-        values = {"kind": PostKind.MESSAGE, "ref": ts, "posted_at": self._now(), "deleted_at": None, "problem": None}
         try:
             with self._database.transaction() as session:
-                done = session.execute(update(BotPost).where(BotPost.marker == marker, BotPost.kind == PostKind.INTENT)
-                                       .values(**values).execution_options(synchronize_session=False))
-                if getattr(done, "rowcount", 0) == 0:
-                    session.execute(self._insert()(BotPost).values(
-                        kind=PostKind.MESSAGE, channel_id=channel, ref=ts, marker=marker, thread_ts=thread_ts,
-                        posted_at=self._now()).on_conflict_do_nothing())
+                self.record_in(session, marker, channel, ts, thread_ts)
         except IntegrityError:
             # The message was already recorded without its marker (the purge's back-fill of the
             # tables' posts): keep that row, give it the marker, drop the intent.
@@ -415,12 +425,14 @@ class SlackGateway:
     # -- posting through the outbox -------------------------------------------------------------------
     def post(self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None,
              thread_ts: str | None = None, give_up_at: datetime | None = None, *,
-             marker: str | None = None, intended: bool = False, notice: bool = False) -> str:
+             marker: str | None = None, intended: bool = False, notice: bool = False, record: bool = True) -> str:
         """Post a message; returns its ts.
 
         `marker`: the same marker posts once, whoever retries (module docstring). `intended`: the caller
         stored the intent with `BotPosts.intend` in its own transaction. `notice`: the message that
-        tells a closed war room it is closed, the one post a closed room gets."""
+        tells a closed war room it is closed, the one post a closed room gets. `record=False` (with
+        `intended`): the caller records the ts with `BotPosts.record_in` in its next transaction; until
+        it does, the post is an intent that `settle` and `reconcile` find by its marker."""
         params: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False, "unfurl_media": False}
         if blocks is not None:
             params["blocks"] = blocks
@@ -448,7 +460,8 @@ class SlackGateway:
             if not unsure[0]:  # Slack answered every attempt without posting: nothing to find later
                 self._never_posted(marker)
             raise
-        self.posts.record(marker, channel, ts, thread_ts)
+        if record or not intended:
+            self.posts.record(marker, channel, ts, thread_ts)
         return ts
 
     def _never_posted(self, marker: str) -> None:

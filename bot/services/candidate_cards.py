@@ -213,16 +213,36 @@ def _claim(session: Session, program: ProgramRef, candidate_id: int, replacing: 
         .values(card_claimed_at=now).execution_options(synchronize_session=False)).rowcount)
 
 
-def _claim_and_read(room: WarRoom, program: ProgramRef, candidate_id: int, replacing: str | None) -> CardRead | None:
-    """One transaction: claim the card and read all it shows; None when another request holds the claim."""
+@dataclass(frozen=True)
+class _Claimed:
+    """This request holds the candidate's card claim: what the card shows, and the intent to post it
+    stored with the claim (the gateway's outbox)."""
+
+    read: CardRead
+    intent: Intended | None
+
+
+def _claim_in(room: WarRoom, session: Session, program: ProgramRef, candidate: Candidate,
+              replacing: str | None) -> _Claimed | None:
+    """In `session`: claim the card, store the intent to post it, read all it shows. None when another
+    request holds the claim."""
+    if not _claim(session, program, candidate.id, replacing, room.clock()):
+        return None
+    intent = None
+    if room.gateway.posts is not None:
+        intent = room.gateway.posts.intend(session, program.channel_id, marker=card_marker(candidate.id, replacing))
+    return _Claimed(read_card(session, program, candidate, room.card_sections), intent)
+
+
+def _claim_and_read(room: WarRoom, program: ProgramRef, candidate_id: int, replacing: str | None) -> _Claimed | None:
+    """One transaction: claim the card, store its intent and read all it shows; None when another
+    request holds the claim."""
     with room.database.transaction() as session:
         _lease_commit(room, session)
-        if not _claim(session, program, candidate_id, replacing, room.clock()):
-            return None
         candidate = session.get(Candidate, candidate_id)
         if candidate is None:
             raise BadInput("That candidate was just removed (a purge); nothing to show.")
-        return read_card(session, program, candidate, room.card_sections)
+        return _claim_in(room, session, program, candidate, replacing)
 
 
 def _release_first_card(room: WarRoom, candidate_id: int) -> None:
@@ -232,35 +252,33 @@ def _release_first_card(room: WarRoom, candidate_id: int) -> None:
 
 
 def _take_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str, actor: str,
-                 replacing: str | None, viewer: str | None) -> bool:
+                 replacing: str | None, viewer: str | None, marker: str | None) -> bool:
     """One transaction after the post: the posted parent becomes the candidate's thread, the claim ends,
-    the audit trail and the card view are recorded. True when a change (a vote, a note…) arrived while
+    the post's record (its intent's `marker`: for the purge), the audit trail and the card view are
+    recorded. True when a change (a vote, a note…) arrived while
     the card was on its way, so it needs redrawing (its stale mark is taken here).
 
     Unless the claim ran out while Slack was slow and another request's card took over: then this
     card stays as posted. Raises `ThreadTaken` when another applicant's card already has `ts`: the
     thread is never taken from it."""
-    try:
-        return _store_thread(room, program, candidate_id, ts, actor, replacing, viewer)
-    except IntegrityError:
-        # Slack never gives two messages of a channel one ts; a workspace that does (a restarted local
-        # console) would otherwise route one applicant's notes to another's card.
-        log.error("a new card for candidate %s came back with the ts of another candidate's card; "
-                  "it is not linked", candidate_id)
-        raise ThreadTaken from None
-
-
-def _store_thread(room: WarRoom, program: ProgramRef, candidate_id: int, ts: str, actor: str,
-                  replacing: str | None, viewer: str | None) -> bool:
     with room.database.transaction() as session:
         # The stale mark comes back from the update itself, read under the row lock it takes: a change
         # marked before it is seen here, one after it finds the thread set and redraws the card itself.
-        stale = session.execute(
-            update(Candidate).where(
-                Candidate.id == candidate_id, Candidate.program_id == program.id,
-                _thread_is(replacing))
-            .values(thread_ts=ts, card_claimed_at=None).returning(Candidate.card_stale)
-            .execution_options(synchronize_session=False)).scalar()
+        try:
+            stale = session.execute(
+                update(Candidate).where(
+                    Candidate.id == candidate_id, Candidate.program_id == program.id,
+                    _thread_is(replacing))
+                .values(thread_ts=ts, card_claimed_at=None).returning(Candidate.card_stale)
+                .execution_options(synchronize_session=False)).scalar()
+        except IntegrityError:
+            # Slack never gives two messages of a channel one ts; a workspace that does (a restarted local
+            # console) would otherwise route one applicant's notes to another's card.
+            log.error("a new card for candidate %s came back with the ts of another candidate's card; "
+                      "it is not linked", candidate_id)
+            raise ThreadTaken from None
+        if marker is not None and room.gateway.posts is not None:
+            room.gateway.posts.record_in(session, marker, program.channel_id, ts, None)
         if viewer:
             note_view(session, program_id=program.id, candidate_id=candidate_id, user_id=viewer, now=room.clock())
         if stale is None:
@@ -322,9 +340,8 @@ def _permalink(room: WarRoom, channel: str, ts: str) -> str | None:
 @dataclass(frozen=True)
 class _FirstLook:
     found: Candidate | list[CandidateRef]
-    read: CardRead | None = None  # what the card shows: when this request claimed it, or it has a thread
-    claimed: bool = False
-    intent: Intended | None = None  # the card's post, stored with the claim (the gateway's outbox)
+    read: CardRead | None = None  # what the card shows, when it has a thread
+    claimed: _Claimed | None = None  # this request claimed its first card
 
 
 def _first_look(room: WarRoom, program: ProgramRef, key: str, viewer: str | None) -> _FirstLook:
@@ -336,12 +353,8 @@ def _first_look(room: WarRoom, program: ProgramRef, key: str, viewer: str | None
         if isinstance(found, list):
             return _FirstLook(found)
         if found.thread_ts is None:
-            if not _claim(session, program, found.id, None, room.clock()):
-                return _FirstLook(found)  # another request is posting it
-            assert room.gateway.posts is not None
-            intent = room.gateway.posts.intend(session, program.channel_id, marker=card_marker(found.id, None))
-            return _FirstLook(found, read_card(session, program, found, room.card_sections), claimed=True,
-                              intent=intent)
+            # None: another request is posting it
+            return _FirstLook(found, claimed=_claim_in(room, session, program, found, None))
         if viewer:
             note_view(session, program_id=program.id, candidate_id=found.id, user_id=viewer, now=room.clock())
         return _FirstLook(found, read_card(session, program, found, room.card_sections))
@@ -353,26 +366,42 @@ def card_marker(candidate_id: int, replacing: str | None) -> str:
     return marker_for(f"card:{candidate_id}:{replacing or 'first'}")
 
 
-def _post_parent(room: WarRoom, program: ProgramRef, candidate_id: int, read: CardRead, today: date, actor: str,
-                 replacing: str | None, viewer: str | None, intent: Intended | None = None) -> CardPosted:
-    """This request holds the claim: post the card, then store its thread in one transaction."""
-    aamc = read.candidate.aamc_id
+def _post_parent(room: WarRoom, program: ProgramRef, candidate_id: int, claimed: _Claimed, today: date, actor: str,
+                 replacing: str | None, viewer: str | None) -> CardPosted:
+    """This request holds the claim and stored the intent to post with it: post the card, then store
+    its thread and the post's record in one transaction.
+
+    An intent an earlier request stored (it died after its claim, which then ran out) may have reached
+    Slack: the gateway looks the card up by its marker first and gives its ts instead of posting a
+    second card; that card becomes the thread and is redrawn with what changed since."""
+    aamc = claimed.read.candidate.aamc_id
+    channel = program.channel_id
+    fresh = claimed.intent is not None and claimed.intent.fresh
+    marker = card_marker(candidate_id, replacing) if claimed.intent is not None else None
     for attempt in (1, 2):
         try:
             if attempt == 1:
-                text, blocks = draw(program, read, today)
-                ts = room.gateway.post(program.channel_id, text, blocks, marker=card_marker(candidate_id, replacing),
-                                       intended=intent is not None and intent.fresh)
-            else:  # a new post for a new ts: not the one Slack gave another card's ts
-                ts = room.gateway.post(program.channel_id, text, blocks)
+                text, blocks = draw(program, claimed.read, today)
+            if fresh:  # nothing can have reached Slack: post at once, record with the thread below
+                ts = room.gateway.post(channel, text, blocks, marker=marker, intended=True, record=False)
+            elif marker is not None:  # an earlier request's card may be there: found, or posted and recorded
+                ts = room.gateway.post(channel, text, blocks, marker=marker)
+            else:
+                ts = room.gateway.post(channel, text, blocks)
         except BaseException:
             _release_first_card(room, candidate_id)
             raise
         try:
-            stale = _take_thread(room, program, candidate_id, ts, actor, replacing, viewer)
+            stale = _take_thread(room, program, candidate_id, ts, actor, replacing, viewer,
+                                 marker if fresh else None)
         except ThreadTaken:
-            continue  # post the card again (the claim is still this request's): a new post gets a new ts
-        if stale:
+            # Post the card again (the claim is still this request's): a new post gets a new ts. The
+            # unlinked one is recorded for the purge; the next goes through the gateway's own outbox.
+            if fresh and marker is not None and room.gateway.posts is not None:
+                room.gateway.posts.record(marker, channel, ts, None)
+            fresh, marker = False, None
+            continue
+        if stale or (claimed.intent is not None and not claimed.intent.fresh):
             refresh_card(room, program, candidate_id)
         return CardPosted(candidate_id, aamc, ts, ts, new_thread=True)
     _release_first_card(room, candidate_id)
@@ -388,15 +417,16 @@ def show_card(room: WarRoom, program: ProgramRef, key: str, actor: str,
 
     Two requests for a candidate without a card (two people, or a command and a note) give one
     parent: the first claims the candidate, the second waits for its thread and answers in it.
-    A first card is two transactions: the claim with everything the card shows, and after the post
-    the thread with its audit event and the card view (tests/e2e/test_request_budget.py)."""
+    A first card is two transactions: the claim with the intent to post and everything the card shows,
+    and after the post the thread with the post's record, its audit event and the card view
+    (tests/e2e/test_request_budget.py)."""
     today = program_today(room.clock(), program.timezone)
     look = _first_look(room, program, key, viewer)
     if isinstance(look.found, list):
         return look.found
     candidate_id, aamc, thread_ts = look.found.id, look.found.aamc_id, look.found.thread_ts
-    if look.claimed and look.read is not None:
-        return _post_parent(room, program, candidate_id, look.read, today, actor, None, viewer, look.intent)
+    if look.claimed is not None:
+        return _post_parent(room, program, candidate_id, look.claimed, today, actor, None, viewer)
     channel = program.channel_id
     read = look.read
     waited_since: float | None = None
