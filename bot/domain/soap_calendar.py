@@ -67,6 +67,7 @@ __all__ = [
     "match_week_monday",
     "next_event",
     "parse_schedule_set",
+    "review_begins",
     "validate_rounds",
 ]
 
@@ -185,6 +186,13 @@ def match_day(match_year: int) -> date:
 def match_week_monday(match_year: int) -> date:
     """Monday of Match Week (SOAP begins): four days before Match Day."""
     return match_day(match_year) - timedelta(days=4)
+
+
+def review_begins(match_year: int, *, schedule: WeekSchedule = DEFAULT_SCHEDULE) -> datetime:
+    """When programs may start reviewing SOAP applications and contacting applicants who applied
+    (DOMAIN.md §1 and §3: Tuesday 8:00 a.m. ET of Match Week in NRMP's schedule)."""
+    tpl = next(t for t in schedule.fixed if t.kind is EventKind.REVIEW_BEGINS)
+    return _at(match_year, tpl.day_offset, tpl.at, schedule.tz)
 
 
 def daylight_time_starts(year: int) -> date:

@@ -127,6 +127,11 @@ def status_line(line: InterviewLine, tz: ZoneInfo, now: datetime | None = None) 
 # --- the interview's post in the candidate's thread --------------------------------------------
 
 
+# The Match Participation Agreement (DOMAIN.md §3): no statement or request about ranking or commitment.
+NRMP_REMINDER = (":scales: NRMP forbids asking an applicant to commit (\"if we offer, will you accept?\"), "
+                 "telling them how they are ranked, or asking where else they applied or how they will rank.")
+
+
 def interview_post(line: InterviewLine, tz: ZoneInfo,
                    warning: DeadlineWarning | None = None) -> tuple[str, list[dict[str, Any]]]:
     """The interview's message in the thread (posted once, updated as it changes): status and next step."""
@@ -135,6 +140,8 @@ def interview_post(line: InterviewLine, tz: ZoneInfo,
         blocks.append(_section(f"> {escape(clip(line.outcome_note, 2000))}"))
     if warning is not None and line.state == InterviewState.SCHEDULED:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=warning_text(warning, tz))]))
+    if line.state in (InterviewState.PROPOSED, InterviewState.SCHEDULED):
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=NRMP_REMINDER)]))
     buttons = _next_buttons(line)
     if buttons:
         blocks.append(ActionsBlock(block_id=f"{BlockId.INTERVIEW}.{line.id}", elements=buttons))

@@ -73,6 +73,7 @@ from bot.domain.interviews import (
 )
 from bot.domain.preference_list import Vote
 from bot.domain.reminders import ReminderKind, ReminderState, plan_interview_reminder
+from bot.domain.soap_calendar import current_match_year, review_begins
 from bot.domain.votes import VoteSource
 from bot.domain.when import WhenError, format_local, parse_when, require_future
 from bot.errors import BadInput, Conflict, WarRoomError
@@ -161,6 +162,18 @@ def next_deadline(session: Session, program_id: int, now: datetime) -> tuple[int
     return (row.number, row.deadline_at) if row else None
 
 
+def _check_review_time(session: Session, program_id: int, scheduled: datetime, now: datetime, tz: ZoneInfo) -> None:
+    """NRMP lets programs contact applicants only from the review time of Match Week (Tuesday 8:00 a.m.
+    ET by default; DOMAIN.md §1, §3): an interview before it is refused."""
+    first_offers = session.scalar(select(Round.offers_at).where(Round.program_id == program_id)
+                                  .order_by(Round.number).limit(1))
+    starts = review_begins(first_offers.year if first_offers is not None else current_match_year(now))
+    if scheduled < starts:
+        raise BadInput(f"Programs may contact SOAP applicants only from {format_local(starts, tz)} (NRMP: review "
+                       "and contact begin Tuesday 8:00 a.m. ET of Match Week, and only with applicants who applied). "
+                       "Pick a time from then on. Nothing was changed.")
+
+
 def read_when(text: str, *, now: datetime, tz: ZoneInfo) -> datetime:
     """A claim's time as typed (`14:30`, `tomorrow 09:00`, `2027-03-16 14:30`), in the future, as UTC."""
     try:
@@ -247,6 +260,8 @@ def claim(database: Database, *, program: ProgramRef, actor: str, key: str, when
     tz = _tz(program)
     scheduled = read_when(when, now=now, tz=tz) if when and when.strip() else None
     with database.transaction() as session:
+        if scheduled is not None:
+            _check_review_time(session, program.id, scheduled, now, tz)
         candidate = resolve_one(session, program.id, key)
         interview = _open_interview(session, candidate.id)
         created = interview is None

@@ -3,9 +3,11 @@ for the rounds feature's sender, scorecards and the vote they record, the queue 
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from bot.bootstrap import SETUP_HOOKS, build_war_room
 from bot.domain.cards import CardViewer
 from bot.domain.interviews import ScorecardField
 from bot.errors import BadInput, CandidateNotFound, Conflict
+from bot.messages import interviews as interview_messages
 from bot.messages.ids import ActionId
 from bot.services import interview_posts, interviews, programs, reminders, schedule, voting
 from bot.services.candidate_import import import_export
@@ -323,3 +326,15 @@ def test_a_reminder_for_an_interview_moved_meanwhile_is_not_posted(database: Dat
     assert reminders.run_due_reminders(_room(database, standin), utc(17, 18, 20), "clock-1") == []
     assert _reminders(database) == [(utc(17, 18, 20), "sent", 1)]
     assert standin.calls_to("chat.postMessage") == []
+
+
+def test_an_interview_before_the_review_time_is_refused_and_the_post_reminds_of_nrmp_rules(
+        database: Database, program: ProgramRef) -> None:
+    monday = utc(15, 16)  # Mon 15 Mar 2027 12:00 EDT: SOAP has begun, review starts Tue 08:00 EDT
+    with pytest.raises(BadInput, match="only from Tue 16 Mar 08:00 EDT"):
+        interviews.claim(database, program=program, actor=M1, key=A, when="2027-03-16 07:30", now=monday)
+    assert _interviews(database) == []
+    claimed = interviews.claim(database, program=program, actor=M1, key=A, when="2027-03-16 08:00", now=monday)
+    assert claimed.line.scheduled_at == utc(16, 12)
+    _text, blocks = interview_messages.interview_post(claimed.line, ZoneInfo("America/New_York"))
+    assert "NRMP forbids asking an applicant to commit" in json.dumps(blocks)
