@@ -201,6 +201,14 @@ def on_lock_button(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respo
         respond(text=f"Nothing was locked. Round {round_number}'s lists are as they were.",
                 response_type="ephemeral", replace_original=True)
         return
+    if lists.check is not None:
+        now = lock_check.check(room.database, program_id=program.id, round_number=round_number, code=code,
+                               committee=room.people(program.channel_id), now=room.clock())
+        if now.fingerprint != lists.check:
+            # A vote, a note or an order changed since this check was shown: lock only what was seen.
+            text, blocks = lock_check_message(now, changed=True)
+            respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=True)
+            return
     respond(text=lock_now(room, program, actor.user_id, round_number, code), response_type="ephemeral",
             replace_original=True)
 

@@ -10,6 +10,7 @@ No Slack, no database: the service gathers plain values, the builder shows the r
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,3 +78,10 @@ class LockCheck:
     @property
     def clean(self) -> bool:
         return not self.not_voted and not self.warnings
+
+    @property
+    def fingerprint(self) -> str:
+        """What this check showed, in 12 characters: a Lock button acts only on the check it came with,
+        so a newer vote, warning or order the director has not seen makes it ask again."""
+        shown = (self.round, self.code, self.lists, self.not_voted, self.listed_total, self.warnings, self.offers)
+        return hashlib.sha256(repr(shown).encode()).hexdigest()[:12]

@@ -80,10 +80,12 @@ class CallbackId(StrEnum):
 
 @dataclass(frozen=True)
 class ListButton:
-    """Lock, Cancel and Certified in R3: a round's lists, or one program code's (None: every list)."""
+    """Lock, Cancel and Certified in R3: a round's lists, or one program code's (None: every list), and for
+    Lock the fingerprint of the check it was shown with (`bot.domain.lock_check.LockCheck.fingerprint`)."""
 
     round: int
     code: str | None = None
+    check: str | None = None
 
     @classmethod
     def from_legacy(cls, raw: str) -> ListButton:

@@ -24,12 +24,16 @@ def _more(shown: int, total: int) -> list[str]:
     return [f"… and {total - shown} more."] if total > shown else []
 
 
-def lock_check_message(check: LockCheck) -> tuple[str, list[dict[str, Any]]]:
-    """(fallback text, blocks) of the check, with the Lock and Cancel buttons."""
+def lock_check_message(check: LockCheck, *, changed: bool = False) -> tuple[str, list[dict[str, Any]]]:
+    """(fallback text, blocks) of the check, with the Lock and Cancel buttons; `changed`: shown because the
+    check a Lock button came with is out of date."""
     what = f"round {check.round}" + (f" ({escape(check.code)})" if check.code else "")
     lists = ", ".join(f"{escape(name)}: {plural(count, 'applicant')}" for name, count in check.lists)
     lines = [f":mag: *Before you lock {what}*, here is what the list holds. Nothing is locked until you press "
              f"*Lock*.", f"Lists: {lists}." if lists else "No list has anyone on it yet."]
+    if changed:
+        lines.insert(0, ":arrows_counterclockwise: *Nothing was locked:* the list changed since the check you "
+                        "pressed Lock on (a vote, a note or an order). This is the check as it is now.")
     if check.after_deadline:
         lines.append(":warning: The round's deadline has passed: R3 may already have used the list it had.")
     if check.not_voted:
@@ -50,7 +54,7 @@ def lock_check_message(check: LockCheck) -> tuple[str, list[dict[str, Any]]]:
         who = ", ".join(escape(person) for person in people) if people else "nobody (no open position or no one "\
             "eligible)"
         lines.append(f":envelope_with_arrow: R3 would offer {escape(name)} to: {who}.")
-    value = button_value(ListButton(check.round, check.code))
+    value = button_value(ListButton(check.round, check.code, check.fingerprint))
     buttons = ActionsBlock(elements=[
         ButtonElement(text="Lock", action_id=ActionId.LIST_LOCK_CONFIRM.value, value=value, style="primary"),
         ButtonElement(text="Cancel", action_id=ActionId.LIST_LOCK_CANCEL.value, value=value),

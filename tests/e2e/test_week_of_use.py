@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.console.signing import SlackClientSim
+from bot.messages.ids import ActionId
 from storage.database import Database
-from storage.models import ApplicantAvailability, Candidate, Program, Ranking, ReferenceNote, Vote
+from storage.models import ApplicantAvailability, Candidate, ListSnapshot, Program, Ranking, ReferenceNote, Vote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.factories import aamc_id, applicant_rows, eras_csv
 from tests.harness.processes import SOAPBOT, soapbot_env
@@ -163,3 +164,34 @@ def test_help_for_one_command_and_a_bare_soap_answer_briefly(
     assert "Did you mean `/soap vote`" in unknown
     whole = command(slack, standin, M1, war_room, "help")
     assert "/soap list" in whole and "/soap vote" in whole
+
+
+def _lock_button(answer: dict) -> str:
+    for block in answer.get("blocks") or []:
+        for element in block.get("elements") or []:
+            if element.get("action_id") == ActionId.LIST_LOCK_CONFIRM.value:
+                return str(element["value"])
+    raise AssertionError(f"no Lock button in {answer!r}")
+
+
+def test_a_lock_button_acts_only_on_the_check_it_was_shown_with(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, applicants: str) -> None:
+    command(slack, standin, M1, applicants, "vote 29000003 high")
+    before = len(standin.calls_to("response_url"))
+    slack.command("list lock 1", DIRECTOR, applicants)
+    first_check = standin.wait_for("response_url", count=before + 1)[-1].params
+    old_lock = _lock_button(first_check)
+    command(slack, standin, M2, applicants, "vote 29000004 high")  # a list the director has not seen
+
+    before = len(standin.calls_to("response_url"))
+    slack.block_action(DIRECTOR, applicants, ActionId.LIST_LOCK_CONFIRM.value, value=old_lock)
+    again = standin.wait_for("response_url", count=before + 1)[-1].params
+    assert "Nothing was locked" in json.dumps(again["blocks"])
+    with served.room.database.reading() as session:
+        assert session.scalars(select(ListSnapshot)).all() == []
+
+    before = len(standin.calls_to("response_url"))
+    slack.block_action(DIRECTOR, applicants, ActionId.LIST_LOCK_CONFIRM.value, value=_lock_button(again))
+    standin.wait_for("response_url", count=before + 1)
+    with served.room.database.reading() as session:
+        assert session.scalars(select(ListSnapshot)).all() != []
