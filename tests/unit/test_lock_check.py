@@ -49,7 +49,7 @@ def test_the_message_names_the_missing_voter_and_the_warning_and_offers_lock_and
     buttons = next(b for b in blocks if b["type"] == "actions")["elements"]
     assert [(b["action_id"], b["text"]["text"]) for b in buttons] == [
         (ActionId.LIST_LOCK_CONFIRM.value, "Lock"), (ActionId.LIST_LOCK_CANCEL.value, "Cancel")]
-    assert read_button(ListButton, buttons[0]["value"]) == ListButton(1, None)
+    assert read_button(ListButton, buttons[0]["value"]) == ListButton(1, None, check.fingerprint)
     assert "`/soap list lock 1 confirm`" in json.dumps(blocks)
 
 
@@ -64,4 +64,4 @@ def test_names_from_the_file_are_escaped_and_one_code_is_carried_by_the_buttons(
     assert "R3 may already have used the list it had" in text
     assert "Every committee member has voted" in text
     buttons = next(b for b in blocks if b["type"] == "actions")["elements"]
-    assert read_button(ListButton, buttons[0]["value"]) == ListButton(2, "1234140P0")
+    assert read_button(ListButton, buttons[0]["value"]) == ListButton(2, "1234140P0", check.fingerprint)
