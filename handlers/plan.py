@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, BoltRequest, Respond
+from slack_bolt import Ack, App, Respond
 
 from bot.access import Access
 from bot.errors import BadInput, WarRoomError
 from bot.messages.ids import ActionId, BlockId
 from bot.messages.mrkdwn import escape
 from bot.messages.plan import plan_import_text, plan_overview, unseen_list
-from bot.services import plan, shared_files
+from bot.services import plan, shared_files, slack_events
 from bot.services.candidate_cards import show_card
 from bot.services.plan_war_room import import_shared_plan, post_plan_notes
 from bot.war_room import WarRoom
@@ -45,10 +45,8 @@ def asks_for_plan(body: dict[str, Any]) -> bool:
     return isinstance(event, dict) and bool(PLAN_WORD.search(str(event.get("text") or "")))
 
 
-def plan_shared(room: WarRoom, ack: Ack, body: dict[str, Any], request: BoltRequest) -> None:
+def plan_shared(room: WarRoom, ack: Ack, body: dict[str, Any]) -> None:
     ack()
-    if request.headers.get("x-slack-retry-num"):
-        return  # a redelivery: the first delivery is still importing
     event = body.get("event") or {}
     actor = actor_of(room, body)
     if actor.program is None or event.get("channel") != actor.program.channel_id:
@@ -69,6 +67,10 @@ def plan_shared(room: WarRoom, ack: Ack, body: dict[str, Any], request: BoltRequ
                            if not files else "Share one plan at a time: each import replaces the whole plan.")
     except WarRoomError as error:
         refuse(error)
+        return
+    # Claimed by event id, whatever the headers say: a redelivery whose first delivery never reached a
+    # listener imports the plan, and a second delivery of one already taken (retry header or not) does not.
+    if not slack_events.claim(room.database, body.get("event_id"), room.clock()):
         return
     try:
         result = import_shared_plan(room, program, files[0], actor=actor.user_id)

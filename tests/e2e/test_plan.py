@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.cli_commands.import_plan import run_import_plan
 from bot.clock import JOBS
+from bot.console.payloads import new_event_id
 from bot.console.signing import SlackClientSim
-from storage.models import Candidate, ReferenceNote
+from storage.models import AuditEvent, Candidate, PlanEntry, ReferenceNote
 from tests.e2e.conftest import DIRECTOR, MEMBERS, WAR_ROOM, Served
 from tests.factories import aamc_id, applicant_row, eras_csv, img_row, synthetic_name, write_export
 from tests.harness.slack_api import SlackStandIn
@@ -238,3 +240,35 @@ def test_a_members_shared_plan_is_refused_and_moves_nobody(
     assert _candidate_bucket(served, 5) is None
     with served.room.database.reading() as session:
         assert session.scalars(select(ReferenceNote)).all() == []
+
+
+def test_a_plan_is_imported_once_whatever_slack_redelivers(served: Served, slack: SlackClientSim,
+                                                          standin: SlackStandIn, war_room: str) -> None:
+    """Defence: the plan's share is claimed by event id (bot.services.slack_events), never dropped for its
+    X-Slack-Retry-Num header. Before: a plan whose first delivery never reached the app was lost on every
+    retry (no plan, no answer), and one delivered twice without the header was imported twice."""
+    command(slack, standin, DIRECTOR, f"director add <@{COORDINATOR}>")
+    file = standin.share_file("plan.csv", eras_csv(FIVE), COORDINATOR)
+    event = slack.message_event(WAR_ROOM, COORDINATOR, "our pre-SOAP plan")
+    event.update({"subtype": "file_share", "files": [file], "upload": False, "display_as_bot": False})
+    lost_first = new_event_id()  # Slack's first redelivery is the first request the app sees
+    for retry in (1, 2, 3):
+        assert slack.event(event, event_id=lost_first, retry_num=retry, retry_reason="http_error",
+                           timestamp=int(time.time()) + retry).status == 200
+    served.idle()
+    with served.room.database.reading() as session:
+        assert session.scalar(select(func.count()).select_from(PlanEntry)) == 5
+        imports = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("plan.%")))
+    answers = [c for c in standin.calls_to("chat.postMessage") if "pre-SOAP plan" in str(c.params.get("text"))]
+    assert len(answers) == 1 and imports
+
+    again = slack.message_event(WAR_ROOM, COORDINATOR, "plan again")
+    again.update({"subtype": "file_share", "files": [file], "upload": False, "display_as_bot": False})
+    twice = new_event_id()
+    for _ in range(2):  # the same delivery twice, no retry header (a second signed timestamp)
+        assert slack.event(again, event_id=twice, timestamp=int(time.time()) + 5 + _).status == 200
+    served.idle()
+    with served.room.database.reading() as session:
+        after = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like("plan.%")))
+    answers = [c for c in standin.calls_to("chat.postMessage") if "pre-SOAP plan" in str(c.params.get("text"))]
+    assert len(answers) == 2 and after == imports + 1
