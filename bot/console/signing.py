@@ -143,10 +143,6 @@ class SlackClientSim:
         self.timeout = timeout
 
     # -- transport ------------------------------------------------------------------------------
-    @property
-    def events_url(self) -> str:
-        return self.app_url + self.path
-
     def raw_post(
         self,
         body: bytes | str,

@@ -342,14 +342,6 @@ def apply_flag(connections: Connections, word: str, value: bool = True) -> Conne
     return dataclasses.replace(connections, **{flag_field(word): value})
 
 
-def connections_from_flags(flags: dict[str, bool], base: Connections | None = None) -> Connections:
-    """Apply ``{field name: value}`` (as the importer returns them) on top of ``base``."""
-    unknown = set(flags) - set(CONNECTION_FIELDS)
-    if unknown:
-        raise ValueError(f"unknown connection field(s): {sorted(unknown)}")
-    return dataclasses.replace(base or Connections(), **flags)
-
-
 # --------------------------------------------------------------------------------------------------
 # Degree type
 

@@ -76,10 +76,6 @@ class LockCheck:
     after_deadline: bool = False
 
     @property
-    def clean(self) -> bool:
-        return not self.not_voted and not self.warnings
-
-    @property
     def fingerprint(self) -> str:
         """What this check showed, in 12 characters: a Lock button acts only on the check it came with,
         so a newer vote, warning or order the director has not seen makes it ask again."""

@@ -41,15 +41,9 @@ class PlanChoice(StrEnum):
     def bucket(self) -> Bucket:
         return _BUCKETS[self]
 
-    @property
-    def meaning(self) -> str:
-        return _MEANINGS[self]
-
 
 _BUCKETS = {PlanChoice.THRILLED: Bucket.INTERNAL, PlanChoice.SOAP_ONLY: Bucket.BACKUP,
             PlanChoice.NO: Bucket.DO_NOT_RANK}
-_MEANINGS = {PlanChoice.THRILLED: "we'd be thrilled to get them", PlanChoice.SOAP_ONLY: "only in SOAP",
-             PlanChoice.NO: "not even in SOAP"}
 
 
 def word_key(text: str) -> str:

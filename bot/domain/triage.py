@@ -68,16 +68,6 @@ class Bucket(StrEnum):
     def label(self) -> str:
         return self.value
 
-    def is_better_than(self, other: Bucket) -> bool:
-        return self.order < other.order
-
-    @classmethod
-    def from_order(cls, order: int) -> Bucket:
-        try:
-            return _BUCKETS_IN_ORDER[order]
-        except IndexError:
-            raise ValueError(f"bucket order must be 0..{len(_BUCKETS_IN_ORDER) - 1}") from None
-
     @classmethod
     def parse(cls, text: str) -> Bucket:
         """What a director types: "internal", "interviewed", "strong", "strong-paper", "backup",

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain.candidate_search import CandidateRef
 from bot.domain.names import fold_name, full_name, squash_name
+from bot.domain.triage import effective_bucket
 from bot.errors import BadInput, CandidateNotFound, WarRoomError
 from bot.messages.mrkdwn import escape
 from bot.services.plan import not_applied
@@ -100,7 +101,7 @@ def lookup(session: Session, program_id: int, key: str) -> Candidate | list[Cand
             return candidate
         if matches:
             return [CandidateRef(r.id, r.aamc_id, full_name(r.first_name, r.last_name),
-                                 r.override_bucket or r.bucket) for r in matches]
+                                 effective_bucket(r.bucket, r.override_bucket)) for r in matches]
     raise not_applied(session, program_id, key) or _not_found(key, rows)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from bot.domain.candidate_search import FindFilters, FindPage, FoundCandidate
 from bot.domain.names import fold_name, full_name
 from bot.domain.program_codes import parse_track
-from bot.domain.triage import Bucket
+from bot.domain.triage import Bucket, effective_bucket
 from bot.services.triage import connections_of
 from storage.database import Database
 from storage.models import Candidate
@@ -81,11 +81,11 @@ def find(database: Database, program_id: int, filters: FindFilters, *, page: int
                 if not all(fold_name(n) in name for n in filters.names):
                     continue
             matched.append(row)
-        matched.sort(key=lambda c: rank.get(c.override_bucket or c.bucket or "", 99))
+        matched.sort(key=lambda c: rank.get(effective_bucket(c.bucket, c.override_bucket) or "", 99))
         pages = max(1, -(-len(matched) // per_page))
         page = min(max(1, page), pages)
         chosen = matched[(page - 1) * per_page: page * per_page]
         items = [FoundCandidate(c.aamc_id, full_name(c.first_name, c.last_name), c.degree_type, c.graduation_year,
-                                c.exam_failures, c.visa_needed, c.override_bucket or c.bucket, c.risk,
+                                c.exam_failures, c.visa_needed, effective_bucket(c.bucket, c.override_bucket), c.risk,
                                 tuple(connections_of(c).labels())) for c in chosen]
     return FindPage(filters, items, len(matched), page, per_page)

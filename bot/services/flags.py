@@ -9,6 +9,7 @@ from datetime import date
 from bot.access import ProgramRef
 from bot.domain.candidates import CONNECTION_LABELS, UnknownFlagError, apply_flag, flag_field
 from bot.domain.names import full_name
+from bot.domain.triage import effective_bucket
 from bot.errors import BadInput
 from bot.messages.mrkdwn import escape
 from bot.services import audit
@@ -41,7 +42,7 @@ def set_flag(database: Database, *, program: ProgramRef, actor: str, candidate_k
         before = connections_of(candidate)
         after = apply_flag(before, word, value)
         label = CONNECTION_LABELS[name]
-        effective_before = candidate.override_bucket or candidate.bucket
+        effective_before = effective_bucket(candidate.bucket, candidate.override_bucket)
         if before == after:
             return FlagResult(candidate.id, candidate.aamc_id, full_name(candidate.first_name, candidate.last_name),
                               label, value, False, effective_before, effective_before)
@@ -52,7 +53,8 @@ def set_flag(database: Database, *, program: ProgramRef, actor: str, candidate_k
         audit.record(session, program_id=program.id, actor=actor, action="candidates.flag",
                      target=f"candidate:{candidate.id}",
                      before={name: getattr(before, name), "bucket": effective_before},
-                     after={name: value, "bucket": candidate.override_bucket or candidate.bucket})
+                     after={name: value, "bucket": effective_bucket(candidate.bucket, candidate.override_bucket)})
         return FlagResult(candidate.id, candidate.aamc_id, full_name(candidate.first_name, candidate.last_name),
-                          label, value, True, effective_before, candidate.override_bucket or candidate.bucket)
+                          label, value, True, effective_before,
+                          effective_bucket(candidate.bucket, candidate.override_bucket))
 

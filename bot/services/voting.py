@@ -60,13 +60,6 @@ def display_name(candidate: Candidate) -> str:
 VOTE_WORDS = "`high` (rank high), `rank`, `if-needed` (only if needed), `dnr` (do not rank)"
 
 
-def parse_vote(text: str) -> Vote:
-    try:
-        return Vote.parse(text)
-    except ValueError:
-        raise BadInput(f"`{escape(clip(text, 40))}` is not a vote. Use one of: {VOTE_WORDS}.") from None
-
-
 def split_vote(words: Sequence[str]) -> tuple[str, Vote]:
     """`/soap vote <AAMC ID | name> <vote>`: the vote is the longest tail of words that reads as one
     (`rank high`, `if needed`), the candidate is everything before it (`Maria Núñez`)."""

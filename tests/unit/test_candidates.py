@@ -16,7 +16,6 @@ from bot.domain.candidates import (
     ExamResult,
     UnknownFlagError,
     apply_flag,
-    connections_from_flags,
     degree_type,
     exam_attempts,
     exam_failures,
@@ -288,13 +287,6 @@ def test_connections_labels_and_known() -> None:
     assert c.labels() == ["home student", "strong letters"]
     assert c.known_to_program
     assert not Connections(strong_letters=True).known_to_program
-
-
-def test_connections_from_flags() -> None:
-    c = connections_from_flags({"interviewed": True}, base=Connections(rotated_here=True))
-    assert c == Connections(rotated_here=True, interviewed=True)
-    with pytest.raises(ValueError, match="unknown connection"):
-        connections_from_flags({"famous": True})
 
 
 @given(profiles)
