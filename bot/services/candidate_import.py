@@ -133,7 +133,10 @@ def import_export(database: Database, program_id: int, source: ExportSource, *, 
     stamp = now or datetime.now(UTC)
 
     with database.transaction() as session:
-        program = session.get(Program, program_id)
+        # Imports of one program take turns (PostgreSQL: the program's row lock; SQLite: BEGIN IMMEDIATE
+        # already): two members sharing the same new export at once would both insert its applicants, and
+        # the second would fail on the unique AAMC ID. Taking turns, the second finds them and updates.
+        program = session.get(Program, program_id, with_for_update=True)
         if program is None:
             raise BadInput(f"No program with id {program_id}.")
         policy = policy_of(session, program_id)

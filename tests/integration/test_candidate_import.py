@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -242,3 +244,27 @@ def test_bidi_and_zero_width_controls_are_removed_from_everything_a_file_says(da
     assert candidate.first_name == "Avery" and candidate.last_name == "SmithknaR toN oD"
     assert "Ironbridge College" in stored and "Categorical" in stored
     assert not any(ch in stored for ch in "\u202e\u200b\u2066\u200d\ufeff")
+
+
+def test_imports_of_the_same_new_export_at_once_take_turns(database: Database) -> None:
+    """Two members sharing the same new export at the same moment: both imports finish (the second finds the
+    first's applicants and leaves them unchanged), none fails. Before (PostgreSQL): the second raised an
+    IntegrityError naming an AAMC ID, and its sharer got no answer."""
+    program = _program(database)
+    data = eras_csv(applicant_rows(300))
+    start = threading.Barrier(4)
+
+    def share() -> object:
+        start.wait()
+        try:
+            return import_export(database, program.id, data, filename="e.csv", actor="U", today=TODAY)
+        except Exception as error:  # what the test reports: the import must not raise
+            return error
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: share(), range(4)))
+    failed = [type(r).__name__ for r in results if isinstance(r, Exception)]
+    assert failed == []
+    assert sorted(r.new for r in results) == [0, 0, 0, 300]  # type: ignore[union-attr]
+    with database.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Candidate)) == 300
