@@ -20,7 +20,7 @@ from bot.errors import BadInput, WarRoomError
 from bot.messages import interviews as messages
 from bot.messages.ids import ActionId, CallbackId
 from bot.messages.mrkdwn import escape
-from bot.services import interview_posts, interviews
+from bot.services import candidate_lookup, interview_posts, interviews
 from bot.war_room import WarRoom
 from handlers import gate
 from handlers.errors import guard
@@ -44,17 +44,20 @@ def interview(cmd: SoapCommand) -> None:
     words = cmd.args.words
     if not words:
         raise BadInput(USAGE)
-    key, verb = words[0], (words[1].lower() if len(words) > 1 else "")
+    verbs = {"claim", *interviews.OUTCOMES}
+    key, count = candidate_lookup.leading_applicant(cmd.room.database, cmd.program.id, words,
+                                                    rest_fits=lambda rest: not rest or rest[0].lower() in verbs)
+    verb = words[count].lower() if len(words) > count else ""
     if not verb:
         change = interviews.propose(cmd.room.database, program=cmd.program, actor=cmd.actor.user_id, key=key,
                                     now=cmd.room.clock())
     elif verb == "claim":
         change = interviews.claim(cmd.room.database, program=cmd.program, actor=cmd.actor.user_id, key=key,
-                                  when=cmd.args.rest(2), now=cmd.room.clock())
+                                  when=cmd.args.rest(count + 1), now=cmd.room.clock())
     elif verb in interviews.OUTCOMES:
         change = interviews.record_outcome(cmd.room.database, program=cmd.program, actor=cmd.actor.user_id,
                                            is_director=cmd.actor.is_director, key=key, outcome=verb,
-                                           note=cmd.args.rest(2), now=cmd.room.clock())
+                                           note=cmd.args.rest(count + 1), now=cmd.room.clock())
     else:
         raise BadInput(f"`{escape(verb[:30])}` is not something an interview can do. {USAGE}")
     cmd.reply(answer_change(cmd.room, cmd.program, change))
@@ -77,9 +80,9 @@ def open_scorecard(room: WarRoom, program: ProgramRef, user_id: str, key: str, t
 
 
 def scorecard(cmd: SoapCommand) -> None:
-    if len(cmd.args.words) != 1:
-        raise BadInput("Use `/soap scorecard <AAMC ID>`.")
-    open_scorecard(cmd.room, cmd.program, cmd.actor.user_id, cmd.args.words[0], cmd.trigger_id)
+    if not cmd.args.words:
+        raise BadInput("Use `/soap scorecard <AAMC ID or name>`.")
+    open_scorecard(cmd.room, cmd.program, cmd.actor.user_id, " ".join(cmd.args.words), cmd.trigger_id)
 
 
 def propose_button(room: WarRoom, ack: Ack, body: dict[str, Any], respond: Respond) -> None:

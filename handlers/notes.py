@@ -19,7 +19,7 @@ from bot.domain.roles import Role
 from bot.errors import BadInput, WarRoomError
 from bot.messages import notes as messages
 from bot.messages.ids import ActionId, CallbackId
-from bot.services import notes
+from bot.services import candidate_lookup, notes
 from bot.war_room import WarRoom
 from handlers import gate
 from handlers.errors import guard
@@ -58,8 +58,10 @@ def ref(cmd: SoapCommand) -> None:
     if not cmd.args.words:
         raise BadInput("Use `/soap ref <AAMC ID> <what they said>`, e.g. "
                        "`/soap ref 12345678 Called Dr. Rivera: reliable, strong clinically`.")
+    key, count = candidate_lookup.leading_applicant(cmd.room.database, cmd.program.id, cmd.args.words,
+                                                    rest_fits=bool)
     saved = notes.add_note(cmd.room.database, program=cmd.program, author=cmd.actor.user_id,
-                           aamc_id=cmd.args.words[0], text=cmd.args.rest(1), source=NoteSource.COMMAND,
+                           aamc_id=key, text=cmd.args.rest(count), source=NoteSource.COMMAND,
                            now=cmd.room.clock())
     delivery = notes.deliver(cmd.room, saved.note_id)
     cmd.reply(messages.saved_reply(candidate_name=saved.candidate_name, aamc_id=saved.aamc_id,
@@ -67,12 +69,13 @@ def ref(cmd: SoapCommand) -> None:
 
 
 def list_notes(cmd: SoapCommand) -> None:
-    words = cmd.args.words
-    if not words or len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
-        raise BadInput("Use `/soap notes <AAMC ID>` (add a page number for older notes: "
+    words = list(cmd.args.words)
+    page_number = int(words.pop()) if len(words) > 1 and words[-1].isdigit() else 1
+    if not words:
+        raise BadInput("Use `/soap notes <AAMC ID or name>` (add a page number for older notes: "
                        "`/soap notes 12345678 2`).")
-    page = notes.list_notes(cmd.room.database, program_id=cmd.program.id, aamc_id=words[0],
-                            page=int(words[1]) if len(words) == 2 else 1)
+    page = notes.list_notes(cmd.room.database, program_id=cmd.program.id, aamc_id=" ".join(words),
+                            page=page_number)
     text, blocks = _render_page(page, cmd.program.timezone)
     cmd.reply(text, blocks)
 

@@ -14,6 +14,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot.access import Access
+from bot.domain.triage import Bucket
 from bot.domain.when import program_today
 from bot.errors import BadInput
 from bot.messages.candidate_lists import (
@@ -24,13 +25,14 @@ from bot.messages.candidate_lists import (
 )
 from bot.messages.ids import PAGER, BlockId, SearchPageButton
 from bot.messages.mrkdwn import escape
-from bot.services import overrides, triage
+from bot.services import candidate_lookup, overrides, triage
 from bot.services.candidate_cards import refresh_card
 from bot.war_room import WarRoom
 from handlers.errors import guard
 from handlers.gate import button, require
 from handlers.router import SoapCommand, SoapRouter
 
+CLEAR_WORDS = frozenset({"clear", "reset", "none", "auto"})
 OVERRIDE_USAGE = ("`/soap triage <AAMC ID> internal|interviewed|strong|backup|dnr <reason>` "
                   "or `/soap triage <AAMC ID> clear`")
 
@@ -38,6 +40,16 @@ OVERRIDE_USAGE = ("`/soap triage <AAMC ID> internal|interviewed|strong|backup|dn
 def _split(raw: str) -> list[str]:
     """Words of free text (a reason may hold an apostrophe), quotes around a name kept together."""
     return [w.strip('"') for w in re.findall(r'"[^"]*"|\S+', raw)]
+
+
+def _names_a_bucket(word: str) -> bool:
+    if word.lower() in CLEAR_WORDS:
+        return True
+    try:
+        Bucket.parse(word)
+    except ValueError:
+        return False
+    return True
 
 
 def policy(cmd: SoapCommand) -> None:
@@ -71,10 +83,13 @@ def triage_command(cmd: SoapCommand) -> None:
         cmd.reply(triage_text(summary), triage_blocks(summary))
         return
     program = cmd.actor.require(Access.DIRECTOR, "override triage")
+    key, count = candidate_lookup.leading_applicant(cmd.room.database, program.id, words,
+                                                    rest_fits=lambda rest: bool(rest) and _names_a_bucket(rest[0]))
+    words = [key, *words[count:]]
     if len(words) < 2:
         raise BadInput(f"Use {OVERRIDE_USAGE}.")
-    key, bucket = words[0], words[1]
-    clearing = bucket.lower() in ("clear", "reset", "none", "auto")
+    bucket = words[1]
+    clearing = bucket.lower() in CLEAR_WORDS
     reason = " ".join(words[2:]) if not clearing else None
     result = overrides.set_override(cmd.room.database, program=program, actor=cmd.actor.user_id, candidate_key=key,
                                  bucket_text=None if clearing else bucket, reason=reason, now=cmd.room.clock())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from bot.domain.triage import effective_bucket
 from bot.errors import BadInput, CandidateNotFound, WarRoomError
 from bot.messages.mrkdwn import escape
 from bot.services.plan import not_applied
+from storage.database import Database
 from storage.models import Candidate
 
 _AAMC = re.compile(r"^[0-9]{6,8}$")
@@ -112,3 +113,32 @@ def resolve_one(session: Session, program_id: int, key: str) -> Candidate:
         raise SeveralCandidates(key, found[:MAX_MATCHES_SHOWN], len(found))
     return found
 
+
+
+#: A name typed in a command is at most this many words (`Mary Ann de la Cruz` is five, and the
+#: shortest part that still finds one applicant is enough).
+MAX_NAME_WORDS = 5
+
+
+def leading_applicant(database: Database, program_id: int, words: Sequence[str], *,
+                      rest_fits: Callable[[Sequence[str]], bool] = lambda rest: True) -> tuple[str, int]:
+    """How many of the first `words` name one applicant, as `(key, count)`: an AAMC ID, or a name of up
+    to MAX_NAME_WORDS words (`/soap ref Arjun Kowalski called her PD …`). The longest prefix that finds
+    exactly one applicant and leaves words `rest_fits` accepts wins; with none, the first word alone
+    (its lookup then says what it matches), so every applicant-taking command reads names alike."""
+    if not words:
+        return "", 0
+    if _AAMC.match(words[0]):
+        return words[0], 1
+    with database.reading() as session:
+        for count in range(min(MAX_NAME_WORDS, len(words)), 1, -1):
+            if not rest_fits(words[count:]):
+                continue
+            key = " ".join(words[:count])
+            try:
+                found = lookup(session, program_id, key)
+            except WarRoomError:
+                continue
+            if not isinstance(found, list):
+                return key, count
+    return words[0], 1

@@ -12,7 +12,16 @@ from sqlalchemy import select
 from bot.console.signing import SlackClientSim
 from bot.messages.ids import ActionId
 from storage.database import Database
-from storage.models import ApplicantAvailability, Candidate, ListSnapshot, Program, Ranking, ReferenceNote, Vote
+from storage.models import (
+    ApplicantAvailability,
+    Candidate,
+    Interview,
+    ListSnapshot,
+    Program,
+    Ranking,
+    ReferenceNote,
+    Vote,
+)
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.factories import aamc_id, applicant_rows, eras_csv
 from tests.harness.processes import SOAPBOT, soapbot_env
@@ -195,3 +204,33 @@ def test_a_lock_button_acts_only_on_the_check_it_was_shown_with(
     standin.wait_for("response_url", count=before + 1)
     with served.room.database.reading() as session:
         assert session.scalars(select(ListSnapshot)).all() != []
+
+
+def test_every_applicant_taking_command_takes_a_two_word_name(
+        served: Served, slack: SlackClientSim, standin: SlackStandIn, applicants: str) -> None:
+    """`Arjun` matches three applicants; `Arjun Kowalski` one. Each command reads the name alike."""
+    referenced = command(slack, standin, M1, applicants, "ref Arjun Kowalski called his PD: reliable and kind")
+    assert "matches" not in referenced
+    with served.room.database.reading() as session:
+        noted = session.execute(select(Candidate.aamc_id, ReferenceNote.text).join(ReferenceNote)).all()
+    assert [(aamc, text) for aamc, text in noted] == [("29000004", "called his PD: reliable and kind")]
+
+    listed = command(slack, standin, M1, applicants, "notes Arjun Kowalski")
+    assert "Reference notes for *Arjun Kowalski* (29000004): 1 reference note" in listed
+    assert "Use `/soap notes" not in command(slack, standin, M1, applicants, "notes Chloe Kowalski")
+
+    proposed = command(slack, standin, M1, applicants, "interview Arjun Okafor")
+    assert "is not something an interview can do" not in proposed
+    with served.room.database.reading() as session:
+        interviewed = session.scalars(select(Candidate.aamc_id).join(Interview)).all()
+    assert interviewed == ["29000006"]
+
+    scored = command(slack, standin, M1, applicants, "scorecard Arjun Okafor")  # read as that applicant
+    assert "the interview with Arjun Okafor (29000006)" in scored
+
+    overridden = command(slack, standin, DIRECTOR, applicants,
+                         "triage Arjun Kowalski strong known to us from a rotation")
+    assert "unknown bucket" not in overridden and "*strong paper*" in overridden
+    with served.room.database.reading() as session:
+        reason = session.scalar(select(Candidate.override_reason).where(Candidate.aamc_id == "29000004"))
+    assert reason == "known to us from a rotation"
