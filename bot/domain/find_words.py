@@ -64,6 +64,10 @@ def _number(key: str, value: str, low: int, high: int) -> int:
     return int(value)
 
 
+# More filters than anyone types: 25,000 of them spent 32 s of CPU and answered nothing (msg_too_long).
+MAX_FIND_WORDS = 40
+
+
 def _unknown_filter(key: str) -> FindWordsError:
     close = difflib.get_close_matches(key, [*FILTER_NAMES, *_EXAM_WORDS, *_ALIASES], n=1, cutoff=0.6)
     guess = f" Did you mean `{close[0]}`?" if close else ""
@@ -92,6 +96,9 @@ def parse_find(words: Sequence[str]) -> FindFilters:
 
     A word without `:`, `=`, `<` or `>` is part of a name; a word with one is a filter, and an unknown
     filter is an error naming the filters (never a name search that quietly finds nobody)."""
+    if len(words) > MAX_FIND_WORDS:
+        raise FindWordsError(f"That is {len(words):,} filters and names; `/soap find` takes at most {MAX_FIND_WORDS} "
+                             "at once, and nothing was searched. Keep the ones that narrow the list most.")
     found: dict[str, Any] = {}
     lists: dict[str, list[Any]] = {k: [] for k in ("degree_types", "states", "flags", "buckets", "risks",
                                                    "tracks", "names", "scores")}

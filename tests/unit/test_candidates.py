@@ -27,6 +27,7 @@ from bot.domain.candidates import (
     visa_need,
     years_since_graduation,
 )
+from bot.domain.find_words import MAX_FIND_WORDS, FindWordsError, parse_find
 
 
 def profile(**fields: object) -> ApplicantProfile:
@@ -316,3 +317,10 @@ def test_the_purge_confirmation_takes_any_dash_spacing_and_case() -> None:
     for typed in ("Internal Medicine", "Internal Medicine Mercy General", "Surgery – Mercy General"):
         with pytest.raises(BadInput, match="any dash"):
             confirm_purge(program, typed)
+
+
+def test_find_takes_at_most_forty_filters_and_says_so() -> None:
+    """Before: 25,000 filters spent 32 s of CPU and the answer was too long for Slack (nothing shown)."""
+    assert parse_find(["step2>=200"] * MAX_FIND_WORDS) is not None
+    with pytest.raises(FindWordsError, match="at most 40"):
+        parse_find(["step2>=200"] * 25_000)
