@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event, select, text
 
 from bot.console.signing import SlackClientSim
@@ -36,6 +37,7 @@ def _note_posts(standin: SlackStandIn, words: str) -> list[Any]:
     return [c for c in standin.calls_to("chat.postMessage") if c.ok and words in json.dumps(c.params)]
 
 
+@pytest.mark.timing
 def test_a_429_storm_loses_no_note_and_posts_it_once(served: AdversarialServed, slack: SlackClientSim,
                                                      standin: SlackStandIn, stocked: str) -> None:
     """Defences: notes are stored before posting; SlackGateway retries 429 honouring Retry-After and
@@ -65,6 +67,7 @@ def test_a_429_storm_loses_no_note_and_posts_it_once(served: AdversarialServed, 
     assert len(_note_posts(standin, "Storm-proof")) == 1
 
 
+@pytest.mark.timing
 def test_a_429_storm_on_every_method_keeps_each_vote_once_and_acks_fast(
         served: AdversarialServed, slack: SlackClientSim, standin: SlackStandIn, stocked: str) -> None:
     """Defences: the vote is an upsert in one transaction before any Slack call; card refreshes
@@ -86,6 +89,7 @@ def test_a_429_storm_on_every_method_keeps_each_vote_once_and_acks_fast(
     assert len({v[0] for v in votes}) == 3
 
 
+@pytest.mark.timing
 def test_an_import_reply_under_429_is_posted_once(served: AdversarialServed, slack: SlackClientSim,
                                                   standin: SlackStandIn, war_room: str) -> None:
     """Defence: SlackGateway's retries (a 429 is retried, the reply posted once, the rows imported once)."""

@@ -91,6 +91,7 @@ def test_encodings_and_a_byte_order_mark_read_the_same_names() -> None:
             assert any("Windows-1252" in note for note in report.notes)
 
 
+@pytest.mark.timing
 def test_a_hundred_thousand_rows_parse_in_bounded_time() -> None:
     """Defence: read_export streams rows (no quadratic step); 100k rows parse in well under a minute."""
     data = eras_csv(applicant_rows(100_000))
@@ -124,6 +125,7 @@ def _bomb(rows: int) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.timing
 def test_an_xlsx_zip_bomb_is_refused_quickly() -> None:
     """Defence: bot.eras.files refuses an .xlsx that unpacks to more than MAX_XLSX_UNPACKED before opening it."""
     bomb = _bomb(2_000_000)

@@ -117,6 +117,7 @@ def _replay_workers(log: str) -> set[str]:
 
 
 @pytest.mark.timeout(FLOOD_SECONDS + 120)
+@pytest.mark.timing
 def test_a_replay_is_refused_by_every_worker_even_after_a_flood_of_unsigned_posts(
         two_workers: tuple[str, Path], standin: SlackStandIn, database_url: str) -> None:
     """Defence: bot.web verifies before it remembers, and remembers in the database (bot.web.ReplayMemory),

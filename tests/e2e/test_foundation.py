@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.console.signing import SlackClientSim, sign
@@ -33,6 +34,7 @@ def _row_counts(served: Served) -> tuple[int, int, int]:
                 session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
 
 
+@pytest.mark.timing
 def test_signed_help_is_acknowledged_fast_and_answered_ephemerally(slack: SlackClientSim,
                                                                   standin: SlackStandIn) -> None:
     response = slack.command("help", MEMBERS[0], WAR_ROOM)

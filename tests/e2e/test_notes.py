@@ -76,6 +76,7 @@ def _room_of(served: Served) -> str:
     return channel
 
 
+@pytest.mark.timing
 def test_ref_command_stores_one_note_and_posts_one_reply_in_the_thread(served: Served, slack: SlackClientSim,
                                                                        standin: SlackStandIn,
                                                                        candidates: str) -> None:
@@ -200,6 +201,7 @@ def test_messages_that_are_not_committee_replies_in_a_candidate_thread_are_ignor
     assert standin.calls_to("chat.postEphemeral") == []  # ignored, not answered
 
 
+@pytest.mark.timing
 def test_a_rate_limited_post_is_retried_and_appears_exactly_once(served: Served, slack: SlackClientSim,
                                                                  standin: SlackStandIn, candidates: str) -> None:
     standin.fail("chat.postMessage", times=3, status=429, retry_after=1)

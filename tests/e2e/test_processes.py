@@ -41,6 +41,7 @@ def serve_process(standin: SlackStandIn, database_url: str, tmp_path: Path) -> I
         stop(process)
 
 
+@pytest.mark.timing
 def test_gunicorn_serves_signed_slack_requests_and_health(serve_process: str, standin: SlackStandIn) -> None:
     slack = SlackClientSim(serve_process, SIGNING_SECRET, standin=standin)
     with urllib.request.urlopen(serve_process + "/healthz", timeout=2) as health:
@@ -65,6 +66,7 @@ def test_gunicorn_serves_signed_slack_requests_and_health(serve_process: str, st
     assert "/soap setup" in standin.calls[0].params["text"]
 
 
+@pytest.mark.timing
 def test_socket_mode_answers_envelopes_within_3s_and_reconnects_on_refresh(standin: SlackStandIn,
                                                                           database_url: str,
                                                                           tmp_path: Path) -> None:

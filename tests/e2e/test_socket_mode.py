@@ -19,7 +19,7 @@ from bot.settings import load_settings
 from bot.socket import run_socket_mode
 from storage.models import Reminder
 from tests.e2e.conftest import BOT_TOKEN, MEMBERS, WAR_ROOM, Served
-from tests.harness.deadlines import alarms, round_one_deadline_in
+from tests.harness.deadlines import alarms, round_one_deadline_in, wait_for_ticks
 from tests.harness.processes import start, stop
 from tests.harness.slack_api import SlackStandIn
 from tests.harness.socket_mode import SocketModeStandIn
@@ -51,6 +51,7 @@ def socket_app(standin: SlackStandIn, tmp_path: Path, sqlite_template: Path) -> 
             room.database.engine.dispose()
 
 
+@pytest.mark.timing
 def test_commands_every_100ms_across_a_refresh_are_each_acknowledged_within_half_a_second(
         socket_app: SocketModeStandIn, standin: SlackStandIn) -> None:
     envelopes: list[str] = []
@@ -73,6 +74,7 @@ def test_commands_every_100ms_across_a_refresh_are_each_acknowledged_within_half
     assert all("/soap setup" in call.params["text"] for call in answers)
 
 
+@pytest.mark.timing
 def test_two_socket_processes_side_by_side_answer_commands_and_post_one_deadline_alarm(
         served: Served, slack: SlackClientSim, standin: SlackStandIn, war_room: str, database_url: str,
         tmp_path: Path) -> None:
@@ -96,7 +98,7 @@ def test_two_socket_processes_side_by_side_answer_commands_and_post_one_deadline
                 assert all(p.poll() is None for p in processes), [stop(p) for p in processes]
                 time.sleep(0.2)
             assert alarms(standin), "no alarm within 60 s of the deadline"
-            time.sleep(3)  # both in-process clocks tick every second: several ticks later, still one alarm
+            wait_for_ticks(served.room.database, 3)  # both clocks tick every second: still one alarm after
             with served.room.database.reading() as session:
                 sent = list(session.scalars(select(Reminder.state).where(
                     Reminder.program_id == program_id, Reminder.key.like("%:r1:deadline-passed:%"),

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from storage.database import Database
 from storage.models import Program, Round
 from tests.harness.slack_api import SlackStandIn
+from tests.harness.waiting import eventually
 
 ALARM = "deadline has passed"
 
@@ -24,6 +25,19 @@ def round_one_deadline_in(database: Database, channel: str, seconds: int) -> int
             deadline_at=now + timedelta(seconds=seconds), offers_at=now + timedelta(minutes=5),
             expires_at=now + timedelta(hours=2)))
     return int(program_id)
+
+
+def _next_tick(database: Database) -> float:
+    with database.reading() as session:
+        value = session.execute(text("SELECT next_run_time FROM apscheduler_jobs WHERE id = 'reminders.tick'"))
+        return float(value.scalar_one())
+
+
+def wait_for_ticks(database: Database, ticks: int, *, tick_seconds: float = 1.0, timeout: float = 60.0) -> None:
+    """Until the clocks' reminder job has run `ticks` more times: its next run, in the job store the
+    clocks share, has moved on that many ticks (a second alarm would have been posted by then)."""
+    start = _next_tick(database)
+    eventually(lambda: _next_tick(database) >= start + ticks * tick_seconds, timeout=timeout)
 
 
 def alarms(standin: SlackStandIn) -> list[str]:

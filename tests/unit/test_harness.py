@@ -148,6 +148,7 @@ def app_endpoint() -> Iterator[str]:
     thread.join(5)
 
 
+@pytest.mark.timing
 def test_client_sim_sends_signed_slack_shaped_requests(app_endpoint: str, slack: SlackStandIn) -> None:
     from urllib.parse import parse_qs
 
@@ -441,6 +442,7 @@ def test_response_url_is_recorded(slack: SlackStandIn) -> None:
     assert too_many.status_code == 400
 
 
+@pytest.mark.timing
 def test_wait_for_blocks_until_call_arrives(slack: SlackStandIn, client: WebClient) -> None:
     timer = threading.Timer(0.1, lambda: client.chat_postMessage(channel=CHANNEL, text="late"))
     timer.start()
