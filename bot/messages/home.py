@@ -36,6 +36,7 @@ from bot.messages.mrkdwn import clip, escape
 from bot.messages.offers import code_line
 from bot.messages.preference_list import rank_mark
 from bot.messages.schedule import list_state_line
+from bot.messages.times import local_time
 
 MAX_BLOCKS = 100
 MISSING_SHOWN = 20
@@ -68,7 +69,7 @@ def locked_lists_text(locked: Sequence[tuple[int, str | None]]) -> str:
 
 
 def _when(event: CalendarEvent, now: datetime, tz: ZoneInfo) -> str:
-    return f"*{escape(event.label)}*: {format_local(event.at, tz)} ({format_countdown(event.at - now)})"
+    return f"*{escape(event.label)}*: {local_time(event.at, tz)} ({format_countdown(event.at - now)})"
 
 
 def _where(line: ListLine, lists: tuple[CodeList, ...]) -> str:
@@ -113,7 +114,8 @@ def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None
     """The member's dashboard as a Home view (within 100 blocks whatever the data)."""
     tz = ZoneInfo(board.timezone)
     blocks: list[Block] = [HeaderBlock(text=clip(f"SOAP war room: {board.program_name}", 150)),
-                           context(f"Times in {escape(tz.key)} · updated {format_local(now, tz)}")]
+                           context(f"Times in your own time zone (the program's is {escape(tz.key)}) · "
+                                   f"updated {local_time(now, tz)}")]
     if notice:
         blocks.append(section(notice))
     if board.tracks:

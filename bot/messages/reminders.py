@@ -16,9 +16,10 @@ from typing import Any
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.domain.reminders import ListState, ReminderKind, ReminderView
-from bot.domain.soap_calendar import format_countdown, format_local
+from bot.domain.soap_calendar import format_countdown
 from bot.messages.mrkdwn import clip, escape, mention
 from bot.messages.plan import unseen_reminder_line
+from bot.messages.times import local_time
 
 MAX_MENTIONS = 60
 MAX_MISSED_SHOWN = 8
@@ -26,7 +27,7 @@ SECTION_LIMIT = 3000
 
 
 def _when(at: datetime, view: ReminderView) -> str:
-    return f"{format_local(at, view.tz)} ({format_countdown(at - view.now)})"
+    return f"{local_time(at, view.tz)} ({format_countdown(at - view.now)})"
 
 
 def subject_label(kind: ReminderKind, round_number: int | None) -> str:
@@ -69,7 +70,7 @@ def headline(view: ReminderView) -> str:
     if view.kind is ReminderKind.DEADLINE_ALARM:
         who = " ".join(mention(d) for d in view.directors[:MAX_MENTIONS]) or "Directors"
         return (f":rotating_light: {who}: *round {n}'s preference-list deadline has passed* "
-                f"({format_local(view.subject_at if view.deadline_at is None else view.deadline_at, view.tz)}) "
+                f"({local_time(view.subject_at if view.deadline_at is None else view.deadline_at, view.tz)}) "
                 f"and R3 offers from the list it had then. {_states(view.incomplete)}. If R3 still accepts "
                 f"changes, {_lock_first(view.incomplete, n)}enter and certify the list there now and record it "
                 f"with `/soap list certified {n}`.")
@@ -79,7 +80,7 @@ def headline(view: ReminderView) -> str:
                 f"{_when(view.subject_at, view)}. Lock it with `/soap list lock {n}` so that what the "
                 "committee agreed is what goes into R3.")
     if view.kind is ReminderKind.OFFERS_OPEN:
-        expiry = f" They expire {format_local(view.expires_at, view.tz)}." if view.expires_at else ""
+        expiry = f" They expire {local_time(view.expires_at, view.tz)}." if view.expires_at else ""
         return f":envelope_with_arrow: *Round {n} offers go out* {_when(view.subject_at, view)}.{expiry}"
     if view.kind is ReminderKind.OFFERS_EXPIRE:
         head = f":hourglass_flowing_sand: *Round {n} offers expire* {_when(view.subject_at, view)}."
@@ -127,7 +128,7 @@ def late_line(view: ReminderView) -> str | None:
 def missed_line(view: ReminderView) -> str | None:
     if not view.missed:
         return None
-    items = [f"{subject_label(m.kind, m.round)} ({format_local(m.subject_at, view.tz)})"
+    items = [f"{subject_label(m.kind, m.round)} ({local_time(m.subject_at, view.tz)})"
              for m in view.missed[:MAX_MISSED_SHOWN]]
     more = len(view.missed) - len(items)
     tail = f" and {more} more" if more > 0 else ""

@@ -20,10 +20,10 @@ from bot.domain.soap_calendar import (
     Round,
     daylight_note,
     format_countdown,
-    format_local,
     next_event,
 )
 from bot.messages.mrkdwn import escape
+from bot.messages.times import local_time
 
 LINES_PER_SECTION = 12
 MAX_EVENTS = 120
@@ -36,7 +36,7 @@ def _leads_text(leads: Sequence[int]) -> str:
 
 
 def event_line(event: CalendarEvent, now: datetime, tz: ZoneInfo, is_next: bool) -> str:
-    when = format_local(event.at, tz)
+    when = local_time(event.at, tz)
     countdown = format_countdown(event.at - now)
     if event.at < now and countdown != "now":
         return f"~{when}~  {escape(event.label)} ({countdown})"
@@ -66,7 +66,8 @@ def schedule_blocks(*, program_name: str, match_year: int, events: Sequence[Cale
     title = f"SOAP calendar {match_year}"
     blocks: list[Any] = [HeaderBlock(text=title),
                          ContextBlock(elements=[MarkdownTextObject(
-                             text=f"{escape(program_name)} · times in {escape(tz.key)}")])]
+                             text=f"{escape(program_name)} · times in your own time zone "
+                                                  f"(the program's is {escape(tz.key)})")])]
     for start in range(0, len(lines), LINES_PER_SECTION):
         blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines[start:start + LINES_PER_SECTION]))))
     if not lines:
@@ -90,8 +91,8 @@ def schedule_blocks(*, program_name: str, match_year: int, events: Sequence[Cale
 
 
 def _round_times(rnd: Round, tz: ZoneInfo) -> str:
-    return (f"deadline {format_local(rnd.deadline_at, tz)}, offers {format_local(rnd.offers_at, tz)}, "
-            f"expire {format_local(rnd.expires_at, tz)}")
+    return (f"deadline {local_time(rnd.deadline_at, tz)}, offers {local_time(rnd.offers_at, tz)}, "
+            f"expire {local_time(rnd.expires_at, tz)}")
 
 
 def reminder_label(spec: ReminderSpec) -> str:
@@ -115,7 +116,7 @@ def reminder_changes_text(changes: ReminderChanges, tz: ZoneInfo) -> str:
                      + "; ".join(reminder_label(s) for s in changes.sent_now) + ".")
     if changes.moved:
         parts.append("Moved: " + "; ".join(
-            f"{reminder_label(new)} from {format_local(old.due_at, tz)} to {format_local(new.due_at, tz)}"
+            f"{reminder_label(new)} from {local_time(old.due_at, tz)} to {local_time(new.due_at, tz)}"
             for old, new in changes.moved) + ".")
     if changes.dropped:
         parts.append("Dropped: " + "; ".join(f"{reminder_label(spec)} ({why})" for spec, why in changes.dropped)

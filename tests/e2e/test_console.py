@@ -122,7 +122,8 @@ def test_members_are_mentioned_by_handle_or_name_and_home_draws_what_the_app_pub
     home = _section(out, "› as @eve.demoray", "› as @Dr. Ada Testwell")
     _in_order(home, "You are now Eve Demoray", "Eve Demoray › home", "App Home · Eve Demoray",
               "== SOAP war room: Internal Medicine – Demo General Hospital (synthetic) ==",
-              "Times in America/New_York · updated Thu 18 Mar 08:40 EDT", "Top of the committee's current list",
+              "Times in your own time zone (the program's is America/New_York) · updated Thu 18 Mar 08:40 EDT",
+              "Top of the committee's current list",
               "Mockton, Proto (27000061)")
     # `@Full Name` in a command reaches the app as Slack's mention of that member.
     _in_order(out, "› as @Dr. Ada Testwell", "You are now Dr. Ada Testwell", "› /soap observer add @Eve Demoray",

@@ -15,6 +15,7 @@ from bot.services import reminders
 from storage.models import AuditEvent, Candidate, ListSnapshot, Program, Reminder, Round
 from tests.e2e.conftest import DIRECTOR, MEMBERS, Served
 from tests.harness.slack_api import SlackStandIn
+from tests.harness.slack_text import fallback
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)>")
 
@@ -29,6 +30,10 @@ def ask(slack: SlackClientSim, standin: SlackStandIn, text: str, user: str, chan
     return str(standin.wait_for("response_url")[-1].params["text"])
 
 
+def read(text: str) -> str:
+    return fallback(text)
+
+
 def reminder_rows(served: Served) -> list[Reminder]:
     with served.room.database.reading() as session:
         return list(session.scalars(select(Reminder).order_by(Reminder.due_at, Reminder.key)))
@@ -39,11 +44,13 @@ def test_schedule_shows_every_event_in_the_program_time_zone_with_a_countdown(
     # The fake clock: Wed 17 Mar 2027 09:00 EDT, three days after the US spring change.
     text = ask(slack, standin, "schedule", MEMBERS[0], war_room)
     assert "SOAP calendar 2027 (America/New_York)" in text
-    assert "Mon 15 Mar 10:00 EDT" in text  # SOAP begins, the day after the change
-    assert "Thu 18 Mar 08:55 EDT*  Round 1 preference-list deadline (in 23 h 55 min)" in text
-    assert "Thu 18 Mar 12:00 EDT*  Round 2 offers go out (in 1 day 3 h)" in text
-    assert "Thu 18 Mar 20:00 EDT*  Round 4 offers expire" in text
-    assert "~Tue 16 Mar 08:00 EDT~  Programs may review SOAP applications (1 day 1 h ago)" in text
+    assert "Mon 15 Mar 10:00 EDT" in read(text)  # SOAP begins, the day after the change
+    assert "Thu 18 Mar 08:55 EDT*  Round 1 preference-list deadline (in 23 h 55 min)" in read(text)
+    assert "Thu 18 Mar 12:00 EDT*  Round 2 offers go out (in 1 day 3 h)" in read(text)
+    # Each member reads the time in their own zone; the fallback names the program's.
+    assert "*<!date^1805374500^{date_short_pretty} {time}|Thu 18 Mar 08:55 EDT>*  Round 1" in text
+    assert "Thu 18 Mar 20:00 EDT*  Round 4 offers expire" in read(text)
+    assert "~Tue 16 Mar 08:00 EDT~  Programs may review SOAP applications (1 day 1 h ago)" in read(text)
     with served.room.database.reading() as session:
         first = session.get(Round, (1, 1))
     assert first is not None
@@ -52,7 +59,7 @@ def test_schedule_shows_every_event_in_the_program_time_zone_with_a_countdown(
     with served.room.database.transaction() as session:
         session.execute(update(Program).values(timezone="America/Phoenix"))
     text = ask(slack, standin, "schedule", MEMBERS[0], war_room)
-    assert "Thu 18 Mar 05:55 MST*  Round 1 preference-list deadline (in 23 h 55 min)" in text
+    assert "Thu 18 Mar 05:55 MST*  Round 1 preference-list deadline (in 23 h 55 min)" in read(text)
 
 
 def test_a_director_moves_a_deadline_and_its_reminders_follow(
@@ -71,8 +78,8 @@ def test_a_director_moves_a_deadline_and_its_reminders_follow(
     assert "Done" in done
     announcement = standin.wait_for("chat.postMessage")[0].params
     assert announcement["channel"] == war_room
-    assert "deadline Thu 18 Mar 11:30 EDT" in announcement["text"]
-    assert "was deadline Thu 18 Mar 11:55 EDT" in announcement["text"]
+    assert "deadline Thu 18 Mar 11:30 EDT" in read(announcement["text"])
+    assert "was deadline Thu 18 Mar 11:55 EDT" in read(announcement["text"])
     moved = {r.key.split(":")[2]: r for r in reminder_rows(served) if r.round == 2 and r.state == "pending"}
     assert moved["deadline-15"].due_at == utc(18, 15, 15)
     assert moved["deadline-60"].due_at == utc(18, 14, 30)
@@ -108,7 +115,7 @@ def test_the_15_minute_reminder_mentions_exactly_the_members_with_missing_votes(
     posts = [c.params for c in standin.wait_for("chat.postMessage", count=2)]
     assert {p["channel"] for p in posts} == {war_room}
     deadline = next(p for p in posts if ":alarm_clock:" in p["text"])
-    assert "Thu 18 Mar 08:55 EDT (in 15 min)" in deadline["text"]
+    assert "Thu 18 Mar 08:55 EDT (in 15 min)" in read(deadline["text"])
     # M0 misses 10000002, M2 both; M1 and the director voted on both; M3 is an observer; the bot never.
     assert set(MENTION.findall(deadline["text"])) == {MEMBERS[0], MEMBERS[2]}
     assert set(MENTION.findall(str(deadline["blocks"]))) == {MEMBERS[0], MEMBERS[2]}

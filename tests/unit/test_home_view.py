@@ -15,6 +15,7 @@ from bot.domain.offers import CodeStatus
 from bot.domain.soap_calendar import CalendarEvent, EventKind
 from bot.messages.home import home_view, outsider_view
 from bot.services.preference_list import ListLine
+from tests.harness.slack_text import fallback
 
 NOW = datetime(2027, 3, 17, 13, 0, tzinfo=UTC)
 PROGRAM = ProgramRef(id=7, name="IM <Riverside> & Co", channel_id="G1", team_id="T1", timezone="America/Chicago")
@@ -72,7 +73,8 @@ def test_every_vote_button_carries_the_aamc_id_and_the_card_actions() -> None:
 
 def test_deadline_in_the_program_time_zone_with_a_countdown() -> None:
     text = json.dumps(home_view(_board(0, listed=3), NOW, METADATA))
-    assert "Thu 18 Mar 03:55 CDT (in 19 h 55 min)" in text
+    assert "Thu 18 Mar 03:55 CDT (in 19 h 55 min)" in fallback(text)
+    assert "<!date^1805360100^{date_short_pretty} {time}|Thu 18 Mar 03:55 CDT>" in text  # the reader's own zone
     assert "nothing is waiting for you" in text
     assert "categorical*: 4 positions" in text
 

@@ -14,6 +14,7 @@ from bot.domain.reminders import MissedNote, ReminderKind, ReminderView
 from bot.domain.soap_calendar import Round, default_rounds, events_for
 from bot.messages.reminders import MAX_MENTIONS, reminder_message
 from bot.messages.schedule import schedule_blocks, schedule_change_text
+from tests.harness.slack_text import fallback
 
 NY = ZoneInfo("America/New_York")
 PHOENIX = ZoneInfo("America/Phoenix")
@@ -39,15 +40,15 @@ def sections(blocks: list[dict]) -> list[str]:
 
 def test_deadline_reminder_says_what_when_and_who_has_not_voted() -> None:
     text, blocks = reminder_message(view())
-    assert "Round 1 preference-list deadline:* Thu 18 Mar 08:55 EDT (in 15 min)" in text
-    assert "*Votes missing:* <@U0MEMBER02> (3 of 12), <@U0MEMBER01> (1 of 12)." in text
+    assert "Round 1 preference-list deadline:* Thu 18 Mar 08:55 EDT (in 15 min)" in fallback(text)
+    assert "*Votes missing:* <@U0MEMBER02> (3 of 12), <@U0MEMBER01> (1 of 12)." in fallback(text)
     assert MENTION.findall(json.dumps(blocks)) == ["U0MEMBER02", "U0MEMBER01"]
     assert "late" not in text
 
 
 def test_same_instant_shown_in_arizona_after_the_spring_change() -> None:
     text, _ = reminder_message(view(tz=PHOENIX))
-    assert "Thu 18 Mar 05:55 MST (in 15 min)" in text
+    assert "Thu 18 Mar 05:55 MST (in 15 min)" in fallback(text)
 
 
 def test_everyone_voted_and_empty_list_mention_no_one() -> None:
@@ -69,17 +70,17 @@ def test_offers_messages_name_the_expiry() -> None:
     offers = datetime(2027, 3, 18, 13, 0, tzinfo=UTC)
     text, _ = reminder_message(view(kind=ReminderKind.OFFERS_OPEN, subject_at=offers, now=offers,
                                     expires_at=offers + timedelta(hours=2)))
-    assert "Round 1 offers go out* Thu 18 Mar 09:00 EDT (now). They expire Thu 18 Mar 11:00 EDT." in text
+    assert "Round 1 offers go out* Thu 18 Mar 09:00 EDT (now). They expire Thu 18 Mar 11:00 EDT." in fallback(text)
     expiry, _ = reminder_message(view(kind=ReminderKind.OFFERS_EXPIRE, subject_at=offers, now=offers))
-    assert "Round 1 offers expire* Thu 18 Mar 09:00 EDT (now)" in expiry
+    assert "Round 1 offers expire* Thu 18 Mar 09:00 EDT (now)" in fallback(expiry)
 
 
 def test_late_and_missed_reminders_are_said() -> None:
     missed = tuple(MissedNote(ReminderKind.OFFERS_OPEN, n, DEADLINE) for n in range(1, 12))
     text, blocks = reminder_message(view(late=True, missed=missed))
-    assert "This reminder is late" in text
-    assert "could not be sent in time: Round 1 offers go out (Thu 18 Mar 08:55 EDT)" in text
-    assert "and 3 more." in text
+    assert "This reminder is late" in fallback(text)
+    assert "could not be sent in time: Round 1 offers go out (Thu 18 Mar 08:55 EDT)" in fallback(text)
+    assert "and 3 more." in fallback(text)
     assert len(blocks) == 4
 
 
@@ -108,10 +109,12 @@ def test_calendar_lists_every_event_past_and_next() -> None:
     text, blocks = schedule_blocks(program_name="Internal <!channel> Medicine", match_year=2027, events=events,
                                    leads=(60, 15), tz=NY, now=now)
     assert len(text.splitlines()) == len(events) + 2
-    assert "~Mon 15 Mar 10:00 EDT~" in text
-    assert ":arrow_right: *Thu 18 Mar 08:55 EDT*  Round 1 preference-list deadline (in 55 min)" in text
+    assert "~Mon 15 Mar 10:00 EDT~" in fallback(text)
+    assert ":arrow_right: *Thu 18 Mar 08:55 EDT*  Round 1 preference-list deadline (in 55 min)" in fallback(text)
+    # Each reader sees the time in their own zone; the fallback names the program's.
+    assert ":arrow_right: *<!date^1805374500^{date_short_pretty} {time}|Thu 18 Mar 08:55 EDT>*" in text
     assert "<!channel>" not in json.dumps(blocks)
-    assert "60 min and 15 min before each deadline" in text
+    assert "60 min and 15 min before each deadline" in fallback(text)
     assert len(blocks) <= 50
     assert all(len(s) <= 3000 for s in sections(blocks))
 
@@ -131,8 +134,8 @@ def test_schedule_change_announcement_shows_before_and_after() -> None:
     after = Round(2, before.deadline_at - timedelta(minutes=25), before.offers_at, before.expires_at)
     text = schedule_change_text(actor_mention="<@U0DIRECTOR>", round_number=2, before=before, after=after,
                                 leads_before=None, leads_after=None, tz=NY)
-    assert "*Round 2* is now deadline Thu 18 Mar 11:30 EDT" in text
-    assert "(was deadline Thu 18 Mar 11:55 EDT" in text
+    assert "*Round 2* is now deadline Thu 18 Mar 11:30 EDT" in fallback(text)
+    assert "(was deadline Thu 18 Mar 11:55 EDT" in fallback(text)
     same = schedule_change_text(actor_mention="x", round_number=2, before=before, after=before,
                                 leads_before=(60, 15), leads_after=(60, 15), tz=NY)
     assert same.startswith("Nothing changed")
