@@ -30,6 +30,7 @@ from storage.database import Database
 from storage.models import AuditEvent, Candidate, ListSnapshot, Offer, Reminder, Round
 from tests.fakes import FakeClock
 from tests.harness.slack_api import SlackStandIn
+from tests.harness.slack_text import fallback
 
 WAR_ROOM = "G0WARROOM1"
 DIRECTOR = "U0DIRECTOR"
@@ -133,7 +134,7 @@ def test_changing_a_deadline_moves_its_reminders(room: WarRoom, program: program
     assert reminders.run_due_reminders(room, utc(18, 14, 55), "c") == []
     fired = reminders.run_due_reminders(room, utc(18, 15, 15), "c")
     assert sorted(k.split(":")[2] for k in fired) == ["deadline-15", "lock-15"]
-    assert "11:30 EDT" in next(p for p in posts(standin) if "deadline has passed" not in p["text"])["text"]
+    assert "11:30 EDT" in fallback(next(p for p in posts(standin) if "deadline has passed" not in p["text"])["text"])
     with room.database.reading() as session:
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "schedule.set"))
     assert event is not None
@@ -157,7 +158,7 @@ def test_changing_a_deadline_moves_its_reminders(room: WarRoom, program: program
     standin.reset()
     assert len(reminders.run_due_reminders(room, utc(18, 15, 16, 20), "c")) == 1
     text = posts(standin)[0]["text"]
-    assert "11:55 EDT (in 38 min)" in text
+    assert "11:55 EDT (in 38 min)" in fallback(text)
     assert "late" not in text
 
 
@@ -259,13 +260,13 @@ def test_missed_while_down_is_recorded_and_named_in_the_next_message(
     assert "deadline has passed" in first
     assert "late" in first
     assert "could not be sent in time" in first
-    assert "Round 1 preference-list deadline (lock warning) (Thu 18 Mar 08:55 EDT)" in first
+    assert "Round 1 preference-list deadline (lock warning) (Thu 18 Mar 08:55 EDT)" in fallback(first)
     # Round 1's offers-out message fell due after the alarm: the next message names it.
     sent = reminders.run_due_reminders(room, utc(18, 14, 55), "c")  # round 2's 60-minute reminder
     assert reminders_only(sent) == sent
     assert len(sent) == 1
     second = posts(standin)[1]["text"]
-    assert "Round 1 offers go out (Thu 18 Mar 09:00 EDT)" in second
+    assert "Round 1 offers go out (Thu 18 Mar 09:00 EDT)" in fallback(second)
     assert "lock warning" not in second
     reminders.run_due_reminders(room, utc(18, 15, 0), "c")  # round 1 expiry
     assert all("could not be sent in time" not in p["text"] for p in posts(standin)[2:])
@@ -333,7 +334,7 @@ def test_the_tick_replans_from_the_database(room: WarRoom, program: programs.Pro
     clock.set(utc(18, 17, 30))  # the new 60-minute reminder's time
     sent = reminders_only(reminders.tick(room, "clock-a"))
     assert [k.split(":")[1:3] for k in sent] == [["r3", "deadline-60"]]
-    assert "Thu 18 Mar 14:30 EDT (in 1 h)" in posts(standin)[-1]["text"]
+    assert "Thu 18 Mar 14:30 EDT (in 1 h)" in fallback(posts(standin)[-1]["text"])
     states = {r.key.split(":")[2]: r.state for r in rows(room.database)
               if r.round == 3 and r.subject_at == utc(18, 18, 55)}
     assert states == {"deadline-60": "cancelled", "deadline-15": "cancelled", "lock-15": "cancelled"}
@@ -424,7 +425,7 @@ def test_a_schedule_change_that_makes_a_reminder_overdue_sends_it_now_and_says_w
     assert "Sent now, because its time has passed and its deadline is still ahead: round 1's reminder 30 min" in text
     # Of round 2's two reminders, one moves to the new time and the other is no longer sent.
     assert "Moved: round 2's reminder 30 min before the deadline from Thu 18 Mar 10:55 EDT to Thu 18 Mar 11:25 EDT" \
-        in text
+        in fallback(text)
     assert "round 2's reminder 15 min before the deadline (no longer asked for by the reminder times)" in text
     # Round 1's 08:40 reminder is still to come: the 30-minute one goes out now, and the 08:40 one is dropped.
     assert "round 1's reminder 15 min before the deadline (no longer asked for by the reminder times)" in text
