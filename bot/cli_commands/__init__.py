@@ -39,6 +39,16 @@ class FileTaken(Exception):
     """The file an operator named exists already (or is a link): the export refuses to write through it."""
 
 
+def output_name(out: str | None, default: str) -> tuple[Path, bool]:
+    """Where an export goes and whether the operator chose the name: `--out FILE`, or the default name
+    in the current folder, or in the folder `--out` names (`--out exports/` or an existing folder)."""
+    if not out:
+        return Path(default), False
+    if out.endswith(("/", os.sep)) or Path(out).is_dir():
+        return Path(out) / default, False
+    return Path(out), True
+
+
 def write_new_file(name: str | Path, data: bytes, *, chosen: bool) -> Path:
     """Write `data` to a file that did not exist, readable by its owner only (it holds applicants' data), and
     return its path. Never through a symbolic link, never over another file: the default name of an export

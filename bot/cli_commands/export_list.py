@@ -12,7 +12,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.cli_commands import EXIT_SCHEMA_BEHIND, Commands, FileTaken, schema_is_current, write_new_file
+from bot.cli_commands import (
+    EXIT_SCHEMA_BEHIND,
+    Commands,
+    FileTaken,
+    output_name,
+    schema_is_current,
+    write_new_file,
+)
 from bot.errors import WarRoomError
 from bot.services import preference_list
 from bot.services.programs import find_program, program_ref
@@ -47,9 +54,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return 0
-    name = args.out or preference_list.locked_filename(program.name, locked)
+    name, chosen = output_name(args.out, preference_list.locked_filename(program.name, locked))
     try:
-        out = write_new_file(name, data, chosen=bool(args.out))
+        out = write_new_file(name, data, chosen=chosen)
     except FileTaken as error:
         print(error, file=sys.stderr)
         return 1

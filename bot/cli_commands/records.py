@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 
-from bot.cli_commands import Commands, FileTaken, write_new_file
+from bot.cli_commands import Commands, FileTaken, output_name, write_new_file
 from bot.errors import WarRoomError
 from bot.services import records
 from bot.services.programs import find_program, program_ref
@@ -39,13 +39,13 @@ def _run_export(args: argparse.Namespace, settings: Settings) -> int:
     except WarRoomError as error:
         print(error, file=sys.stderr)
         return 1
-    name = args.out or records.archive_filename(name, datetime.now(UTC).date())  # in the current directory
+    path, chosen = output_name(args.out, records.archive_filename(name, datetime.now(UTC).date()))
     try:
-        out = write_new_file(name, records.export_archive(database, program_id), chosen=bool(args.out))
+        out = write_new_file(path, records.export_archive(database, program_id), chosen=chosen)
     except FileTaken as error:
         print(error, file=sys.stderr)
         return 1
-    taken = "" if str(out) == str(name) else f"; {name} was taken"
+    taken = "" if out == path else f"; {path} was taken"
     print(f"wrote {out} ({out.stat().st_size} bytes{taken})")
     return 0
 

@@ -108,3 +108,23 @@ def test_an_export_never_writes_through_a_link_nor_over_another_programs_file(
     chosen = _export(cwd, url, "export", "--program", WAR_ROOM, "--out", archive.name)
     assert chosen.returncode == 1 and "already exists" in chosen.stderr
     assert not planted.exists()
+
+
+@pytest.mark.timeout(240)
+def test_out_naming_a_folder_writes_the_default_name_inside_it(
+        served: AdversarialServed, slack: SlackClientSim, standin: SlackStandIn, tmp_path: Path) -> None:
+    """Before: `--out some/folder/` raised IsADirectoryError with a traceback."""
+    assert _answer(slack, standin, DIRECTOR, "setup Internal Medicine – Test").startswith(("Done", "Renamed"))
+    import_rows(served.room.database, [applicant_row(1)])
+    _answer(slack, standin, MEMBERS[0], f"vote {aamc_id(1)} high")
+    _answer(slack, standin, DIRECTOR, "positions set categorical=1")
+    assert "lock" in _answer(slack, standin, DIRECTOR, "list lock 1 confirm").lower()
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    url = served.settings.database_url
+    for command, out in ((["export"], str(folder)), (["export-list", "--round", "1"], f"{folder}/")):
+        done = _export(tmp_path, url, *command, "--program", WAR_ROOM, "--out", out)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+        assert f"wrote {folder}/" in done.stdout
+    written = sorted(p.name for p in folder.iterdir())
+    assert len(written) == 2 and any(n.endswith(".zip") for n in written) and any(n.endswith(".csv") for n in written)
