@@ -98,13 +98,18 @@ def _require_database(settings: Settings) -> None:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     from storage.database import Database
-    from storage.migrate import SchemaBehind, current_revision, ensure_current, head_revision, upgrade
+    from storage.migrate import SchemaMismatch, ensure_current, schema_state, upgrade
 
     if args.command == "db":
         database = Database(settings.database_url)
-        if args.action == "upgrade":
-            upgrade(database)
-        print(f"database at revision {current_revision(database)} (head {head_revision(database)})")
+        try:
+            state = upgrade(database) if args.action == "upgrade" else schema_state(database)
+        except SchemaMismatch as error:  # ahead past a contract migration: this release cannot serve it
+            print(error, file=sys.stderr)
+            return EXIT_CONFIG
+        print(f"database at revision {state.database} (head {state.code})")
+        if state.relation != "current":
+            print(state.describe())
         return 0
     if args.command in EXTRA_COMMANDS:
         return EXTRA_COMMANDS[args.command][1](args, settings)
@@ -122,7 +127,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     database = Database(settings.database_url)
     try:
         ensure_current(database)
-    except SchemaBehind as error:
+    except SchemaMismatch as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
 

@@ -543,3 +543,14 @@ class PurgeRecord(Base):
     purged_by: Mapped[str] = mapped_column(String(64))
     purged_at: Mapped[datetime] = mapped_column(default=utcnow)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class RunnableRevision(Base):
+    """A revision whose code may run against this database, written by `soapbot db upgrade`
+    (storage/migrate.py): the database's own and each below it reached through expand-only migrations.
+    Every release reads this table to decide whether it may start: its shape never changes."""
+
+    __tablename__ = "runnable_revisions"
+
+    revision: Mapped[str] = mapped_column(String(32), primary_key=True)
+    recorded_at: Mapped[datetime]

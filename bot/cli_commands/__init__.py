@@ -23,13 +23,14 @@ EXIT_SCHEMA_BEHIND = 2
 
 
 def schema_is_current(database_url: str) -> bool:
-    """False, with the reason and the command that fixes it on stderr, when the database is behind the code."""
+    """False, with the reason and what to upgrade (the database or the code) on stderr, when this code
+    cannot run against the database."""
     from storage.database import Database
-    from storage.migrate import SchemaBehind, ensure_current
+    from storage.migrate import SchemaMismatch, ensure_current
 
     try:
         ensure_current(Database(database_url))
-    except SchemaBehind as error:
+    except SchemaMismatch as error:
         sys.stderr.write(f"{error}\n")
         return False
     return True

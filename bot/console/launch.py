@@ -75,7 +75,7 @@ def run_console(settings: Settings, *, demo: bool, member: str | None, now: date
     stdout = stdout or sys.stdout
     interactive = stdin.isatty() and stdout.isatty()
     from storage.database import Database
-    from storage.migrate import SchemaBehind, ensure_current
+    from storage.migrate import SchemaMismatch, ensure_current
 
     if demo:
         path = Path.cwd() / DEMO_DATABASE
@@ -89,7 +89,7 @@ def run_console(settings: Settings, *, demo: bool, member: str | None, now: date
         database_note = f"Database: {_shown_url(settings.database_url)} (DATABASE_URL): changes here are real."
     try:
         ensure_current(Database(settings.database_url))
-    except SchemaBehind as error:
+    except SchemaMismatch as error:
         print(error, file=sys.stderr)
         return 2
     start = now or (DEMO_START if demo and not interactive else None)

@@ -18,6 +18,10 @@ down_revision: str | None = ${repr(down_revision)}
 branch_labels: str | Sequence[str] | None = ${repr(branch_labels)}
 depends_on: str | Sequence[str] | None = ${repr(depends_on)}
 
+# Expand and contract (storage/migrate.py): True only when this migration just adds (a table, a nullable
+# column or one with a server default, an index) and rewrites no row, so the previous release runs on.
+expand_only = False
+
 
 def upgrade() -> None:
     ${upgrades if upgrades else "pass"}

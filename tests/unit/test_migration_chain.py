@@ -20,3 +20,11 @@ def test_the_migrations_have_one_head_and_each_revision_one_child() -> None:
     assert len(parents) == len(set(parents)), "two revisions revise the same parent"
     # File names start with the revision id, so the order on disk is the order of the chain.
     assert all(r.path and r.path.split("/")[-1].startswith(f"{r.revision}_") for r in revisions)
+
+
+def test_every_migration_says_whether_it_only_adds() -> None:
+    # storage/migrate.py lets the previous release run on across expand-only migrations: each must say.
+    script = ScriptDirectory.from_config(alembic_config(Database("sqlite://")))
+    undeclared = [r.revision for r in script.walk_revisions() if not isinstance(getattr(r.module, "expand_only", None),
+                                                                                   bool)]
+    assert not undeclared, f"declare `expand_only = True` (it only adds) or `= False` in {undeclared}"

@@ -14,6 +14,9 @@ down_revision: str | None = '0001'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Expand and contract (storage/migrate.py): Adds an index.
+expand_only = True
+
 
 def upgrade() -> None:
     with op.batch_alter_table('candidates', schema=None) as batch_op:

@@ -17,6 +17,9 @@ down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Expand and contract (storage/migrate.py): Adds a nullable column and a column with a server default (older code's INSERTs get false).
+expand_only = True
+
 
 def upgrade() -> None:
     with op.batch_alter_table('candidates', schema=None) as batch_op:

@@ -27,6 +27,10 @@ down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Expand and contract (storage/migrate.py). Not expand-only: it rewrites existing rows (positions' and offers' tracks become program codes),
+# which the code before it reads by the old track names.
+expand_only = False
+
 # Frozen copy of bot.domain.program_codes' pattern: a migration must not change when the app does.
 _CODE = re.compile(r"\b(\d{7}[A-Z]\d)\b")
 _LABEL = re.compile(r"\(([^()]*)\)\s*$")

@@ -17,6 +17,9 @@ down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Expand and contract (storage/migrate.py): Adds nullable columns.
+expand_only = True
+
 
 def upgrade() -> None:
     with op.batch_alter_table('list_snapshots', schema=None) as batch_op:

@@ -17,6 +17,9 @@ down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# Expand and contract (storage/migrate.py): Adds a table.
+expand_only = True
+
 
 def upgrade() -> None:
     op.create_table(
