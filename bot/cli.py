@@ -6,6 +6,7 @@
   soapbot socket     Socket Mode (runs the reminder clock in process)
   soapbot clock      the reminder clock (one per deployment)
   soapbot db upgrade bring the database schema up to date
+  soapbot status     the schema, the reminder clock and the Slack token (exit 1 when one is wrong)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli_commands import Commands, console, export_list, import_file, import_plan, records, report
+from bot.cli_commands import Commands, console, export_list, import_file, import_plan, records, report, status
 from bot.logs import configure_logging
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -35,7 +36,7 @@ To connect it to Slack:
 # Subcommands that features add: name -> (configure parser, run). Declared here, so every `soapbot`
 # offers the same commands whatever it imported.
 EXTRA_COMMANDS: Commands = {**console.COMMANDS, **export_list.COMMANDS, **import_file.COMMANDS,
-                            **import_plan.COMMANDS, **records.COMMANDS, **report.COMMANDS}
+                            **import_plan.COMMANDS, **records.COMMANDS, **report.COMMANDS, **status.COMMANDS}
 
 
 def _parser() -> argparse.ArgumentParser:

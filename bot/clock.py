@@ -32,7 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random
 
 from bot.domain.cards import REDRAW_EVERY_SECONDS
-from bot.services import reminders
+from bot.services import clock_health, reminders
 from bot.services.candidate_cards import redraw_stale_cards
 from bot.services.notes import forget_old_events, retry_unposted_notes
 from bot.services.plan_war_room import post_plan_notes
@@ -46,6 +46,8 @@ CLOCK_ID = reminders.new_clock_id()
 
 def _reminder_job(room: WarRoom) -> None:
     reminders.tick(room, CLOCK_ID)
+    # After the tick, so a clock whose ticks fail is seen as silent (bot.services.clock_health).
+    clock_health.record_tick(room.database, CLOCK_ID, room.clock())
 
 
 def _reconcile_posts(room: WarRoom) -> None:

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     # How long a clock holds a reminder it is posting before another clock may take it over; shorter than
     # a reminder's useful window (2 minutes for "offers go out"), and it stops retrying a third of the way in.
     reminder_lease_seconds: int = Field(default=45, ge=3, le=120)
+    # Seconds between a web or Socket Mode process's looks at the clock's last tick (bot.clock_watch).
+    clock_watch_seconds: int = Field(default=30, ge=1, le=600)
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -38,6 +38,7 @@ from slack_sdk.socket_mode.builtin.connection import Connection, ConnectionState
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.app import create_app
+from bot.clock_watch import start_watch
 from bot.war_room import WarRoom
 
 log = logging.getLogger(__name__)
@@ -201,6 +202,7 @@ def run_socket_mode(room: WarRoom, *, with_clock: bool = True, stop: threading.E
 
         scheduler = start_in_process(room)
     stop = stop or threading.Event()
+    start_watch(room, stop)  # the clock in this process may die while the process lives
 
     def _stop(*_: object) -> None:
         stop.set()

@@ -265,11 +265,13 @@ def build_wsgi(settings_loader: Callable[[], Any] | None = None) -> Wsgi:
     """Build the app in this process (a gunicorn worker, after fork: one engine per process)."""
     from bot.app import create_app
     from bot.bootstrap import build_war_room
+    from bot.clock_watch import start_watch
     from bot.settings import load_settings
 
     forget_inherited_engines()  # `soapbot serve` checked the schema in the master before forking
     settings = with_web_work_pool(settings_loader() if settings_loader else load_settings())
     room = build_war_room(settings)
+    start_watch(room)  # each worker looks at the clock; the database decides who posts an alarm
     return wsgi_app(create_app(room), room)
 
 

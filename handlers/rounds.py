@@ -45,7 +45,8 @@ def schedule_command(cmd: SoapCommand) -> None:
     now = room.clock()
     cal = schedule.calendar(room.database, cmd.program, now)
     text, blocks = schedule_blocks(program_name=cmd.program.name, match_year=cal.match_year,
-                                   events=cal.events, leads=cal.leads, tz=tz, now=now, lists=cal.lists)
+                                   events=cal.events, leads=cal.leads, tz=tz, now=now, lists=cal.lists,
+                                   clock=cal.clock)
     cmd.reply(text, blocks)
 
 

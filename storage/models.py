@@ -554,3 +554,29 @@ class RunnableRevision(Base):
 
     revision: Mapped[str] = mapped_column(String(32), primary_key=True)
     recorded_at: Mapped[datetime]
+
+
+# --- the clock, seen from outside ----------------------------------------------------------------
+
+
+class ClockTick(Base):
+    """One clock process (`soapbot clock`, or the clock inside `soapbot socket`) and its last tick."""
+
+    __tablename__ = "clock_ticks"
+
+    clock_id: Mapped[str] = mapped_column(String(128), primary_key=True)  # host:pid:random
+    started_at: Mapped[datetime]
+    ticked_at: Mapped[datetime]
+
+
+class ClockSilenceAlarm(Base):
+    """The one alarm a silence of the clock gets in a war room: the process that inserts the row posts it."""
+
+    __tablename__ = "clock_silence_alarms"
+
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), primary_key=True)
+    silent_since: Mapped[datetime] = mapped_column(primary_key=True)  # the last tick, or the war room's setup
+    claimed_by: Mapped[str] = mapped_column(String(128))
+    claimed_at: Mapped[datetime]
+    posted_at: Mapped[datetime | None]
+    ts: Mapped[str | None] = mapped_column(String(32))

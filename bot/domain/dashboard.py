@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.domain.clock_health import ClockSight
 from bot.domain.lists import CodeList, ListLine
 from bot.domain.offers import CodeStatus
 from bot.domain.reminders import ListState
@@ -32,6 +33,8 @@ class Dashboard:
     # Blind votes: the applicants (AAMC IDs) whose support and dissent this member may not see yet
     # (they have neither voted on nor ranked them); `bot.domain.votes.tally_view` is the rule.
     tallies_hidden: frozenset[str] = frozenset()
+    # Whether reminders are being sent (the clock's last tick).
+    clock: ClockSight | None = None
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from bot.domain.soap_calendar import CalendarEvent, format_countdown
 from bot.domain.when import format_local
 from bot.domain.wording import plural_s
 from bot.messages.blocks import button_label, context, section
+from bot.messages.clock_health import reminders_stopped_line
 from bot.messages.ids import ActionId, BlockId, CallbackId
 from bot.messages.mrkdwn import clip, escape
 from bot.messages.offers import code_line
@@ -118,6 +119,9 @@ def home_view(board: Dashboard, now: datetime, metadata: str, notice: str | None
                                    f"updated {local_time(now, tz)}")]
     if notice:
         blocks.append(section(notice))
+    stopped = reminders_stopped_line(board.clock, board.timezone)
+    if stopped:
+        blocks.append(section(stopped))
     if board.tracks:
         filled = sum(min(t.filled, t.total) for t in board.tracks)
         total = sum(t.total for t in board.tracks)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
 
+from bot.domain.clock_health import ClockSight
 from bot.domain.reminders import ListState, ReminderChanges, ReminderKind, ReminderSpec
 from bot.domain.soap_calendar import (
     CalendarEvent,
@@ -22,6 +23,7 @@ from bot.domain.soap_calendar import (
     format_countdown,
     next_event,
 )
+from bot.messages.clock_health import reminders_stopped_line
 from bot.messages.mrkdwn import escape
 from bot.messages.times import local_time
 
@@ -58,8 +60,10 @@ def list_state_line(round_number: int, states: Sequence[ListState]) -> str:
 
 def schedule_blocks(*, program_name: str, match_year: int, events: Sequence[CalendarEvent], leads: Sequence[int],
                     tz: ZoneInfo, now: datetime,
-                    lists: Sequence[tuple[int, Sequence[ListState]]] = ()) -> tuple[str, list[dict[str, Any]]]:
-    """The calendar as (fallback text, blocks), with where each coming round's lists stand."""
+                    lists: Sequence[tuple[int, Sequence[ListState]]] = (),
+                    clock: ClockSight | None = None) -> tuple[str, list[dict[str, Any]]]:
+    """The calendar as (fallback text, blocks), with where each coming round's lists stand and, first,
+    a warning when reminders are not being sent."""
     upcoming = next_event(events, now)
     lines = [event_line(e, now, tz, e == upcoming) for e in list(events)[:MAX_EVENTS]]
     state_lines = [list_state_line(number, states) for number, states in lists]
@@ -68,6 +72,9 @@ def schedule_blocks(*, program_name: str, match_year: int, events: Sequence[Cale
                          ContextBlock(elements=[MarkdownTextObject(
                              text=f"{escape(program_name)} · times in your own time zone "
                                                   f"(the program's is {escape(tz.key)})")])]
+    stopped = reminders_stopped_line(clock, tz.key)
+    if stopped:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=stopped)))
     for start in range(0, len(lines), LINES_PER_SECTION):
         blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(lines[start:start + LINES_PER_SECTION]))))
     if not lines:
@@ -86,7 +93,8 @@ def schedule_blocks(*, program_name: str, match_year: int, events: Sequence[Cale
     if (note := daylight_note(match_year)) is not None:
         footer += " :clock1: " + note
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=footer)]))
-    text = "\n".join([f"{title} ({tz.key})", *lines, *state_lines, f"Reminders: {_leads_text(leads)}."])
+    text = "\n".join([f"{title} ({tz.key})", *([stopped] if stopped else []), *lines, *state_lines,
+                      f"Reminders: {_leads_text(leads)}."])
     return text, [block.to_dict() for block in blocks]
 
 

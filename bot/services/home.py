@@ -77,7 +77,8 @@ def dashboard(database: Database, *, program: ProgramRef, user_id: str, role: Ro
                                      has_voted=user_id not in line.not_voted) is TallyView.COUNT)
     return Dashboard(program.name, program.timezone, role is not Role.OBSERVER, status.codes, deadline, event, missing,
                      first[:TOP_OF_LIST], len(first), tuple((lock.round, lock.code) for lock in current.locks),
-                     calendar.lists if calendar is not None else (), current.lists, hidden)
+                     calendar.lists if calendar is not None else (), current.lists, hidden,
+                     calendar.clock if calendar is not None else None)
 
 
 def _publish(room: WarRoom, user_id: str, view: dict[str, Any]) -> bool:

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.access import ProgramRef
+from bot.domain.clock_health import ClockSight
 from bot.domain.reminders import DEFAULT_LEADS, LeadsError, ListState, ReminderChanges, parse_leads
 from bot.domain.soap_calendar import (
     CalendarEvent,
@@ -36,7 +37,7 @@ from bot.domain.soap_calendar import (
 )
 from bot.errors import BadInput, WarRoomError
 from bot.messages.mrkdwn import escape
-from bot.services import audit, reminders, round_status
+from bot.services import audit, clock_health, reminders, round_status
 from storage.database import Database
 from storage.models import Program
 from storage.models import Round as RoundRow
@@ -58,6 +59,8 @@ class Calendar:
     leads: tuple[int, ...]
     # Per round, each list's state (locked in the war room, certified in R3), for the rounds ahead.
     lists: tuple[tuple[int, tuple[ListState, ...]], ...] = ()
+    # Whether reminders are being sent (the clock's last tick), when read with a `now`.
+    clock: ClockSight | None = None
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,8 @@ def calendar(database: Database, program: ProgramRef, now: datetime | None = Non
         lists = tuple((r.number, round_status.list_states(session, program.id, r.number)) for r in rounds
                       if now is None or r.expires_at > now)
         return Calendar(program, year, tuple(rounds), tuple(events_for(rounds, year)),
-                        reminders.leads_of(row), lists)
+                        reminders.leads_of(row), lists,
+                        clock_health.sight(session, program.id, now) if now is not None else None)
 
 
 def change_schedule(database: Database, *, program: ProgramRef, actor: str, pairs: Mapping[str, str],

@@ -17,7 +17,7 @@ from bot.console.payloads import slash_command_payload
 from bot.console.signing import SlackClientSim
 from bot.settings import load_settings
 from bot.socket import run_socket_mode
-from storage.models import Reminder
+from storage.models import ClockTick, Reminder
 from tests.e2e.conftest import BOT_TOKEN, MEMBERS, WAR_ROOM, Served
 from tests.harness.deadlines import alarms, round_one_deadline_in, wait_for_ticks
 from tests.harness.processes import start, stop
@@ -103,7 +103,10 @@ def test_two_socket_processes_side_by_side_answer_commands_and_post_one_deadline
                 sent = list(session.scalars(select(Reminder.state).where(
                     Reminder.program_id == program_id, Reminder.key.like("%:r1:deadline-passed:%"),
                     Reminder.state == "sent")))
+                # Each process's in-process clock records its ticks as `soapbot clock` does.
+                tickers = list(session.scalars(select(ClockTick.clock_id)))
             assert sent == ["sent"]
+            assert len(tickers) == 2 and all(pid in " ".join(tickers) for pid in (str(p.pid) for p in processes))
         finally:
             errors = [stop(p) for p in processes]
     assert len(alarms(standin)) == 1, errors
