@@ -12,13 +12,16 @@ from bot.services import records
 from bot.services.programs import find_program, program_ref
 from bot.settings import Settings
 from storage.database import Database
-from storage.migrate import ensure_current
+from storage.migrate import SchemaMismatch, ensure_current
 
 
 def _open(settings: Settings, key: str) -> tuple[Database, int, str]:
     """The database (brought up to date) and the program's id and name; WarRoomError if there is none."""
     database = Database(settings.database_url)
-    ensure_current(database)
+    try:
+        ensure_current(database)
+    except SchemaMismatch as error:  # said as any refusal is: what to upgrade, the database or the code
+        raise WarRoomError(str(error)) from error
     with database.reading() as session:
         program = program_ref(find_program(session, key))
     return database, program.id, program.name
