@@ -46,6 +46,9 @@ def test_an_idle_connection_the_server_dropped_is_replaced_before_use(postgres: 
     monkeypatch.setattr(database_module, "PING_AFTER_IDLE_SECONDS", 0.0)
     with database.reading() as session:
         assert session.scalar(select(func.count()).select_from(Program)) == 0
+    # The pool is the process's, shared with the tests after this one: drop any connection it still holds
+    # whose server process was killed above (only the one handed out was pinged).
+    database.engine.dispose()
 
 
 def test_the_replay_memory_records_on_a_fresh_connection_when_its_pooled_one_was_dropped(postgres: str) -> None:
