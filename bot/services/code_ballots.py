@@ -64,13 +64,8 @@ def rank(database: Database, *, program_id: int, actor: str, words: Sequence[str
         if len(keys) > voting.MAX_RANKED:
             raise BadInput(f"That is {len(keys)} candidates; an ordering holds at most {voting.MAX_RANKED}.")
         resolved = voting.resolve_all(session, program_id, keys)
-        ids = [c.aamc_id for c in resolved]
+        ids = voting.distinct_ids(resolved, "ballot")
         found = {c.aamc_id: c for c in resolved}
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise BadInput("Each candidate can appear once in your ballot; repeated: "
-                           + ", ".join(f"{escape(display_name(found[i]))} ({escape(i)})" for i in repeated)
-                           + ". Nothing was stored.")
         elsewhere = [c for c in resolved if code.code not in applied_codes(c)]
         if elsewhere:
             raise BadInput(f"Not applicants to {escape(code.code)} {escape(code.label)}: "

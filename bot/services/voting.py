@@ -223,6 +223,18 @@ def resolve_all(session: Session, program_id: int, keys: Sequence[str]) -> list[
     return found
 
 
+def distinct_ids(resolved: Sequence[Candidate], what: str) -> list[str]:
+    """The AAMC IDs of an ordering or a ballot, in order; refused, naming them, when one appears twice."""
+    ids = [c.aamc_id for c in resolved]
+    found = {c.aamc_id: c for c in resolved}
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise BadInput(f"Each candidate can appear once in your {what}; repeated: "
+                       + ", ".join(f"{escape(display_name(found[i]))} ({escape(i)})" for i in repeated)
+                       + ". Nothing was stored.")
+    return ids
+
+
 def set_ranking(database: Database, *, program_id: int, actor: str, aamc_ids: Sequence[str]) -> RankingResult:
     """Replace `actor`'s own ordering (best first); each of `aamc_ids` may also be a name.
     Unknown, ambiguous or repeated candidates: nothing is stored."""
@@ -235,13 +247,8 @@ def set_ranking(database: Database, *, program_id: int, actor: str, aamc_ids: Se
     with database.transaction() as session:
         lock_program_row(session, program_id)
         resolved = resolve_all(session, program_id, keys)
-        ids = [c.aamc_id for c in resolved]
+        ids = distinct_ids(resolved, "ordering")
         found = {c.aamc_id: c for c in resolved}
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
-        if repeated:
-            raise BadInput("Each candidate can appear once in your ordering; repeated: "
-                           + ", ".join(f"{escape(display_name(found[i]))} ({escape(i)})" for i in repeated)
-                           + ". Nothing was stored.")
         before = _ordering(session, program_id, actor)
         after = tuple(ids)
         if before != after:
